@@ -1,0 +1,175 @@
+/* bench.c — `vkattn bench`: shared timing helpers and the GEMM benchmark. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double cli_time_cmd(vka_cmd *cmd, int runs)
+{
+    if (vka_cmd_submit(cmd)) /* warm-up: pipelines and caches */
+        return -1;
+    double *t = malloc(sizeof *t * (size_t)runs);
+    for (int r = 0; r < runs; r++) {
+        if (vka_cmd_submit(cmd)) {
+            free(t);
+            return -1;
+        }
+        double sum = 0;
+        for (int i = 0; i < vka_cmd_dispatch_count(cmd); i++) {
+            double ms;
+            vka_cmd_timing(cmd, i, NULL, &ms);
+            sum += ms;
+        }
+        t[r] = sum;
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    double med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
+    free(t);
+    return med;
+}
+
+void cli_print_bench_header(vka_context *ctx, const char *what)
+{
+    const vka_device_info *d = vka_context_device(ctx);
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    printf("# vkattn bench %s\n# device: %s (%s, %s %s), date: %s\n", what, d->name, vka_device_type_str(d->type),
+           d->driver_name, d->driver_info, date);
+}
+
+static void fill_random(vka_tensor *t)
+{
+    size_t n = (size_t)vka_tensor_numel(t), es = vka_tensor_bytes(t) / (n ? n : 1);
+    uint8_t *buf = malloc(vka_tensor_bytes(t) + 1);
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        float v = ((s >> 8) / 16777216.0f) - 0.5f;
+        if (es == 4)
+            memcpy(buf + 4 * i, &v, 4);
+        else { /* f16: exponent-safe values in [-0.5, 0.5) */
+            uint16_t h = (uint16_t)(0x3800 | ((s >> 8) & 0x3ff)) ^ (uint16_t)((s & 1) << 15);
+            memcpy(buf + 2 * i, &h, 2);
+        }
+    }
+    vka_tensor_upload(t, buf, vka_tensor_bytes(t));
+    free(buf);
+}
+
+static double bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t n, int64_t k, int runs)
+{
+    int64_t sa[2] = {m, k}, sb[2] = {k, n}, sc[2] = {m, n};
+    vka_tensor *a = vka_tensor_create(ctx, dt, 2, sa), *b = vka_tensor_create(ctx, dt, 2, sb),
+               *c = vka_tensor_create(ctx, dt, 2, sc);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    double ms = -1;
+    if (a && b && c && cmd) {
+        fill_random(a);
+        fill_random(b);
+        vka_gemm_desc g = vka_gemm_default_desc();
+        vka_cmd_enable_timestamps(cmd, 1);
+        if (!vka_cmd_begin(cmd) && !vka_gemm(cmd, &g, a, b, c) && !vka_cmd_end(cmd))
+            ms = cli_time_cmd(cmd, runs);
+    }
+    if (ms < 0)
+        fprintf(stderr, "vkattn: gemm %lldx%lldx%lld: %s\n", (long long)m, (long long)n, (long long)k,
+                vka_context_last_error(ctx));
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(a);
+    vka_tensor_destroy(b);
+    vka_tensor_destroy(c);
+    return ms;
+}
+
+int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
+{
+    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+        printf("usage: vkattn bench gemm [--runs N] [--dtype f32|f16] [--sizes S1,S2,...] [--no-vit] [--no-peak]\n"
+               "  Times C[M,N] = A[M,K]·B[K,N] with GPU timestamps (median of N runs after a warm-up)\n"
+               "  for square sizes (default 256,512,1024,2048) and the ViT-B/16 shapes\n"
+               "  197x768x2304 (qkv), 197x768x768 (proj), 197x768x3072 (fc1), 197x3072x768 (fc2),\n"
+               "  and reports GFLOP/s (2·M·N·K) against the device's measured fp32 FMA peak.\n");
+        return 0;
+    }
+    int runs = atoi(cli_opt(argc, argv, "--runs", "10"));
+    if (runs < 1)
+        runs = 1;
+    const char *dts = cli_opt(argc, argv, "--dtype", "f32");
+    vka_dtype dt = strcmp(dts, "f16") == 0 ? VKA_F16 : VKA_F32;
+    char sizes[256];
+    snprintf(sizes, sizeof sizes, "%s", cli_opt(argc, argv, "--sizes", "256,512,1024,2048"));
+    int vit = cli_flag(argc, argv, "--no-vit") < 0 && cli_flag(argc, argv, "--sizes") < 0;
+
+    cli_print_bench_header(ctx, "gemm");
+    double peak = 0;
+    if (cli_flag(argc, argv, "--no-peak") < 0 && vka_measure_fp32_peak(ctx, &peak) == VKA_OK)
+        printf("# measured fp32 FMA peak: %.1f GFLOP/s\n", peak);
+    printf("# dtype %s, median of %d runs, GPU timestamps\n", vka_dtype_str(dt), runs);
+    printf("%-22s %10s %10s %8s\n", "M x N x K", "ms", "GFLOP/s", "% peak");
+    int64_t shapes[16][3];
+    int ns = 0;
+    for (char *tok = strtok(sizes, ","); tok && ns < 8; tok = strtok(NULL, ",")) {
+        int64_t v = atoll(tok);
+        if (v > 0)
+            shapes[ns][0] = shapes[ns][1] = shapes[ns][2] = v, ns++;
+    }
+    if (vit) {
+        int64_t vs[4][3] = {{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}};
+        for (int i = 0; i < 4; i++)
+            memcpy(shapes[ns++], vs[i], sizeof vs[i]);
+    }
+    int rc = 0;
+    for (int i = 0; i < ns; i++) {
+        int64_t m = shapes[i][0], n = shapes[i][1], k = shapes[i][2];
+        double ms = bench_one_gemm(ctx, dt, m, n, k, runs);
+        char label[64];
+        snprintf(label, sizeof label, "%lldx%lldx%lld", (long long)m, (long long)n, (long long)k);
+        if (ms <= 0) {
+            printf("%-22s %10s\n", label, "failed");
+            rc = 1;
+            continue;
+        }
+        double gf = 2.0 * m * n * k / (ms * 1e6);
+        if (peak > 0)
+            printf("%-22s %10.3f %10.1f %7.1f%%\n", label, ms, gf, 100.0 * gf / peak);
+        else
+            printf("%-22s %10.3f %10.1f %8s\n", label, ms, gf, "-");
+    }
+    return rc;
+}
+
+int cli_bench(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        printf("usage: vkattn bench gemm|attention [options]  (vkattn bench gemm --help)\n");
+        return argc < 2 ? 2 : 0;
+    }
+    const char *what = argv[1];
+    if (strcmp(what, "gemm") != 0 && strcmp(what, "attention") != 0) {
+        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention)\n", what);
+        return 2;
+    }
+    argc--, argv++;
+    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0)
+        return strcmp(what, "gemm") == 0 ? cli_bench_gemm(NULL, argc, argv) : cli_bench_attention(NULL, argc, argv);
+    vka_context *ctx = cli_context(&argc, argv);
+    if (!ctx)
+        return 1;
+    int rc = strcmp(what, "gemm") == 0 ? cli_bench_gemm(ctx, argc, argv) : cli_bench_attention(ctx, argc, argv);
+    int verr = vka_context_validation_errors(ctx);
+    vka_context_destroy(ctx);
+    if (verr) {
+        fprintf(stderr, "vkattn: %d validation errors\n", verr);
+        rc = 1;
+    }
+    return rc;
+}

@@ -1,0 +1,337 @@
+/* vkattn.h — Vulkan compute runtime for attention models. The one public header.
+ *
+ * Usage:
+ *     vka_context_params p = vka_context_default_params();
+ *     vka_context *ctx = vka_context_create(&p);
+ *     if (!ctx) { fprintf(stderr, "%s\n", vka_last_error()); return 1; }
+ *     int64_t sa[2] = {197, 768}, sb[2] = {768, 2304}, sc[2] = {197, 2304};
+ *     vka_tensor *a = vka_tensor_create(ctx, VKA_F32, 2, sa);   // likewise b, c
+ *     vka_tensor_upload(a, host_a, vka_tensor_bytes(a));
+ *     vka_cmd *cmd = vka_cmd_create(ctx);
+ *     vka_cmd_begin(cmd);
+ *     vka_gemm_desc g = vka_gemm_default_desc();
+ *     vka_gemm(cmd, &g, a, b, c);                  // c = a·b
+ *     vka_cmd_end(cmd);
+ *     vka_cmd_submit(cmd);                         // replay as often as you like
+ *     vka_tensor_download(c, host_c, vka_tensor_bytes(c));
+ *     vka_cmd_destroy(cmd); vka_tensor_destroy(a); ... vka_context_destroy(ctx);
+ *
+ * Ownership: the caller owns every object it creates and destroys it; destroying
+ * NULL is a no-op. Tensors and commands must be destroyed before their context.
+ * A view shares its parent's memory and must be destroyed before the parent.
+ * A recorded vka_cmd refers to its tensors: keep them alive while it is used.
+ *
+ * Errors: actions return vka_status (0 ok, negative error). The message of the
+ * last error (with the failing Vulkan call and VkResult name) is kept on the
+ * context, vka_context_last_error(); constructors that return NULL set the
+ * thread's vka_last_error(). The library never prints unless a log callback is
+ * set, and never exits or aborts.
+ *
+ * Threads: a context and everything made from it is used by one thread at a time.
+ */
+#ifndef VKATTN_H
+#define VKATTN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VKA_VERSION_MAJOR 0
+#define VKA_VERSION_MINOR 1
+#define VKA_VERSION_PATCH 0
+#define VKA_MAX_DIMS 8
+
+/* ------------------------------------------------------------------ status */
+
+typedef enum vka_status {
+    VKA_OK = 0,
+    VKA_ERR_INVALID_ARG = -1,   /* NULL handle, bad enum, inconsistent descriptor */
+    VKA_ERR_SHAPE = -2,         /* shapes or dtypes that do not fit together */
+    VKA_ERR_TOO_LARGE = -3,     /* over a device limit (maxStorageBufferRange, ...) */
+    VKA_ERR_OUT_OF_MEMORY = -4, /* host or device allocation failed */
+    VKA_ERR_VULKAN = -5,        /* a Vulkan call failed; the message names it */
+    VKA_ERR_UNSUPPORTED = -6,   /* the device or the library lacks a feature */
+    VKA_ERR_NOT_FOUND = -7,     /* no such device, file, tensor, shader */
+    VKA_ERR_IO = -8,            /* reading or writing a file failed */
+    VKA_ERR_FORMAT = -9,        /* malformed file contents */
+    VKA_ERR_STATE = -10,        /* call out of order (e.g. submit before end) */
+    VKA_ERR_DEVICE_LOST = -11,
+} vka_status;
+
+const char *vka_status_str(vka_status s);
+/* The thread's last error from a constructor that returned NULL. */
+const char *vka_last_error(void);
+
+/* ------------------------------------------------------------------ devices */
+
+typedef enum vka_device_type {
+    VKA_DEVICE_OTHER = 0,
+    VKA_DEVICE_INTEGRATED = 1,
+    VKA_DEVICE_DISCRETE = 2,
+    VKA_DEVICE_VIRTUAL = 3,
+    VKA_DEVICE_CPU = 4,
+} vka_device_type;
+
+typedef struct vka_device_info {
+    int index;                          /* position in the loader's list */
+    char name[256];
+    char driver_name[256];              /* VkPhysicalDeviceDriverProperties */
+    char driver_info[256];
+    char vendor[32];                    /* "NVIDIA", "AMD", "Intel", "Mesa", ... */
+    uint32_t vendor_id;
+    uint32_t device_id;
+    uint32_t api_version;               /* VK_MAKE_API_VERSION */
+    uint32_t driver_version;
+    vka_device_type type;
+    uint32_t subgroup_size;
+    uint32_t max_shared_memory;         /* maxComputeSharedMemorySize, bytes */
+    uint32_t max_workgroup_invocations;
+    uint64_t max_storage_buffer_range;  /* bytes */
+    uint64_t device_local_bytes;        /* largest device-local heap */
+    float timestamp_period_ns;
+    int fp16_arith;                     /* shaderFloat16 */
+    int fp16_storage;                   /* storageBuffer16BitAccess */
+    int int8_arith;                     /* shaderInt8 */
+    int subgroup_arith;                 /* subgroup arithmetic in compute */
+    int cooperative_matrix;             /* VK_KHR_cooperative_matrix or _NV */
+    int host_visible_device_memory;     /* UMA or ReBAR: no staging needed */
+} vka_device_info;
+
+/* Lists the Vulkan devices. Writes up to max entries, sets *count to the number
+ * of devices. out may be NULL to count only. */
+vka_status vka_devices_list(vka_device_info *out, int max, int *count);
+const char *vka_device_type_str(vka_device_type t);
+
+/* ------------------------------------------------------------------ context */
+
+typedef struct vka_context vka_context;
+
+enum { VKA_LOG_ERROR = 0, VKA_LOG_WARN = 1, VKA_LOG_INFO = 2, VKA_LOG_DEBUG = 3 };
+typedef void (*vka_log_fn)(void *user, int level, const char *msg);
+
+typedef struct vka_context_params {
+    int device_index;          /* -1 (default): VKATTN_DEVICE, else best by type */
+    const char *device_name;   /* substring of the device name; NULL: unused */
+    int validation;            /* 1: Khronos validation; -1 (default): VKATTN_VALIDATE */
+    int pipeline_cache;        /* 1 (default): persist in $XDG_CACHE_HOME/vkattn */
+    vka_log_fn log;            /* NULL (default): silent */
+    void *log_user;
+    int log_level;             /* VKA_LOG_WARN by default */
+} vka_context_params;
+
+vka_context_params vka_context_default_params(void);
+vka_context *vka_context_create(const vka_context_params *p);
+void vka_context_destroy(vka_context *ctx);
+
+/* Bring your own Vulkan: the runtime uses the application's instance, device
+ * and queue and destroys none of them. The device must have been created with
+ * Vulkan 1.2 and the features listed in `features` enabled. */
+typedef struct vka_external_vulkan {
+    void *instance;                 /* VkInstance */
+    void *physical_device;          /* VkPhysicalDevice */
+    void *device;                   /* VkDevice */
+    void *queue;                    /* VkQueue with compute support */
+    uint32_t queue_family;
+    void *get_instance_proc_addr;   /* PFN_vkGetInstanceProcAddr; NULL: the loader's */
+    int fp16_storage_enabled;       /* storageBuffer16BitAccess was enabled */
+    int fp16_arith_enabled;         /* shaderFloat16 was enabled */
+} vka_external_vulkan;
+
+vka_context *vka_context_create_external(const vka_external_vulkan *ext, const vka_context_params *p);
+
+const vka_device_info *vka_context_device(const vka_context *ctx);
+const char *vka_context_last_error(const vka_context *ctx);
+/* Validation messages of severity error seen since creation (0 without validation). */
+int vka_context_validation_errors(const vka_context *ctx);
+int vka_context_validation_enabled(const vka_context *ctx);
+/* Bytes of device memory held by the runtime's allocator. */
+uint64_t vka_context_memory_used(const vka_context *ctx);
+
+/* ------------------------------------------------------------------ tensors */
+
+typedef enum vka_dtype {
+    VKA_F32 = 0,
+    VKA_F16 = 1,
+    VKA_I32 = 2,   /* also holds ONNX int64 values that fit in 32 bits */
+    VKA_U8 = 3,
+} vka_dtype;
+
+size_t vka_dtype_size(vka_dtype t);
+const char *vka_dtype_str(vka_dtype t);
+
+typedef struct vka_tensor vka_tensor;
+
+/* A dense row-major tensor in device memory, contents undefined. Fails with
+ * VKA_ERR_TOO_LARGE if its bytes exceed the device's maxStorageBufferRange. */
+vka_tensor *vka_tensor_create(vka_context *ctx, vka_dtype dtype, int ndim, const int64_t *shape);
+/* A view of `parent` starting `offset` elements in, with its own shape; it
+ * must lie inside the parent. */
+vka_tensor *vka_tensor_view(vka_tensor *parent, int64_t offset, int ndim, const int64_t *shape);
+void vka_tensor_destroy(vka_tensor *t);
+
+vka_dtype vka_tensor_dtype(const vka_tensor *t);
+int vka_tensor_ndim(const vka_tensor *t);
+int64_t vka_tensor_dim(const vka_tensor *t, int axis);    /* negative axis from the end */
+const int64_t *vka_tensor_shape(const vka_tensor *t);
+int64_t vka_tensor_numel(const vka_tensor *t);
+size_t vka_tensor_bytes(const vka_tensor *t);
+/* Optional label used in error messages and profiles. Copied. */
+void vka_tensor_set_name(vka_tensor *t, const char *name);
+const char *vka_tensor_name(const vka_tensor *t);
+
+/* Copy between host memory and the tensor; bytes must equal vka_tensor_bytes.
+ * Must not be called while a command that uses the tensor is running. */
+vka_status vka_tensor_upload(vka_tensor *t, const void *data, size_t bytes);
+vka_status vka_tensor_download(const vka_tensor *t, void *data, size_t bytes);
+
+/* ------------------------------------------------------------------ commands */
+
+/* A vka_cmd records dispatches once and replays them on every submit. Barriers
+ * are inserted where a dispatch reads or overwrites what an earlier one wrote. */
+typedef struct vka_cmd vka_cmd;
+
+vka_cmd *vka_cmd_create(vka_context *ctx);
+void vka_cmd_destroy(vka_cmd *cmd);
+vka_status vka_cmd_begin(vka_cmd *cmd);                  /* discards any earlier recording */
+vka_status vka_cmd_end(vka_cmd *cmd);
+vka_status vka_cmd_submit(vka_cmd *cmd);                 /* runs it and waits */
+/* Per-dispatch GPU timestamps: enable before begin; after a submit, n entries. */
+vka_status vka_cmd_enable_timestamps(vka_cmd *cmd, int enable);
+int vka_cmd_dispatch_count(const vka_cmd *cmd);
+/* Label and GPU time (ms) of dispatch i of the last submit. */
+vka_status vka_cmd_timing(const vka_cmd *cmd, int i, const char **label, double *ms);
+/* Label for the following dispatches (e.g. the graph node's name); copied. */
+void vka_cmd_set_label(vka_cmd *cmd, const char *label);
+
+/* ------------------------------------------------------------------ ops
+ * Every op records into a vka_cmd between begin and end. All float tensors of
+ * one op share a dtype (F32 or F16 storage; accumulation is always fp32)
+ * unless the op says otherwise. Outputs must not alias inputs unless stated. */
+
+typedef enum vka_act {
+    VKA_ACT_NONE = 0,
+    VKA_ACT_RELU = 1,
+    VKA_ACT_GELU_ERF = 2,
+    VKA_ACT_GELU_TANH = 3,
+    VKA_ACT_SILU = 4,
+    VKA_ACT_SIGMOID = 5,
+} vka_act;
+
+/* GEMM: C = act(alpha·op(A)·op(B) + bias) + residual + beta·C.
+ * a: [batch?, M, K] ([batch?, K, M] when trans_a), b: [batch?, K, N] ([.., N, K]
+ * when trans_b), c: [batch?, M, N]; a 2-D a or b is shared by every batch.
+ * bias: [N] or NULL; residual: shaped like c, or NULL (may alias nothing).
+ * Leading dimensions and batch strides default (0) to the dense layout; set
+ * them to read strided views (e.g. Q out of a packed QKV). */
+typedef struct vka_gemm_desc {
+    int trans_a;
+    int trans_b;
+    float alpha;               /* default 1 */
+    float beta;                /* default 0 */
+    vka_act act;
+    vka_tensor *bias;          /* [N] or NULL */
+    vka_tensor *residual;      /* like c, or NULL */
+    int64_t lda, ldb, ldc;     /* elements between rows; 0: dense */
+    int64_t stride_a, stride_b, stride_c; /* elements between batches; 0: dense (2-D: shared) */
+    int64_t batch;             /* 0: from the tensors */
+    int64_t m, n, k;           /* 0: from the tensors */
+} vka_gemm_desc;
+
+vka_gemm_desc vka_gemm_default_desc(void);
+vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_tensor *b, vka_tensor *c);
+
+/* Softmax over the last axis: y = softmax(scale·x + mask).
+ * x, y: [..., N]; mask: NULL or a tensor whose shape is a suffix of x's (leading
+ * axes broadcast), e.g. [Nq, Nk] for x [B, H, Nq, Nk]. y may alias x. */
+vka_status vka_softmax(vka_cmd *cmd, vka_tensor *x, float scale, vka_tensor *mask, vka_tensor *y);
+
+/* LayerNorm over the last axis: y = (x - mean) / sqrt(var + eps) · gamma + beta.
+ * x, y: [..., C]; gamma, beta: [C] or NULL (1 and 0). */
+vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_tensor *beta, float eps, vka_tensor *y);
+
+typedef enum vka_binary_op {
+    VKA_ADD = 0, VKA_SUB, VKA_MUL, VKA_DIV, VKA_POW, VKA_MAX, VKA_MIN,
+    VKA_BINARY_COUNT
+} vka_binary_op;
+
+/* y = a op b with numpy broadcasting (up to VKA_MAX_DIMS axes); y has the
+ * broadcast shape. y may alias a or b when it has the same shape. */
+vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor *b, vka_tensor *y);
+
+typedef enum vka_unary_op {
+    VKA_EXP = 0, VKA_LOG, VKA_SQRT, VKA_ERF, VKA_TANH, VKA_SIGMOID, VKA_RELU,
+    VKA_GELU, VKA_NEG, VKA_RECIPROCAL, VKA_ABS, VKA_GELU_TANH, VKA_SILU,
+    VKA_UNARY_COUNT
+} vka_unary_op;
+
+/* y = op(x), elementwise; y may alias x. */
+vka_status vka_unary(vka_cmd *cmd, vka_unary_op op, vka_tensor *x, vka_tensor *y);
+
+typedef enum vka_reduce_op { VKA_REDUCE_SUM = 0, VKA_REDUCE_MEAN, VKA_REDUCE_MAX, VKA_REDUCE_COUNT } vka_reduce_op;
+
+/* Reduce one axis: y has x's shape with that axis removed or set to 1
+ * (either is accepted; the element count must match). */
+vka_status vka_reduce(vka_cmd *cmd, vka_reduce_op op, vka_tensor *x, int axis, vka_tensor *y);
+
+/* y = x permuted: y.shape[i] = x.shape[perm[i]]. Transpose is a permute. */
+vka_status vka_permute(vka_cmd *cmd, vka_tensor *x, const int *perm, vka_tensor *y);
+
+/* y = concatenation of n tensors along axis; all other axes equal. */
+vka_status vka_concat(vka_cmd *cmd, int n, vka_tensor *const *xs, int axis, vka_tensor *y);
+
+/* y[i...] = x[start[d] + i[d]·step[d] ...]; y's shape gives the counts. step may
+ * be negative; NULL step means 1. */
+vka_status vka_slice(vka_cmd *cmd, vka_tensor *x, const int64_t *start, const int64_t *step, vka_tensor *y);
+
+/* Convert between dtypes (F32 <-> F16, F32 <-> I32); same shape. */
+vka_status vka_cast(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
+
+/* Copy x into y (same element count and dtype). */
+vka_status vka_copy(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
+
+/* ------------------------------------------------------------------ attention
+ * O = softmax(scale·Q·Kᵀ + mask)·V, per batch and head, without materialising
+ * the score matrix (fused flash attention).
+ * Shapes are given in the descriptor; tensors are addressed through strides so
+ * that [B, N, H, D] and [B, H, N, D] layouts, and Q/K/V straight out of a packed
+ * QKV projection, need no copy. */
+typedef struct vka_attn_desc {
+    int64_t batch, heads;      /* B, H */
+    int64_t nq, nk;            /* query rows, key rows */
+    int64_t head_dim;          /* D */
+    float scale;               /* 0: 1/sqrt(D) */
+    int causal;                /* mask key j > query i (aligned at the end when nq != nk) */
+    /* element strides (batch, head, row) for q, k, v, o; the last axis is dense.
+     * 0 in all three of a tensor: dense [B, H, N, D]. */
+    int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3];
+    int64_t q_offset, k_offset, v_offset, o_offset; /* elements into each tensor */
+    vka_tensor *mask;          /* NULL or additive [nq, nk], broadcast over B and H */
+    vka_tensor *lse;           /* NULL or F32 [B, H, nq]: log-sum-exp of each row (natural log, of scale·QKᵀ+mask) */
+} vka_attn_desc;
+
+vka_attn_desc vka_attn_default_desc(void);
+vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *v, vka_tensor *o);
+
+/* The same computation the naive way (GEMM, softmax, GEMM) through a scratch
+ * score tensor `scores` of F32 [B, H, nq, nk] (or the q dtype); for comparison
+ * and as a fallback. */
+vka_status vka_attention_naive(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *v, vka_tensor *scores, vka_tensor *o);
+
+/* Attention probe: exact softmax rows P[b, h, r, :] for the query rows listed in
+ * rows (I32 [R]) from Q, K and the LSE a vka_attention pass saved (d->lse).
+ * probs: F32 [B, H, R, nk]. Cost O(R·nk·D); no second attention pass. */
+vka_status vka_attention_probe(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *rows, vka_tensor *probs);
+
+/* ------------------------------------------------------------------ benchmark helpers */
+
+/* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput
+ * shader timed with GPU timestamps). */
+vka_status vka_measure_fp32_peak(vka_context *ctx, double *gflops);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VKATTN_H */

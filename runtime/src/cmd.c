@@ -1,0 +1,387 @@
+/* cmd.c — recording dispatches once, barriers from tracked hazards, replay and
+ * per-dispatch GPU timestamps. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SETS_PER_POOL 256
+#define MAX_TIMESTAMPS 8192
+
+enum { IDLE = 0, RECORDING = 1, ENDED = 2 };
+
+vka_cmd *vka_cmd_create(vka_context *ctx)
+{
+    if (!ctx) {
+        vka__set_tls_error("vka_cmd_create: context is NULL");
+        return NULL;
+    }
+    vka_cmd *cmd = calloc(1, sizeof *cmd);
+    if (!cmd) {
+        vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return NULL;
+    }
+    cmd->ctx = ctx;
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                   .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+                                   .queueFamilyIndex = ctx->queue_family};
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkResult r = ctx->vk.vkCreateCommandPool(ctx->device, &pci, NULL, &cmd->pool);
+    if (r == VK_SUCCESS) {
+        ai.commandPool = cmd->pool;
+        r = ctx->vk.vkAllocateCommandBuffers(ctx->device, &ai, &cmd->cb);
+    }
+    if (r == VK_SUCCESS)
+        r = ctx->vk.vkCreateFence(ctx->device, &fci, NULL, &cmd->fence);
+    if (r != VK_SUCCESS) {
+        vka__err(ctx, VKA_ERR_VULKAN, "vka_cmd_create: %s", vka__vkresult_str(r));
+        vka_cmd_destroy(cmd);
+        return NULL;
+    }
+    return cmd;
+}
+
+void vka_cmd_destroy(vka_cmd *cmd)
+{
+    if (!cmd)
+        return;
+    vka_context *ctx = cmd->ctx;
+    for (int i = 0; i < cmd->ndpools; i++)
+        ctx->vk.vkDestroyDescriptorPool(ctx->device, cmd->dpools[i], NULL);
+    if (cmd->qpool)
+        ctx->vk.vkDestroyQueryPool(ctx->device, cmd->qpool, NULL);
+    if (cmd->fence)
+        ctx->vk.vkDestroyFence(ctx->device, cmd->fence, NULL);
+    if (cmd->pool)
+        ctx->vk.vkDestroyCommandPool(ctx->device, cmd->pool, NULL);
+    free(cmd->dpools);
+    free(cmd->pending);
+    free(cmd->labels);
+    free(cmd->times_ms);
+    free(cmd);
+}
+
+vka_status vka_cmd_enable_timestamps(vka_cmd *cmd, int enable)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    if (cmd->state == RECORDING)
+        return vka__err(cmd->ctx, VKA_ERR_STATE, "vka_cmd_enable_timestamps: call before vka_cmd_begin");
+    if (enable && !cmd->ctx->props.limits.timestampComputeAndGraphics)
+        return vka__err(cmd->ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" has no timestamps on compute queues",
+                        cmd->ctx->info.name);
+    cmd->timestamps = enable;
+    return VKA_OK;
+}
+
+static void full_barrier(vka_cmd *cmd, VkPipelineStageFlags src, VkAccessFlags srca, VkPipelineStageFlags dst,
+                         VkAccessFlags dsta)
+{
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = srca, .dstAccessMask = dsta};
+    cmd->ctx->vk.vkCmdPipelineBarrier(cmd->cb, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
+    cmd->nbarriers++;
+}
+
+vka_status vka_cmd_begin(vka_cmd *cmd)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    vka_context *ctx = cmd->ctx;
+    VKA_VK(ctx, ctx->vk.vkResetCommandBuffer(cmd->cb, 0));
+    for (int i = 0; i < cmd->ndpools; i++)
+        VKA_VK(ctx, ctx->vk.vkResetDescriptorPool(ctx->device, cmd->dpools[i], 0));
+    cmd->dpool_cur = 0;
+    cmd->dpool_used = 0;
+    cmd->npending = 0;
+    cmd->ndispatch = 0;
+    cmd->nbarriers = 0;
+    cmd->label[0] = 0;
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VKA_VK(ctx, ctx->vk.vkBeginCommandBuffer(cmd->cb, &bi));
+    cmd->state = RECORDING;
+    if (cmd->timestamps) {
+        if (!cmd->qpool) {
+            VkQueryPoolCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+                                         .queryType = VK_QUERY_TYPE_TIMESTAMP,
+                                         .queryCount = MAX_TIMESTAMPS};
+            VKA_VK(ctx, ctx->vk.vkCreateQueryPool(ctx->device, &qci, NULL, &cmd->qpool));
+            cmd->qcap = MAX_TIMESTAMPS;
+        }
+        ctx->vk.vkCmdResetQueryPool(cmd->cb, cmd->qpool, 0, (uint32_t)cmd->qcap);
+        ctx->vk.vkCmdWriteTimestamp(cmd->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, cmd->qpool, 0);
+    }
+    /* The previous replay's shader writes -> this replay's shader reads and writes. */
+    full_barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                 VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+    return VKA_OK;
+}
+
+vka_status vka_cmd_end(vka_cmd *cmd)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    vka_context *ctx = cmd->ctx;
+    if (cmd->state != RECORDING)
+        return vka__err(ctx, VKA_ERR_STATE, "vka_cmd_end without vka_cmd_begin");
+    /* The recording's shader writes -> the host's reads (mapped download) and
+     * transfer reads (staged download). */
+    full_barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                 VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+    cmd->state = IDLE;
+    VKA_VK(ctx, ctx->vk.vkEndCommandBuffer(cmd->cb));
+    cmd->state = ENDED;
+    return VKA_OK;
+}
+
+vka_status vka_cmd_submit(vka_cmd *cmd)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    vka_context *ctx = cmd->ctx;
+    if (cmd->state != ENDED)
+        return vka__err(ctx, VKA_ERR_STATE, "vka_cmd_submit: the command is not recorded (call begin ... end first)");
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd->cb};
+    VKA_VK(ctx, ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, cmd->fence));
+    VkResult r = ctx->vk.vkWaitForFences(ctx->device, 1, &cmd->fence, VK_TRUE, UINT64_MAX);
+    ctx->vk.vkResetFences(ctx->device, 1, &cmd->fence);
+    if (r != VK_SUCCESS)
+        return vka__err(ctx, r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST : VKA_ERR_VULKAN,
+                        "vkWaitForFences failed: %s", vka__vkresult_str(r));
+    if (cmd->timestamps && cmd->ndispatch) {
+        int nq = cmd->ndispatch + 1 < cmd->qcap ? cmd->ndispatch + 1 : cmd->qcap;
+        uint64_t *ts = malloc(sizeof *ts * (size_t)nq);
+        if (!ts)
+            return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        r = ctx->vk.vkGetQueryPoolResults(ctx->device, cmd->qpool, 0, (uint32_t)nq, sizeof *ts * (size_t)nq, ts,
+                                          sizeof *ts, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+        if (r != VK_SUCCESS) {
+            free(ts);
+            return vka__err(ctx, VKA_ERR_VULKAN, "vkGetQueryPoolResults failed: %s", vka__vkresult_str(r));
+        }
+        double period = ctx->props.limits.timestampPeriod;
+        for (int i = 0; i < cmd->ndispatch; i++)
+            cmd->times_ms[i] = i + 1 < nq ? (double)(ts[i + 1] - ts[i]) * period * 1e-6 : -1.0;
+        free(ts);
+    }
+    return VKA_OK;
+}
+
+int vka_cmd_dispatch_count(const vka_cmd *cmd) { return cmd ? cmd->ndispatch : 0; }
+
+vka_status vka_cmd_timing(const vka_cmd *cmd, int i, const char **label, double *ms)
+{
+    if (!cmd || i < 0 || i >= cmd->ndispatch)
+        return VKA_ERR_INVALID_ARG;
+    if (label)
+        *label = cmd->labels[i];
+    if (ms)
+        *ms = cmd->timestamps && cmd->times_ms ? cmd->times_ms[i] : -1.0;
+    return VKA_OK;
+}
+
+void vka_cmd_set_label(vka_cmd *cmd, const char *label)
+{
+    if (cmd)
+        snprintf(cmd->label, sizeof cmd->label, "%s", label ? label : "");
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+vka_status vka__check_cmd(vka_cmd *cmd, const char *op)
+{
+    if (!cmd) {
+        vka__set_tls_error("%s: cmd is NULL", op);
+        return VKA_ERR_INVALID_ARG;
+    }
+    if (cmd->state != RECORDING)
+        return vka__err(cmd->ctx, VKA_ERR_STATE, "%s: the command is not recording (call vka_cmd_begin)", op);
+    return VKA_OK;
+}
+
+vka_status vka__check_float(vka_context *ctx, const char *op, const vka_tensor *t, const char *what)
+{
+    if (!t)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s is NULL", op, what);
+    if (t->ctx != ctx)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s belongs to another context", op, what);
+    if (t->dtype != VKA_F32 && t->dtype != VKA_F16)
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: %s %s is %s; f32 or f16 expected", op, what, vka__tname(t),
+                        vka_dtype_str(t->dtype));
+    if (t->dtype == VKA_F16 && !ctx->info.fp16_storage)
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: device \"%s\" has no 16-bit storage for f16 tensor %s", op,
+                        ctx->info.name, vka__tname(t));
+    return VKA_OK;
+}
+
+vka_status vka__check_same_dtype(vka_context *ctx, const char *op, const vka_tensor *a, const vka_tensor *b)
+{
+    if (a && b && a->dtype != b->dtype)
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: tensor %s is %s but %s is %s", op, vka__tname(a),
+                        vka_dtype_str(a->dtype), vka__tname(b), vka_dtype_str(b->dtype));
+    return VKA_OK;
+}
+
+void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy)
+{
+    uint64_t maxx = ctx->props.limits.maxComputeWorkGroupCount[0];
+    if (groups <= maxx) {
+        *gx = (uint32_t)(groups ? groups : 1);
+        *gy = 1;
+    } else {
+        *gx = (uint32_t)maxx;
+        *gy = (uint32_t)((groups + maxx - 1) / maxx);
+    }
+}
+
+static vka_status alloc_set(vka_cmd *cmd, VkDescriptorSetLayout dsl, VkDescriptorSet *out)
+{
+    vka_context *ctx = cmd->ctx;
+    if (cmd->dpool_used >= SETS_PER_POOL) {
+        cmd->dpool_cur++;
+        cmd->dpool_used = 0;
+    }
+    if (cmd->dpool_cur >= cmd->ndpools) {
+        VkDescriptorPoolSize ps = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                   .descriptorCount = SETS_PER_POOL * VKA_MAX_BINDINGS};
+        VkDescriptorPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                         .maxSets = SETS_PER_POOL,
+                                         .poolSizeCount = 1,
+                                         .pPoolSizes = &ps};
+        VkDescriptorPool *np = realloc(cmd->dpools, sizeof *np * (size_t)(cmd->ndpools + 1));
+        if (!np)
+            return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        cmd->dpools = np;
+        VKA_VK(ctx, ctx->vk.vkCreateDescriptorPool(ctx->device, &ci, NULL, &cmd->dpools[cmd->ndpools]));
+        cmd->ndpools++;
+        cmd->dpool_cur = cmd->ndpools - 1;
+        cmd->dpool_used = 0;
+    }
+    VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                      .descriptorPool = cmd->dpools[cmd->dpool_cur],
+                                      .descriptorSetCount = 1,
+                                      .pSetLayouts = &dsl};
+    VKA_VK(ctx, ctx->vk.vkAllocateDescriptorSets(ctx->device, &ai, out));
+    cmd->dpool_used++;
+    return VKA_OK;
+}
+
+static vka_status pending_add(vka_cmd *cmd, VkBuffer buf, VkDeviceSize lo, VkDeviceSize hi, bool write)
+{
+    if (cmd->npending == cmd->cap_pending) {
+        int cap = cmd->cap_pending ? cmd->cap_pending * 2 : 64;
+        vka__access *np = realloc(cmd->pending, sizeof *np * (size_t)cap);
+        if (!np)
+            return vka__err(cmd->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        cmd->pending = np;
+        cmd->cap_pending = cap;
+    }
+    cmd->pending[cmd->npending++] = (vka__access){buf, lo, hi, write};
+    return VKA_OK;
+}
+
+static vka_status label_push(vka_cmd *cmd, const char *shader)
+{
+    if (cmd->ndispatch == cmd->cap_labels) {
+        int cap = cmd->cap_labels ? cmd->cap_labels * 2 : 64;
+        char(*nl)[64] = realloc(cmd->labels, sizeof *nl * (size_t)cap);
+        if (!nl)
+            return vka__err(cmd->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        cmd->labels = nl;
+        double *nt = realloc(cmd->times_ms, sizeof *nt * (size_t)cap);
+        if (!nt)
+            return vka__err(cmd->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        cmd->times_ms = nt;
+        cmd->cap_labels = cap;
+    }
+    if (cmd->label[0])
+        snprintf(cmd->labels[cmd->ndispatch], 64, "%.31s:%.31s", cmd->label, shader);
+    else
+        snprintf(cmd->labels[cmd->ndispatch], 64, "%s", shader);
+    cmd->times_ms[cmd->ndispatch] = -1.0;
+    return VKA_OK;
+}
+
+vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec, const vka__binding *b,
+                         int nbind, const void *push, size_t push_size, uint32_t gx, uint32_t gy, uint32_t gz)
+{
+    vka_status s = vka__check_cmd(cmd, shader);
+    if (s)
+        return s;
+    vka_context *ctx = cmd->ctx;
+    if (push_size > VKA_PUSH_MAX)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: push constants of %zu bytes", shader, push_size);
+    const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
+    if (gx > maxg[0] || gy > maxg[1] || gz > maxg[2])
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: grid %ux%ux%u exceeds the device's %ux%ux%u", shader, gx, gy,
+                        gz, maxg[0], maxg[1], maxg[2]);
+    if ((uint64_t)gx * gy * gz == 0)
+        return VKA_OK;
+    vka__pipeline *p;
+    if ((s = vka__pipeline_get(ctx, shader, spec, nspec, nbind, &p)))
+        return s;
+    VkPipeline pipe = p->pipe;
+    VkPipelineLayout layout = p->layout;
+    VkDescriptorSet set;
+    if ((s = alloc_set(cmd, p->dsl, &set)))
+        return s;
+
+    VkDescriptorBufferInfo bi[VKA_MAX_BINDINGS];
+    VkWriteDescriptorSet w[VKA_MAX_BINDINGS];
+    VkDeviceSize align = ctx->props.limits.minStorageBufferOffsetAlignment;
+    bool need_barrier = false;
+    for (int i = 0; i < nbind; i++) {
+        const vka_tensor *t = b[i].t ? b[i].t : ctx->dummy;
+        VkDeviceSize off = t->alloc.offset + t->byte_offset;
+        VkDeviceSize lo = off / align * align;
+        VkDeviceSize range = off - lo + (t->bytes ? t->bytes : 4);
+        bi[i] = (VkDescriptorBufferInfo){.buffer = t->alloc.block->buf, .offset = lo, .range = range};
+        w[i] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                      .dstSet = set,
+                                      .dstBinding = (uint32_t)i,
+                                      .descriptorCount = 1,
+                                      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                      .pBufferInfo = &bi[i]};
+        if (!b[i].t)
+            continue;
+        for (int j = 0; j < cmd->npending && !need_barrier; j++) {
+            const vka__access *a = &cmd->pending[j];
+            if (a->buf == bi[i].buffer && a->lo < off + t->bytes && off < a->hi && (a->write || b[i].write))
+                need_barrier = true;
+        }
+    }
+    ctx->vk.vkUpdateDescriptorSets(ctx->device, (uint32_t)nbind, w, 0, NULL);
+    if (need_barrier) {
+        /* An earlier dispatch since the last barrier wrote what this one reads,
+         * or read/wrote what this one writes: its shader writes -> our reads/writes. */
+        vka__log(ctx, VKA_LOG_DEBUG, "barrier: %s waits on %s", shader,
+                 cmd->ndispatch ? cmd->labels[cmd->ndispatch - 1] : "(begin)");
+        full_barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
+                     VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        cmd->npending = 0;
+    }
+    for (int i = 0; i < nbind; i++)
+        if (b[i].t && (s = pending_add(cmd, bi[i].buffer, b[i].t->alloc.offset + b[i].t->byte_offset,
+                                       b[i].t->alloc.offset + b[i].t->byte_offset + b[i].t->bytes, b[i].write)))
+            return s;
+    if ((s = label_push(cmd, shader)))
+        return s;
+
+    ctx->vk.vkCmdBindPipeline(cmd->cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
+    ctx->vk.vkCmdBindDescriptorSets(cmd->cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, NULL);
+    if (push_size) {
+        uint8_t pc[VKA_PUSH_MAX] = {0};
+        memcpy(pc, push, push_size);
+        ctx->vk.vkCmdPushConstants(cmd->cb, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, VKA_PUSH_MAX, pc);
+    }
+    ctx->vk.vkCmdDispatch(cmd->cb, gx, gy, gz);
+    cmd->ndispatch++;
+    if (cmd->timestamps && cmd->ndispatch < cmd->qcap)
+        ctx->vk.vkCmdWriteTimestamp(cmd->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, cmd->qpool,
+                                    (uint32_t)cmd->ndispatch);
+    return VKA_OK;
+}

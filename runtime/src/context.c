@@ -1,0 +1,307 @@
+/* context.c — creating and destroying a context (own or adopted Vulkan objects). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+
+vka_context_params vka_context_default_params(void)
+{
+    vka_context_params p = {
+        .device_index = -1,
+        .device_name = NULL,
+        .validation = -1,
+        .pipeline_cache = 1,
+        .log = NULL,
+        .log_user = NULL,
+        .log_level = VKA_LOG_WARN,
+    };
+    return p;
+}
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(VkDebugUtilsMessageSeverityFlagBitsEXT sev,
+                                                    VkDebugUtilsMessageTypeFlagsEXT type,
+                                                    const VkDebugUtilsMessengerCallbackDataEXT *data,
+                                                    void *user)
+{
+    (void)type;
+    vka_context *ctx = user;
+    if (sev & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
+        ctx->validation_errors++;
+        vka__log(ctx, VKA_LOG_ERROR, "validation: %s", data->pMessage);
+    } else if (sev & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        vka__log(ctx, VKA_LOG_WARN, "validation: %s", data->pMessage);
+    }
+    return VK_FALSE;
+}
+
+static int env_validation(void)
+{
+    const char *v = getenv("VKATTN_VALIDATE");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Picks the memory types for tensors and staging. */
+static vka_status choose_memory(vka_context *ctx)
+{
+    vkGetPhysicalDeviceMemoryProperties(ctx->phys, &ctx->memprops);
+    const VkPhysicalDeviceMemoryProperties *mp = &ctx->memprops;
+    int dev = -1, dev_hv = -1, host = -1, host_coh = -1;
+    for (uint32_t i = 0; i < mp->memoryTypeCount; i++) {
+        VkMemoryPropertyFlags f = mp->memoryTypes[i].propertyFlags;
+        if (f & (VK_MEMORY_PROPERTY_PROTECTED_BIT | 0x40 /* DEVICE_COHERENT_AMD */))
+            continue;
+        bool dl = f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+        bool hv = f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+        if (dl && dev < 0)
+            dev = (int)i;
+        if (dl && hv && dev_hv < 0 &&
+            mp->memoryHeaps[mp->memoryTypes[i].heapIndex].size >= ctx->info.device_local_bytes)
+            dev_hv = (int)i;
+        if (hv && host < 0)
+            host = (int)i;
+        if (hv && (f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) && host_coh < 0)
+            host_coh = (int)i;
+    }
+    if (dev_hv >= 0)
+        dev = dev_hv; /* UMA or full ReBAR: map tensors directly */
+    if (dev < 0)
+        dev = host;
+    if (dev < 0 || host < 0)
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" has no usable memory type", ctx->info.name);
+    ctx->mem_type = (uint32_t)dev;
+    VkMemoryPropertyFlags f = mp->memoryTypes[dev].propertyFlags;
+    ctx->mem_host_visible = f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+    ctx->mem_coherent = f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    ctx->staging_type = (uint32_t)(host_coh >= 0 ? host_coh : host);
+    ctx->staging_coherent = host_coh >= 0;
+    return VKA_OK;
+}
+
+/* What every context needs once it has a device and a queue. */
+static vka_status finish_setup(vka_context *ctx)
+{
+    vka_status s = choose_memory(ctx);
+    if (s)
+        return s;
+    VkCommandPoolCreateInfo pci = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+        .queueFamilyIndex = ctx->queue_family,
+    };
+    VKA_VK(ctx, ctx->vk.vkCreateCommandPool(ctx->device, &pci, NULL, &ctx->pool));
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VKA_VK(ctx, ctx->vk.vkCreateFence(ctx->device, &fci, NULL, &ctx->xfer_fence));
+    if ((s = vka__pipeline_cache_load(ctx)))
+        return s;
+    int64_t one = 4;
+    ctx->dummy = vka_tensor_create(ctx, VKA_U8, 1, &one);
+    if (!ctx->dummy)
+        return VKA_ERR_OUT_OF_MEMORY;
+    vka_tensor_set_name(ctx->dummy, "(absent)");
+    return VKA_OK;
+}
+
+static vka_context *ctx_alloc(const vka_context_params *p)
+{
+    vka_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        vka__set_tls_error("out of host memory allocating a context");
+        return NULL;
+    }
+    vka_context_params d = vka_context_default_params();
+    if (!p)
+        p = &d;
+    ctx->log = p->log;
+    ctx->log_user = p->log_user;
+    ctx->log_level = p->log_level;
+    ctx->validation = p->validation < 0 ? env_validation() : p->validation;
+    ctx->pcache_path[0] = p->pipeline_cache ? 1 : 0; /* marker: resolved in pipeline_cache_load */
+    return ctx;
+}
+
+static vka_status create_device(vka_context *ctx)
+{
+    VkPhysicalDevice pd = ctx->phys;
+    uint32_t nq = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, NULL);
+    VkQueueFamilyProperties *qf = calloc(nq ? nq : 1, sizeof *qf);
+    if (!qf)
+        return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, qf);
+    int fam = -1;
+    for (uint32_t i = 0; i < nq; i++) /* prefer a compute queue that has no graphics */
+        if ((qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT) &&
+            qf[i].timestampValidBits)
+            fam = (int)i;
+    for (uint32_t i = 0; i < nq && fam < 0; i++)
+        if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT)
+            fam = (int)i;
+    free(qf);
+    if (fam < 0)
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" has no compute queue", ctx->info.name);
+    ctx->queue_family = (uint32_t)fam;
+
+    VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
+                                            .pNext = &f12};
+    VkPhysicalDeviceFeatures2 have = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f11};
+    vkGetPhysicalDeviceFeatures2(pd, &have);
+
+    VkPhysicalDeviceVulkan12Features e12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .shaderFloat16 = f12.shaderFloat16,
+        .shaderInt8 = f12.shaderInt8,
+        .storageBuffer8BitAccess = f12.storageBuffer8BitAccess,
+        .hostQueryReset = f12.hostQueryReset,
+    };
+    VkPhysicalDeviceVulkan11Features e11 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
+        .pNext = &e12,
+        .storageBuffer16BitAccess = f11.storageBuffer16BitAccess,
+    };
+    VkPhysicalDeviceFeatures2 en = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+        .pNext = &e11,
+        .features = {.shaderInt64 = have.features.shaderInt64, .shaderInt16 = have.features.shaderInt16},
+    };
+    float prio = 1.0f;
+    VkDeviceQueueCreateInfo qci = {
+        .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+        .queueFamilyIndex = ctx->queue_family,
+        .queueCount = 1,
+        .pQueuePriorities = &prio,
+    };
+    const char *exts[2];
+    uint32_t nexts = 0;
+    if (vka__device_has_ext(pd, "VK_KHR_portability_subset"))
+        exts[nexts++] = "VK_KHR_portability_subset";
+    VkDeviceCreateInfo dci = {
+        .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+        .pNext = &en,
+        .queueCreateInfoCount = 1,
+        .pQueueCreateInfos = &qci,
+        .enabledExtensionCount = nexts,
+        .ppEnabledExtensionNames = exts,
+    };
+    VKA_VK(ctx, vkCreateDevice(pd, &dci, NULL, &ctx->device));
+    ctx->own_device = true;
+    volkLoadDeviceTable(&ctx->vk, ctx->device);
+    ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
+    ctx->info.fp16_arith = f12.shaderFloat16;
+    ctx->info.fp16_storage = f11.storageBuffer16BitAccess;
+    return VKA_OK;
+}
+
+vka_context *vka_context_create(const vka_context_params *p)
+{
+    vka_context_params d = vka_context_default_params();
+    if (!p)
+        p = &d;
+    vka_context *ctx = ctx_alloc(p);
+    if (!ctx)
+        return NULL;
+    vka_status s = vka__instance_create(ctx->validation, &ctx->instance);
+    if (s)
+        goto fail_tls;
+    ctx->own_instance = true;
+    if (ctx->validation) {
+        VkDebugUtilsMessengerCreateInfoEXT mci = {
+            .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+            .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT |
+                               VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT,
+            .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                           VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT,
+            .pfnUserCallback = on_validation,
+            .pUserData = ctx,
+        };
+        VkResult r = vkCreateDebugUtilsMessengerEXT(ctx->instance, &mci, NULL, &ctx->messenger);
+        if (r != VK_SUCCESS) {
+            vka__err(ctx, VKA_ERR_VULKAN, "vkCreateDebugUtilsMessengerEXT failed: %s", vka__vkresult_str(r));
+            goto fail;
+        }
+    }
+    int index;
+    if ((s = vka__device_pick(ctx->instance, p, &ctx->phys, &index)))
+        goto fail_tls;
+    vka__device_query(ctx->phys, index, &ctx->info);
+    vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
+    if (create_device(ctx) || finish_setup(ctx))
+        goto fail;
+    vka__log(ctx, VKA_LOG_INFO, "device %d: %s (%s %s)%s", index, ctx->info.name, ctx->info.driver_name,
+             ctx->info.driver_info, ctx->validation ? ", validation on" : "");
+    return ctx;
+fail_tls:
+    snprintf(ctx->err, sizeof ctx->err, "%s", vka_last_error());
+fail:
+    vka__set_tls_error("%s", ctx->err);
+    vka_context_destroy(ctx);
+    return NULL;
+}
+
+vka_context *vka_context_create_external(const vka_external_vulkan *ext, const vka_context_params *p)
+{
+    if (!ext || !ext->instance || !ext->physical_device || !ext->device || !ext->queue) {
+        vka__set_tls_error("vka_context_create_external: instance, physical_device, device and queue are required");
+        return NULL;
+    }
+    if (vka__volk_init())
+        return NULL;
+    vka_context *ctx = ctx_alloc(p);
+    if (!ctx)
+        return NULL;
+    if (ext->get_instance_proc_addr)
+        volkInitializeCustom((PFN_vkGetInstanceProcAddr)ext->get_instance_proc_addr);
+    ctx->instance = (VkInstance)ext->instance;
+    ctx->phys = (VkPhysicalDevice)ext->physical_device;
+    ctx->device = (VkDevice)ext->device;
+    ctx->queue = (VkQueue)ext->queue;
+    ctx->queue_family = ext->queue_family;
+    ctx->validation = 0; /* the application owns the instance and its layers */
+    volkLoadInstanceOnly(ctx->instance);
+    volkLoadDeviceTable(&ctx->vk, ctx->device);
+    vka__device_query(ctx->phys, -1, &ctx->info);
+    vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
+    ctx->info.fp16_storage = ext->fp16_storage_enabled;
+    ctx->info.fp16_arith = ext->fp16_arith_enabled;
+    if (finish_setup(ctx)) {
+        vka__set_tls_error("%s", ctx->err);
+        vka_context_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void vka_context_destroy(vka_context *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->device) {
+        ctx->vk.vkDeviceWaitIdle(ctx->device);
+        vka_tensor_destroy(ctx->dummy);
+        vka__pipeline_cache_save(ctx);
+        vka__pipelines_destroy(ctx);
+        if (ctx->pcache)
+            ctx->vk.vkDestroyPipelineCache(ctx->device, ctx->pcache, NULL);
+        if (ctx->staging_buf)
+            ctx->vk.vkDestroyBuffer(ctx->device, ctx->staging_buf, NULL);
+        if (ctx->staging_mem)
+            ctx->vk.vkFreeMemory(ctx->device, ctx->staging_mem, NULL);
+        vka__mem_destroy_all(ctx);
+        if (ctx->xfer_fence)
+            ctx->vk.vkDestroyFence(ctx->device, ctx->xfer_fence, NULL);
+        if (ctx->pool)
+            ctx->vk.vkDestroyCommandPool(ctx->device, ctx->pool, NULL);
+        if (ctx->own_device)
+            ctx->vk.vkDestroyDevice(ctx->device, NULL);
+    }
+    if (ctx->messenger)
+        vkDestroyDebugUtilsMessengerEXT(ctx->instance, ctx->messenger, NULL);
+    if (ctx->own_instance && ctx->instance)
+        vkDestroyInstance(ctx->instance, NULL);
+    free(ctx);
+}
+
+const vka_device_info *vka_context_device(const vka_context *ctx) { return ctx ? &ctx->info : NULL; }
+int vka_context_validation_errors(const vka_context *ctx) { return ctx ? ctx->validation_errors : 0; }
+int vka_context_validation_enabled(const vka_context *ctx) { return ctx ? ctx->validation : 0; }
+uint64_t vka_context_memory_used(const vka_context *ctx) { return ctx ? ctx->mem_used : 0; }

@@ -1,0 +1,207 @@
+/* internal.h — shared between the runtime's source files; not installed.
+ *
+ * An op is implemented as: check shapes, fill a push-constant struct, then
+ *     vka__binding b[] = {{x, 0}, {y, 1}};          // tensor, written?
+ *     return vka__dispatch(cmd, "softmax_f32", spec, nspec, b, 2, &pc, sizeof pc, gx, gy, gz);
+ * vka__dispatch finds or builds the pipeline, writes the descriptor set, adds the
+ * barrier the hazards need, and records the dispatch.
+ */
+#ifndef VKA_INTERNAL_H
+#define VKA_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <volk.h>
+
+#include "vkattn.h"
+#include "shaders.h"
+
+#define VKA_PUSH_MAX 128
+#define VKA_MAX_BINDINGS 8
+#define VKA_MAX_SPEC 8
+#define VKA_ALLOC_ALIGN 256
+#define VKA_BLOCK_BYTES (64ull << 20)
+
+/* ------------------------------------------------------------ errors */
+
+/* Sets the context's last error (and the thread's) and logs it; returns s. */
+vka_status vka__err(vka_context *ctx, vka_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void vka__set_tls_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vka__log(vka_context *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *vka__vkresult_str(VkResult r);
+
+#define VKA_VK(ctx, call)                                                                   \
+    do {                                                                                    \
+        VkResult vka__r = (call);                                                           \
+        if (vka__r != VK_SUCCESS)                                                           \
+            return vka__err((ctx), vka__r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST     \
+                                   : (vka__r == VK_ERROR_OUT_OF_DEVICE_MEMORY ||            \
+                                      vka__r == VK_ERROR_OUT_OF_HOST_MEMORY)                \
+                                       ? VKA_ERR_OUT_OF_MEMORY : VKA_ERR_VULKAN,            \
+                            "%s failed: %s (%s:%d)", #call, vka__vkresult_str(vka__r),      \
+                            __FILE__, __LINE__);                                            \
+    } while (0)
+
+/* ------------------------------------------------------------ memory */
+
+typedef struct vka__block {
+    VkDeviceMemory mem;
+    VkBuffer buf;
+    VkDeviceSize size;
+    void *mapped;                /* non-NULL when host-visible */
+    struct vka__span *free;      /* sorted free list */
+    struct vka__block *next;
+} vka__block;
+
+typedef struct vka__alloc {
+    vka__block *block;
+    VkDeviceSize offset;
+    VkDeviceSize size;
+} vka__alloc;
+
+vka_status vka__mem_alloc(vka_context *ctx, VkDeviceSize size, vka__alloc *out);
+void vka__mem_free(vka_context *ctx, vka__alloc *a);
+void vka__mem_destroy_all(vka_context *ctx);
+
+/* ------------------------------------------------------------ pipelines */
+
+typedef struct vka__pipeline {
+    char name[64];
+    uint32_t spec[VKA_MAX_SPEC];
+    int nspec;
+    int nbind;
+    VkPipeline pipe;
+    VkPipelineLayout layout;     /* owned by the context (one per nbind) */
+    VkDescriptorSetLayout dsl;
+} vka__pipeline;
+
+vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t *spec, int nspec,
+                             int nbind, vka__pipeline **out);
+void vka__pipelines_destroy(vka_context *ctx);
+vka_status vka__pipeline_cache_load(vka_context *ctx);
+void vka__pipeline_cache_save(vka_context *ctx);
+
+/* ------------------------------------------------------------ objects */
+
+struct vka_context {
+    VkInstance instance;
+    VkPhysicalDevice phys;
+    VkDevice device;
+    VkQueue queue;
+    uint32_t queue_family;
+    struct VolkDeviceTable vk;
+    bool own_instance, own_device;
+    VkDebugUtilsMessengerEXT messenger;
+    int validation;
+    int validation_errors;
+
+    vka_device_info info;
+    VkPhysicalDeviceProperties props;
+    VkPhysicalDeviceMemoryProperties memprops;
+    uint32_t mem_type;           /* for tensors */
+    bool mem_host_visible;
+    bool mem_coherent;
+    uint32_t staging_type;       /* host-visible type for staging */
+    bool staging_coherent;
+
+    vka__block *blocks;
+    uint64_t mem_used;
+
+    VkCommandPool pool;          /* for one-shot transfers */
+    VkFence xfer_fence;
+    VkBuffer staging_buf;
+    VkDeviceMemory staging_mem;
+    void *staging_map;
+    VkDeviceSize staging_size;
+
+    VkPipelineCache pcache;
+    char pcache_path[1024];
+    vka__pipeline *pipes;
+    int npipes, cap_pipes;
+    VkDescriptorSetLayout dsl[VKA_MAX_BINDINGS + 1];
+    VkPipelineLayout layouts[VKA_MAX_BINDINGS + 1];
+
+    vka_tensor *dummy;           /* bound where an optional tensor is absent */
+
+    vka_log_fn log;
+    void *log_user;
+    int log_level;
+    char err[1024];
+};
+
+struct vka_tensor {
+    vka_context *ctx;
+    vka_dtype dtype;
+    int ndim;
+    int64_t shape[VKA_MAX_DIMS];
+    int64_t numel;
+    size_t bytes;
+    vka__alloc alloc;            /* of the root tensor; views copy it */
+    VkDeviceSize byte_offset;    /* into alloc (views) */
+    bool is_view;
+    char name[64];
+};
+
+typedef struct vka__access {
+    VkBuffer buf;
+    VkDeviceSize lo, hi;
+    bool write;
+} vka__access;
+
+struct vka_cmd {
+    vka_context *ctx;
+    VkCommandPool pool;
+    VkCommandBuffer cb;
+    VkFence fence;
+    int state;                   /* 0 idle, 1 recording, 2 ended */
+    VkDescriptorPool *dpools;
+    int ndpools;
+    int dpool_cur, dpool_used;   /* pool in use, sets taken from it */
+    vka__access *pending;        /* accesses since the last barrier */
+    int npending, cap_pending;
+    const char *last_writer;     /* for barrier labels */
+    int ndispatch;
+    int timestamps;
+    VkQueryPool qpool;
+    int qcap;
+    char (*labels)[64];
+    int cap_labels;
+    double *times_ms;
+    char label[64];
+    int nbarriers;
+};
+
+/* ------------------------------------------------------------ dispatch */
+
+typedef struct vka__binding {
+    vka_tensor *t;               /* NULL: the context's dummy buffer */
+    int write;
+} vka__binding;
+
+/* Elements between the bound descriptor offset and the tensor's first element
+ * (non-zero for views whose start is not aligned to the device's
+ * minStorageBufferOffsetAlignment). Every shader adds it to its indices. */
+uint32_t vka__off(const vka_tensor *t);
+
+vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec,
+                         const vka__binding *b, int nbind, const void *push, size_t push_size,
+                         uint32_t gx, uint32_t gy, uint32_t gz);
+
+/* Splits a 1-D count of workgroups across x and y within the device's
+ * maxComputeWorkGroupCount; shaders rebuild the id with vka_group_id(). */
+void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
+
+/* Variant name helper: "<base>_f32" or "<base>_f16". */
+const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);
+
+/* Checks shared by the ops; each returns VKA_OK or sets the error naming `op`. */
+vka_status vka__check_cmd(vka_cmd *cmd, const char *op);
+vka_status vka__check_float(vka_context *ctx, const char *op, const vka_tensor *t, const char *what);
+vka_status vka__check_same_dtype(vka_context *ctx, const char *op, const vka_tensor *a, const vka_tensor *b);
+/* "[2, 3, 4]" into buf. */
+const char *vka__shape_str(const vka_tensor *t, char *buf, size_t n);
+const char *vka__tname(const vka_tensor *t);
+
+#endif
