@@ -3,7 +3,8 @@
 # root, else prints the exact command and fails). Usage: scripts/deps.sh [viewer]
 set -eu
 pkgs="cmake make gcc pkg-config binutils libvulkan1 libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
-libstb-dev mesa-vulkan-drivers vulkan-validationlayers"
+libstb-dev libcjson-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev mesa-vulkan-drivers
+vulkan-validationlayers"
 for extra in "$@"; do
   case "$extra" in
     viewer) pkgs="$pkgs libsdl2-dev xvfb xauth" ;;

@@ -325,6 +325,43 @@ vka_status vka_attention_naive(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor 
  * probs: F32 [B, H, R, nk]. Cost O(R·nk·D); no second attention pass. */
 vka_status vka_attention_probe(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *rows, vka_tensor *probs);
 
+/* ------------------------------------------------------------------ safetensors
+ * Reads .safetensors files (8-byte little-endian header length, JSON header,
+ * raw little-endian data) through mmap; every offset is checked against the
+ * file size, so a malformed file gives an error naming what is wrong.
+ *
+ *     vka_safetensors *st = vka_safetensors_open("model.safetensors");
+ *     const vka_st_tensor *w = vka_safetensors_find(st, "head.weight");
+ *     // w->dtype, w->shape, w->data (valid until close)
+ *     vka_safetensors_close(st);
+ */
+typedef enum vka_st_dtype {
+    VKA_ST_F32 = 0, VKA_ST_F16, VKA_ST_BF16, VKA_ST_F64, VKA_ST_I64, VKA_ST_I32, VKA_ST_I16, VKA_ST_I8,
+    VKA_ST_U8, VKA_ST_BOOL, VKA_ST_DTYPE_COUNT
+} vka_st_dtype;
+
+typedef struct vka_st_tensor {
+    const char *name;
+    vka_st_dtype dtype;
+    int ndim;
+    int64_t shape[VKA_MAX_DIMS];
+    const void *data;          /* inside the mapping (read) or the caller's buffer (write) */
+    size_t bytes;
+} vka_st_tensor;
+
+typedef struct vka_safetensors vka_safetensors;
+
+vka_safetensors *vka_safetensors_open(const char *path);
+void vka_safetensors_close(vka_safetensors *st);
+int vka_safetensors_count(const vka_safetensors *st);
+const vka_st_tensor *vka_safetensors_get(const vka_safetensors *st, int i);      /* in header order */
+const vka_st_tensor *vka_safetensors_find(const vka_safetensors *st, const char *name);
+const char *vka_safetensors_metadata(const vka_safetensors *st, const char *key); /* NULL if absent */
+/* Writes n tensors (dtype, shape, data, bytes) to path. */
+vka_status vka_safetensors_write(const char *path, int n, const vka_st_tensor *tensors);
+const char *vka_st_dtype_str(vka_st_dtype t);
+size_t vka_st_dtype_size(vka_st_dtype t);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput
