@@ -325,6 +325,140 @@ vka_status vka_attention_naive(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor 
  * probs: F32 [B, H, R, nk]. Cost O(R·nk·D); no second attention pass. */
 vka_status vka_attention_probe(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *rows, vka_tensor *probs);
 
+/* ------------------------------------------------------------------ graphs
+ * A graph is built once (by the C builder API below, by the ONNX importer, or by
+ * a model recipe in models/), then vka_graph_build runs the passes (constant
+ * folding, fusion, memory planning) and records the whole graph into one
+ * command buffer; every vka_graph_run is upload -> replay -> download.
+ *
+ *     vka_graph *g = vka_graph_create(ctx);
+ *     vka_val x = vka_graph_input(g, "x", VKA_F32, 2, (int64_t[]){197, 192});
+ *     vka_val w = vka_graph_const(g, "w", VKA_F32, 2, (int64_t[]){192, 576}, weights);
+ *     vka_graph_output(g, vka_graph_matmul(g, "qkv", x, w), "qkv");
+ *     vka_graph_build(g, NULL);
+ *     vka_graph_set_input(g, "x", host_x, bytes);
+ *     vka_graph_run(g);
+ *     vka_graph_get_output(g, "qkv", host_y, bytes);
+ *
+ * Builders return a value id (>= 0) or VKA_NONE, with the context's last error
+ * naming the node, its inputs' shapes and what does not fit. A graph with a
+ * failed builder call refuses to build. Shapes are static: inference happens
+ * as nodes are added. Integer tensors (ONNX int64) live on the host while
+ * they are constant (shape arithmetic) and as I32 on the device otherwise. */
+typedef int32_t vka_val;
+#define VKA_NONE (-1)
+
+typedef struct vka_graph vka_graph;
+
+vka_graph *vka_graph_create(vka_context *ctx);
+void vka_graph_destroy(vka_graph *g);
+
+vka_val vka_graph_input(vka_graph *g, const char *name, vka_dtype dtype, int ndim, const int64_t *shape);
+/* A constant; data is copied. dtype F32, F16 or I32. */
+vka_val vka_graph_const(vka_graph *g, const char *name, vka_dtype dtype, int ndim, const int64_t *shape,
+                        const void *data);
+/* An integer constant (ONNX int64): folded on the host, I32 on the device. */
+vka_val vka_graph_const_i64(vka_graph *g, const char *name, int ndim, const int64_t *shape, const int64_t *data);
+vka_status vka_graph_output(vka_graph *g, vka_val v, const char *name);
+
+int vka_graph_ndim(const vka_graph *g, vka_val v);
+const int64_t *vka_graph_shape(const vka_graph *g, vka_val v);
+vka_dtype vka_graph_dtype(const vka_graph *g, vka_val v);
+/* Host data of a constant (after folding), else NULL. I64 values as int64_t. */
+const void *vka_graph_const_data(const vka_graph *g, vka_val v);
+int vka_graph_is_int(const vka_graph *g, vka_val v);
+
+/* Op builders. `name` labels the node (errors, profiles); may be NULL. */
+/* numpy matmul: a [..., M, K] · b [..., K, N] with batch broadcasting */
+vka_val vka_graph_matmul(vka_graph *g, const char *name, vka_val a, vka_val b);
+/* ONNX Gemm: alpha·op(a)·op(b) + beta·c, a/b 2-D, c broadcast to [M, N] or VKA_NONE */
+vka_val vka_graph_gemm(vka_graph *g, const char *name, vka_val a, vka_val b, vka_val c, float alpha, float beta,
+                       int trans_a, int trans_b);
+vka_val vka_graph_binary(vka_graph *g, const char *name, vka_binary_op op, vka_val a, vka_val b);
+vka_val vka_graph_unary(vka_graph *g, const char *name, vka_unary_op op, vka_val x);
+/* normalizes over the axes from `axis` to the end; gamma/beta shaped like them or VKA_NONE */
+vka_val vka_graph_layernorm(vka_graph *g, const char *name, vka_val x, vka_val gamma, vka_val beta, int axis,
+                            float eps);
+vka_val vka_graph_softmax(vka_graph *g, const char *name, vka_val x, int axis);
+/* shape may hold 0 (copy the input's dim) and one -1 (inferred), as in ONNX */
+vka_val vka_graph_reshape(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape);
+vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int *perm);
+/* ONNX Slice over n axes (starts/ends clamped, negative from the end; steps NULL = 1) */
+vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const int64_t *starts,
+                        const int64_t *ends, const int64_t *axes, const int64_t *steps);
+vka_val vka_graph_concat(vka_graph *g, const char *name, int n, const vka_val *xs, int axis);
+/* ONNX Gather along axis with integer indices (a constant or a device I32 tensor) */
+vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indices, int axis);
+/* ONNX Expand (numpy broadcast of x to shape) */
+vka_val vka_graph_expand(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape);
+vka_val vka_graph_cast(vka_graph *g, const char *name, vka_val x, vka_dtype to);
+/* ONNX Where(cond, a, b) (cond constant) */
+vka_val vka_graph_where(vka_graph *g, const char *name, vka_val cond, vka_val a, vka_val b);
+
+typedef struct vka_conv_params {
+    int64_t stride[2];         /* default 1 */
+    int64_t pad[4];            /* top, left, bottom, right */
+    int64_t dilation[2];       /* default 1 */
+    int64_t groups;            /* default 1 */
+    vka_act act;
+} vka_conv_params;
+vka_conv_params vka_conv_default_params(void);
+/* x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or VKA_NONE -> [N, O, H', W'] */
+vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka_val bias, const vka_conv_params *p);
+/* Fused attention: q [B, H, Nq, D], k/v [B, H, Nk, D] -> [B, H, Nq, D];
+ * mask [Nq, Nk] or VKA_NONE; scale 0: 1/sqrt(D). */
+vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k, vka_val v, vka_val mask,
+                            float scale);
+
+typedef struct vka_graph_build_params {
+    int fuse;                  /* 1 (default): fusion passes on */
+    int profile;               /* 1: per-dispatch GPU timestamps (vka_graph_profile) */
+    /* Attention probe: save the LSE of the attention nodes so that
+     * vka_graph_attention_probe can return exact probability rows. */
+    int probe_attention;       /* default 0 */
+} vka_graph_build_params;
+vka_graph_build_params vka_graph_default_build_params(void);
+
+vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p);
+vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data, size_t bytes);
+vka_status vka_graph_run(vka_graph *g);
+vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size_t bytes);
+
+int vka_graph_input_count(const vka_graph *g);
+int vka_graph_output_count(const vka_graph *g);
+vka_val vka_graph_input_at(const vka_graph *g, int i);
+vka_val vka_graph_output_at(const vka_graph *g, int i);
+const char *vka_graph_value_name(const vka_graph *g, vka_val v);
+
+/* The executed plan, after build: one entry per kernel-level node. */
+int vka_graph_plan_size(const vka_graph *g);
+/* op name of plan entry i ("gemm", "flash_attention", "softmax", ...) and its node name */
+const char *vka_graph_plan_op(const vka_graph *g, int i);
+const char *vka_graph_plan_node(const vka_graph *g, int i);
+/* Peak bytes of activation memory after buffer reuse, and without reuse. */
+uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse);
+/* Per-node GPU time (ms) of the last run, when built with profile = 1. */
+vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms);
+
+/* Number of attention nodes in the plan (fused or not). */
+int vka_graph_attention_count(const vka_graph *g);
+/* Exact attention probabilities of attention node `layer` (negative: from the
+ * end) for query rows `rows[0..nrows)`, after a run: probs F32 [B, H, nrows, Nk],
+ * row-major into `out` of `bytes`. Needs probe_attention = 1 at build. */
+vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const int32_t *rows, float *out,
+                                     size_t bytes, int64_t *shape4);
+
+/* ------------------------------------------------------------------ ONNX
+ * Imports an ONNX model (opsets 13-17) into a graph: initializers (raw_data,
+ * typed fields, external data next to the model), constant folding of shape
+ * arithmetic for the fixed input size, and every op of the ViT and DETR
+ * assets. An unsupported op is an error naming the node, op type and opset. */
+typedef struct vka_onnx_params {
+    int64_t dynamic_dim;       /* value for symbolic dims such as batch 'N' (default 1) */
+} vka_onnx_params;
+vka_onnx_params vka_onnx_default_params(void);
+vka_graph *vka_onnx_load(vka_context *ctx, const char *path, const vka_onnx_params *p);
+
 /* ------------------------------------------------------------------ safetensors
  * Reads .safetensors files (8-byte little-endian header length, JSON header,
  * raw little-endian data) through mmap; every offset is checked against the
