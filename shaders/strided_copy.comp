@@ -1,0 +1,51 @@
+// vka-variants: f32 f16
+// strided_copy.comp — y[oy + Σ i_k·sy_k] = x[ox + Σ i_k·sx_k] over an index
+// space of up to 8 axes. One kernel serves vka_permute (x strides permuted),
+// vka_slice (x strides scaled by signed steps) and vka_concat (one dispatch per
+// input, y strides of the whole output). Any 4-byte dtype travels as f32 words,
+// any 2-byte one as f16 words: nothing is converted.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+#define WG 256u
+#define EPT 4u
+
+layout(local_size_x = 256) in;
+
+layout(std430, binding = 0) readonly buffer X { T x[]; };
+layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+
+// keep in sync with vka__strided_push in runtime/src/op_layout.c
+layout(push_constant) uniform Push {
+    uint n;         // elements in the index space
+    uint rank;      // axes after merging, 1..8
+    int off_x;      // element of x at index 0 (vka__off + slice start)
+    int off_y;
+    int shape[8];   // outermost first
+    int sx[8];      // element strides, may be negative (slices with step < 0)
+    int sy[8];
+} pc;
+
+void main()
+{
+    uint base = vka_group_id() * (WG * EPT) + gl_LocalInvocationID.x;
+    for (uint e = 0u; e < EPT; e++) {
+        uint i = base + e * WG;
+        if (i >= pc.n)
+            return;
+        int ix = pc.off_x, iy = pc.off_y;
+        int r = int(i);
+        for (uint k = pc.rank; k-- > 1u;) {
+            int d = pc.shape[k];
+            int q = r / d;
+            int c = r - q * d;
+            ix += c * pc.sx[k];
+            iy += c * pc.sy[k];
+            r = q;
+        }
+        ix += r * pc.sx[0];
+        iy += r * pc.sy[0];
+        y[iy] = x[ix];
+    }
+}
