@@ -2,8 +2,9 @@
 // strided_copy.comp — y[oy + Σ i_k·sy_k] = x[ox + Σ i_k·sx_k] over an index
 // space of up to 8 axes. One kernel serves vka_permute (x strides permuted),
 // vka_slice (x strides scaled by signed steps) and vka_concat (one dispatch per
-// input, y strides of the whole output). Any 4-byte dtype travels as f32 words,
-// any 2-byte one as f16 words: nothing is converted.
+// input, y strides of the whole output). Any 4-byte dtype travels as uint
+// words (no float load could touch an i32's bits), any 2-byte one as f16
+// words: nothing is converted.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -13,8 +14,13 @@
 
 layout(local_size_x = 256) in;
 
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+#if VKA_F16
+#define W float16_t
+#else
+#define W uint
+#endif
+layout(std430, binding = 0) readonly buffer X { W x[]; };
+layout(std430, binding = 1) writeonly buffer Y { W y[]; };
 
 // keep in sync with vka__strided_push in runtime/src/op_layout.c
 layout(push_constant) uniform Push {
