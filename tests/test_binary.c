@@ -166,6 +166,32 @@ static void test_chain(vka_context *ctx)
     free(hx), free(hb), free(ref), free(got);
 }
 
+/* pow where GLSL's pow is undefined (base <= 0) follows numpy: odd integer
+ * exponents keep the sign, even ones drop it, x^0 = 1, fractional -> NaN */
+static void test_pow_signs(vka_context *ctx)
+{
+    static const float a[] = {-2.0f, -2.0f, -3.0f, 0.0f, -5.0f, 0.0f, -1.5f, 2.0f, -0.5f};
+    static const float b[] = {3.0f, 2.0f, -1.0f, 0.0f, 0.0f, 2.5f, 0.5f, -2.0f, -3.0f};
+    static const double want[] = {-8.0, 4.0, -1.0 / 3.0, 1.0, 1.0, 0.0, NAN, 0.25, -8.0};
+    int64_t n = 9;
+    vka_tensor *ta = vkt_tensor(ctx, VKA_F32, 1, &n, a), *tb = vkt_tensor(ctx, VKA_F32, 1, &n, b);
+    vka_tensor *ty = vkt_tensor(ctx, VKA_F32, 1, &n, NULL);
+    vkt_poison(ty);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vka_binary(cmd, VKA_POW, ta, tb, ty);
+    vkt_run(cmd);
+    float *got = vkt_download(ty);
+    int ok = 1;
+    for (int i = 0; i < n; i++)
+        ok &= isnan(want[i]) ? isnan(got[i]) : fabs(got[i] - want[i]) <= 1e-6 * fabs(want[i]);
+    vkt_check(ok, "pow signs: (-2)^3=%g (-2)^2=%g (-3)^-1=%g 0^0=%g (-5)^0=%g 0^2.5=%g (-1.5)^0.5=%g 2^-2=%g "
+              "(-0.5)^-3=%g", got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8]);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(ta), vka_tensor_destroy(tb), vka_tensor_destroy(ty);
+    free(got);
+}
+
 static void test_errors(vka_context *ctx)
 {
     int64_t s23[2] = {2, 3}, s4[1] = {4}, s6[1] = {6}, s5[1] = {5};
@@ -244,6 +270,7 @@ int main(int argc, char **argv)
         run_case(ctx, dt, VKA_DIV, 2, (int64_t[]){17, 33}, 2, (int64_t[]){17, 33}, OUT_VIEWS);
     }
     test_chain(ctx);
+    test_pow_signs(ctx);
     test_errors(ctx);
     return vkt_finish();
 }
