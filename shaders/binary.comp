@@ -60,33 +60,62 @@ float apply(float x, float z)
     }
 }
 
+// Offsets of element i in a and b (MODE 3), and i's index along the last axis.
+void locate(uint i, out uint ia, out uint ib, out uint last)
+{
+    ia = 0u;
+    ib = 0u;
+    uint r = i;
+    last = 0u;
+    for (uint k = pc.rank; k-- > 1u;) {
+        uint d = pc.shape[k];
+        uint q = r / d;
+        uint c = r - q * d;
+        if (k == pc.rank - 1u)
+            last = c;
+        ia += c * pc.sa[k];
+        ib += c * pc.sb[k];
+        r = q;
+    }
+    if (pc.rank == 1u)
+        last = r;
+    ia += r * pc.sa[0];
+    ib += r * pc.sb[0];
+}
+
 void main()
 {
+    if (MODE == 3u) {
+        // EPT consecutive elements per invocation: the integer divisions of
+        // locate() (scalarised on CPUs) run once, the rest step along the last
+        // axis and only re-locate when they wrap it
+        uint first = (vka_group_id() * WG + gl_LocalInvocationID.x) * EPT;
+        if (first >= pc.n)
+            return;
+        uint ia, ib, last;
+        locate(first, ia, ib, last);
+        uint nl = pc.shape[pc.rank - 1u], sal = pc.sa[pc.rank - 1u], sbl = pc.sb[pc.rank - 1u];
+        for (uint e = 0u; e < EPT; e++) {
+            uint i = first + e;
+            if (i >= pc.n)
+                return;
+            if (e > 0u) {
+                last++;
+                ia += sal;
+                ib += sbl;
+                if (last == nl)
+                    locate(i, ia, ib, last);
+            }
+            y[pc.off_y + i] = T(apply(float(a[pc.off_a + ia]), float(b[pc.off_b + ib])));
+        }
+        return;
+    }
     uint base = vka_group_id() * (WG * EPT) + gl_LocalInvocationID.x;
     for (uint e = 0u; e < EPT; e++) {
         uint i = base + e * WG;
         if (i >= pc.n)
             return;
-        uint ia = i, ib = i;
-        if (MODE == 1u) {
-            ib = 0u;
-        } else if (MODE == 2u) {
-            ia = 0u;
-        } else if (MODE == 3u) {
-            ia = 0u;
-            ib = 0u;
-            uint r = i;
-            for (uint k = pc.rank; k-- > 1u;) {
-                uint d = pc.shape[k];
-                uint q = r / d;
-                uint c = r - q * d;
-                ia += c * pc.sa[k];
-                ib += c * pc.sb[k];
-                r = q;
-            }
-            ia += r * pc.sa[0];
-            ib += r * pc.sb[0];
-        }
+        uint ia = MODE == 2u ? 0u : i, ib = MODE == 1u ? 0u : i;
         y[pc.off_y + i] = T(apply(float(a[pc.off_a + ia]), float(b[pc.off_b + ib])));
     }
 }

@@ -33,25 +33,51 @@ layout(push_constant) uniform Push {
     int sy[8];
 } pc;
 
+// Offsets of element i in x and y, and i's index along the last axis.
+void locate(uint i, out int ix, out int iy, out int last)
+{
+    ix = pc.off_x;
+    iy = pc.off_y;
+    int r = int(i);
+    last = 0;
+    for (uint k = pc.rank; k-- > 1u;) {
+        int d = pc.shape[k];
+        int q = r / d;
+        int c = r - q * d;
+        if (k == pc.rank - 1u)
+            last = c;
+        ix += c * pc.sx[k];
+        iy += c * pc.sy[k];
+        r = q;
+    }
+    if (pc.rank == 1u)
+        last = r;
+    ix += r * pc.sx[0];
+    iy += r * pc.sy[0];
+}
+
 void main()
 {
-    uint base = vka_group_id() * (WG * EPT) + gl_LocalInvocationID.x;
+    // EPT consecutive elements per invocation: the integer divisions of
+    // locate() (scalarised on CPUs) run once, the rest step along the last
+    // axis and only re-locate when they wrap it
+    uint first = (vka_group_id() * WG + gl_LocalInvocationID.x) * EPT;
+    if (first >= pc.n)
+        return;
+    int ix, iy, last;
+    locate(first, ix, iy, last);
+    int nl = pc.shape[pc.rank - 1u], sxl = pc.sx[pc.rank - 1u], syl = pc.sy[pc.rank - 1u];
     for (uint e = 0u; e < EPT; e++) {
-        uint i = base + e * WG;
+        uint i = first + e;
         if (i >= pc.n)
             return;
-        int ix = pc.off_x, iy = pc.off_y;
-        int r = int(i);
-        for (uint k = pc.rank; k-- > 1u;) {
-            int d = pc.shape[k];
-            int q = r / d;
-            int c = r - q * d;
-            ix += c * pc.sx[k];
-            iy += c * pc.sy[k];
-            r = q;
+        if (e > 0u) {
+            last++;
+            ix += sxl;
+            iy += syl;
+            if (last == nl)
+                locate(i, ix, iy, last);
         }
-        ix += r * pc.sx[0];
-        iy += r * pc.sy[0];
         y[iy] = x[ix];
     }
 }
