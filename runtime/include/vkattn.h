@@ -286,7 +286,9 @@ vka_status vka_concat(vka_cmd *cmd, int n, vka_tensor *const *xs, int axis, vka_
  * be negative; NULL step means 1. */
 vka_status vka_slice(vka_cmd *cmd, vka_tensor *x, const int64_t *start, const int64_t *step, vka_tensor *y);
 
-/* Convert between dtypes (F32 <-> F16, F32 <-> I32); same shape. */
+/* Convert between dtypes (F32 <-> F16, F32 <-> I32); same shape. Float -> int
+ * truncates toward zero, saturates outside the int32 range, NaN gives 0;
+ * int -> float and f32 -> f16 round to nearest even. */
 vka_status vka_cast(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
 
 /* Copy x into y (same element count and dtype). */
@@ -458,6 +460,59 @@ typedef struct vka_onnx_params {
 } vka_onnx_params;
 vka_onnx_params vka_onnx_default_params(void);
 vka_graph *vka_onnx_load(vka_context *ctx, const char *path, const vka_onnx_params *p);
+
+/* ------------------------------------------------------------------ model recipes (models/)
+ * ViT classification built with the C builder API from a .safetensors file in
+ * timm, torchvision or Hugging Face naming: the example an embedding
+ * application follows. Input "pixel_values" F32 [1, 3, S, S] (normalized),
+ * output "logits" F32 [1, classes]. Attention runs fused; build with
+ * probe_attention = 1 to read per-head CLS maps (vka_vit_cls_attention). */
+typedef struct vka_vit_config {
+    int64_t image_size, patch_size, layers, heads, dim, mlp_dim, classes;
+    float eps;
+} vka_vit_config;
+
+/* Reads the weights and builds the (unbuilt) graph; cfg may be NULL. Heads come
+ * from the file's metadata (num_heads) or, failing that, head dim 64. */
+vka_graph *vka_vit_from_safetensors(vka_context *ctx, const char *path, vka_vit_config *cfg);
+
+/* Per-head attention of the CLS token over the patch grid, after a run of a
+ * graph built with probe_attention = 1: out F32 [H, grid, grid] (the CLS->patch
+ * probabilities; *cls_self gets each head's CLS->CLS weight if not NULL, so a
+ * head's map plus its cls_self sums to 1). layer < 0 counts from the end. */
+vka_status vka_vit_cls_attention(vka_graph *g, int layer, float *out, size_t bytes, int64_t *heads, int64_t *grid,
+                                 float *cls_self);
+
+/* ------------------------------------------------------------------ images
+ * Decoding through stb_image (JPEG, PNG, BMP, TGA, GIF first frame, PSD, HDR,
+ * PNM) into 8-bit RGB; preprocessing runs on the device. */
+typedef struct vka_image {
+    int width, height;           /* pixels */
+    uint8_t *rgb;                /* [height, width, 3], row-major */
+} vka_image;
+
+/* Loads an image file; NULL with vka_last_error() naming the file and why. */
+vka_image *vka_image_load(const char *path);
+void vka_image_free(vka_image *img);
+/* Writes [h, w, 3] RGB as PNG. */
+vka_status vka_image_write_png(const char *path, int width, int height, const uint8_t *rgb);
+
+typedef enum vka_resize_mode {
+    VKA_RESIZE_SHORT_CROP = 0,   /* shorter side to `resize`, then center crop `crop` (ImageNet eval) */
+    VKA_RESIZE_SQUARE = 1,       /* straight to crop x crop, aspect not kept (DETR) */
+} vka_resize_mode;
+
+typedef struct vka_preprocess_params {
+    vka_resize_mode mode;
+    int resize;                  /* default 256 */
+    int crop;                    /* default 224 */
+    float mean[3], std[3];       /* default ImageNet; x = (u8/255 - mean) / std */
+    int antialias;               /* 1 (default): widen the bilinear filter when downscaling (PIL) */
+} vka_preprocess_params;
+vka_preprocess_params vka_preprocess_default_params(void);
+
+/* rgb: U8 [H, W, 3] on the device -> out: F32 [1, 3, crop, crop]. */
+vka_status vka_preprocess(vka_cmd *cmd, vka_tensor *rgb, const vka_preprocess_params *p, vka_tensor *out);
 
 /* ------------------------------------------------------------------ safetensors
  * Reads .safetensors files (8-byte little-endian header length, JSON header,
