@@ -1,0 +1,115 @@
+/* image.c — image files in and out: decoding through stb_image, PNG writing
+ * through stb_image_write. The implementations are compiled here, once, so the
+ * static library carries them and an application needs no libstb. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The formats the header promises, and no others (PIC is left out). */
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_TGA
+#define STBI_ONLY_GIF
+#define STBI_ONLY_PSD
+#define STBI_ONLY_HDR
+#define STBI_ONLY_PNM
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_WRITE_STATIC
+/* stb_image 2.27 declares this under one name and defines it under another; as a
+ * static declaration that warns at the end of the file, outside the pragmas. */
+#define stbi_set_unpremultiply_on_load_thread stbi__unpremultiply_on_load_thread
+/* stb is third-party: its warnings under -Wall -Wextra are not ours to fix. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+/* Larger than any camera; beyond it a header is more likely corrupt or hostile
+ * than a real photo, and H*W*3 bytes would not fit a device buffer anyway. */
+#define VKA_IMAGE_MAX_SIDE 16384
+
+vka_image *vka_image_load(const char *path)
+{
+    if (!path) {
+        vka__set_tls_error("vka_image_load: path is NULL");
+        return NULL;
+    }
+    /* fopen first so a missing file says so, rather than stb's "can't fopen" */
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        vka__set_tls_error("vka_image_load: cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    int w = 0, h = 0, c = 0;
+    /* the header alone, so absurd dimensions are refused before any allocation */
+    if (!stbi_info_from_file(f, &w, &h, &c)) {
+        fclose(f);
+        vka__set_tls_error("vka_image_load: %s is not an image stb_image can read (JPEG, PNG, BMP, TGA, GIF, PSD, "
+                           "HDR, PNM): %s", path, stbi_failure_reason());
+        return NULL;
+    }
+    if (w <= 0 || h <= 0) {
+        fclose(f);
+        vka__set_tls_error("vka_image_load: %s has zero size (%dx%d)", path, w, h);
+        return NULL;
+    }
+    if (w > VKA_IMAGE_MAX_SIDE || h > VKA_IMAGE_MAX_SIDE) {
+        fclose(f);
+        vka__set_tls_error("vka_image_load: %s is %dx%d; more than %d pixels per side is refused", path, w, h,
+                           VKA_IMAGE_MAX_SIDE);
+        return NULL;
+    }
+    /* 3 channels requested: grey is replicated, alpha dropped (as PIL's convert('RGB')) */
+    uint8_t *rgb = stbi_load_from_file(f, &w, &h, &c, 3);
+    fclose(f);
+    if (!rgb) {
+        vka__set_tls_error("vka_image_load: decoding %s failed: %s", path, stbi_failure_reason());
+        return NULL;
+    }
+    vka_image *img = malloc(sizeof *img);
+    if (!img) {
+        stbi_image_free(rgb);
+        vka__set_tls_error("vka_image_load: out of host memory for %s", path);
+        return NULL;
+    }
+    img->width = w;
+    img->height = h;
+    img->rgb = rgb;
+    return img;
+}
+
+void vka_image_free(vka_image *img)
+{
+    if (!img)
+        return;
+    stbi_image_free(img->rgb);
+    free(img);
+}
+
+vka_status vka_image_write_png(const char *path, int width, int height, const uint8_t *rgb)
+{
+    if (!path || !rgb || width <= 0 || height <= 0 || width > VKA_IMAGE_MAX_SIDE || height > VKA_IMAGE_MAX_SIDE) {
+        vka__set_tls_error("vka_image_write_png: bad arguments (path %s, %dx%d, rgb %s)", path ? path : "NULL", width,
+                           height, rgb ? "set" : "NULL");
+        return VKA_ERR_INVALID_ARG;
+    }
+    errno = 0;
+    if (!stbi_write_png(path, width, height, 3, rgb, width * 3)) {
+        /* stb_image_write gives no reason; errno from its fopen/fwrite usually does */
+        vka__set_tls_error("vka_image_write_png: cannot write %s: %s", path, errno ? strerror(errno) : "write failed");
+        return VKA_ERR_IO;
+    }
+    return VKA_OK;
+}
