@@ -148,7 +148,7 @@ static void test_onnx(vka_context *ctx, const char *model, const char *golden, c
         vka_safetensors_close(st);
         return;
     }
-    result fused, plain;
+    result fused = {0}, plain = {0};
     vka_graph *g1 = vka_onnx_load(ctx, mpath, NULL), *g2 = vka_onnx_load(ctx, mpath, NULL);
     if (run_graph(g1, 1, in, input, &fused) && run_graph(g2, 0, in, input, &plain)) {
         char w[256];
