@@ -6,9 +6,10 @@
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
-// 0: one workgroup per output (inner == 1, long rows: contiguous, cooperative);
-// 1: one invocation per output, walking the axis with stride inner (middle
-//    axes, where neighbouring invocations read neighbouring addresses, and short rows)
+// 0: one workgroup per output, its invocations splitting the axis (long axes);
+// 1: one invocation per output walking the whole axis (short axes, and middle
+//    axes of moderate length, where neighbouring invocations read neighbouring
+//    addresses at every step)
 layout(constant_id = 1) const uint PER_THREAD = 0u;
 // 0 sum, 1 mean, 2 max (vka_reduce_op): fixed per pipeline so the hot loop has no branch
 layout(constant_id = 2) const uint OP = 0u;
@@ -62,7 +63,9 @@ void main()
         uint o = vka_group_id();
         if (o >= pc.outputs) // the whole workgroup leaves together
             return;
-        float v = partial(pc.off_x + o * pc.len, gl_LocalInvocationID.x, gl_WorkGroupSize.x, 1u);
+        uint ob = o / pc.inner, ii = o - ob * pc.inner;
+        float v = partial(pc.off_x + ob * pc.len * pc.inner + ii, gl_LocalInvocationID.x, gl_WorkGroupSize.x,
+                          pc.inner);
         v = OP == 2u ? vka_wg_max(v) : vka_wg_sum(v);
         if (gl_LocalInvocationID.x == 0u)
             store(o, v);

@@ -57,6 +57,15 @@ static vka_status check_xy(vka_context *ctx, const char *op, const vka_tensor *x
     return VKA_OK;
 }
 
+static vka_status too_long(vka_context *ctx, const char *op, const vka_tensor *x)
+{
+    char sx[160];
+    return vka__err(ctx, VKA_ERR_TOO_LARGE,
+                    "%s: rows of x %s of shape %s are too long for device \"%s\" (its per-invocation loop limit "
+                    "of 65535 iterations)",
+                    op, vka__tname(x), vka__shape_str(x, sx, sizeof sx), ctx->info.name);
+}
+
 vka_status vka_softmax(vka_cmd *cmd, vka_tensor *x, float scale, vka_tensor *mask, vka_tensor *y)
 {
     const char *op = "vka_softmax";
@@ -97,7 +106,8 @@ vka_status vka_softmax(vka_cmd *cmd, vka_tensor *x, float scale, vka_tensor *mas
     uint64_t rows = (uint64_t)(x->numel / n);
     uint32_t spec[2], gx, gy;
     uint64_t groups;
-    vka__rows_plan(ctx, (uint64_t)n, rows, spec, &groups);
+    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, spec, &groups))
+        return too_long(ctx, op, x);
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__softmax_push pc = {(uint32_t)rows, (uint32_t)n, vka__off(x), vka__off(mask), vka__off(y),
                             mask_rows, mask_inc, scale};
@@ -144,7 +154,8 @@ vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_ten
     uint64_t rows = (uint64_t)(x->numel / n);
     uint32_t spec[2], gx, gy;
     uint64_t groups;
-    vka__rows_plan(ctx, (uint64_t)n, rows, spec, &groups);
+    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, spec, &groups))
+        return too_long(ctx, op, x);
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__layernorm_push pc = {(uint32_t)rows, (uint32_t)n, vka__off(x), vka__off(gamma), vka__off(beta), vka__off(y),
                               gamma != NULL, beta != NULL, eps};
