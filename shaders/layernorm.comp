@@ -39,26 +39,35 @@ void layernorm_row(uint r, uint first, uint step, bool coop)
     uint yb = pc.off_y + r * pc.n;
     float pivot = float(x[xb]);
     float s = 0.0;
-    for (uint i = first; i < pc.n; i += step)
-        s += float(x[xb + i]) - pivot;
+    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+        uint i = i0 + first;
+        if (i < pc.n)
+            s += float(x[xb + i]) - pivot;
+    }
     if (coop)
         s = vka_wg_sum(s);
     float mean = pivot + s / float(pc.n);
     float q = 0.0;
-    for (uint i = first; i < pc.n; i += step) {
-        float d = float(x[xb + i]) - mean;
-        q += d * d;
+    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+        uint i = i0 + first;
+        if (i < pc.n) {
+            float d = float(x[xb + i]) - mean;
+            q += d * d;
+        }
     }
     if (coop)
         q = vka_wg_sum(q);
     float rstd = inversesqrt(q / float(pc.n) + pc.eps);
-    for (uint i = first; i < pc.n; i += step) {
-        float v = (float(x[xb + i]) - mean) * rstd;
-        if (pc.has_gamma != 0u)
-            v *= float(gamma[pc.off_g + i]);
-        if (pc.has_beta != 0u)
-            v += float(beta[pc.off_b + i]);
-        y[yb + i] = T(v);
+    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+        uint i = i0 + first;
+        if (i < pc.n) {
+            float v = (float(x[xb + i]) - mean) * rstd;
+            if (pc.has_gamma != 0u)
+                v *= float(gamma[pc.off_g + i]);
+            if (pc.has_beta != 0u)
+                v += float(beta[pc.off_b + i]);
+            y[yb + i] = T(v);
+        }
     }
 }
 

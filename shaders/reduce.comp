@@ -36,16 +36,22 @@ float partial(uint base, uint first, uint step, uint stride)
 {
     if (OP == 2u) {
         float m = -1.0 / 0.0;
-        for (uint k = first; k < pc.len; k += step)
-            m = max(m, float(x[base + k * stride]));
+        for (uint k0 = 0u; k0 < pc.len; k0 += step) {
+            uint k = k0 + first;
+            if (k < pc.len)
+                m = max(m, float(x[base + k * stride]));
+        }
         return m;
     }
     precise float s = 0.0, c = 0.0;
-    for (uint k = first; k < pc.len; k += step) {
-        precise float v = float(x[base + k * stride]) - c;
-        precise float t = s + v;
-        c = (t - s) - v;
-        s = t;
+    for (uint k0 = 0u; k0 < pc.len; k0 += step) {
+        uint k = k0 + first;
+        if (k < pc.len) {
+            precise float v = float(x[base + k * stride]) - c;
+            precise float t = s + v;
+            c = (t - s) - v;
+            s = t;
+        }
     }
     return s;
 }

@@ -50,18 +50,27 @@ void softmax_row(uint r, uint first, uint step, bool coop)
     // start at the lowest finite value, not -inf: masked (-inf) logits then give
     // exp(-inf - m) = 0 instead of exp(-inf + inf) = NaN
     float m = FLT_LOWEST;
-    for (uint i = first; i < pc.n; i += step)
-        m = max(m, logit(xb, mb, i));
+    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+        uint i = i0 + first;
+        if (i < pc.n)
+            m = max(m, logit(xb, mb, i));
+    }
     if (coop)
         m = vka_wg_max(m);
     float s = 0.0;
-    for (uint i = first; i < pc.n; i += step)
-        s += exp(logit(xb, mb, i) - m);
+    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+        uint i = i0 + first;
+        if (i < pc.n)
+            s += exp(logit(xb, mb, i) - m);
+    }
     if (coop)
         s = vka_wg_sum(s);
     float inv = 1.0 / s;
-    for (uint i = first; i < pc.n; i += step)
-        y[yb + i] = T(exp(logit(xb, mb, i) - m) * inv);
+    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+        uint i = i0 + first;
+        if (i < pc.n)
+            y[yb + i] = T(exp(logit(xb, mb, i) - m) * inv);
+    }
 }
 
 void main()

