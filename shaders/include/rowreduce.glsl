@@ -1,7 +1,8 @@
 // rowreduce.glsl — sum/max of one float across a workgroup that owns a row.
 // Subgroup arithmetic first, then shared memory only when the workgroup holds
-// more than one subgroup: on CPU drivers (lavapipe) the C side picks a
-// workgroup of exactly one subgroup, so no barrier is ever executed there.
+// more than one subgroup: barriers are costly on CPU drivers (lavapipe), where
+// the C side uses one subgroup per row and grows the workgroup only for rows
+// too long for llvmpipe's loop limit (see runtime/src/op_rows.h).
 // Needs `layout(local_size_x_id = 0) in;` declared before the include.
 // The row loops that feed these run `for (i0 = 0; i0 < n; i0 += step)` with a
 // guard on i0 + lane rather than starting at the lane: a loop whose trip count
