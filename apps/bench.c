@@ -147,24 +147,143 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
     return rc;
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* `vkattn bench model`: end-to-end latency of an ONNX model (upload, replay,
+ * download) and its GPU time, medians of N runs, and the slowest nodes. */
+static int cli_bench_model(vka_context *ctx, int argc, char **argv)
+{
+    if (argc < 2 || !ctx) {
+        printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K]\n"
+               "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
+               "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
+               "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run.\n");
+        return argc < 2 ? 2 : 0;
+    }
+    int runs = atoi(cli_opt(argc, argv, "--runs", "20")), top = atoi(cli_opt(argc, argv, "--top", "5"));
+    runs = runs < 1 ? 1 : runs;
+    vka_graph *g = vka_onnx_load(ctx, argv[1], NULL);
+    if (!g) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        return 1;
+    }
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    bp.profile = 1;
+    double t0 = now_ms();
+    if (vka_graph_build(g, &bp)) {
+        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
+        vka_graph_destroy(g);
+        return 1;
+    }
+    double build_ms = now_ms() - t0;
+    /* inputs: uniform [0, 1) floats (an image's range), ones for integer inputs */
+    int ni = vka_graph_input_count(g);
+    void **in = calloc((size_t)ni, sizeof *in);
+    size_t *inb = calloc((size_t)ni, sizeof *inb);
+    uint32_t seed = 1;
+    for (int i = 0; i < ni; i++) {
+        vka_val v = vka_graph_input_at(g, i);
+        int64_t n = 1;
+        for (int d = 0; d < vka_graph_ndim(g, v); d++)
+            n *= vka_graph_shape(g, v)[d];
+        int isint = vka_graph_is_int(g, v);
+        inb[i] = (size_t)n * (isint ? 8 : 4);
+        in[i] = malloc(inb[i] ? inb[i] : 1);
+        for (int64_t j = 0; j < n; j++) {
+            seed = seed * 1664525u + 1013904223u;
+            if (isint)
+                ((int64_t *)in[i])[j] = 1;
+            else
+                ((float *)in[i])[j] = (seed >> 8) / 16777216.0f;
+        }
+    }
+    int no = vka_graph_output_count(g);
+    void **out = calloc((size_t)no, sizeof *out);
+    size_t *outb = calloc((size_t)no, sizeof *outb);
+    for (int i = 0; i < no; i++) {
+        vka_val v = vka_graph_output_at(g, i);
+        int64_t n = 1;
+        for (int d = 0; d < vka_graph_ndim(g, v); d++)
+            n *= vka_graph_shape(g, v)[d];
+        outb[i] = (size_t)n * (vka_graph_is_int(g, v) ? 8 : 4);
+        out[i] = malloc(outb[i] ? outb[i] : 1);
+    }
+    double *lat = malloc(sizeof *lat * (size_t)runs), *gpu = malloc(sizeof *gpu * (size_t)runs);
+    int rc = 0;
+    for (int r = -2; r < runs && !rc; r++) {
+        double a = now_ms();
+        for (int i = 0; i < ni && !rc; i++)
+            rc = vka_graph_set_input(g, vka_graph_value_name(g, vka_graph_input_at(g, i)), in[i], inb[i]) != 0;
+        rc = rc || vka_graph_run(g) != 0;
+        for (int i = 0; i < no && !rc; i++)
+            rc = vka_graph_get_output(g, vka_graph_value_name(g, vka_graph_output_at(g, i)), out[i], outb[i]) != 0;
+        double b = now_ms();
+        if (r < 0 || rc)
+            continue;
+        lat[r] = b - a;
+        double sum = 0;
+        for (int i = 0; i < vka_graph_plan_size(g); i++) {
+            double ms;
+            vka_graph_profile(g, i, NULL, NULL, &ms);
+            sum += ms;
+        }
+        gpu[r] = sum;
+    }
+    if (rc)
+        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
+    else {
+        cli_print_bench_header(ctx, "model");
+        uint64_t noreuse, act = vka_graph_activation_bytes(g, &noreuse);
+        printf("# model %s, %s, %d kernel nodes, build %.0f ms, activations %.2f MiB (%.2f MiB without reuse)\n",
+               argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), build_ms, act / 1048576.0,
+               noreuse / 1048576.0);
+        printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, median(lat, runs),
+               median(gpu, runs));
+        cli_print_profile(g, top);
+    }
+    for (int i = 0; i < ni; i++)
+        free(in[i]);
+    for (int i = 0; i < no; i++)
+        free(out[i]);
+    free(in), free(inb), free(out), free(outb), free(lat), free(gpu);
+    vka_graph_destroy(g);
+    return rc;
+}
+
 int cli_bench(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: vkattn bench gemm|attention [options]  (vkattn bench gemm --help)\n");
+        printf("usage: vkattn bench gemm|attention|model [options]  (vkattn bench gemm --help)\n");
         return argc < 2 ? 2 : 0;
     }
     const char *what = argv[1];
-    if (strcmp(what, "gemm") != 0 && strcmp(what, "attention") != 0) {
-        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention)\n", what);
+    int (*fn)(vka_context *, int, char **) = !strcmp(what, "gemm")        ? cli_bench_gemm
+                                             : !strcmp(what, "attention") ? cli_bench_attention
+                                             : !strcmp(what, "model")     ? cli_bench_model
+                                                                          : NULL;
+    if (!fn) {
+        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention, model)\n", what);
         return 2;
     }
     argc--, argv++;
     if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0)
-        return strcmp(what, "gemm") == 0 ? cli_bench_gemm(NULL, argc, argv) : cli_bench_attention(NULL, argc, argv);
+        return fn(NULL, fn == cli_bench_model ? 1 : argc, argv);
     vka_context *ctx = cli_context(&argc, argv);
     if (!ctx)
         return 1;
-    int rc = strcmp(what, "gemm") == 0 ? cli_bench_gemm(ctx, argc, argv) : cli_bench_attention(ctx, argc, argv);
+    int rc = fn(ctx, argc, argv);
     int verr = vka_context_validation_errors(ctx);
     vka_context_destroy(ctx);
     if (verr) {

@@ -17,6 +17,7 @@ static void usage(FILE *f)
             "  run MODEL.onnx [options]     run a model on inputs from files (vkattn run --help)\n"
             "  bench gemm [options]         GEMM GFLOP/s (square 256..2048 and ViT-B shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
+            "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
             "\n"
             "common options:\n"
             "  --device N|NAME              device index or name substring (default: VKATTN_DEVICE, else the\n"

@@ -444,6 +444,8 @@ vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const
 
 /* Number of attention nodes in the plan (fused or not). */
 int vka_graph_attention_count(const vka_graph *g);
+/* [B, H, Nq, Nk] of attention node `layer` (negative: from the end). */
+vka_status vka_graph_attention_shape(const vka_graph *g, int layer, int64_t shape4[4]);
 /* Exact attention probabilities of attention node `layer` (negative: from the
  * end) for query rows `rows[0..nrows)`, after a run: probs F32 [B, H, nrows, Nk],
  * row-major into `out` of `bytes`. Needs probe_attention = 1 at build. */

@@ -631,31 +631,54 @@ vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const
 
 int vka_graph_attention_count(const vka_graph *g) { return g ? g->nattn : 0; }
 
+/* B, H, Nq, Nk of plan attention entry `layer`, or an error. */
+static vka_status attn_entry(const vka_graph *g, int *layer, int64_t *shape4)
+{
+    if (!g->built || !g->nattn)
+        return vka__err(g->ctx, VKA_ERR_STATE, "attention probe: the graph is not built or has no attention");
+    if (*layer < 0)
+        *layer += g->nattn;
+    if (*layer < 0 || *layer >= g->nattn)
+        return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "attention probe: layer out of range (%d attention nodes)",
+                        g->nattn);
+    const vka__node *n = &g->nodes[g->attn_nodes[*layer]];
+    if (n->op == VKA__OP_ATTENTION) {
+        int64_t dims[5];
+        attn_dims(g, n, dims);
+        shape4[0] = dims[0], shape4[1] = dims[1], shape4[2] = dims[2], shape4[3] = dims[3];
+    } else { /* softmax P [..., Nq, Nk] */
+        const vka__value *p = &g->vals[n->out];
+        int64_t nq = p->shape[p->ndim - 2], nk = p->shape[p->ndim - 1];
+        shape4[0] = p->ndim >= 4 ? p->shape[0] : 1;
+        shape4[1] = p->numel / (shape4[0] * nq * nk);
+        shape4[2] = nq, shape4[3] = nk;
+    }
+    return VKA_OK;
+}
+
+vka_status vka_graph_attention_shape(const vka_graph *g, int layer, int64_t shape4[4])
+{
+    if (!g || !shape4)
+        return VKA_ERR_INVALID_ARG;
+    return attn_entry(g, &layer, shape4);
+}
+
 vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const int32_t *rows, float *out,
                                      size_t bytes, int64_t *shape4)
 {
     if (!g || !rows || !out || nrows <= 0)
         return VKA_ERR_INVALID_ARG;
     vka_context *ctx = g->ctx;
-    if (!g->built || !g->params.probe_attention)
+    if (!g->params.probe_attention)
         return vka__err(ctx, VKA_ERR_STATE, "attention probe: build with probe_attention = 1 and run first");
-    if (layer < 0)
-        layer += g->nattn;
-    if (layer < 0 || layer >= g->nattn)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "attention probe: layer out of range (%d attention nodes)", g->nattn);
+    int64_t sh[4] = {0}, dims[5] = {0};
+    vka_status s = attn_entry(g, &layer, sh);
+    if (s)
+        return s;
     vka__node *n = &g->nodes[g->attn_nodes[layer]];
-    int64_t B, H, nq, nk;
-    int64_t dims[5] = {0};
-    if (n->op == VKA__OP_ATTENTION) {
+    if (n->op == VKA__OP_ATTENTION)
         attn_dims(g, n, dims);
-        B = dims[0], H = dims[1], nq = dims[2], nk = dims[3];
-    } else { /* softmax P [..., Nq, Nk] */
-        const vka__value *p = &g->vals[n->out];
-        nq = p->shape[p->ndim - 2], nk = p->shape[p->ndim - 1];
-        B = 1, H = p->numel / (nq * nk);
-        if (p->ndim >= 4)
-            B = p->shape[0], H = p->numel / (B * nq * nk);
-    }
+    int64_t B = sh[0], H = sh[1], nq = sh[2], nk = sh[3];
     for (int r = 0; r < nrows; r++)
         if (rows[r] < 0 || rows[r] >= nq)
             return vka__err(ctx, VKA_ERR_INVALID_ARG, "attention probe: row %d outside 0..%lld", rows[r],
@@ -667,7 +690,6 @@ vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const i
     if (shape4) {
         shape4[0] = B, shape4[1] = H, shape4[2] = nrows, shape4[3] = nk;
     }
-    vka_status s;
     if (n->op != VKA__OP_ATTENTION) {
         const vka__value *p = &g->vals[n->out];
         float *all = malloc((size_t)p->numel * sizeof *all);

@@ -4,6 +4,14 @@
 #ifndef VKA_ACT_GLSL
 #define VKA_ACT_GLSL
 
+// keep in sync with vka_act in runtime/include/vkattn.h
+#define VKA_ACT_NONE 0u
+#define VKA_ACT_RELU 1u
+#define VKA_ACT_GELU_ERF 2u
+#define VKA_ACT_GELU_TANH 3u
+#define VKA_ACT_SILU 4u
+#define VKA_ACT_SIGMOID 5u
+
 // 1 / (1 + e^-x): exp overflows to inf for x < -88 and the result is the right 0.
 float vka_sigmoid(float x)
 {
@@ -76,6 +84,20 @@ float vka_gelu_tanh(float x)
 {
     float u = 0.79788456080286536 * (x + 0.044715 * x * x * x);
     return x / (1.0 + exp(-2.0 * u));
+}
+
+
+// The GEMM epilogue's activation, by code.
+float vka_act(float x, uint act)
+{
+    switch (act) {
+    case VKA_ACT_RELU: return max(x, 0.0);
+    case VKA_ACT_GELU_ERF: return vka_gelu_erf(x);
+    case VKA_ACT_GELU_TANH: return vka_gelu_tanh(x);
+    case VKA_ACT_SILU: return x * vka_sigmoid(x);
+    case VKA_ACT_SIGMOID: return vka_sigmoid(x);
+    default: return x;
+    }
 }
 
 #endif

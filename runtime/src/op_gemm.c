@@ -1,0 +1,242 @@
+/* op_gemm.c — vka_gemm: batched C = act(alpha·op(A)·op(B) + bias) + residual + beta·C.
+ *
+ * Two algorithms, picked per call from the device (VKATTN_GEMM_VARIANT=regtile|shared
+ * overrides): a barrier-free register-tiled kernel for CPU drivers, where a
+ * workgroup barrier is a coroutine switch and shared memory is just more
+ * memory, and a shared-memory tiled kernel for GPUs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* keep in sync with Push in shaders/include/gemm_common.glsl */
+typedef struct vka__gemm_push {
+    uint32_t m, n, k;
+    uint32_t z0;                 /* first batch of this dispatch */
+    uint32_t a_rs, a_ks, a_bs;   /* element strides of op(A): row, k, batch */
+    uint32_t b_ks, b_ns, b_bs;   /* of op(B): k, column, batch */
+    uint32_t c_rs, c_bs;         /* of C and the residual */
+    uint32_t off_a, off_b, off_c, off_bias, off_res;
+    float alpha, beta;
+    uint32_t act;
+    uint32_t flags;
+} vka__gemm_push;
+_Static_assert(sizeof(vka__gemm_push) <= VKA_PUSH_MAX, "push constants");
+
+enum { GEMM_BIAS = 1, GEMM_RES = 2, GEMM_BETA = 4 }; /* keep in sync with VKA_GEMM_* in gemm_common.glsl */
+
+/* Tiles, tuned on lavapipe (regtile) and typical desktop GPUs (shared); see docs/perf.md. */
+enum { RT_WG = 64, RT_TM = 8, RT_TN = 2 };
+enum { SH_WGX = 16, SH_WGY = 16, SH_TM = 4, SH_TN = 4, SH_BK = 16 };
+
+vka_gemm_desc vka_gemm_default_desc(void)
+{
+    vka_gemm_desc d;
+    memset(&d, 0, sizeof d);
+    d.alpha = 1.0f;
+    return d;
+}
+
+/* One stored matrix operand: rows × cols with leading dimension ld, batch stride bs. */
+typedef struct operand {
+    const char *what;
+    vka_tensor *t;
+    int64_t rows, cols, ld, bs;
+} operand;
+
+static int overlaps(const vka_tensor *x, const vka_tensor *y)
+{
+    if (!x || !y || x->alloc.block != y->alloc.block)
+        return 0;
+    VkDeviceSize x0 = x->alloc.offset + x->byte_offset, y0 = y->alloc.offset + y->byte_offset;
+    return x0 < y0 + y->bytes && y0 < x0 + x->bytes;
+}
+
+/* Fills in the default ld and batch stride and checks that every batch's
+ * matrix lies inside the tensor. */
+static vka_status resolve(vka_context *ctx, operand *o, int64_t batch, int64_t ld, int64_t bs, int shareable)
+{
+    vka_tensor *t = o->t;
+    char sb[96];
+    /* a strided operand (ld set) may be any 1-D to 3-D span of memory */
+    if (t->ndim > 3 || t->ndim < (ld ? 1 : 2))
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: %s %s has shape %s; 2-D or 3-D expected", o->what,
+                        vka__tname(t), vka__shape_str(t, sb, sizeof sb));
+    if (ld == 0) {
+        /* dense: the tensor's matrix dims must be exactly the operand's */
+        if (t->shape[t->ndim - 2] != o->rows || t->shape[t->ndim - 1] != o->cols)
+            return vka__err(ctx, VKA_ERR_SHAPE,
+                            "vka_gemm: %s %s has shape %s but the product needs [%s%lld, %lld] (set ld%s and m/n/k for "
+                            "strided views)",
+                            o->what, vka__tname(t), vka__shape_str(t, sb, sizeof sb), t->ndim == 3 ? "batch, " : "",
+                            (long long)o->rows, (long long)o->cols, o->what);
+        ld = o->cols;
+    }
+    if (ld < o->cols)
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: ld%s = %lld is less than the %lld columns of %s %s", o->what,
+                        (long long)ld, (long long)o->cols, o->what, vka__tname(t));
+    if (bs == 0) {
+        if (t->ndim == 3) {
+            if (t->shape[0] != batch)
+                return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: %s %s has shape %s; batch %lld expected", o->what,
+                                vka__tname(t), vka__shape_str(t, sb, sizeof sb), (long long)batch);
+            bs = t->shape[1] * t->shape[2];
+        } else if (batch > 1 && !shareable) {
+            return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: %s %s has shape %s but batch is %lld (set stride_%s)",
+                            o->what, vka__tname(t), vka__shape_str(t, sb, sizeof sb), (long long)batch, o->what);
+        }
+    }
+    if (bs < 0)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_gemm: stride_%s is negative", o->what);
+    int64_t need = (batch - 1) * bs + (o->rows - 1) * ld + o->cols; /* one past the last element read */
+    if (o->rows > 0 && o->cols > 0 && need > t->numel)
+        return vka__err(ctx, VKA_ERR_SHAPE,
+                        "vka_gemm: %s %s (shape %s, %lld elements) is too small for %lld × [%lld, %lld] with ld %lld "
+                        "and batch stride %lld",
+                        o->what, vka__tname(t), vka__shape_str(t, sb, sizeof sb), (long long)t->numel,
+                        (long long)batch, (long long)o->rows, (long long)o->cols, (long long)ld, (long long)bs);
+    if (need > (int64_t)UINT32_MAX || ld > (int64_t)UINT32_MAX || bs > (int64_t)UINT32_MAX)
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_gemm: %s %s needs 32-bit indices beyond 2^32", o->what,
+                        vka__tname(t));
+    o->ld = ld;
+    o->bs = bs;
+    return VKA_OK;
+}
+
+/* "regtile" on CPU drivers, "shared" elsewhere; VKATTN_GEMM_VARIANT overrides. */
+static int use_regtile(vka_context *ctx)
+{
+    const char *v = getenv("VKATTN_GEMM_VARIANT");
+    /* the regtile kernel hands A around 8 lanes with subgroupBroadcast */
+    int ok = ctx->info.subgroup_size >= 8 && RT_WG % ctx->info.subgroup_size == 0;
+    if (v && strcmp(v, "regtile") == 0 && ok)
+        return 1;
+    if (v && strcmp(v, "shared") == 0)
+        return 0;
+    return ok && ctx->info.type == VKA_DEVICE_CPU;
+}
+
+vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_tensor *b, vka_tensor *c)
+{
+    static const char *op = "vka_gemm";
+    vka_status s = vka__check_cmd(cmd, op);
+    if (s)
+        return s;
+    vka_context *ctx = cmd->ctx;
+    if (!d)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_gemm: desc is NULL");
+    if ((s = vka__check_float(ctx, op, a, "a")) || (s = vka__check_float(ctx, op, b, "b")) ||
+        (s = vka__check_float(ctx, op, c, "c")))
+        return s;
+    if (d->bias && (s = vka__check_float(ctx, op, d->bias, "bias")))
+        return s;
+    if (d->residual && (s = vka__check_float(ctx, op, d->residual, "residual")))
+        return s;
+    if ((s = vka__check_same_dtype(ctx, op, a, b)) || (s = vka__check_same_dtype(ctx, op, a, c)) ||
+        (s = vka__check_same_dtype(ctx, op, a, d->bias)) || (s = vka__check_same_dtype(ctx, op, a, d->residual)))
+        return s;
+    if ((unsigned)d->act > VKA_ACT_SIGMOID)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_gemm: unknown activation %d", (int)d->act);
+    if (d->m < 0 || d->n < 0 || d->k < 0 || d->batch < 0 || d->lda < 0 || d->ldb < 0 || d->ldc < 0)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_gemm: negative m, n, k, batch or leading dimension");
+    if (overlaps(c, a) || overlaps(c, b))
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_gemm: output c %s overlaps input %s %s", vka__tname(c),
+                        overlaps(c, a) ? "a" : "b", vka__tname(overlaps(c, a) ? a : b));
+    if (overlaps(c, d->bias) || overlaps(c, d->residual))
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_gemm: output c %s overlaps %s", vka__tname(c),
+                        overlaps(c, d->bias) ? "bias" : "residual");
+    /* sizes: the descriptor's, else the tensors' (a 1-D operand needs them given) */
+#define VKA_DIM(t, i) ((t)->ndim >= (i) ? (t)->shape[(t)->ndim - (i)] : -1)
+    int64_t m = d->m ? d->m : VKA_DIM(a, d->trans_a ? 1 : 2);
+    int64_t k = d->k ? d->k : VKA_DIM(a, d->trans_a ? 2 : 1);
+    int64_t n = d->n ? d->n : VKA_DIM(b, d->trans_b ? 2 : 1);
+    int64_t kb = d->k ? d->k : VKA_DIM(b, d->trans_b ? 1 : 2);
+#undef VKA_DIM
+    if (m < 0 || n < 0 || k < 0 || kb < 0)
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: a %s or b %s is 1-D; set m, n and k in the descriptor",
+                        vka__tname(a), vka__tname(b));
+    int64_t batch = d->batch;
+    if (!batch)
+        batch = c->ndim == 3 ? c->shape[0] : a->ndim == 3 ? a->shape[0] : b->ndim == 3 ? b->shape[0] : 1;
+    if (kb != k) {
+        char sa[96], sb[96];
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: inner dimensions differ: a %s %s%s has k = %lld, b %s %s%s has k = %lld",
+                        vka__tname(a), vka__shape_str(a, sa, sizeof sa), d->trans_a ? "ᵀ" : "", (long long)k,
+                        vka__tname(b), vka__shape_str(b, sb, sizeof sb), d->trans_b ? "ᵀ" : "", (long long)kb);
+    }
+    operand oa = {"a", a, d->trans_a ? k : m, d->trans_a ? m : k, 0, 0};
+    operand ob = {"b", b, d->trans_b ? n : k, d->trans_b ? k : n, 0, 0};
+    operand oc = {"c", c, m, n, 0, 0};
+    if ((s = resolve(ctx, &oa, batch, d->lda, d->stride_a, 1)) || (s = resolve(ctx, &ob, batch, d->ldb, d->stride_b, 1)) ||
+        (s = resolve(ctx, &oc, batch, d->ldc, d->stride_c, 0)))
+        return s;
+    if (d->bias && (d->bias->numel != n || d->bias->shape[d->bias->ndim ? d->bias->ndim - 1 : 0] != n)) {
+        char sb[96];
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: bias %s has shape %s; [%lld] expected", vka__tname(d->bias),
+                        vka__shape_str(d->bias, sb, sizeof sb), (long long)n);
+    }
+    if (d->residual) {
+        int same = d->residual->ndim == c->ndim;
+        for (int i = 0; same && i < c->ndim; i++)
+            same = d->residual->shape[i] == c->shape[i];
+        if (!same) {
+            char sr[96], sc[96];
+            return vka__err(ctx, VKA_ERR_SHAPE, "vka_gemm: residual %s has shape %s; c %s has %s",
+                            vka__tname(d->residual), vka__shape_str(d->residual, sr, sizeof sr), vka__tname(c),
+                            vka__shape_str(c, sc, sizeof sc));
+        }
+    }
+    if (m == 0 || n == 0 || batch == 0)
+        return VKA_OK;
+    /* k == 0: the product is zero and the epilogue still runs (the shaders' loops do nothing) */
+
+    vka__gemm_push pc = {
+        .m = (uint32_t)m, .n = (uint32_t)n, .k = (uint32_t)k,
+        .a_rs = (uint32_t)(d->trans_a ? 1 : oa.ld), .a_ks = (uint32_t)(d->trans_a ? oa.ld : 1),
+        .a_bs = (uint32_t)oa.bs,
+        .b_ks = (uint32_t)(d->trans_b ? 1 : ob.ld), .b_ns = (uint32_t)(d->trans_b ? ob.ld : 1),
+        .b_bs = (uint32_t)ob.bs,
+        .c_rs = (uint32_t)oc.ld, .c_bs = (uint32_t)oc.bs,
+        .off_a = vka__off(a), .off_b = vka__off(b), .off_c = vka__off(c),
+        .off_bias = vka__off(d->bias), .off_res = vka__off(d->residual),
+        .alpha = d->alpha, .beta = d->beta,
+        .act = (uint32_t)d->act,
+        .flags = (d->bias ? GEMM_BIAS : 0) | (d->residual ? GEMM_RES : 0) | (d->beta != 0.0f ? GEMM_BETA : 0),
+    };
+
+    char name[32];
+    uint32_t spec[5];
+    int nspec;
+    int64_t bm, bn;
+    if (use_regtile(ctx)) {
+        /* B as vec4 when every row of every batch starts on a 4-element boundary */
+        int vec = pc.b_ns == 1 && pc.off_b % 4 == 0 && pc.b_ks % 4 == 0 && pc.b_bs % 4 == 0 && n % 4 == 0;
+        spec[0] = RT_WG, spec[1] = RT_TM, spec[2] = RT_TN, spec[3] = vec ? 4 : 1, nspec = 4;
+        /* tuning aid: VKATTN_GEMM_TILE=wg,tm,tn */
+        const char *tile = getenv("VKATTN_GEMM_TILE");
+        unsigned wg, tm, tn;
+        if (tile && sscanf(tile, "%u,%u,%u", &wg, &tm, &tn) == 3 && wg && tm && tn && wg % 8 == 0)
+            spec[0] = wg, spec[1] = tm, spec[2] = tn;
+        bm = spec[1], bn = (int64_t)spec[0] * spec[2] * spec[3];
+        vka__variant(name, sizeof name, "gemm_regtile", a->dtype);
+    } else {
+        spec[0] = SH_WGX, spec[1] = SH_WGY, spec[2] = SH_TM, spec[3] = SH_TN, spec[4] = SH_BK, nspec = 5;
+        bm = SH_WGY * SH_TM, bn = SH_WGX * SH_TN;
+        vka__variant(name, sizeof name, "gemm_shared", a->dtype);
+    }
+    const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
+    int64_t gx = (n + bn - 1) / bn, gy = (m + bm - 1) / bm;
+    if (gx > maxg[0] || gy > maxg[1])
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_gemm: c %s [%lld, %lld] needs a %lldx%lld grid; the device allows %ux%u",
+                        vka__tname(c), (long long)m, (long long)n, (long long)gx, (long long)gy, maxg[0], maxg[1]);
+    vka__binding bind[] = {{a, 0}, {b, 0}, {c, 1}, {d->bias, 0}, {d->residual, 0}};
+    /* batches beyond maxComputeWorkGroupCount[2] go into further dispatches */
+    for (int64_t z0 = 0; z0 < batch; z0 += maxg[2]) {
+        int64_t gz = batch - z0 < maxg[2] ? batch - z0 : maxg[2];
+        pc.z0 = (uint32_t)z0;
+        if ((s = vka__dispatch(cmd, name, spec, nspec, bind, 5, &pc, sizeof pc, (uint32_t)gx, (uint32_t)gy,
+                               (uint32_t)gz)))
+            return s;
+    }
+    return VKA_OK;
+}

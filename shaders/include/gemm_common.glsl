@@ -1,0 +1,50 @@
+// gemm_common.glsl — bindings, push constants and the epilogue shared by the
+// GEMM variants (gemm_regtile.comp, gemm_shared.comp).
+#ifndef VKA_GEMM_COMMON_GLSL
+#define VKA_GEMM_COMMON_GLSL
+
+#include "common.glsl"
+#include "act.glsl"
+
+layout(std430, binding = 0) readonly buffer A { T a_buf[]; };
+layout(std430, binding = 1) readonly buffer B { T b_buf[]; };
+layout(std430, binding = 2) buffer C { T c_buf[]; };
+layout(std430, binding = 3) readonly buffer Bias { T bias_buf[]; };
+layout(std430, binding = 4) readonly buffer Res { T res_buf[]; };
+
+// keep in sync with vka__gemm_push in runtime/src/op_gemm.c
+// Operands are addressed by element strides so that transposes and strided
+// views need no shader variant: op(A)[i][k] = a_buf[off_a + z*a_bs + i*a_rs + k*a_ks].
+layout(push_constant) uniform Push {
+    uint m, n, k;
+    uint z0;            // first batch of this dispatch (batches over maxComputeWorkGroupCount[2])
+    uint a_rs, a_ks, a_bs;
+    uint b_ks, b_ns, b_bs;
+    uint c_rs, c_bs;    // residual shares c's layout
+    uint off_a, off_b, off_c, off_bias, off_res;
+    float alpha, beta;
+    uint act;
+    uint flags;         // VKA_GEMM_BIAS | VKA_GEMM_RES | VKA_GEMM_BETA
+} pc;
+
+#define VKA_GEMM_BIAS 1u
+#define VKA_GEMM_RES 2u
+#define VKA_GEMM_BETA 4u
+
+// C[z][i][j] = act(alpha*acc + bias[j]) + residual + beta*C. C is read only
+// when beta != 0: an uninitialised output may hold NaN, and 0*NaN is NaN.
+void gemm_store(uint z, uint i, uint j, float acc)
+{
+    float v = pc.alpha * acc;
+    if ((pc.flags & VKA_GEMM_BIAS) != 0u)
+        v += float(bias_buf[pc.off_bias + j]);
+    v = vka_act(v, pc.act);
+    uint ci = z * pc.c_bs + i * pc.c_rs + j;
+    if ((pc.flags & VKA_GEMM_RES) != 0u)
+        v += float(res_buf[pc.off_res + ci]);
+    if ((pc.flags & VKA_GEMM_BETA) != 0u)
+        v += pc.beta * float(c_buf[pc.off_c + ci]);
+    c_buf[pc.off_c + ci] = T(v);
+}
+
+#endif
