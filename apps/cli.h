@@ -12,6 +12,7 @@ const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 
 int cli_devices(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_classify(int argc, char **argv);
 /* Prints the top n plan nodes of the last run by GPU time. */
 void cli_print_profile(vka_graph *g, int top);
 int cli_bench(int argc, char **argv);
@@ -23,4 +24,15 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv);
 double cli_time_cmd(vka_cmd *cmd, int runs);
 /* Prints "device, driver, date" for benchmark headers. */
 void cli_print_bench_header(vka_context *ctx, const char *what);
+
+/* Attention heatmaps (heatmap.c). Tiles: one per map plus their mean, at most
+ * 4 per row, each size x size. */
+void cli_heatmap_layout(int nmaps, int size, int *cols, int *rows, int *width, int *height);
+/* map [grid, grid] -> out [size, size], bilinear with half-pixel centers, edges clamped. */
+void cli_upsample_bilinear(const float *map, int grid, int size, float *out);
+/* crop: RGB [size, size, 3]; maps: [nmaps, grid, grid]. Returns RGB [*height, *width, 3]
+ * (caller frees), each tile the crop blended with an inferno colormap of its map
+ * normalized to its own min..max; NULL when out of memory. */
+uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, int nmaps, int grid, int *width,
+                            int *height);
 #endif

@@ -15,6 +15,8 @@ static void usage(FILE *f)
             "commands:\n"
             "  devices [--json]             list Vulkan devices with their limits and features\n"
             "  run MODEL.onnx [options]     run a model on inputs from files (vkattn run --help)\n"
+            "  classify MODEL IMAGE...      top-k ImageNet classes of image files, attention heatmaps\n"
+            "                               (vkattn classify --help)\n"
             "  bench gemm [options]         GEMM GFLOP/s (square 256..2048 and ViT-B shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
             "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
@@ -92,6 +94,8 @@ int main(int argc, char **argv)
         return cli_devices(argc - 1, argv + 1);
     if (strcmp(c, "run") == 0)
         return cli_run(argc - 1, argv + 1);
+    if (strcmp(c, "classify") == 0)
+        return cli_classify(argc - 1, argv + 1);
     if (strcmp(c, "bench") == 0)
         return cli_bench(argc - 1, argv + 1);
     if (strcmp(c, "--version") == 0) {

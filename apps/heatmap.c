@@ -1,0 +1,95 @@
+/* heatmap.c — attention maps drawn over the image the model saw: one tile per
+ * map, the crop blended with an inferno colormap of the map upsampled to it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* matplotlib's inferno at 9 stops (dark = low attention, bright = high) */
+static const float inferno[9][3] = {
+    {0, 0, 4},       {31, 12, 72},  {85, 15, 109},  {136, 34, 106}, {186, 54, 85},
+    {227, 89, 51},   {249, 140, 10}, {249, 201, 50}, {252, 255, 164},
+};
+
+void cli_upsample_bilinear(const float *map, int grid, int size, float *out)
+{
+    /* half-pixel centers (align_corners = False), edges clamped: each grid
+     * cell covers size/grid pixels of the crop, as a patch does */
+    double s = (double)grid / size;
+    for (int y = 0; y < size; y++) {
+        double fy = (y + 0.5) * s - 0.5;
+        fy = fy < 0 ? 0 : fy > grid - 1 ? grid - 1 : fy;
+        int y0 = (int)fy, y1 = y0 + 1 < grid ? y0 + 1 : y0;
+        double ay = fy - y0;
+        for (int x = 0; x < size; x++) {
+            double fx = (x + 0.5) * s - 0.5;
+            fx = fx < 0 ? 0 : fx > grid - 1 ? grid - 1 : fx;
+            int x0 = (int)fx, x1 = x0 + 1 < grid ? x0 + 1 : x0;
+            double ax = fx - x0;
+            double top = map[y0 * grid + x0] * (1 - ax) + map[y0 * grid + x1] * ax;
+            double bot = map[y1 * grid + x0] * (1 - ax) + map[y1 * grid + x1] * ax;
+            out[(size_t)y * size + x] = (float)(top * (1 - ay) + bot * ay);
+        }
+    }
+}
+
+static void colormap(float t, float rgb[3])
+{
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float f = t * 8;
+    int i = (int)f < 7 ? (int)f : 7;
+    float a = f - (float)i;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = inferno[i][c] * (1 - a) + inferno[i + 1][c] * a;
+}
+
+void cli_heatmap_layout(int nmaps, int size, int *cols, int *rows, int *width, int *height)
+{
+    int nt = nmaps + 1; /* plus the mean of the maps */
+    int c = nt < 4 ? nt : 4;
+    *cols = c;
+    *rows = (nt + c - 1) / c;
+    *width = c * size;
+    *height = *rows * size;
+}
+
+uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, int nmaps, int grid, int *width,
+                            int *height)
+{
+    int cols, rows;
+    cli_heatmap_layout(nmaps, size, &cols, &rows, width, height);
+    size_t gg = (size_t)grid * grid;
+    uint8_t *img = calloc((size_t)*width * *height * 3, 1);
+    float *mean = calloc(gg, sizeof *mean), *up = malloc(sizeof *up * (size_t)size * size);
+    if (!img || !mean || !up) {
+        free(img), free(mean), free(up);
+        return NULL;
+    }
+    for (int m = 0; m < nmaps; m++)
+        for (size_t i = 0; i < gg; i++)
+            mean[i] += maps[m * gg + i] / (float)nmaps;
+    for (int t = 0; t <= nmaps; t++) {
+        cli_upsample_bilinear(t < nmaps ? maps + t * gg : mean, grid, size, up);
+        /* per tile: heads differ in how peaked they are; each uses the full scale */
+        float lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < (size_t)size * size; i++) {
+            lo = up[i] < lo ? up[i] : lo;
+            hi = up[i] > hi ? up[i] : hi;
+        }
+        float inv = hi > lo ? 1.0f / (hi - lo) : 0.0f;
+        int tx = (t % cols) * size, ty = (t / cols) * size;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) {
+                float col[3];
+                colormap((up[(size_t)y * size + x] - lo) * inv, col);
+                const uint8_t *src = crop + ((size_t)y * size + x) * 3;
+                uint8_t *dst = img + ((size_t)(ty + y) * *width + tx + x) * 3;
+                for (int c = 0; c < 3; c++) /* 45% photo, 55% map: both stay readable */
+                    dst[c] = (uint8_t)lrintf(0.45f * src[c] + 0.55f * col[c]);
+            }
+    }
+    free(mean);
+    free(up);
+    return img;
+}
