@@ -1,0 +1,263 @@
+/* test_classify.c — `vkattn classify` end to end and the heatmap renderer.
+ *
+ * Heatmaps (no device): tile layout, bilinear upsampling against a float64
+ * formula on a linear ramp (which bilinear interpolation reproduces exactly
+ * between the outer cell centers), and a rendered single hot patch that must
+ * light up where it is.
+ * The CLI (DeiT-Tiny ONNX, fused with heatmaps and unfused): top-1 of the three
+ * golden photos equals ONNX Runtime's (281, 281, 0), the top-5 sets equal ORT's
+ * (assets README 4.1; an order change between close entries is reported),
+ * heatmap PNGs of tiles x crop; a text file passed as an image gives a clear
+ * error and exit status 1, no crash. */
+#include <cjson/cJSON.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common.h"
+
+static char tmpdir[64];
+
+/* ------------------------------------------------------------ heatmap unit tests */
+
+static void test_heatmap(void)
+{
+    int cols, rows, w, h;
+    cli_heatmap_layout(3, 224, &cols, &rows, &w, &h);
+    vkt_check(cols == 4 && rows == 1 && w == 896 && h == 224, "layout 3 heads + mean: %dx%d tiles, %dx%d px", cols,
+              rows, w, h);
+    cli_heatmap_layout(12, 384, &cols, &rows, &w, &h);
+    vkt_check(cols == 4 && rows == 4 && w == 1536 && h == 1536, "layout 12 heads + mean: %dx%d tiles, %dx%d px", cols,
+              rows, w, h);
+
+    /* ramp m = 0.3x - 0.7y + 2 on 14x14 -> 224x224: bilinear gives the ramp at the
+     * clamped source coordinate (x + 0.5)·14/224 - 0.5 */
+    enum { G = 14, S = 224 };
+    float map[G * G], *up = malloc(sizeof(float) * S * S);
+    double *ref = malloc(sizeof(double) * S * S);
+    for (int y = 0; y < G; y++)
+        for (int x = 0; x < G; x++)
+            map[y * G + x] = 0.3f * x - 0.7f * y + 2.0f;
+    cli_upsample_bilinear(map, G, S, up);
+    for (int y = 0; y < S; y++)
+        for (int x = 0; x < S; x++) {
+            double fx = fmin(fmax((x + 0.5) * G / S - 0.5, 0), G - 1), fy = fmin(fmax((y + 0.5) * G / S - 0.5, 0), G - 1);
+            ref[y * S + x] = 0.3 * fx - 0.7 * fy + 2.0;
+        }
+    vkt_compare("bilinear upsample 14 -> 224 of a ramp", up, ref, S * S, 1e-6);
+    free(ref);
+    free(up);
+
+    /* gray crop; head 0 flat, head 1 one hot patch at row 3, column 10, head 2 noise */
+    uint8_t *crop = malloc(S * S * 3);
+    memset(crop, 128, S * S * 3);
+    float maps[3 * G * G] = {0};
+    maps[G * G + 3 * G + 10] = 1.0f;
+    for (int i = 0; i < G * G; i++)
+        maps[2 * G * G + i] = (float)vkt_rand01() * 0.01f;
+    uint8_t *pic = cli_heatmap_render(crop, S, maps, 3, G, &w, &h);
+    vkt_check(pic && w == 896 && h == 224, "render 3 heads: %dx%d", w, h);
+    if (pic) {
+        int flat = 1;
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++)
+                flat &= memcmp(pic + ((size_t)y * w + x) * 3, pic, 3) == 0;
+        vkt_check(flat && pic[0] == 58 && pic[2] == 60, "flat map: uniform tile (%d,%d,%d = 0.45·gray + 0.55·dark)",
+                  pic[0], pic[1], pic[2]);
+        for (int t = 1; t <= 3; t += 2) { /* head 1 and the mean: brightest pixel inside patch (3, 10) */
+            int bx = 0, by = 0, best = -1;
+            for (int y = 0; y < S; y++)
+                for (int x = 0; x < S; x++) {
+                    const uint8_t *p = pic + ((size_t)y * w + t * S + x) * 3;
+                    if (p[0] + p[1] + p[2] > best) {
+                        best = p[0] + p[1] + p[2];
+                        bx = x;
+                        by = y;
+                    }
+                }
+            vkt_check(bx >= 160 && bx < 176 && by >= 48 && by < 64 && best > 500,
+                      "tile %d: brightest at (%d, %d), in patch (row 3, col 10) = x 160..175, y 48..63; sum %d", t, bx,
+                      by, best);
+        }
+    }
+    free(pic);
+    free(crop);
+}
+
+/* ------------------------------------------------------------ the CLI */
+
+static const char *cli_path(void)
+{
+#ifdef VKA_CLI
+    return VKA_CLI;
+#else
+    return "vkattn";
+#endif
+}
+
+/* Runs cmd with stdout captured into *out (caller frees), stderr into tmpdir/err.txt;
+ * returns the exit status, or -1 when it did not exit normally (a crash). */
+static int run_cmd(const char *cmd, char **out)
+{
+    FILE *p = popen(cmd, "r");
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (p && (r = fread(buf + n, 1, cap - n - 1, p)) > 0)
+        if ((n += r) + 1 >= cap)
+            buf = realloc(buf, cap *= 2);
+    buf[n] = 0;
+    int st = p ? pclose(p) : -1;
+    *out = buf;
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *b = calloc(1, 65536);
+    if (f) {
+        size_t n = fread(b, 1, 65535, f);
+        b[n] = 0;
+        fclose(f);
+    }
+    return b;
+}
+
+typedef struct {
+    const char *image, *stem;
+    int top5[5]; /* ORT, assets README 4.1 */
+    double prob[5];
+} golden;
+
+static const golden goldens[3] = {
+    {"images/coco_000000039769.png", "coco_000000039769", {281, 282, 285, 797, 811}, {0.3693, 0.2787, 0.1466, 0.0135, 0.0056}},
+    {"images/ort_kitten_224.png", "ort_kitten_224", {281, 282, 285, 283, 287}, {0.6165, 0.1158, 0.1056, 0.0151, 0.0046}},
+    {"images/ort_fish.png", "ort_fish", {0, 389, 758, 391, 395}, {0.3683, 0.2926, 0.0190, 0.0098, 0.0035}},
+};
+
+static void check_results(const char *mode, const char *out, const char *heat)
+{
+    const char *line = out;
+    for (int i = 0; i < 3; i++) {
+        const golden *g = &goldens[i];
+        cJSON *j = line && *line ? cJSON_Parse(line) : NULL;
+        cJSON *top = cJSON_GetObjectItem(j, "top");
+        if (!cJSON_IsArray(top) || cJSON_GetArraySize(top) != 5) {
+            vkt_check(0, "%s %s: no JSON result with 5 entries in \"%.200s\"", mode, g->image, line ? line : "");
+            cJSON_Delete(j);
+            line = line ? strchr(line, '\n') : NULL;
+            line = line ? line + 1 : NULL;
+            continue;
+        }
+        int idx[5], in_set = 0, same_order = 1;
+        double maxdp = 0;
+        for (int k = 0; k < 5; k++) {
+            cJSON *e = cJSON_GetArrayItem(top, k);
+            idx[k] = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index"));
+            same_order &= idx[k] == g->top5[k];
+            for (int q = 0; q < 5; q++)
+                if (idx[k] == g->top5[q]) {
+                    in_set++;
+                    maxdp = fmax(maxdp, fabs(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "prob")) - g->prob[q]));
+                }
+        }
+        const char *label = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "label"));
+        vkt_check(idx[0] == g->top5[0], "%s %s: top-1 %d \"%s\" (ORT %d)", mode, g->image, idx[0], label ? label : "?",
+                  g->top5[0]);
+        vkt_check(in_set == 5, "%s %s: top-5 {%d %d %d %d %d} = ORT's set (%s order); max |p - p_ORT| %.4f", mode,
+                  g->image, idx[0], idx[1], idx[2], idx[3], idx[4], same_order ? "same" : "DIFFERENT", maxdp);
+        cJSON_Delete(j);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+        if (heat) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/%s_%s.png", tmpdir, heat, g->stem);
+            vka_image *img = vka_image_load(path);
+            int cols, rows, w, h;
+            cli_heatmap_layout(3, 224, &cols, &rows, &w, &h); /* DeiT-Tiny: 3 heads */
+            vkt_check(img && img->width == w && img->height == h, "%s heatmap %s: %dx%d (want %dx%d)%s", mode, path,
+                      img ? img->width : 0, img ? img->height : 0, w, h, img ? "" : vka_last_error());
+            vka_image_free(img);
+        }
+    }
+}
+
+static void test_cli(void)
+{
+    const char *mp = vkt_asset("models/deit_tiny_patch16_224.onnx");
+    if (!mp)
+        return;
+    char model[4096], imgs[3][4096], cmd[16384];
+    snprintf(model, sizeof model, "%s", mp);
+    for (int i = 0; i < 3; i++) {
+        const char *p = vkt_asset(goldens[i].image);
+        if (!p)
+            return;
+        snprintf(imgs[i], sizeof imgs[i], "%s", p);
+    }
+    const char *modes[2] = {"fused", "unfused"};
+    for (int m = 0; m < 2; m++) {
+        /* fused with heatmaps of the last layer; unfused checks the decomposed graph classifies alike */
+        char opt[256];
+        if (m)
+            snprintf(opt, sizeof opt, "--no-fuse");
+        else
+            snprintf(opt, sizeof opt, "--heatmap '%s/heat.png'", tmpdir);
+        snprintf(cmd, sizeof cmd, "'%s' classify '%s' '%s' '%s' '%s' --json --top 5 %s 2>'%s/err.txt'", cli_path(),
+                 model, imgs[0], imgs[1], imgs[2], opt, tmpdir);
+        char *out;
+        int rc = run_cmd(cmd, &out);
+        char errpath[128];
+        snprintf(errpath, sizeof errpath, "%s/err.txt", tmpdir);
+        char *err = read_text(errpath);
+        vkt_check(rc == 0, "%s: vkattn classify exit status %d%s%.500s", modes[m], rc, *err ? ", stderr: " : "", err);
+        printf("%s", out);
+        check_results(modes[m], out, m ? NULL : "heat");
+        free(out);
+        free(err);
+    }
+
+    /* a text file among the images: an error naming it, status 1, the others still classified */
+    char txt[256];
+    snprintf(txt, sizeof txt, "%s/notes.txt", tmpdir);
+    FILE *f = fopen(txt, "w");
+    fputs("this is not an image\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' classify '%s' '%s' '%s' --json --top 1 --no-fuse 2>'%s/err.txt'", cli_path(), model,
+             txt, imgs[2], tmpdir);
+    char *out;
+    int rc = run_cmd(cmd, &out);
+    char errpath[128];
+    snprintf(errpath, sizeof errpath, "%s/err.txt", tmpdir);
+    char *err = read_text(errpath);
+    cJSON *j = cJSON_Parse(out);
+    const char *jerr = cJSON_GetStringValue(cJSON_GetObjectItem(j, "error"));
+    const char *nl = strchr(out, '\n');
+    cJSON *j2 = nl ? cJSON_Parse(nl + 1) : NULL;
+    cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j2, "top"), 0);
+    int fish = t0 ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t0, "index")) : -1;
+    vkt_check(rc == 1 && strstr(err, "not an image") && strstr(err, txt) && jerr && strstr(jerr, "not an image") &&
+                  fish == 0,
+              "text file as image: status %d (want 1, not a crash), stderr \"%.300s\", JSON error, next image top-1 %d",
+              rc, err, fish);
+    cJSON_Delete(j);
+    cJSON_Delete(j2);
+    free(out);
+    free(err);
+}
+
+int main(int argc, char **argv)
+{
+    vkt_init(argc, argv); /* the harness; the CLI makes its own context */
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/vkattn-cls-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return 1;
+    test_heatmap();
+    test_cli();
+    char rm[128];
+    snprintf(rm, sizeof rm, "rm -rf %s", tmpdir); /* our mkdtemp directory */
+    if (system(rm) != 0)
+        printf("note: could not remove %s\n", tmpdir);
+    return vkt_finish();
+}
