@@ -188,7 +188,7 @@ static void test_cli(void)
     const char *mp = vkt_asset("models/deit_tiny_patch16_224.onnx");
     if (!mp)
         return;
-    char model[4096], imgs[3][4096], cmd[16384];
+    char model[4096], imgs[3][4096], cmd[24576];
     snprintf(model, sizeof model, "%s", mp);
     for (int i = 0; i < 3; i++) {
         const char *p = vkt_asset(goldens[i].image);
