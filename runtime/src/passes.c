@@ -72,6 +72,7 @@ typedef struct {
     vka__node *qk, *softmax, *pv;
     vka_val q, k, v, mask;
     float scale;
+    vka__node *k_rewrite;        /* a transpose producing Kᵀ directly, to be turned into one producing K */
 } attn_match;
 
 static bool swaps_last_two(const vka__node *t, int ndim)
@@ -138,11 +139,19 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
     vka_val kt = p->in[1];
     vka__node *pk = producer(g, kt);
     int nd = g->vals[kt].ndim;
-    if (!swaps_last_two(pk, nd))
+    vka_val k;
+    if (swaps_last_two(pk, nd)) {
+        k = pk->in[0];
+    } else if (pk && pk->op == VKA__OP_TRANSPOSE && u->nuse[kt] == 1 && nd >= 3) {
+        /* Kᵀ = Transpose(x, p) straight from another layout (e.g. [N, H, D] -> [H, D, N]):
+         * the same transpose with its last two axes swapped gives K */
+        m->k_rewrite = pk;
+        k = kt;
+    } else {
         return false;
-    vka_val k = pk->in[0];
+    }
     /* scale on K (some exporters split it between Q and K) */
-    vka__node *pks = producer(g, k);
+    vka__node *pks = m->k_rewrite ? NULL : producer(g, k);
     if (pks && scalar_operand(g, pks, &c, &other, &cf) && (pks->sub == VKA_MUL || (pks->sub == VKA_DIV && !cf)) &&
         g->vals[other].ndim == g->vals[k].ndim) {
         scale *= pks->sub == VKA_MUL ? c : 1.0 / c;
@@ -156,7 +165,14 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
         return false;
     vka_val v = pv->in[1];
     /* shapes: q [.., Nq, D], k [.., Nk, D], v [.., Nk, D] with equal leading dims, rank 3 or 4 */
+    vka__value kshape;
     const vka__value *vq = &g->vals[q], *vk = &g->vals[k], *vv = &g->vals[v];
+    if (m->k_rewrite) { /* K's shape once the rewrite is done */
+        kshape = *vk;
+        kshape.shape[nd - 2] = vk->shape[nd - 1];
+        kshape.shape[nd - 1] = vk->shape[nd - 2];
+        vk = &kshape;
+    }
     if (vq->ndim != vk->ndim || vq->ndim != vv->ndim || vq->ndim < 3 || vq->ndim > 4)
         return false;
     for (int i = 0; i < vq->ndim - 2; i++)
@@ -179,6 +195,16 @@ static int fuse_attention(vka_graph *g, uses *u)
         attn_match m;
         if (g->nodes[i].dead || !match_attention(g, u, &g->nodes[i], &m))
             continue;
+        if (m.k_rewrite) {
+            vka__node *t = m.k_rewrite;
+            vka__value *kv = &g->vals[t->out];
+            int nd = kv->ndim, tp = t->perm[nd - 2];
+            t->perm[nd - 2] = t->perm[nd - 1];
+            t->perm[nd - 1] = tp;
+            int64_t ts = kv->shape[nd - 2];
+            kv->shape[nd - 2] = kv->shape[nd - 1];
+            kv->shape[nd - 1] = ts;
+        }
         vka__node *a = m.pv;
         a->op = VKA__OP_ATTENTION;
         a->in[0] = m.q, a->in[1] = m.k, a->in[2] = m.v;
