@@ -309,6 +309,7 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tens
         return s;
     }
     case VKA__OP_SOFTMAX: return vka_softmax(cmd, x, n->scale, NULL, y);
+    case VKA__OP_REDUCE: return vka_reduce(cmd, (vka_reduce_op)n->sub, x, n->axis, y);
     case VKA__OP_RESHAPE: return VKA_OK; /* a view */
     case VKA__OP_TRANSPOSE: return vka_permute(cmd, x, n->perm, y);
     case VKA__OP_SLICE: return vka_slice(cmd, x, n->starts, n->steps, y);
