@@ -25,6 +25,7 @@ static void usage(FILE *f)
             "  --device N|NAME              device index or name substring (default: VKATTN_DEVICE, else the\n"
             "                               best by type: discrete > integrated > CPU)\n"
             "  --validate                   enable the Khronos validation layer (also VKATTN_VALIDATE=1)\n"
+            "environment: VKATTN_DEVICE, VKATTN_VALIDATE, VKATTN_LOG=info|debug (fusions, memory plan)\n"
             "  -h, --help                   this help; `vkattn bench gemm --help` for bench options\n",
             VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH);
 }
@@ -63,6 +64,11 @@ vka_context *cli_context(int *argc, char **argv)
 {
     vka_context_params p = vka_context_default_params();
     p.log = cli_log;
+    const char *lv = getenv("VKATTN_LOG"); /* info | debug: what the runtime decides (fusions, memory, barriers) */
+    if (lv && !strcmp(lv, "info"))
+        p.log_level = VKA_LOG_INFO;
+    else if (lv && !strcmp(lv, "debug"))
+        p.log_level = VKA_LOG_DEBUG;
     int i = cli_flag(*argc, argv, "--device");
     if (i > 0 && i + 1 < *argc) {
         char *end;

@@ -382,6 +382,9 @@ vka_val vka_graph_unary(vka_graph *g, const char *name, vka_unary_op op, vka_val
 vka_val vka_graph_layernorm(vka_graph *g, const char *name, vka_val x, vka_val gamma, vka_val beta, int axis,
                             float eps);
 vka_val vka_graph_softmax(vka_graph *g, const char *name, vka_val x, int axis);
+/* sum/mean/max over n axes (all axes when n = 0), keeping them as 1 or dropping them */
+vka_val vka_graph_reduce(vka_graph *g, const char *name, vka_reduce_op op, vka_val x, int n, const int64_t *axes,
+                         int keepdims);
 /* shape may hold 0 (copy the input's dim) and one -1 (inferred), as in ONNX */
 vka_val vka_graph_reshape(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape);
 vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int *perm);

@@ -309,6 +309,7 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tens
         return s;
     }
     case VKA__OP_SOFTMAX: return vka_softmax(cmd, x, n->scale, NULL, y);
+    case VKA__OP_REDUCE: return vka_reduce(cmd, (vka_reduce_op)n->sub, x, n->axis, y);
     case VKA__OP_RESHAPE: return VKA_OK; /* a view */
     case VKA__OP_TRANSPOSE: return vka_permute(cmd, x, n->perm, y);
     case VKA__OP_SLICE: return vka_slice(cmd, x, n->starts, n->steps, y);
@@ -331,6 +332,28 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tens
 }
 
 /* ---------------------------------------------------------------- build */
+
+/* The IR at debug log level: node, op, inputs (with their shapes), output. */
+static void dump(const vka_graph *g, const char *when)
+{
+    vka__log(g->ctx, VKA_LOG_DEBUG, "graph %s: %d nodes", when, g->nnodes);
+    for (int i = 0; i < g->nnodes; i++) {
+        const vka__node *n = &g->nodes[i];
+        char line[1024];
+        int k = snprintf(line, sizeof line, "%4d %s%-10s %s <-", i, n->dead ? "(dead) " : "", vka__op_name(n->op), n->name);
+        for (int j = 0; j < n->nin && k < (int)sizeof line - 64; j++) {
+            const vka__value *v = n->in[j] >= 0 ? &g->vals[n->in[j]] : NULL;
+            k += snprintf(line + k, sizeof line - (size_t)k, " %s%s[", v ? v->name : "-", v && v->host ? "(const)" : "");
+            for (int d = 0; v && d < v->ndim && k < (int)sizeof line - 16; d++)
+                k += snprintf(line + k, sizeof line - (size_t)k, d ? ",%lld" : "%lld", (long long)v->shape[d]);
+            k += snprintf(line + k, sizeof line - (size_t)k, "]");
+        }
+        if (n->op == VKA__OP_TRANSPOSE && k < (int)sizeof line - 40)
+            k += snprintf(line + k, sizeof line - (size_t)k, " perm %d%d%d%d", n->perm[0], n->perm[1], n->perm[2],
+                          n->perm[3]);
+        vka__log(g->ctx, VKA_LOG_DEBUG, "%s", line);
+    }
+}
 
 static void reset_build(vka_graph *g)
 {
@@ -369,6 +392,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         return vka__err(ctx, VKA_ERR_STATE, "the graph has no outputs");
     g->params = p ? *p : vka_graph_default_build_params();
     vka_status s;
+    if (ctx->log && ctx->log_level >= VKA_LOG_DEBUG)
+        dump(g, "before passes");
     if (g->params.fuse && (s = vka__graph_fuse(g)))
         return s;
     eliminate_dead(g);

@@ -9,6 +9,7 @@
 static const char *const op_names[VKA__OP_COUNT] = {
     "matmul", "gemm",  "binary", "unary",  "layernorm", "softmax", "reshape", "transpose",
     "slice",  "concat", "gather", "expand", "cast",      "where",   "conv",    "flash_attention",
+    "reduce",
 };
 
 const char *vka__op_name(vka__op op) { return op < VKA__OP_COUNT ? op_names[op] : "?"; }
@@ -622,6 +623,79 @@ vka_val vka_graph_softmax(vka_graph *g, const char *name, vka_val x, int axis)
         g->nodes[node].scale = 1.0f;
     }
     return out;
+}
+
+/* One axis; the output keeps it as 1. */
+static vka_val reduce_one(vka_graph *g, const char *name, vka_reduce_op op, vka_val x, int axis)
+{
+    const vka__value *v = &g->vals[x];
+    int64_t s[VKA_MAX_DIMS];
+    memcpy(s, v->shape, sizeof s);
+    s[axis] = 1;
+    if (vka__graph_is_const(g, x)) {
+        int64_t outer = 1, inner = 1, len = v->shape[axis];
+        for (int d = 0; d < axis; d++)
+            outer *= v->shape[d];
+        for (int d = axis + 1; d < v->ndim; d++)
+            inner *= v->shape[d];
+        void *h = host_alloc(v->is_int, outer * inner);
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t i = 0; i < inner; i++) {
+                double acc = op == VKA_REDUCE_MAX ? -INFINITY : 0;
+                for (int64_t k = 0; k < len; k++) {
+                    double e = vka__const_at(g, x, (o * len + k) * inner + i);
+                    acc = op == VKA_REDUCE_MAX ? (e > acc ? e : acc) : acc + e;
+                }
+                host_set(h, v->is_int, o * inner + i, op == VKA_REDUCE_MEAN && len ? acc / (double)len : acc);
+            }
+        return add_const_owned(g, name, v->is_int, v->ndim, s, h);
+    }
+    if (v->is_int)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "reduction of an integer tensor on the device");
+    int node;
+    vka_val out = add_op(g, VKA__OP_REDUCE, name, &x, 1, v->dtype, false, v->ndim, s, &node);
+    if (out >= 0) {
+        g->nodes[node].sub = op;
+        g->nodes[node].axis = axis;
+    }
+    return out;
+}
+
+vka_val vka_graph_reduce(vka_graph *g, const char *name, vka_reduce_op op, vka_val x, int n, const int64_t *axes,
+                         int keepdims)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    if ((unsigned)op >= VKA_REDUCE_COUNT)
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "unknown reduction %d", (int)op);
+    const vka__value *v = &g->vals[x];
+    int nd = v->ndim;
+    bool red[VKA_MAX_DIMS] = {0};
+    for (int i = 0; i < (n ? n : nd); i++) {
+        int64_t a = n ? axes[i] : i;
+        if (a < 0)
+            a += nd;
+        if (a < 0 || a >= nd)
+            return gerr(g, name, VKA_ERR_SHAPE, "reduce axis %lld out of range for rank %d", (long long)(n ? axes[i] : i),
+                        nd);
+        red[a] = true;
+    }
+    int64_t kept[VKA_MAX_DIMS], dropped[VKA_MAX_DIMS];
+    int nk = 0, ndr = 0;
+    for (int i = 0; i < nd; i++) {
+        kept[nk++] = red[i] ? 1 : v->shape[i];
+        if (!red[i])
+            dropped[ndr++] = v->shape[i];
+    }
+    vka_val r = x;
+    for (int i = 0; i < nd && r >= 0; i++)
+        if (red[i] && g->vals[x].shape[i] != 1)
+            r = reduce_one(g, name, op, r, i);
+    if (r < 0)
+        return r;
+    if (r == x) /* only size-1 axes: nothing to reduce */
+        r = vka_graph_reshape(g, name, x, nk, kept);
+    return keepdims ? r : vka_graph_reshape(g, name, r, ndr, dropped);
 }
 
 /* ---------------------------------------------------------------- layout */

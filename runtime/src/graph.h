@@ -22,6 +22,7 @@ typedef enum vka__op {
     VKA__OP_WHERE,
     VKA__OP_CONV,
     VKA__OP_ATTENTION,
+    VKA__OP_REDUCE,             /* one axis; several axes are a chain */
     VKA__OP_COUNT
 } vka__op;
 

@@ -444,6 +444,22 @@ static vka_status import_node(importer *im, const Onnx__NodeProto *n)
                                 (int)attr_i(n, "axis", -1), attr_f(n, "epsilon", 1e-5f));
         goto done;
     }
+    if (!strcmp(op, "ReduceMean") || !strcmp(op, "ReduceSum") || !strcmp(op, "ReduceMax")) {
+        if ((s = need_inputs(im, n, 1)))
+            return s;
+        int64_t axes[VKA_MAX_DIMS];
+        int k = ints_of(im, n, "axes", 1, axes, VKA_MAX_DIMS); /* attribute before opset 18 (13 for Sum) */
+        if (k == -2)
+            return ierr(im, VKA_ERR_UNSUPPORTED, "axes must be constant");
+        if (k < 0 && attr_i(n, "noop_with_empty_axes", 0)) {
+            vka_val x = in_val(im, n, 0);
+            r = vka_graph_reshape(g, name, x, g->vals[x].ndim, g->vals[x].shape);
+            goto done;
+        }
+        vka_reduce_op ro = op[6] == 'M' && op[7] == 'e' ? VKA_REDUCE_MEAN : op[6] == 'S' ? VKA_REDUCE_SUM : VKA_REDUCE_MAX;
+        r = vka_graph_reduce(g, name, ro, in_val(im, n, 0), k < 0 ? 0 : k, axes, (int)attr_i(n, "keepdims", 1));
+        goto done;
+    }
     if (!strcmp(op, "Softmax")) {
         if ((s = need_inputs(im, n, 1)))
             return s;

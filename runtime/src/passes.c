@@ -14,7 +14,28 @@ typedef struct {
     int *reader;                 /* the last live reader of each value */
 } uses;
 
-static void count_uses(const vka_graph *g, uses *u)
+static void count_once(const vka_graph *g, uses *u);
+
+/* Counts live readers, killing nodes nothing reads any more (a rewrite leaves
+ * the nodes it replaced unread) until none is left to kill. */
+static void count_uses(vka_graph *g, uses *u)
+{
+    for (;;) {
+        count_once(g, u);
+        bool killed = false;
+        for (int i = 0; i < g->nnodes; i++) {
+            vka__node *n = &g->nodes[i];
+            if (!n->dead && u->nuse[n->out] == 0 && !g->vals[n->out].is_output) {
+                n->dead = true;
+                killed = true;
+            }
+        }
+        if (!killed)
+            return;
+    }
+}
+
+static void count_once(const vka_graph *g, uses *u)
 {
     memset(u->nuse, 0, sizeof *u->nuse * (size_t)g->nvals);
     for (int i = 0; i < g->nvals; i++)
@@ -72,6 +93,7 @@ typedef struct {
     vka__node *qk, *softmax, *pv;
     vka_val q, k, v, mask;
     float scale;
+    vka__node *k_rewrite;        /* a transpose producing Kᵀ directly, to be turned into one producing K */
 } attn_match;
 
 static bool swaps_last_two(const vka__node *t, int ndim)
@@ -138,11 +160,19 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
     vka_val kt = p->in[1];
     vka__node *pk = producer(g, kt);
     int nd = g->vals[kt].ndim;
-    if (!swaps_last_two(pk, nd))
+    vka_val k;
+    if (swaps_last_two(pk, nd)) {
+        k = pk->in[0];
+    } else if (pk && pk->op == VKA__OP_TRANSPOSE && u->nuse[kt] == 1 && nd >= 3) {
+        /* Kᵀ = Transpose(x, p) straight from another layout (e.g. [N, H, D] -> [H, D, N]):
+         * the same transpose with its last two axes swapped gives K */
+        m->k_rewrite = pk;
+        k = kt;
+    } else {
         return false;
-    vka_val k = pk->in[0];
+    }
     /* scale on K (some exporters split it between Q and K) */
-    vka__node *pks = producer(g, k);
+    vka__node *pks = m->k_rewrite ? NULL : producer(g, k);
     if (pks && scalar_operand(g, pks, &c, &other, &cf) && (pks->sub == VKA_MUL || (pks->sub == VKA_DIV && !cf)) &&
         g->vals[other].ndim == g->vals[k].ndim) {
         scale *= pks->sub == VKA_MUL ? c : 1.0 / c;
@@ -156,7 +186,14 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
         return false;
     vka_val v = pv->in[1];
     /* shapes: q [.., Nq, D], k [.., Nk, D], v [.., Nk, D] with equal leading dims, rank 3 or 4 */
+    vka__value kshape;
     const vka__value *vq = &g->vals[q], *vk = &g->vals[k], *vv = &g->vals[v];
+    if (m->k_rewrite) { /* K's shape once the rewrite is done */
+        kshape = *vk;
+        kshape.shape[nd - 2] = vk->shape[nd - 1];
+        kshape.shape[nd - 1] = vk->shape[nd - 2];
+        vk = &kshape;
+    }
     if (vq->ndim != vk->ndim || vq->ndim != vv->ndim || vq->ndim < 3 || vq->ndim > 4)
         return false;
     for (int i = 0; i < vq->ndim - 2; i++)
@@ -179,6 +216,16 @@ static int fuse_attention(vka_graph *g, uses *u)
         attn_match m;
         if (g->nodes[i].dead || !match_attention(g, u, &g->nodes[i], &m))
             continue;
+        if (m.k_rewrite) {
+            vka__node *t = m.k_rewrite;
+            vka__value *kv = &g->vals[t->out];
+            int nd = kv->ndim, tp = t->perm[nd - 2];
+            t->perm[nd - 2] = t->perm[nd - 1];
+            t->perm[nd - 1] = tp;
+            int64_t ts = kv->shape[nd - 2];
+            kv->shape[nd - 2] = kv->shape[nd - 1];
+            kv->shape[nd - 1] = ts;
+        }
         vka__node *a = m.pv;
         a->op = VKA__OP_ATTENTION;
         a->in[0] = m.q, a->in[1] = m.k, a->in[2] = m.v;
@@ -203,6 +250,98 @@ void vka__graph_mark_attention(vka_graph *g)
     }
     free(u.nuse);
     free(u.reader);
+}
+
+/* ---------------------------------------------------------------- LayerNorm */
+
+static bool is_mean_last(vka_graph *g, const vka__node *n)
+{
+    return n && n->op == VKA__OP_REDUCE && n->sub == VKA_REDUCE_MEAN && n->axis == g->vals[n->in[0]].ndim - 1;
+}
+
+/* The reader of v if it is the only one. */
+static vka__node *sole_reader(vka_graph *g, const uses *u, vka_val v)
+{
+    return u->nuse[v] == 1 && u->reader[v] >= 0 ? &g->nodes[u->reader[v]] : NULL;
+}
+
+/* A constant of C elements that broadcasts along the last axis only. */
+static bool per_channel(vka_graph *g, vka_val v, int64_t c)
+{
+    const vka__value *x = &g->vals[v];
+    return vka__graph_is_const(g, v) && x->numel == c && x->ndim >= 1 && x->shape[x->ndim - 1] == c;
+}
+
+/* mean = ReduceMean(x); d = x - mean; var = ReduceMean(d^2); y = d / sqrt(var + eps) [* gamma] [+ beta]
+ * -> one LayerNorm over the last axis. */
+static int fuse_layernorm(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *r1 = &g->nodes[i];
+        if (r1->dead || !is_mean_last(g, r1))
+            continue;
+        vka_val x = r1->in[0];
+        int64_t c = g->vals[x].shape[g->vals[x].ndim - 1];
+        vka__node *sub = sole_reader(g, u, r1->out);
+        if (!is_binary(sub, VKA_SUB) || sub->in[0] != x || sub->in[1] != r1->out || u->nuse[sub->out] != 2)
+            continue;
+        /* d is read by Pow(d, 2) (or Mul(d, d)) and by Div(d, std) */
+        vka__node *sq = NULL, *div = NULL;
+        for (int j = i + 1; j < g->nnodes; j++) {
+            vka__node *n = &g->nodes[j];
+            if (n->dead || n->op != VKA__OP_BINARY || (n->in[0] != sub->out && n->in[1] != sub->out))
+                continue;
+            double e;
+            if ((is_binary(n, VKA_POW) && n->in[0] == sub->out && vka__const_scalar(g, n->in[1], &e) && e == 2.0) ||
+                (is_binary(n, VKA_MUL) && n->in[0] == sub->out && n->in[1] == sub->out))
+                sq = n;
+            else if (is_binary(n, VKA_DIV) && n->in[0] == sub->out)
+                div = n;
+        }
+        if (!sq || !div)
+            continue;
+        vka__node *r2 = sole_reader(g, u, sq->out);
+        if (!is_mean_last(g, r2))
+            continue;
+        vka__node *add = sole_reader(g, u, r2->out);
+        double eps;
+        vka_val other;
+        if (!is_binary(add, VKA_ADD) || !scalar_operand(g, add, &eps, &other, NULL))
+            continue;
+        vka__node *sqrt_n = sole_reader(g, u, add->out);
+        if (!sqrt_n || sqrt_n->op != VKA__OP_UNARY || sqrt_n->sub != VKA_SQRT || div->in[1] != sqrt_n->out)
+            continue;
+        vka__node *last = div;
+        vka_val gamma = VKA_NONE, beta = VKA_NONE;
+        vka__node *mul = sole_reader(g, u, div->out);
+        if (is_binary(mul, VKA_MUL) && !g->vals[div->out].is_output) {
+            vka_val gv = mul->in[0] == div->out ? mul->in[1] : mul->in[0];
+            if (per_channel(g, gv, c)) {
+                gamma = gv;
+                last = mul;
+                vka__node *ad = sole_reader(g, u, mul->out);
+                if (is_binary(ad, VKA_ADD) && !g->vals[mul->out].is_output) {
+                    vka_val bv = ad->in[0] == mul->out ? ad->in[1] : ad->in[0];
+                    if (per_channel(g, bv, c)) {
+                        beta = bv;
+                        last = ad;
+                    }
+                }
+            }
+        }
+        /* gamma/beta may be shaped [1, 1, C]: the layernorm reads them as [C] */
+        last->op = VKA__OP_LAYERNORM;
+        last->in[0] = x;
+        last->in[1] = gamma;
+        last->in[2] = beta;
+        last->nin = 3;
+        last->axis = g->vals[x].ndim - 1;
+        last->eps = (float)eps;
+        count_uses(g, u);
+        count++;
+    }
+    return count;
 }
 
 /* ---------------------------------------------------------------- GELU */
@@ -345,10 +484,11 @@ vka_status vka__graph_fuse(vka_graph *g)
         return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     }
     count_uses(g, &u);
+    int nl = fuse_layernorm(g, &u);
     int na = fuse_attention(g, &u);
     int ng = fuse_gelu(g, &u);
     int ne = fuse_epilogues(g, &u);
-    vka__log(g->ctx, VKA_LOG_INFO, "fusion: %d attention, %d GELU, %d GEMM epilogues", na, ng, ne);
+    vka__log(g->ctx, VKA_LOG_INFO, "fusion: %d layernorm, %d attention, %d GELU, %d GEMM epilogues", nl, na, ng, ne);
     free(u.nuse);
     free(u.reader);
     return VKA_OK;
