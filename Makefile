@@ -3,6 +3,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# Models, photos and labels (scripts/get-assets.sh); VKATTN_ASSETS wins when set.
+ASSETS ?= $(or $(VKATTN_ASSETS),../shared/assets)
+DEMO_IMAGES = $(ASSETS)/images/coco_000000039769.png $(ASSETS)/images/ort_kitten_224.png $(ASSETS)/images/ort_fish.png
 
 .PHONY: all deps build test demo bench clean
 
@@ -20,10 +23,13 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
+# CLS attention of each head of the last layer and their mean.
 demo: build
+	@mkdir -p out
+	VKATTN_ASSETS=$(ASSETS) ./$(BUILD)/apps/vkattn classify $(ASSETS)/models/deit_tiny_patch16_224.onnx \
+		$(DEMO_IMAGES) --heatmap out/heat.png
 	./$(BUILD)/apps/vkattn devices
-	./$(BUILD)/apps/vkattn bench gemm --runs 5
-	./$(BUILD)/apps/vkattn bench attention --quick --runs 5
 
 bench: build
 	./$(BUILD)/apps/vkattn bench gemm
