@@ -25,8 +25,10 @@ static void usage(FILE *f)
             "  --device N|NAME              device index or name substring (default: VKATTN_DEVICE, else the\n"
             "                               best by type: discrete > integrated > CPU)\n"
             "  --validate                   enable the Khronos validation layer (also VKATTN_VALIDATE=1)\n"
-            "environment: VKATTN_DEVICE, VKATTN_VALIDATE, VKATTN_LOG=info|debug (fusions, memory plan)\n"
-            "  -h, --help                   this help; `vkattn bench gemm --help` for bench options\n",
+            "  -h, --help                   this help; `vkattn <command> --help` for a command's options\n"
+            "\n"
+            "environment: VKATTN_DEVICE, VKATTN_VALIDATE=1, VKATTN_ASSETS (models, labels),\n"
+            "             VKATTN_LOG=info|debug (fusions, memory plan, barriers)\n",
             VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH);
 }
 
