@@ -1,0 +1,27 @@
+#!/bin/sh
+# bench/run.sh — every number in docs/perf.md, measured in one run on one
+# machine, peers included: vkattn's GEMM, attention and model benchmarks, then
+# ONNX Runtime CPU on the same models and inputs (when onnxruntime-node is
+# installed: npm install --ignore-scripts onnxruntime-node@1.30.0, NODE_PATH
+# pointing at its node_modules). Run it on a quiet machine; it prints the date.
+# usage: sh bench/run.sh [runs]
+set -eu
+runs=${1:-10}
+B=${BUILD:-build}
+A=${VKATTN_ASSETS:-$(dirname "$0")/../../shared/assets}
+V=$B/apps/vkattn
+date -u '+# %Y-%m-%d %H:%M UTC'
+echo "# $(uname -m), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+$V devices | head -3
+$V bench gemm --runs "$runs"
+$V bench attention --runs "$runs"
+for m in vit_tiny_ci deit_tiny_patch16_224; do
+  $V bench model "$A/models/$m.onnx" --runs "$runs"
+  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
+done
+if node -e "require('onnxruntime-node')" 2>/dev/null; then
+  node "$(dirname "$0")/ort_latency.js" "$A/models/vit_tiny_ci.onnx" "$A/golden/vit_tiny_ci_rand.safetensors" 20
+  node "$(dirname "$0")/ort_latency.js" "$A/models/deit_tiny_patch16_224.onnx" "$A/golden/deit_tiny_cats.safetensors" 20
+else
+  echo "# onnxruntime-node not found (NODE_PATH): peer not measured"
+fi
