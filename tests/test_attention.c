@@ -371,9 +371,9 @@ static void test_errors(vka_context *ctx)
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
-    static const int64_t dims[] = {32, 48, 64, 80, 96, 128};
+    static const int64_t dims[] = {16, 32, 48, 64, 80, 96, 112, 128};
     /* every head dim, f32 and f16, B·H > 1, cross-attention shapes */
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 8; i++) {
         acase c = {.dt = VKA_F32, .B = 2, .H = 3, .nq = 37, .nk = 45, .D = dims[i], .layout = L_BHND, .lse = 1,
                    .sd = 5.5f, .naive = 1};
         run_case(ctx, &c);

@@ -53,9 +53,11 @@ vka_attn_desc vka_attn_default_desc(void)
     return d;
 }
 
+/* D is a specialization constant (fully unrolled loops); the split variant
+ * works in slices of 16. */
 static int supported_head_dim(int64_t D)
 {
-    return D == 32 || D == 48 || D == 64 || D == 80 || D == 96 || D == 128;
+    return D >= 16 && D <= 128 && D % 16 == 0;
 }
 
 /* Resolves a tensor's strides (dense [B, H, N, D] when all are 0) and checks
@@ -108,7 +110,7 @@ static vka_status attn_prepare(vka_cmd *cmd, const char *op, const vka_attn_desc
                         op, (long long)d->batch, (long long)d->heads, (long long)d->nq, (long long)d->nk,
                         (long long)d->head_dim);
     if (!supported_head_dim(d->head_dim))
-        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported (32, 48, 64, 80, 96, 128)", op,
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported (multiples of 16 from 16 to 128)", op,
                         (long long)d->head_dim);
     if (d->batch > 65535 || d->heads > 65535 || d->nq > UINT32_MAX || d->nk > UINT32_MAX)
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: batch %lld / heads %lld / nq %lld / nk %lld over the grid limits", op,
