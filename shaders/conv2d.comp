@@ -18,8 +18,12 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OCT = 4u; // output channels per invocation
 layout(constant_id = 2) const uint PX = 4u;  // output pixels (along a row) per invocation
+// 1: pointwise (1x1, stride 1, no pad) with H·W and the offsets multiples of 4:
+// pixels are walked flat, four at a time through vec4 loads (PX must be 4)
+layout(constant_id = 3) const uint VEC = 0u;
 
 layout(std430, binding = 0) readonly buffer X { T x[]; };
+layout(std430, binding = 0) readonly buffer X4 { T4 x4[]; };
 layout(std430, binding = 1) readonly buffer W { T w[]; };
 layout(std430, binding = 2) readonly buffer B { T bias[]; };
 layout(std430, binding = 3) writeonly buffer Y { T y[]; };
@@ -40,8 +44,45 @@ layout(push_constant) uniform Push {
     uint off_x, off_w, off_b, off_y;
 } pc;
 
+// The pointwise case: a GEMM [O, C] · [C, H·W] per image.
+void pointwise()
+{
+    uint hw = pc.oh * pc.ow;
+    uint seg = gl_GlobalInvocationID.x;
+    if (seg >= hw / 4u)
+        return;
+    uint g = gl_WorkGroupID.y / pc.octiles, t = gl_WorkGroupID.y % pc.octiles;
+    uint nb = gl_WorkGroupID.z;
+    uint oc0 = t * OCT;
+    vec4 acc[OCT];
+    uint wrow[OCT];
+    [[unroll]] for (uint j = 0u; j < OCT; j++) {
+        acc[j] = vec4(0.0);
+        wrow[j] = (g * pc.og + min(oc0 + j, pc.og - 1u)) * pc.cg + pc.off_w;
+    }
+    uint xb = ((nb * pc.c + g * pc.cg) * hw + pc.off_x) / 4u + seg;
+    for (uint ci = 0u; ci < pc.cg; ci++) {
+        vec4 v = vec4(x4[xb + ci * (hw / 4u)]);
+        [[unroll]] for (uint j = 0u; j < OCT; j++)
+            acc[j] = fma(vec4(float(w[wrow[j] + ci])), v, acc[j]);
+    }
+    [[unroll]] for (uint j = 0u; j < OCT; j++) {
+        if (oc0 + j >= pc.og)
+            break;
+        uint oc = g * pc.og + oc0 + j;
+        float b = pc.has_bias != 0u ? float(bias[pc.off_b + oc]) : 0.0;
+        uint yb = pc.off_y + (nb * pc.o + oc) * hw + seg * 4u;
+        [[unroll]] for (uint i = 0u; i < 4u; i++)
+            y[yb + i] = T(vka_act(acc[j][i] + b, pc.act));
+    }
+}
+
 void main()
 {
+    if (VEC == 1u) {
+        pointwise();
+        return;
+    }
     uint seg = gl_GlobalInvocationID.x;
     if (seg >= pc.oh * pc.segs)
         return;

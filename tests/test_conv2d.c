@@ -136,6 +136,15 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {1, 16, 16, 16, 16, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, VKA_ACT_NONE},    /* HGNetv2 stem 2x2, pad end */
         {1, 256, 10, 10, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},   /* long reduction */
         {1, 5, 1, 1, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},        /* 1x1 image */
+        {2, 24, 8, 6, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SILU},      /* pointwise vec4 path, batch 2 */
+        {1, 16, 12, 10, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, 1, VKA_ACT_NONE},    /* pointwise vec4, groups 2 */
+        {1, 16, 12, 10, 24, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},    /* 1x1 stride 2: generic path */
+        {1, 160, 9, 11, 144, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},   /* wide pointwise: GEMM route */
+        {2, 128, 6, 6, 130, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, VKA_ACT_GELU_ERF}, /* GEMM route, batch, no bias */
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SIGMOID},
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SILU},
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_GELU_TANH},
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         run_case(ctx, dt, &cs[i], 1);
