@@ -131,10 +131,12 @@ vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bi
         return VKA_OK;
 
     /* Wide pointwise convs are a GEMM W [O, C] · x [C, H·W] per image, where
-     * the GEMM kernels' shared tiles beat the direct kernel (lavapipe, 2 cores:
-     * 128x1600x128 16 vs 22 ms, 256x400x256 8 vs 22 ms; at 64x6400x32 the
-     * direct kernel wins, 9 vs 17 ms). The GEMM epilogue adds bias per column,
-     * so the per-channel bias and the activation follow as in-place passes. */
+     * the GEMM kernels' tiles beat the direct kernel once C and O are wide
+     * (lavapipe, 2 busy shared cores, noisy: [1,256,20,20]->256 with bias+ReLU
+     * 18-20 ms through GEMM vs 26 ms direct; [1,128,40,40]->128 a toss-up;
+     * [1,32,80,80]->64 direct 7-9 ms vs GEMM alone 17 ms). The GEMM epilogue
+     * adds bias per column, so the per-channel bias and the activation follow
+     * as in-place passes. VKATTN_CONV_GEMM=0|1 forces the choice (measuring). */
     bool pointwise = KH == 1 && KW == 1 && p->stride[0] == 1 && p->stride[1] == 1 && !p->pad[0] && !p->pad[1] &&
                      !p->pad[2] && !p->pad[3];
     const char *route = getenv("VKATTN_CONV_GEMM");
