@@ -299,8 +299,9 @@ vka_status vka_copy(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
  * backbones (HGNetv2, ResNet) in the DETR family. Float tensors only; f32 or
  * f16 storage, fp32 arithmetic. */
 
-/* y = act(conv(x, w) + bias), direct convolution for any groups (depthwise
- * included: groups == C == O). Output size per axis:
+/* y = act(conv(x, w) + bias) for any groups (depthwise included: groups ==
+ * C == O): a direct kernel, except wide pointwise convs (1x1, groups 1, C and
+ * O >= 128), which run as vka_gemm plus bias/activation passes. Output size:
  * (H + pad_top + pad_bottom - dilation·(KH-1) - 1) / stride + 1.
  * x: [N, C, H, W], w: [O, C/groups, KH, KW], bias: [O] or NULL,
  * y: [N, O, OH, OW]; p NULL: vka_conv_default_params(). */
@@ -359,7 +360,7 @@ typedef enum vka_nearest_mode {
 /* ONNX Resize (opset 13-18) over H and W: nearest or (bi)linear, source
  * coordinates clamped to the input (linear weights as in the spec's edge
  * padding). scales: {scale_h, scale_w} as given to ONNX (the coordinate
- * transform uses them; the output size comes from y), or NULL: OH/H and OW/W
+ * transform uses them; y must be floor(in · scale) long), or NULL: OH/H and OW/W
  * (ONNX "sizes"). Nearest indices are computed in exact integer arithmetic, so
  * ties round as the mode says. x: [N, C, H, W] -> y: [N, C, OH, OW]. */
 vka_status vka_resize(vka_cmd *cmd, vka_tensor *x, vka_interp mode, vka_coord_mode coord,
