@@ -294,6 +294,90 @@ vka_status vka_cast(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
 /* Copy x into y (same element count and dtype). */
 vka_status vka_copy(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
 
+/* ---- CNN ops (NCHW)
+ * Convolution, pooling, padding, resizing and clipping for convolutional
+ * backbones (HGNetv2, ResNet) in the DETR family. Float tensors only; f32 or
+ * f16 storage, fp32 arithmetic. */
+
+/* y = act(conv(x, w) + bias) for any groups (depthwise included: groups ==
+ * C == O): a direct kernel, except wide pointwise convs (1x1, groups 1, C and
+ * O >= 128), which run as vka_gemm plus bias/activation passes. Output size:
+ * (H + pad_top + pad_bottom - dilation·(KH-1) - 1) / stride + 1.
+ * x: [N, C, H, W], w: [O, C/groups, KH, KW], bias: [O] or NULL,
+ * y: [N, O, OH, OW]; p NULL: vka_conv_default_params(). */
+typedef struct vka_conv_params vka_conv_params; /* defined with the graph builders below */
+vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
+                      vka_tensor *y);
+
+typedef enum vka_pool_op { VKA_POOL_MAX = 0, VKA_POOL_AVG = 1 } vka_pool_op;
+
+typedef struct vka_pool_params {
+    int64_t kernel[2];         /* KH, KW (default 2, 2) */
+    int64_t stride[2];         /* default 1 */
+    int64_t pad[4];            /* top, left, bottom, right (default 0) */
+    int64_t dilation[2];       /* default 1 */
+    int ceil_mode;             /* 1: output size rounds up (a window must start inside x or its top/left pad) */
+    int count_include_pad;     /* average: divide by the window inside the padded x, not only inside x */
+} vka_pool_params;
+vka_pool_params vka_pool_default_params(void);
+
+/* Max or average pooling (ONNX MaxPool / AveragePool). Padding never wins a max;
+ * windows that run past the padding (ceil_mode) count only what they cover.
+ * x: [N, C, H, W] -> y: [N, C, OH, OW], OH = floor_or_ceil((H + pt + pb -
+ * dilation·(KH-1) - 1) / stride) + 1. */
+vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, vka_tensor *y);
+
+/* Mean over H·W: x [N, C, H, W] -> y [N, C, 1, 1] (or [N, C]). */
+vka_status vka_global_avgpool(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
+
+typedef enum vka_pad_mode { VKA_PAD_CONSTANT = 0, VKA_PAD_REFLECT = 1, VKA_PAD_EDGE = 2 } vka_pad_mode;
+
+/* ONNX Pad: y.shape[d] = x.shape[d] + begin[d] + end[d] for every axis (rank up
+ * to VKA_MAX_DIMS); negative pads crop. CONSTANT fills with value, REFLECT
+ * mirrors without repeating the edge (pads below x.shape[d]), EDGE repeats it.
+ * x, y: same rank; begin/end: [ndim]. */
+vka_status vka_pad(vka_cmd *cmd, vka_tensor *x, const int64_t *begin, const int64_t *end, vka_pad_mode mode,
+                   float value, vka_tensor *y);
+
+typedef enum vka_interp { VKA_INTERP_NEAREST = 0, VKA_INTERP_LINEAR = 1 } vka_interp;
+
+/* ONNX Resize coordinate_transformation_mode */
+typedef enum vka_coord_mode {
+    VKA_COORD_HALF_PIXEL = 0,          /* (y + 0.5) / scale - 0.5 */
+    VKA_COORD_PYTORCH_HALF_PIXEL = 1,  /* as half_pixel, but 0 when the output axis has length 1 */
+    VKA_COORD_ALIGN_CORNERS = 2,       /* y · (in - 1) / (out - 1) */
+    VKA_COORD_ASYMMETRIC = 3,          /* y / scale */
+} vka_coord_mode;
+
+/* ONNX Resize nearest_mode */
+typedef enum vka_nearest_mode {
+    VKA_NEAREST_ROUND_PREFER_FLOOR = 0,
+    VKA_NEAREST_ROUND_PREFER_CEIL = 1,
+    VKA_NEAREST_FLOOR = 2,
+    VKA_NEAREST_CEIL = 3,
+} vka_nearest_mode;
+
+/* ONNX Resize (opset 13-18) over H and W: nearest or (bi)linear, source
+ * coordinates clamped to the input (linear weights as in the spec's edge
+ * padding). scales: {scale_h, scale_w} as given to ONNX (the coordinate
+ * transform uses them; y must be floor(in · scale) long), or NULL: OH/H and OW/W
+ * (ONNX "sizes"). Nearest indices are computed in exact integer arithmetic, so
+ * ties round as the mode says. x: [N, C, H, W] -> y: [N, C, OH, OW]. */
+vka_status vka_resize(vka_cmd *cmd, vka_tensor *x, vka_interp mode, vka_coord_mode coord,
+                      vka_nearest_mode nearest, const float *scales, vka_tensor *y);
+
+/* y = min(max(x, lo), hi) elementwise (ONNX Clip; NaN stays NaN); y may alias x.
+ * x, y: same shape. */
+vka_status vka_clip(vka_cmd *cmd, vka_tensor *x, float lo, float hi, vka_tensor *y);
+
+/* Folds BatchNormalization into the preceding convolution (host only):
+ * s = scale / sqrt(var + eps), w_out = w · s (per output), b_out = (b - mean) · s + bias.
+ * w, w_out: [O, per_out] (per_out = C/groups·KH·KW; may alias), b: [O] or NULL
+ * (zero), scale/bias/mean/var, b_out: [O]. Computed in double. */
+void vka_fold_batchnorm(const float *w, const float *b, int64_t O, int64_t per_out, const float *scale,
+                        const float *bias, const float *mean, const float *var, float eps, float *w_out,
+                        float *b_out);
+
 /* ------------------------------------------------------------------ attention
  * O = softmax(scale·Q·Kᵀ + mask)·V, per batch and head, without materialising
  * the score matrix (fused flash attention).

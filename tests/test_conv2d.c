@@ -1,0 +1,265 @@
+/* test_conv2d.c — vka_conv2d against a float64 CPU reference: 1x1, 3x3, 5x5 and
+ * 7x7 kernels, strides, asymmetric pads, dilation, groups 1/2/4, depthwise, odd
+ * sizes, bias and every activation, f32 and f16 storage; vka_fold_batchnorm
+ * against convolution followed by BatchNormalization; then the error paths.
+ * Prints GPU times of DEIMv2-like shapes (information only). */
+#include "common.h"
+
+typedef struct ccase {
+    int64_t n, c, h, w, o, kh, kw;
+    int64_t sh, sw, pt, pl, pb, pr, dh, dw, groups;
+    int bias;
+    vka_act act;
+} ccase;
+
+static double act_ref(double x, vka_act a)
+{
+    switch (a) {
+    case VKA_ACT_RELU: return x > 0 ? x : 0;
+    case VKA_ACT_GELU_ERF: return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+    case VKA_ACT_GELU_TANH: return 0.5 * x * (1 + tanh(sqrt(2 / 3.141592653589793) * (x + 0.044715 * x * x * x)));
+    case VKA_ACT_SILU: return x / (1 + exp(-x));
+    case VKA_ACT_SIGMOID: return 1 / (1 + exp(-x));
+    default: return x;
+    }
+}
+
+static int64_t out_size(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, int64_t s)
+{
+    return (in + pa + pb - d * (k - 1) - 1) / s + 1;
+}
+
+/* y [N, O, OH, OW] = conv(x, w) + bias, without activation */
+static void conv_ref(const ccase *g, const float *x, const float *w, const float *b, double *y, int64_t oh, int64_t ow)
+{
+    int64_t cg = g->c / g->groups, og = g->o / g->groups;
+    for (int64_t n = 0; n < g->n; n++)
+        for (int64_t o = 0; o < g->o; o++) {
+            int64_t gi = o / og;
+            for (int64_t oy = 0; oy < oh; oy++)
+                for (int64_t ox = 0; ox < ow; ox++) {
+                    double acc = b ? b[o] : 0;
+                    for (int64_t ci = 0; ci < cg; ci++)
+                        for (int64_t ky = 0; ky < g->kh; ky++) {
+                            int64_t iy = oy * g->sh + ky * g->dh - g->pt;
+                            if (iy < 0 || iy >= g->h)
+                                continue;
+                            for (int64_t kx = 0; kx < g->kw; kx++) {
+                                int64_t ix = ox * g->sw + kx * g->dw - g->pl;
+                                if (ix < 0 || ix >= g->w)
+                                    continue;
+                                acc += (double)x[((n * g->c + gi * cg + ci) * g->h + iy) * g->w + ix] *
+                                       w[((o * cg + ci) * g->kh + ky) * g->kw + kx];
+                            }
+                        }
+                    y[((n * g->o + o) * oh + oy) * ow + ox] = acc;
+                }
+        }
+}
+
+static vka_conv_params params_of(const ccase *g)
+{
+    vka_conv_params p = vka_conv_default_params();
+    p.stride[0] = g->sh, p.stride[1] = g->sw;
+    p.pad[0] = g->pt, p.pad[1] = g->pl, p.pad[2] = g->pb, p.pad[3] = g->pr;
+    p.dilation[0] = g->dh, p.dilation[1] = g->dw;
+    p.groups = g->groups;
+    p.act = g->act;
+    return p;
+}
+
+/* Returns the GPU time of the dispatch in ms (timestamps on). */
+static double run_case(vka_context *ctx, vka_dtype dt, const ccase *g, int check)
+{
+    int64_t oh = out_size(g->h, g->pt, g->pb, g->kh, g->dh, g->sh), ow = out_size(g->w, g->pl, g->pr, g->kw, g->dw, g->sw);
+    int64_t sx[4] = {g->n, g->c, g->h, g->w}, sw[4] = {g->o, g->c / g->groups, g->kh, g->kw}, sy[4] = {g->n, g->o, oh, ow};
+    size_t nx = (size_t)(sx[0] * sx[1] * sx[2] * sx[3]), nw = (size_t)(sw[0] * sw[1] * sw[2] * sw[3]);
+    size_t ny = (size_t)(sy[0] * sy[1] * sy[2] * sy[3]);
+    float fan = (float)(sw[1] * sw[2] * sw[3]);
+    float *hx = vkt_randn(nx, 1.0f), *hw = vkt_randn(nw, 1.0f / sqrtf(fan)), *hb = vkt_randn((size_t)g->o, 0.5f);
+    if (dt == VKA_F16)
+        vkt_round_f16(hx, nx), vkt_round_f16(hw, nw), vkt_round_f16(hb, (size_t)g->o);
+    vka_tensor *x = vkt_tensor(ctx, dt, 4, sx, hx), *w = vkt_tensor(ctx, dt, 4, sw, hw);
+    vka_tensor *b = g->bias ? vkt_tensor(ctx, dt, 1, &g->o, hb) : NULL, *y = vkt_tensor(ctx, dt, 4, sy, NULL);
+    vkt_poison(y);
+    vka_conv_params p = params_of(g);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_enable_timestamps(cmd, 1);
+    vka_cmd_begin(cmd);
+    char what[256];
+    snprintf(what, sizeof what, "%s x[%lld,%lld,%lld,%lld] w[%lld,%lld,%lld,%lld] s%lldx%lld pad %lld,%lld,%lld,%lld "
+             "dil %lldx%lld groups %lld%s act %d", vka_dtype_str(dt), (long long)g->n, (long long)g->c, (long long)g->h,
+             (long long)g->w, (long long)sw[0], (long long)sw[1], (long long)g->kh, (long long)g->kw, (long long)g->sh,
+             (long long)g->sw, (long long)g->pt, (long long)g->pl, (long long)g->pb, (long long)g->pr, (long long)g->dh,
+             (long long)g->dw, (long long)g->groups, g->bias ? " bias" : "", (int)g->act);
+    double ms = 0;
+    vka_status s = vka_conv2d(cmd, x, w, b, &p, y);
+    if (s) {
+        vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
+    } else {
+        vkt_run(cmd);
+        for (int i = 0; i < vka_cmd_dispatch_count(cmd); i++) {
+            double t;
+            if (!vka_cmd_timing(cmd, i, NULL, &t))
+                ms += t;
+        }
+        if (check) {
+            float *got = vkt_download(y);
+            double *ref = malloc(sizeof *ref * ny);
+            conv_ref(g, hx, hw, g->bias ? hb : NULL, ref, oh, ow);
+            for (size_t i = 0; i < ny; i++)
+                ref[i] = act_ref(ref[i], g->act);
+            vkt_compare(what, got, ref, ny, dt == VKA_F32 ? 1e-5 : 5e-3);
+            free(got), free(ref);
+        }
+    }
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(x), vka_tensor_destroy(w), vka_tensor_destroy(b), vka_tensor_destroy(y);
+    free(hx), free(hw), free(hb);
+    return ms;
+}
+
+static void run_all(vka_context *ctx, vka_dtype dt)
+{
+    const ccase cs[] = {
+        /* n  c   h   w   o  kh kw sh sw pt pl pb pr dh dw  g  bias act */
+        {1, 3, 17, 13, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},     /* stem-like, odd size */
+        {2, 16, 13, 17, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},    /* 1x1, batch 2 */
+        {1, 24, 40, 40, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, VKA_ACT_NONE},    /* 40x40 stride 2, no bias */
+        {1, 96, 13, 13, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 96, 1, VKA_ACT_NONE},   /* depthwise 3x3 */
+        {1, 96, 17, 13, 96, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 96, 1, VKA_ACT_RELU},   /* depthwise 5x5 */
+        {1, 24, 40, 40, 24, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 24, 1, VKA_ACT_NONE},   /* depthwise 5x5 stride 2 */
+        {1, 16, 19, 23, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, VKA_ACT_NONE},    /* groups 2 */
+        {1, 16, 15, 15, 12, 3, 3, 1, 2, 0, 1, 2, 0, 1, 1, 4, 1, VKA_ACT_NONE},    /* groups 4, 3 out/group, asym pad */
+        {1, 16, 21, 18, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, VKA_ACT_NONE},    /* dilation 2 */
+        {1, 3, 13, 13, 5, 7, 7, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},      /* 7x7 valid, 5 outputs */
+        {1, 16, 16, 16, 16, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, VKA_ACT_NONE},    /* HGNetv2 stem 2x2, pad end */
+        {1, 256, 10, 10, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},   /* long reduction */
+        {1, 5, 1, 1, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},        /* 1x1 image */
+        {2, 24, 8, 6, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SILU},      /* pointwise vec4 path, batch 2 */
+        {1, 16, 12, 10, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, 1, VKA_ACT_NONE},    /* pointwise vec4, groups 2 */
+        {1, 16, 12, 10, 24, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},    /* 1x1 stride 2: generic path */
+        {1, 160, 9, 11, 144, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},   /* wide pointwise: GEMM route */
+        {2, 128, 6, 6, 130, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, VKA_ACT_GELU_ERF}, /* GEMM route, batch, no bias */
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SIGMOID},
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SILU},
+        {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_GELU_TANH},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
+        run_case(ctx, dt, &cs[i], 1);
+    for (int act = VKA_ACT_NONE; act <= VKA_ACT_SIGMOID; act++) {
+        ccase g = {1, 8, 11, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, (vka_act)act};
+        run_case(ctx, dt, &g, 1);
+    }
+}
+
+/* BatchNormalization folded into the conv weights equals conv then BN. */
+static void test_fold(void)
+{
+    ccase g = {1, 6, 9, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, VKA_ACT_NONE};
+    int64_t per = (g.c / g.groups) * g.kh * g.kw, O = g.o;
+    size_t nx = (size_t)(g.n * g.c * g.h * g.w), nw = (size_t)(O * per), ny = (size_t)(g.n * O * g.h * g.w);
+    float *x = vkt_randn(nx, 1), *w = vkt_randn(nw, 0.3f), *b = vkt_randn((size_t)O, 1);
+    float *scale = vkt_randn((size_t)O, 1), *bias = vkt_randn((size_t)O, 1), *mean = vkt_randn((size_t)O, 1);
+    float *var = vkt_uniform((size_t)O, 0.1f, 3.0f), *wf = malloc(sizeof *wf * nw), *bf = malloc(sizeof *bf * O);
+    double *ref = malloc(sizeof *ref * ny), *got = malloc(sizeof *got * ny);
+    float eps = 1e-5f;
+    for (int with_b = 0; with_b < 2; with_b++) {
+        const float *bb = with_b ? b : NULL;
+        vka_fold_batchnorm(w, bb, O, per, scale, bias, mean, var, eps, wf, bf);
+        conv_ref(&g, x, w, bb, ref, g.h, g.w);
+        for (size_t i = 0; i < ny; i++) {
+            int64_t o = (int64_t)(i / (size_t)(g.h * g.w)) % O;
+            ref[i] = (ref[i] - mean[o]) / sqrt((double)var[o] + eps) * scale[o] + bias[o];
+        }
+        conv_ref(&g, x, wf, bf, got, g.h, g.w);
+        float *gf = malloc(sizeof *gf * ny);
+        for (size_t i = 0; i < ny; i++)
+            gf[i] = (float)got[i];
+        vkt_compare(with_b ? "fold_batchnorm with conv bias" : "fold_batchnorm without conv bias", gf, ref, ny, 1e-6);
+        free(gf);
+    }
+    /* in place (w_out == w, b_out == b) gives the same */
+    float *w2 = malloc(sizeof *w2 * nw), *b2 = malloc(sizeof *b2 * O);
+    memcpy(w2, w, sizeof *w2 * nw), memcpy(b2, b, sizeof *b2 * O);
+    vka_fold_batchnorm(w, b, O, per, scale, bias, mean, var, eps, wf, bf);
+    vka_fold_batchnorm(w2, b2, O, per, scale, bias, mean, var, eps, w2, b2);
+    vkt_check(!memcmp(w2, wf, sizeof *wf * nw) && !memcmp(b2, bf, sizeof *bf * O), "fold_batchnorm in place");
+    free(x), free(w), free(b), free(scale), free(bias), free(mean), free(var), free(wf), free(bf), free(ref);
+    free(got), free(w2), free(b2);
+}
+
+static void test_errors(vka_context *ctx)
+{
+    int64_t sx[4] = {1, 8, 10, 10}, sw[4] = {16, 8, 3, 3}, sy[4] = {1, 16, 10, 10}, sbad[4] = {1, 16, 9, 10};
+    int64_t sw3[4] = {16, 3, 3, 3}, nb = 15;
+    vka_tensor *x = vkt_tensor(ctx, VKA_F32, 4, sx, NULL), *w = vkt_tensor(ctx, VKA_F32, 4, sw, NULL);
+    vka_tensor *y = vkt_tensor(ctx, VKA_F32, 4, sy, NULL), *ybad = vkt_tensor(ctx, VKA_F32, 4, sbad, NULL);
+    vka_tensor *w3 = vkt_tensor(ctx, VKA_F32, 4, sw3, NULL), *b = vkt_tensor(ctx, VKA_F32, 1, &nb, NULL);
+    vka_tensor *xh = vkt_tensor(ctx, VKA_F16, 4, sx, NULL);
+    vka_tensor_set_name(ybad, "conv_out");
+    vka_tensor_set_name(w3, "weights3");
+    vka_conv_params p = vka_conv_default_params();
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = 1;
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vkt_expect_error("conv2d y of the wrong size", vka_conv2d(cmd, x, w, NULL, &p, ybad), VKA_ERR_SHAPE,
+                     "\"conv_out\" [1, 16, 9, 10] must be [1, 16, 10, 10]");
+    vkt_expect_error("conv2d w channels", vka_conv2d(cmd, x, w3, NULL, &p, y), VKA_ERR_SHAPE, "\"weights3\"");
+    vkt_expect_error("conv2d bias length", vka_conv2d(cmd, x, w, b, &p, y), VKA_ERR_SHAPE, "bias");
+    vkt_expect_error("conv2d mixed dtypes", vka_conv2d(cmd, xh, w, NULL, &p, y), VKA_ERR_SHAPE, "f16");
+    p.groups = 3;
+    vkt_expect_error("conv2d groups not dividing C", vka_conv2d(cmd, x, w, NULL, &p, y), VKA_ERR_SHAPE, "groups 3");
+    p.groups = 1, p.stride[0] = 0;
+    vkt_expect_error("conv2d stride 0", vka_conv2d(cmd, x, w, NULL, &p, y), VKA_ERR_INVALID_ARG, "stride");
+    p.stride[0] = 1;
+    int64_t s11[4] = {16, 16, 1, 1};
+    vka_tensor *w11 = vkt_tensor(ctx, VKA_F32, 4, s11, NULL);
+    vka_conv_params p0 = vka_conv_default_params();
+    vkt_expect_error("conv2d in place", vka_conv2d(cmd, y, w11, NULL, &p0, y), VKA_ERR_INVALID_ARG, "overlaps");
+    vka_tensor_destroy(w11);
+    vka_cmd_end(cmd);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(x), vka_tensor_destroy(w), vka_tensor_destroy(y), vka_tensor_destroy(ybad);
+    vka_tensor_destroy(w3), vka_tensor_destroy(b), vka_tensor_destroy(xh);
+}
+
+/* DEIMv2-atto-like layers at 320x320 input; GPU time only, not checked. */
+static void timings(vka_context *ctx, vka_dtype dt)
+{
+    const ccase cs[] = {
+        {1, 3, 320, 320, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},
+        {1, 16, 160, 160, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},
+        {1, 32, 80, 80, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
+        {1, 64, 80, 80, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 64, 1, VKA_ACT_NONE},
+        {1, 128, 40, 40, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
+        {1, 128, 40, 40, 128, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 128, 1, VKA_ACT_NONE},
+        {1, 64, 40, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_SILU},
+        {1, 256, 20, 20, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
+        {1, 256, 20, 20, 256, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 256, 1, VKA_ACT_NONE},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
+        const ccase *g = &cs[i];
+        run_case(ctx, dt, g, 0); /* warm the pipeline */
+        double ms = run_case(ctx, dt, g, 0);
+        int64_t oh = out_size(g->h, g->pt, g->pb, g->kh, g->dh, g->sh), ow = out_size(g->w, g->pl, g->pr, g->kw, g->dw, g->sw);
+        double flop = 2.0 * g->n * g->o * oh * ow * (g->c / g->groups) * g->kh * g->kw;
+        printf("time %s conv [1,%lld,%lld,%lld] -> %lld, %lldx%lld s%lld g%lld: %.3f ms (%.2f GFLOP/s)\n",
+               vka_dtype_str(dt), (long long)g->c, (long long)g->h, (long long)g->w, (long long)g->o, (long long)g->kh,
+               (long long)g->kw, (long long)g->sh, (long long)g->groups, ms, ms > 0 ? flop / ms * 1e-6 : 0.0);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    vka_context *ctx = vkt_init(argc, argv);
+    run_all(ctx, VKA_F32);
+    if (vka_context_device(ctx)->fp16_storage)
+        run_all(ctx, VKA_F16);
+    test_fold();
+    test_errors(ctx);
+    if (getenv("VKATTN_CONV_TIMINGS"))
+        timings(ctx, VKA_F32);
+    return vkt_finish();
+}
