@@ -636,7 +636,8 @@ typedef enum vka_compare_op {
 } vka_compare_op;
 
 /* y = (a op b) as I32 0/1 with numpy broadcasting; a, b: one dtype, F32, F16
- * or I32 (I32 compares exactly as integers). A NaN compares false. */
+ * or I32 (I32 compares exactly as integers). EQ..GE with a NaN give 0; the
+ * logical ops count a NaN as true (non-zero). */
 vka_status vka_compare(vka_cmd *cmd, vka_compare_op op, vka_tensor *a, vka_tensor *b, vka_tensor *y);
 
 /* ------------------------------------------------------------------ benchmark helpers */
