@@ -640,6 +640,90 @@ vka_status vka_safetensors_write(const char *path, int n, const vka_st_tensor *t
 const char *vka_st_dtype_str(vka_st_dtype t);
 size_t vka_st_dtype_size(vka_st_dtype t);
 
+/* ---- detection ops
+ * Kernels of the RT-DETR / D-FINE / DEIMv2 detection heads: sampling, top-k
+ * query selection, index ops. Index tensors are I32 on the device; the C side
+ * cannot see their values, so out-of-range indices are handled in the kernels
+ * as each op says (never an error, never a read outside the tensor). */
+
+/* ONNX GridSample (opset 16), mode bilinear, padding zeros:
+ * x [N, C, H, W], grid [N, Ho, Wo, 2] holding (x, y) in [-1, 1] -> y [N, C, Ho, Wo].
+ * align_corners 0: -1 and 1 are the outer edges of the border pixels
+ * (pixel = ((g + 1)·W - 1) / 2); 1: their centres (pixel = (g + 1) / 2 · (W - 1)).
+ * Taps outside the image read 0; a NaN coordinate gives 0. */
+vka_status vka_grid_sample(vka_cmd *cmd, vka_tensor *x, vka_tensor *grid, int align_corners, vka_tensor *y);
+
+#define VKA_DEFORM_MAX_LEVELS 8
+
+typedef enum vka_deform_layout {
+    /* value [B, S, H, D], levels concatenated along S (RT-DETR's MSDeformAttn) */
+    VKA_DEFORM_VALUE_BSHD = 0,
+    /* value [B, H, D, S]: what the D-FINE/DEIMv2 export slices per level into
+     * [B·H, D, H_l, W_l] for its GridSample nodes (Transpose perm [0, 2, 3, 1]) */
+    VKA_DEFORM_VALUE_BHDS = 1,
+} vka_deform_layout;
+
+typedef struct vka_deform_attn_desc {
+    int levels;                                       /* L, 1..VKA_DEFORM_MAX_LEVELS */
+    int64_t spatial_shapes[VKA_DEFORM_MAX_LEVELS][2]; /* (H_l, W_l); S = Σ H_l·W_l */
+    int points[VKA_DEFORM_MAX_LEVELS];                /* P_l (1..255); all 0: one P from the tensors */
+    vka_deform_layout value_layout;                   /* default VKA_DEFORM_VALUE_BSHD */
+} vka_deform_attn_desc;
+
+vka_deform_attn_desc vka_deform_attn_default_desc(void);
+
+/* Multi-scale deformable attention in one dispatch:
+ * out[b, q, h·D + d] = Σ_l Σ_p w[b, q, h, l, p] · bilinear(value level l, head h,
+ * channel d, at loc[b, q, h, l, p] · (W_l, H_l) - 0.5), taps outside a level
+ * read 0 (grid_sample with align_corners 0 and zeros padding, as in
+ * ms_deform_attn_core_pytorch). Weights are used as given (softmax them before).
+ * value: see vka_deform_layout; loc: [B, Nq, H, L, P, 2] of (x, y) in [0, 1]
+ * (outside is allowed); w: [B, Nq, H, L, P] -> out: [B, Nq, H·D].
+ * With per-level points (d->points, D-FINE's num_points_list, e.g. DEIMv2's
+ * [4, 2]) loc is [B, Nq, H, ΣP_l, 2] and w [B, Nq, H, ΣP_l], level-major;
+ * this form is also accepted for a uniform P. */
+vka_status vka_deform_attn(vka_cmd *cmd, const vka_deform_attn_desc *d, vka_tensor *value, vka_tensor *loc,
+                           vka_tensor *w, vka_tensor *out);
+
+/* Top-k along the last axis: x [..., N] -> values [..., k] (x's dtype) and
+ * indices I32 [..., k]. largest 1: the k largest, else the k smallest; ties go
+ * to the lower index (as ONNX Runtime). The result is always sorted (best
+ * first, equal values by index), which also satisfies sorted = 0. -0 equals +0;
+ * the order of NaNs is unspecified. N up to 2048 with any k; beyond that
+ * (up to 2^19) k at most 2048. One workgroup per row. */
+vka_status vka_topk(vka_cmd *cmd, vka_tensor *x, int64_t k, int largest, int sorted, vka_tensor *values,
+                    vka_tensor *indices);
+
+/* ONNX Gather: y = x indexed along `axis` (negative from the end) by the I32
+ * `indices` of any shape: y.shape = x.shape[:axis] + indices.shape +
+ * x.shape[axis+1:]. Negative indices count from the end; indices still out of
+ * [0, x.shape[axis]) give 0. x, y: F32, F16 or I32 (same dtype). */
+vka_status vka_gather(vka_cmd *cmd, vka_tensor *x, vka_tensor *indices, int axis, vka_tensor *y);
+
+/* ONNX GatherElements: y[i] = x[i with i[axis] replaced by indices[i]]; indices
+ * I32 of x's rank (each dim at most x's, except along axis), y shaped like
+ * indices. Negative indices count from the end; out of range gives 0. */
+vka_status vka_gather_elements(vka_cmd *cmd, vka_tensor *x, vka_tensor *indices, int axis, vka_tensor *y);
+
+/* ONNX Tile: y.shape[i] = x.shape[i] · repeats[i] (repeats >= 0, one per axis). */
+vka_status vka_tile(vka_cmd *cmd, vka_tensor *x, const int64_t *repeats, vka_tensor *y);
+
+/* ONNX Where: y = cond ? a : b with numpy broadcasting of all three (at most 6
+ * axes once broadcast-equal neighbours merge). cond: U8 or I32 (non-zero is
+ * true); a, b, y: one dtype, F32, F16 or I32. */
+vka_status vka_where(vka_cmd *cmd, vka_tensor *cond, vka_tensor *a, vka_tensor *b, vka_tensor *y);
+
+typedef enum vka_compare_op {
+    VKA_CMP_EQ = 0, VKA_CMP_LT, VKA_CMP_GT, VKA_CMP_LE, VKA_CMP_GE,
+    VKA_CMP_AND, VKA_CMP_OR, VKA_CMP_XOR,  /* logical: non-zero is true (Not: EQ with 0) */
+    VKA_CMP_COUNT
+} vka_compare_op;
+
+/* y = (a op b) as I32 0/1 with numpy broadcasting; a, b: one dtype, F32, F16
+ * or I32 (I32 compares exactly as integers). EQ..GE with a NaN give 0; the
+ * logical ops count a NaN as true (non-zero). */
+vka_status vka_compare(vka_cmd *cmd, vka_compare_op op, vka_tensor *a, vka_tensor *b, vka_tensor *y);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput
