@@ -35,8 +35,10 @@ void main()
     uint lid = gl_LocalInvocationID.x;
     uint lane = gl_SubgroupInvocationID & (KB - 1u);
     uint z = pc.z0 + gl_WorkGroupID.z;
-    uint m0 = gl_WorkGroupID.y * TM;
-    uint n0 = gl_WorkGroupID.x * (WG * TN * VEC);
+    // x walks down the rows so that consecutive workgroups (run back to back by
+    // llvmpipe's threads) reuse the same panel of B from cache.
+    uint m0 = gl_WorkGroupID.x * TM;
+    uint n0 = gl_WorkGroupID.y * (WG * TN * VEC);
 
     // Out-of-range rows and columns are clamped, not skipped: every lane must
     // take part in the broadcasts; their results are simply not stored.

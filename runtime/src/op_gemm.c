@@ -208,7 +208,9 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     uint32_t spec[5];
     int nspec;
     int64_t bm, bn;
+    int rowmajor_grid = 0;
     if (use_regtile(ctx)) {
+        rowmajor_grid = 1;
         /* B as vec4 when every row of every batch starts on a 4-element boundary */
         int vec = pc.b_ns == 1 && pc.off_b % 4 == 0 && pc.b_ks % 4 == 0 && pc.b_bs % 4 == 0 && n % 4 == 0;
         spec[0] = RT_WG, spec[1] = RT_TM, spec[2] = RT_TN, spec[3] = vec ? 4 : 1, nspec = 4;
@@ -226,6 +228,10 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     }
     const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
     int64_t gx = (n + bn - 1) / bn, gy = (m + bm - 1) / bm;
+    if (rowmajor_grid) { /* regtile: x over rows (see gemm_regtile.comp) */
+        int64_t t = gx;
+        gx = gy, gy = t;
+    }
     if (gx > maxg[0] || gy > maxg[1])
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_gemm: c %s [%lld, %lld] needs a %lldx%lld grid; the device allows %ux%u",
                         vka__tname(c), (long long)m, (long long)n, (long long)gx, (long long)gy, maxg[0], maxg[1]);
