@@ -11,6 +11,9 @@ int cli_flag(int argc, char **argv, const char *flag);
 const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 
 int cli_devices(int argc, char **argv);
+int cli_run(int argc, char **argv);
+/* Prints the top n plan nodes of the last run by GPU time. */
+void cli_print_profile(vka_graph *g, int top);
 int cli_bench(int argc, char **argv);
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv);
 int cli_bench_attention(vka_context *ctx, int argc, char **argv);

@@ -151,6 +151,28 @@ static void test_timestamps(vka_context *ctx)
     vka_tensor_destroy(b);
 }
 
+/* The discrete-GPU path: tensors in memory the host cannot map, reached
+ * through the staging buffer (forced on any device by VKATTN_FORCE_STAGING). */
+static void test_staging(void)
+{
+    setenv("VKATTN_FORCE_STAGING", "1", 1);
+    vka_context_params p = vka_context_default_params();
+    p.log = vkt_log;
+    vka_context *ctx = vka_context_create(&p);
+    unsetenv("VKATTN_FORCE_STAGING");
+    if (!ctx) {
+        vkt_check(0, "staging context: %s", vka_last_error());
+        return;
+    }
+    vka_context *saved = vkt_ctx;
+    vkt_ctx = ctx;
+    test_copy_chain(ctx, VKA_F32);
+    vkt_ctx = saved;
+    int verr = vka_context_validation_errors(ctx);
+    vkt_check(verr == 0, "staging context: %d validation errors", verr);
+    vka_context_destroy(ctx);
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -158,6 +180,7 @@ int main(int argc, char **argv)
     test_copy_chain(ctx, VKA_F32);
     if (vka_context_device(ctx)->fp16_storage)
         test_copy_chain(ctx, VKA_F16);
+    test_staging();
     test_errors(ctx);
     test_timestamps(ctx);
     return vkt_finish();

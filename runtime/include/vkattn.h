@@ -286,7 +286,9 @@ vka_status vka_concat(vka_cmd *cmd, int n, vka_tensor *const *xs, int axis, vka_
  * be negative; NULL step means 1. */
 vka_status vka_slice(vka_cmd *cmd, vka_tensor *x, const int64_t *start, const int64_t *step, vka_tensor *y);
 
-/* Convert between dtypes (F32 <-> F16, F32 <-> I32); same shape. */
+/* Convert between dtypes (F32 <-> F16, F32 <-> I32); same shape. Float -> int
+ * truncates toward zero, saturates outside the int32 range, NaN gives 0;
+ * int -> float and f32 -> f16 round to nearest even. */
 vka_status vka_cast(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
 
 /* Copy x into y (same element count and dtype). */
@@ -324,6 +326,232 @@ vka_status vka_attention_naive(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor 
  * rows (I32 [R]) from Q, K and the LSE a vka_attention pass saved (d->lse).
  * probs: F32 [B, H, R, nk]. Cost O(R·nk·D); no second attention pass. */
 vka_status vka_attention_probe(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *rows, vka_tensor *probs);
+
+/* ------------------------------------------------------------------ graphs
+ * A graph is built once (by the C builder API below, by the ONNX importer, or by
+ * a model recipe in models/), then vka_graph_build runs the passes (constant
+ * folding, fusion, memory planning) and records the whole graph into one
+ * command buffer; every vka_graph_run is upload -> replay -> download.
+ *
+ *     vka_graph *g = vka_graph_create(ctx);
+ *     vka_val x = vka_graph_input(g, "x", VKA_F32, 2, (int64_t[]){197, 192});
+ *     vka_val w = vka_graph_const(g, "w", VKA_F32, 2, (int64_t[]){192, 576}, weights);
+ *     vka_graph_output(g, vka_graph_matmul(g, "qkv", x, w), "qkv");
+ *     vka_graph_build(g, NULL);
+ *     vka_graph_set_input(g, "x", host_x, bytes);
+ *     vka_graph_run(g);
+ *     vka_graph_get_output(g, "qkv", host_y, bytes);
+ *
+ * Builders return a value id (>= 0) or VKA_NONE, with the context's last error
+ * naming the node, its inputs' shapes and what does not fit. A graph with a
+ * failed builder call refuses to build. Shapes are static: inference happens
+ * as nodes are added. Integer tensors (ONNX int64) live on the host while
+ * they are constant (shape arithmetic) and as I32 on the device otherwise. */
+typedef int32_t vka_val;
+#define VKA_NONE (-1)
+
+typedef struct vka_graph vka_graph;
+
+vka_graph *vka_graph_create(vka_context *ctx);
+void vka_graph_destroy(vka_graph *g);
+
+vka_val vka_graph_input(vka_graph *g, const char *name, vka_dtype dtype, int ndim, const int64_t *shape);
+/* A constant; data is copied. dtype F32, F16 or I32. */
+vka_val vka_graph_const(vka_graph *g, const char *name, vka_dtype dtype, int ndim, const int64_t *shape,
+                        const void *data);
+/* An integer constant (ONNX int64): folded on the host, I32 on the device. */
+vka_val vka_graph_const_i64(vka_graph *g, const char *name, int ndim, const int64_t *shape, const int64_t *data);
+vka_status vka_graph_output(vka_graph *g, vka_val v, const char *name);
+
+int vka_graph_ndim(const vka_graph *g, vka_val v);
+const int64_t *vka_graph_shape(const vka_graph *g, vka_val v);
+vka_dtype vka_graph_dtype(const vka_graph *g, vka_val v);
+/* Host data of a constant (after folding), else NULL. I64 values as int64_t. */
+const void *vka_graph_const_data(const vka_graph *g, vka_val v);
+int vka_graph_is_int(const vka_graph *g, vka_val v);
+
+/* Op builders. `name` labels the node (errors, profiles); may be NULL. */
+/* numpy matmul: a [..., M, K] · b [..., K, N] with batch broadcasting */
+vka_val vka_graph_matmul(vka_graph *g, const char *name, vka_val a, vka_val b);
+/* ONNX Gemm: alpha·op(a)·op(b) + beta·c, a/b 2-D, c broadcast to [M, N] or VKA_NONE */
+vka_val vka_graph_gemm(vka_graph *g, const char *name, vka_val a, vka_val b, vka_val c, float alpha, float beta,
+                       int trans_a, int trans_b);
+vka_val vka_graph_binary(vka_graph *g, const char *name, vka_binary_op op, vka_val a, vka_val b);
+vka_val vka_graph_unary(vka_graph *g, const char *name, vka_unary_op op, vka_val x);
+/* normalizes over the axes from `axis` to the end; gamma/beta shaped like them or VKA_NONE */
+vka_val vka_graph_layernorm(vka_graph *g, const char *name, vka_val x, vka_val gamma, vka_val beta, int axis,
+                            float eps);
+vka_val vka_graph_softmax(vka_graph *g, const char *name, vka_val x, int axis);
+/* shape may hold 0 (copy the input's dim) and one -1 (inferred), as in ONNX */
+vka_val vka_graph_reshape(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape);
+vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int *perm);
+/* ONNX Slice over n axes (starts/ends clamped, negative from the end; steps NULL = 1) */
+vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const int64_t *starts,
+                        const int64_t *ends, const int64_t *axes, const int64_t *steps);
+vka_val vka_graph_concat(vka_graph *g, const char *name, int n, const vka_val *xs, int axis);
+/* ONNX Gather along axis with integer indices (a constant or a device I32 tensor) */
+vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indices, int axis);
+/* ONNX Expand (numpy broadcast of x to shape) */
+vka_val vka_graph_expand(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape);
+vka_val vka_graph_cast(vka_graph *g, const char *name, vka_val x, vka_dtype to);
+/* ONNX Where(cond, a, b) (cond constant) */
+vka_val vka_graph_where(vka_graph *g, const char *name, vka_val cond, vka_val a, vka_val b);
+
+typedef struct vka_conv_params {
+    int64_t stride[2];         /* default 1 */
+    int64_t pad[4];            /* top, left, bottom, right */
+    int64_t dilation[2];       /* default 1 */
+    int64_t groups;            /* default 1 */
+    vka_act act;
+} vka_conv_params;
+vka_conv_params vka_conv_default_params(void);
+/* x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or VKA_NONE -> [N, O, H', W'] */
+vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka_val bias, const vka_conv_params *p);
+/* Fused attention: q [B, H, Nq, D], k/v [B, H, Nk, D] -> [B, H, Nq, D];
+ * mask [Nq, Nk] or VKA_NONE; scale 0: 1/sqrt(D). */
+vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k, vka_val v, vka_val mask,
+                            float scale);
+
+typedef struct vka_graph_build_params {
+    int fuse;                  /* 1 (default): fusion passes on */
+    int profile;               /* 1: per-dispatch GPU timestamps (vka_graph_profile) */
+    /* Attention probe: save the LSE of the attention nodes so that
+     * vka_graph_attention_probe can return exact probability rows. */
+    int probe_attention;       /* default 0 */
+} vka_graph_build_params;
+vka_graph_build_params vka_graph_default_build_params(void);
+
+vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p);
+vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data, size_t bytes);
+vka_status vka_graph_run(vka_graph *g);
+vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size_t bytes);
+
+int vka_graph_input_count(const vka_graph *g);
+int vka_graph_output_count(const vka_graph *g);
+vka_val vka_graph_input_at(const vka_graph *g, int i);
+vka_val vka_graph_output_at(const vka_graph *g, int i);
+const char *vka_graph_value_name(const vka_graph *g, vka_val v);
+
+/* The executed plan, after build: one entry per kernel-level node. */
+int vka_graph_plan_size(const vka_graph *g);
+/* op name of plan entry i ("gemm", "flash_attention", "softmax", ...) and its node name */
+const char *vka_graph_plan_op(const vka_graph *g, int i);
+const char *vka_graph_plan_node(const vka_graph *g, int i);
+/* Peak bytes of activation memory after buffer reuse, and without reuse. */
+uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse);
+/* Per-node GPU time (ms) of the last run, when built with profile = 1. */
+vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms);
+
+/* Number of attention nodes in the plan (fused or not). */
+int vka_graph_attention_count(const vka_graph *g);
+/* [B, H, Nq, Nk] of attention node `layer` (negative: from the end). */
+vka_status vka_graph_attention_shape(const vka_graph *g, int layer, int64_t shape4[4]);
+/* Exact attention probabilities of attention node `layer` (negative: from the
+ * end) for query rows `rows[0..nrows)`, after a run: probs F32 [B, H, nrows, Nk],
+ * row-major into `out` of `bytes`. Needs probe_attention = 1 at build. */
+vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const int32_t *rows, float *out,
+                                     size_t bytes, int64_t *shape4);
+
+/* ------------------------------------------------------------------ ONNX
+ * Imports an ONNX model (opsets 13-17) into a graph: initializers (raw_data,
+ * typed fields, external data next to the model), constant folding of shape
+ * arithmetic for the fixed input size, and every op of the ViT and DETR
+ * assets. An unsupported op is an error naming the node, op type and opset. */
+typedef struct vka_onnx_params {
+    int64_t dynamic_dim;       /* value for symbolic dims such as batch 'N' (default 1) */
+} vka_onnx_params;
+vka_onnx_params vka_onnx_default_params(void);
+vka_graph *vka_onnx_load(vka_context *ctx, const char *path, const vka_onnx_params *p);
+
+/* ------------------------------------------------------------------ model recipes (models/)
+ * ViT classification built with the C builder API from a .safetensors file in
+ * timm, torchvision or Hugging Face naming: the example an embedding
+ * application follows. Input "pixel_values" F32 [1, 3, S, S] (normalized),
+ * output "logits" F32 [1, classes]. Attention runs fused; build with
+ * probe_attention = 1 to read per-head CLS maps (vka_vit_cls_attention). */
+typedef struct vka_vit_config {
+    int64_t image_size, patch_size, layers, heads, dim, mlp_dim, classes;
+    float eps;
+} vka_vit_config;
+
+/* Reads the weights and builds the (unbuilt) graph; cfg may be NULL. Heads come
+ * from the file's metadata (num_heads) or, failing that, head dim 64. */
+vka_graph *vka_vit_from_safetensors(vka_context *ctx, const char *path, vka_vit_config *cfg);
+
+/* Per-head attention of the CLS token over the patch grid, after a run of a
+ * graph built with probe_attention = 1: out F32 [H, grid, grid] (the CLS->patch
+ * probabilities; *cls_self gets each head's CLS->CLS weight if not NULL, so a
+ * head's map plus its cls_self sums to 1). layer < 0 counts from the end. */
+vka_status vka_vit_cls_attention(vka_graph *g, int layer, float *out, size_t bytes, int64_t *heads, int64_t *grid,
+                                 float *cls_self);
+
+/* ------------------------------------------------------------------ images
+ * Decoding through stb_image (JPEG, PNG, BMP, TGA, GIF first frame, PSD, HDR,
+ * PNM) into 8-bit RGB; preprocessing runs on the device. */
+typedef struct vka_image {
+    int width, height;           /* pixels */
+    uint8_t *rgb;                /* [height, width, 3], row-major */
+} vka_image;
+
+/* Loads an image file; NULL with vka_last_error() naming the file and why. */
+vka_image *vka_image_load(const char *path);
+void vka_image_free(vka_image *img);
+/* Writes [h, w, 3] RGB as PNG. */
+vka_status vka_image_write_png(const char *path, int width, int height, const uint8_t *rgb);
+
+typedef enum vka_resize_mode {
+    VKA_RESIZE_SHORT_CROP = 0,   /* shorter side to `resize`, then center crop `crop` (ImageNet eval) */
+    VKA_RESIZE_SQUARE = 1,       /* straight to crop x crop, aspect not kept (DETR) */
+} vka_resize_mode;
+
+typedef struct vka_preprocess_params {
+    vka_resize_mode mode;
+    int resize;                  /* default 256 */
+    int crop;                    /* default 224 */
+    float mean[3], std[3];       /* default ImageNet; x = (u8/255 - mean) / std */
+    int antialias;               /* 1 (default): widen the bilinear filter when downscaling (PIL) */
+} vka_preprocess_params;
+vka_preprocess_params vka_preprocess_default_params(void);
+
+/* rgb: U8 [H, W, 3] on the device -> out: F32 [1, 3, crop, crop]. */
+vka_status vka_preprocess(vka_cmd *cmd, vka_tensor *rgb, const vka_preprocess_params *p, vka_tensor *out);
+
+/* ------------------------------------------------------------------ safetensors
+ * Reads .safetensors files (8-byte little-endian header length, JSON header,
+ * raw little-endian data) through mmap; every offset is checked against the
+ * file size, so a malformed file gives an error naming what is wrong.
+ *
+ *     vka_safetensors *st = vka_safetensors_open("model.safetensors");
+ *     const vka_st_tensor *w = vka_safetensors_find(st, "head.weight");
+ *     // w->dtype, w->shape, w->data (valid until close)
+ *     vka_safetensors_close(st);
+ */
+typedef enum vka_st_dtype {
+    VKA_ST_F32 = 0, VKA_ST_F16, VKA_ST_BF16, VKA_ST_F64, VKA_ST_I64, VKA_ST_I32, VKA_ST_I16, VKA_ST_I8,
+    VKA_ST_U8, VKA_ST_BOOL, VKA_ST_DTYPE_COUNT
+} vka_st_dtype;
+
+typedef struct vka_st_tensor {
+    const char *name;
+    vka_st_dtype dtype;
+    int ndim;
+    int64_t shape[VKA_MAX_DIMS];
+    const void *data;          /* inside the mapping (read) or the caller's buffer (write) */
+    size_t bytes;
+} vka_st_tensor;
+
+typedef struct vka_safetensors vka_safetensors;
+
+vka_safetensors *vka_safetensors_open(const char *path);
+void vka_safetensors_close(vka_safetensors *st);
+int vka_safetensors_count(const vka_safetensors *st);
+const vka_st_tensor *vka_safetensors_get(const vka_safetensors *st, int i);      /* in header order */
+const vka_st_tensor *vka_safetensors_find(const vka_safetensors *st, const char *name);
+const char *vka_safetensors_metadata(const vka_safetensors *st, const char *key); /* NULL if absent */
+/* Writes n tensors (dtype, shape, data, bytes) to path. */
+vka_status vka_safetensors_write(const char *path, int n, const vka_st_tensor *tensors);
+const char *vka_st_dtype_str(vka_st_dtype t);
+size_t vka_st_dtype_size(vka_st_dtype t);
 
 /* ------------------------------------------------------------------ benchmark helpers */
 

@@ -62,7 +62,11 @@ static vka_status choose_memory(vka_context *ctx)
         if (hv && (f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) && host_coh < 0)
             host_coh = (int)i;
     }
-    if (dev_hv >= 0)
+    /* VKATTN_FORCE_STAGING=1 takes the discrete-GPU path (device-local memory
+     * reached through a staging buffer) on any device, for testing it. */
+    const char *fs = getenv("VKATTN_FORCE_STAGING");
+    bool force_staging = fs && *fs && strcmp(fs, "0") != 0;
+    if (dev_hv >= 0 && !force_staging)
         dev = dev_hv; /* UMA or full ReBAR: map tensors directly */
     if (dev < 0)
         dev = host;
@@ -70,7 +74,7 @@ static vka_status choose_memory(vka_context *ctx)
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" has no usable memory type", ctx->info.name);
     ctx->mem_type = (uint32_t)dev;
     VkMemoryPropertyFlags f = mp->memoryTypes[dev].propertyFlags;
-    ctx->mem_host_visible = f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+    ctx->mem_host_visible = (f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) && !force_staging;
     ctx->mem_coherent = f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
     ctx->staging_type = (uint32_t)(host_coh >= 0 ? host_coh : host);
     ctx->staging_coherent = host_coh >= 0;

@@ -183,7 +183,7 @@ vka_status vka__pipeline_cache_load(vka_context *ctx)
         if (f) {
             if (fseek(f, 0, SEEK_END) == 0) {
                 long len = ftell(f);
-                if (len > 32 && len < (64l << 20) && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)len))) {
+                if (len >= 32 && len < (64l << 20) && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)len))) {
                     size = fread(data, 1, (size_t)len, f);
                     /* the header names the device: a stale or foreign file is ignored */
                     const uint32_t *h = data;

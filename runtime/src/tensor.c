@@ -305,3 +305,34 @@ vka_status vka_tensor_download(const vka_tensor *t, void *data, size_t bytes)
     memcpy(data, ctx->staging_map, bytes);
     return VKA_OK;
 }
+
+vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
+                                   const int64_t *shape)
+{
+    vka_context *ctx = parent->ctx;
+    int64_t numel;
+    if (check_shape(ctx, ndim, shape, &numel))
+        return NULL;
+    size_t bytes = (size_t)numel * vka_dtype_size(dtype);
+    if (byte_offset + bytes > parent->bytes || byte_offset % vka_dtype_size(dtype)) {
+        vka__err(ctx, VKA_ERR_SHAPE, "typed view of %zu bytes at %zu outside a %zu-byte buffer", bytes, byte_offset,
+                 parent->bytes);
+        return NULL;
+    }
+    vka_tensor *t = calloc(1, sizeof *t);
+    if (!t) {
+        vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return NULL;
+    }
+    *t = *parent;
+    t->dtype = dtype;
+    t->ndim = ndim;
+    memset(t->shape, 0, sizeof t->shape);
+    if (ndim)
+        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+    t->numel = numel;
+    t->bytes = bytes;
+    t->byte_offset = parent->byte_offset + byte_offset;
+    t->is_view = true;
+    return t;
+}

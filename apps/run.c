@@ -1,0 +1,245 @@
+/* run.c — `vkattn run`: an ONNX model on inputs from files, outputs to a
+ * safetensors file (how goldens are checked), with the per-node profile. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void run_usage(void)
+{
+    printf("usage: vkattn run MODEL.onnx [--inputs IN.safetensors] [--input NAME=FILE.npy|FILE.f32]...\n"
+           "                  [--output OUT.safetensors] [--no-fuse] [--profile] [--plan]\n"
+           "  Runs the model once. Inputs come from a safetensors file (tensors named as the graph's\n"
+           "  inputs; extra tensors are ignored) or one file per input (.npy float32/int64, or raw\n"
+           "  little-endian .f32). Prints each output's shape and stats; --output writes them.\n"
+           "  --no-fuse     run without the fusion passes (to check them)\n"
+           "  --profile     per-node GPU time (timestamps), slowest first\n"
+           "  --plan        list the executed plan (one line per kernel-level node)\n");
+}
+
+/* Minimal .npy reader: little-endian <f4 or <i8, C order. */
+static void *read_npy(const char *path, size_t *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char magic[10];
+    void *data = NULL;
+    if (fread(magic, 1, 10, f) == 10 && !memcmp(magic, "\x93NUMPY", 6)) {
+        size_t hl = magic[8] | (size_t)magic[9] << 8;
+        if (magic[6] >= 2) {
+            unsigned char x[2];
+            if (fread(x, 1, 2, f) != 2)
+                hl = 0;
+            hl = magic[8] | (size_t)magic[9] << 8 | (size_t)x[0] << 16 | (size_t)x[1] << 24;
+        }
+        char *hdr = calloc(1, hl + 1);
+        if (hdr && fread(hdr, 1, hl, f) == hl && !strstr(hdr, "'fortran_order': True") &&
+            (strstr(hdr, "<f4") || strstr(hdr, "<i8"))) {
+            long pos = ftell(f);
+            fseek(f, 0, SEEK_END);
+            *bytes = (size_t)(ftell(f) - pos);
+            fseek(f, pos, SEEK_SET);
+            data = malloc(*bytes + 1);
+            if (data && fread(data, 1, *bytes, f) != *bytes) {
+                free(data);
+                data = NULL;
+            }
+        }
+        free(hdr);
+    }
+    fclose(f);
+    return data;
+}
+
+static void *read_raw(const char *path, size_t *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *d = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
+        free(d);
+        d = NULL;
+    }
+    fclose(f);
+    *bytes = (size_t)n;
+    return d;
+}
+
+static size_t value_bytes(const vka_graph *g, vka_val v)
+{
+    int64_t n = 1;
+    for (int i = 0; i < vka_graph_ndim(g, v); i++)
+        n *= vka_graph_shape(g, v)[i];
+    return (size_t)n * (vka_graph_is_int(g, v) ? 8 : 4);
+}
+
+static int feed_inputs(vka_graph *g, int argc, char **argv)
+{
+    const char *sf = cli_opt(argc, argv, "--inputs", NULL);
+    vka_safetensors *st = NULL;
+    if (sf && !(st = vka_safetensors_open(sf))) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        return 1;
+    }
+    int rc = 0;
+    for (int i = 0; i < vka_graph_input_count(g) && !rc; i++) {
+        vka_val v = vka_graph_input_at(g, i);
+        const char *name = vka_graph_value_name(g, v);
+        size_t need = value_bytes(g, v), have = 0;
+        const void *data = NULL;
+        void *owned = NULL;
+        for (int a = 1; a + 1 < argc; a++) /* --input NAME=FILE */
+            if (!strcmp(argv[a], "--input") && !strncmp(argv[a + 1], name, strlen(name)) &&
+                argv[a + 1][strlen(name)] == '=') {
+                const char *file = argv[a + 1] + strlen(name) + 1;
+                size_t len = strlen(file);
+                owned = len > 4 && !strcmp(file + len - 4, ".npy") ? read_npy(file, &have) : read_raw(file, &have);
+                if (!owned) {
+                    fprintf(stderr, "vkattn: cannot read input %s from %s (.npy must be <f4 or <i8, C order)\n", name,
+                            file);
+                    rc = 1;
+                }
+                data = owned;
+            }
+        if (!data && st) {
+            const vka_st_tensor *t = vka_safetensors_find(st, name);
+            if (t && (t->dtype == VKA_ST_F32 || t->dtype == VKA_ST_I64)) {
+                data = t->data;
+                have = t->bytes;
+            }
+        }
+        if (!rc && !data) {
+            fprintf(stderr, "vkattn: no data for input %s (use --inputs FILE.safetensors or --input %s=FILE)\n", name,
+                    name);
+            rc = 1;
+        }
+        if (!rc && have != need) {
+            fprintf(stderr, "vkattn: input %s: %zu bytes given, %zu expected\n", name, have, need);
+            rc = 1;
+        }
+        if (!rc && vka_graph_set_input(g, name, data, have)) {
+            fprintf(stderr, "vkattn: %s\n", vka_last_error());
+            rc = 1;
+        }
+        free(owned);
+    }
+    vka_safetensors_close(st);
+    return rc;
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+    double x = ((const double *)a)[0], y = ((const double *)b)[0];
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Prints the top n nodes by GPU time of the last run. */
+void cli_print_profile(vka_graph *g, int top)
+{
+    int n = vka_graph_plan_size(g);
+    double(*rows)[2] = malloc(sizeof *rows * (size_t)(n ? n : 1));
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        double ms;
+        vka_graph_profile(g, i, NULL, NULL, &ms);
+        rows[i][0] = ms;
+        rows[i][1] = i;
+        total += ms;
+    }
+    qsort(rows, (size_t)n, sizeof *rows, cmp_ms);
+    printf("%-48s %-16s %10s %7s\n", "node", "op", "ms", "%");
+    for (int i = 0; i < n && i < top; i++) {
+        const char *node, *op;
+        vka_graph_profile(g, (int)rows[i][1], &node, &op, NULL);
+        printf("%-48.48s %-16s %10.3f %6.1f%%\n", node, op, rows[i][0], total > 0 ? 100 * rows[i][0] / total : 0);
+    }
+    printf("%-48s %-16s %10.3f\n", "total (GPU)", "", total);
+    free(rows);
+}
+
+int cli_run(int argc, char **argv)
+{
+    if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+        run_usage();
+        return argc < 2 ? 2 : 0;
+    }
+    vka_context *ctx = cli_context(&argc, argv);
+    if (!ctx)
+        return 1;
+    int rc = 1;
+    vka_graph *g = vka_onnx_load(ctx, argv[1], NULL);
+    if (!g) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        goto out;
+    }
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    bp.profile = cli_flag(argc, argv, "--profile") > 0;
+    if (vka_graph_build(g, &bp)) {
+        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
+        goto out;
+    }
+    if (cli_flag(argc, argv, "--plan") > 0)
+        for (int i = 0; i < vka_graph_plan_size(g); i++)
+            printf("plan %4d  %-16s %s\n", i, vka_graph_plan_op(g, i), vka_graph_plan_node(g, i));
+    if (feed_inputs(g, argc, argv))
+        goto out;
+    if (vka_graph_run(g)) {
+        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
+        goto out;
+    }
+    int no = vka_graph_output_count(g);
+    vka_st_tensor *outs = calloc((size_t)no, sizeof *outs);
+    rc = 0;
+    for (int i = 0; i < no; i++) {
+        vka_val v = vka_graph_output_at(g, i);
+        const char *name = vka_graph_value_name(g, v);
+        size_t bytes = value_bytes(g, v);
+        void *d = malloc(bytes ? bytes : 1);
+        if (vka_graph_get_output(g, name, d, bytes)) {
+            fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
+            rc = 1;
+        }
+        int isint = vka_graph_is_int(g, v);
+        size_t n = bytes / (isint ? 8 : 4);
+        double mn = INFINITY, mx = -INFINITY, sum = 0;
+        for (size_t j = 0; j < n; j++) {
+            double x = isint ? (double)((int64_t *)d)[j] : ((float *)d)[j];
+            mn = x < mn ? x : mn;
+            mx = x > mx ? x : mx;
+            sum += x;
+        }
+        printf("output %s [", name);
+        for (int k = 0; k < vka_graph_ndim(g, v); k++)
+            printf(k ? ", %lld" : "%lld", (long long)vka_graph_shape(g, v)[k]);
+        printf("] %s: min %.6g max %.6g mean %.6g\n", isint ? "int64" : "f32", mn, mx, n ? sum / n : 0);
+        outs[i] = (vka_st_tensor){.name = name, .dtype = isint ? VKA_ST_I64 : VKA_ST_F32,
+                                  .ndim = vka_graph_ndim(g, v), .data = d, .bytes = bytes};
+        memcpy(outs[i].shape, vka_graph_shape(g, v), sizeof(int64_t) * (size_t)outs[i].ndim);
+    }
+    const char *of = cli_opt(argc, argv, "--output", NULL);
+    if (of && vka_safetensors_write(of, no, outs)) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        rc = 1;
+    }
+    for (int i = 0; i < no; i++)
+        free((void *)outs[i].data);
+    free(outs);
+    if (bp.profile)
+        cli_print_profile(g, 1000);
+out:
+    vka_graph_destroy(g);
+    if (vka_context_validation_errors(ctx)) {
+        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));
+        rc = 1;
+    }
+    vka_context_destroy(ctx);
+    return rc;
+}

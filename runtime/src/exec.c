@@ -1,0 +1,727 @@
+/* exec.c — vka_graph_build (passes, liveness, buffer reuse, one recording) and
+ * the per-inference path: upload -> replay -> download. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+vka_graph_build_params vka_graph_default_build_params(void)
+{
+    vka_graph_build_params p = {.fuse = 1, .profile = 0, .probe_attention = 0};
+    return p;
+}
+
+static vka_val root_of(const vka_graph *g, vka_val v)
+{
+    while (g->vals[v].alias != VKA_NONE)
+        v = g->vals[v].alias;
+    return v;
+}
+
+/* Node inputs that are values (the epilogue's bias/residual and the mask included). */
+static int node_inputs(const vka__node *n, vka_val *out)
+{
+    int k = 0;
+    for (int i = 0; i < n->nin; i++)
+        if (n->in[i] >= 0)
+            out[k++] = n->in[i];
+    if (n->bias >= 0)
+        out[k++] = n->bias;
+    if (n->residual >= 0)
+        out[k++] = n->residual;
+    return k;
+}
+
+/* Marks nodes that no output depends on as dead. */
+static void eliminate_dead(vka_graph *g)
+{
+    bool *need = calloc((size_t)g->nvals, 1);
+    for (int i = 0; i < g->noutputs; i++)
+        need[g->outputs[i]] = true;
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+        vka__node *n = &g->nodes[i];
+        if (n->dead || !need[n->out]) {
+            n->dead = true;
+            continue;
+        }
+        vka_val in[VKA__MAX_IN + 2];
+        int k = node_inputs(n, in);
+        for (int j = 0; j < k; j++)
+            need[in[j]] = true;
+        if (n->lse >= 0)
+            need[n->lse] = true;
+    }
+    free(need);
+}
+
+/* ---------------------------------------------------------------- memory plan */
+
+static vka_status buf_get(vka_graph *g, size_t bytes, int at, int *out)
+{
+    bytes = (bytes + 255) / 256 * 256;
+    if (!bytes)
+        bytes = 256;
+    int best = -1;
+    for (int i = 0; i < g->nbufs; i++)
+        if (g->bufs[i].free_after < at && g->bufs[i].bytes >= bytes &&
+            (best < 0 || g->bufs[i].bytes < g->bufs[best].bytes))
+            best = i;
+    if (best >= 0 && g->bufs[best].bytes <= 4 * bytes) {
+        g->bufs[best].free_after = INT32_MAX;
+        *out = best;
+        return VKA_OK;
+    }
+    vka__buffer *nb = realloc(g->bufs, sizeof *nb * (size_t)(g->nbufs + 1));
+    if (!nb)
+        return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    g->bufs = nb;
+    int64_t n = (int64_t)bytes;
+    vka_tensor *t = vka_tensor_create(g->ctx, VKA_U8, 1, &n);
+    if (!t)
+        return vka_context_last_error(g->ctx)[0] ? VKA_ERR_OUT_OF_MEMORY : VKA_ERR_OUT_OF_MEMORY;
+    g->bufs[g->nbufs] = (vka__buffer){.t = t, .bytes = bytes, .free_after = INT32_MAX};
+    g->act_bytes += bytes;
+    *out = g->nbufs++;
+    return VKA_OK;
+}
+
+static size_t value_bytes(const vka__value *v) { return (size_t)v->numel * vka_dtype_size(v->dtype); }
+
+/* Gives value v a device tensor: a typed view of a pooled buffer. */
+static vka_status place(vka_graph *g, vka_val v, int at)
+{
+    vka__value *x = &g->vals[v];
+    if (x->t)
+        return VKA_OK;
+    int b;
+    vka_status s = buf_get(g, value_bytes(x), at, &b);
+    if (s)
+        return s;
+    x->buf = b;
+    x->t = vka__tensor_view_typed(g->bufs[b].t, x->dtype, 0, x->ndim, x->shape);
+    if (!x->t)
+        return VKA_ERR_OUT_OF_MEMORY;
+    vka_tensor_set_name(x->t, x->name);
+    g->act_bytes_noreuse += value_bytes(x);
+    return VKA_OK;
+}
+
+/* Uploads a constant (floats as F32, integers as I32). */
+static vka_status place_const(vka_graph *g, vka_val v)
+{
+    vka__value *x = &g->vals[v];
+    if (x->t)
+        return VKA_OK;
+    x->t = vka_tensor_create(g->ctx, x->dtype, x->ndim, x->shape);
+    if (!x->t)
+        return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "constant %s: %s", x->name, vka_context_last_error(g->ctx));
+    vka_tensor_set_name(x->t, x->name);
+    if (x->is_int) {
+        int32_t *d = malloc(sizeof *d * (size_t)(x->numel ? x->numel : 1));
+        for (int64_t i = 0; i < x->numel; i++) {
+            int64_t w = ((const int64_t *)x->host)[i];
+            d[i] = (int32_t)(w > INT32_MAX ? INT32_MAX : w < INT32_MIN ? INT32_MIN : w);
+        }
+        vka_status s = vka_tensor_upload(x->t, d, (size_t)x->numel * 4);
+        free(d);
+        return s;
+    }
+    return vka_tensor_upload(x->t, x->host, (size_t)x->numel * 4);
+}
+
+/* A view of value v with another shape (same element count). Owned by the caller. */
+static vka_tensor *reshaped(vka_graph *g, vka_val v, int ndim, const int64_t *shape)
+{
+    return vka_tensor_view(g->vals[v].t, 0, ndim, shape);
+}
+
+/* ---------------------------------------------------------------- recording */
+
+static vka_status rec_matmul(vka_graph *g, vka_cmd *cmd, vka__node *n)
+{
+    vka__value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *c = &g->vals[n->out];
+    int64_t m = a->shape[a->ndim - 2], k = a->shape[a->ndim - 1], nn = b->shape[b->ndim - 1];
+    int64_t ba = a->numel / (m * k), bb = b->numel / (k * nn), bc = c->numel / (m * nn);
+    vka_gemm_desc d = vka_gemm_default_desc();
+    d.act = n->act;
+    d.bias = n->bias >= 0 ? g->vals[n->bias].t : NULL;
+    d.alpha = n->alpha;
+    vka_tensor *ta = NULL, *tb = NULL, *tc = NULL, *tr = NULL, *tbias = NULL;
+    vka_status s;
+    if (bb == 1) { /* one B for every batch: fold the batch into M */
+        ta = reshaped(g, n->in[0], 2, (int64_t[]){ba * m, k});
+        tb = reshaped(g, n->in[1], 2, (int64_t[]){k, nn});
+        tc = reshaped(g, n->out, 2, (int64_t[]){bc * m, nn});
+        if (n->residual >= 0)
+            tr = reshaped(g, n->residual, 2, (int64_t[]){bc * m, nn});
+    } else if (ba == bb || ba == 1) {
+        ta = ba == 1 ? reshaped(g, n->in[0], 2, (int64_t[]){m, k}) : reshaped(g, n->in[0], 3, (int64_t[]){ba, m, k});
+        tb = reshaped(g, n->in[1], 3, (int64_t[]){bb, k, nn});
+        tc = reshaped(g, n->out, 3, (int64_t[]){bc, m, nn});
+        if (n->residual >= 0)
+            tr = reshaped(g, n->residual, 3, (int64_t[]){bc, m, nn});
+    } else {
+        return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: matmul batch broadcast %lld x %lld", n->name,
+                        (long long)ba, (long long)bb);
+    }
+    if (n->bias >= 0) {
+        tbias = reshaped(g, n->bias, 1, (int64_t[]){nn});
+        d.bias = tbias;
+    }
+    d.residual = tr;
+    s = ta && tb && tc ? vka_gemm(cmd, &d, ta, tb, tc) : VKA_ERR_OUT_OF_MEMORY;
+    vka_tensor_destroy(ta), vka_tensor_destroy(tb), vka_tensor_destroy(tc), vka_tensor_destroy(tr);
+    vka_tensor_destroy(tbias);
+    return s;
+}
+
+static vka_status rec_gemm(vka_graph *g, vka_cmd *cmd, vka__node *n)
+{
+    vka__value *c = &g->vals[n->out];
+    vka_gemm_desc d = vka_gemm_default_desc();
+    d.trans_a = n->trans_a;
+    d.trans_b = n->trans_b;
+    d.alpha = n->alpha;
+    d.act = n->act;
+    vka_tensor *bias = NULL, *res = NULL;
+    int64_t nn = c->shape[1];
+    if (n->nin > 2) { /* ONNX C: a row vector is a bias, a full matrix a residual */
+        vka__value *vc = &g->vals[n->in[2]];
+        if (n->beta != 1.0f)
+            return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: Gemm with beta %g (folded only when 1)", n->name,
+                            n->beta);
+        if (vc->numel == nn)
+            bias = reshaped(g, n->in[2], 1, &nn);
+        else if (vc->numel == c->numel)
+            res = reshaped(g, n->in[2], 2, c->shape);
+        else
+            return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: Gemm C of %lld elements", n->name,
+                            (long long)vc->numel);
+    }
+    if (n->bias >= 0)
+        bias = reshaped(g, n->bias, 1, &nn);
+    if (n->residual >= 0)
+        res = reshaped(g, n->residual, 2, c->shape);
+    d.bias = bias;
+    d.residual = res;
+    vka_status s = vka_gemm(cmd, &d, g->vals[n->in[0]].t, g->vals[n->in[1]].t, c->t);
+    vka_tensor_destroy(bias), vka_tensor_destroy(res);
+    return s;
+}
+
+static vka_status rec_conv(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tensor *scratch)
+{
+    vka__value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]], *y = &g->vals[n->out];
+    if (n->conv.groups != 1)
+        return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: grouped convolution (groups %lld)", n->name,
+                        (long long)n->conv.groups);
+    int64_t N = x->shape[0], C = x->shape[1], O = w->shape[0], kh = w->shape[2], kw = w->shape[3];
+    int64_t P = y->shape[2] * y->shape[3], K = C * kh * kw;
+    size_t es = vka_dtype_size(x->dtype);
+    vka_tensor *cols = vka__tensor_view_typed(scratch, x->dtype, 0, 2, (int64_t[]){N * P, K});
+    size_t off2 = ((size_t)(N * P * K) * es + 255) / 256 * 256;
+    vka_tensor *tmp = vka__tensor_view_typed(scratch, x->dtype, off2, 3, (int64_t[]){N, P, O});
+    vka_tensor *tmp2 = tmp ? vka_tensor_view(tmp, 0, 2, (int64_t[]){N * P, O}) : NULL;
+    vka_tensor *w2 = reshaped(g, n->in[1], 2, (int64_t[]){O, K});
+    vka_tensor *bias = n->nin > 2 ? reshaped(g, n->in[2], 1, &O) : NULL;
+    vka_tensor *y3 = reshaped(g, n->out, 3, (int64_t[]){N, O, P});
+    vka_status s = VKA_ERR_OUT_OF_MEMORY;
+    if (cols && tmp && tmp2 && w2 && y3 && (n->nin <= 2 || bias)) {
+        vka_gemm_desc d = vka_gemm_default_desc();
+        d.trans_b = 1;
+        d.bias = bias;
+        d.act = n->conv.act;
+        int perm[3] = {0, 2, 1};
+        if (!(s = vka__im2col(cmd, x->t, &n->conv, kh, kw, cols)) && !(s = vka_gemm(cmd, &d, cols, w2, tmp2)))
+            s = vka_permute(cmd, tmp, perm, y3);
+    }
+    vka_tensor_destroy(cols), vka_tensor_destroy(tmp), vka_tensor_destroy(tmp2), vka_tensor_destroy(w2);
+    vka_tensor_destroy(bias), vka_tensor_destroy(y3);
+    return s;
+}
+
+static size_t conv_scratch_bytes(const vka_graph *g, const vka__node *n)
+{
+    const vka__value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]], *y = &g->vals[n->out];
+    size_t es = vka_dtype_size(x->dtype);
+    int64_t P = y->shape[2] * y->shape[3], K = x->shape[1] * w->shape[2] * w->shape[3];
+    size_t a = ((size_t)(x->shape[0] * P * K) * es + 255) / 256 * 256;
+    return a + (size_t)(x->shape[0] * P * w->shape[0]) * es;
+}
+
+/* B, H, Nq, Nk, D of an attention node; q/k/v are [B, H, N, D] or [B·H, N, D]. */
+static void attn_dims(const vka_graph *g, const vka__node *n, int64_t *dims)
+{
+    const vka__value *q = &g->vals[n->in[0]], *k = &g->vals[n->in[1]];
+    int r = q->ndim;
+    dims[0] = r == 4 ? q->shape[0] : 1;
+    dims[1] = q->shape[r - 3];
+    dims[2] = q->shape[r - 2];
+    dims[3] = k->shape[r - 2];
+    dims[4] = q->shape[r - 1];
+}
+
+static vka_status rec_attention(vka_graph *g, vka_cmd *cmd, vka__node *n)
+{
+    vka__value *q = &g->vals[n->in[0]];
+    int64_t dims[5];
+    attn_dims(g, n, dims);
+    vka_attn_desc d = vka_attn_default_desc();
+    d.batch = dims[0];
+    d.heads = dims[1];
+    d.nq = dims[2];
+    d.nk = dims[3];
+    d.head_dim = dims[4];
+    d.scale = n->scale;
+    d.mask = n->mask >= 0 ? g->vals[n->mask].t : NULL;
+    d.lse = n->lse >= 0 ? g->vals[n->lse].t : NULL;
+    vka_tensor *mask2 = NULL;
+    if (d.mask) {
+        mask2 = reshaped(g, n->mask, 2, (int64_t[]){d.nq, d.nk});
+        d.mask = mask2;
+    }
+    vka_status s = vka_attention(cmd, &d, q->t, g->vals[n->in[1]].t, g->vals[n->in[2]].t, g->vals[n->out].t);
+    vka_tensor_destroy(mask2);
+    return s;
+}
+
+static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tensor *scratch)
+{
+    vka_tensor *y = g->vals[n->out].t;
+    vka_tensor *x = n->nin > 0 && n->in[0] >= 0 ? g->vals[n->in[0]].t : NULL;
+    switch (n->op) {
+    case VKA__OP_MATMUL: return rec_matmul(g, cmd, n);
+    case VKA__OP_GEMM: return rec_gemm(g, cmd, n);
+    case VKA__OP_BINARY: return vka_binary(cmd, (vka_binary_op)n->sub, x, g->vals[n->in[1]].t, y);
+    case VKA__OP_UNARY: return vka_unary(cmd, (vka_unary_op)n->sub, x, y);
+    case VKA__OP_LAYERNORM: {
+        vka__value *vx = &g->vals[n->in[0]];
+        int64_t c = 1;
+        for (int i = n->axis; i < vx->ndim; i++)
+            c *= vx->shape[i];
+        vka_tensor *x2 = reshaped(g, n->in[0], 2, (int64_t[]){vx->numel / c, c});
+        vka_tensor *y2 = reshaped(g, n->out, 2, (int64_t[]){vx->numel / c, c});
+        vka_tensor *ga = n->in[1] >= 0 ? reshaped(g, n->in[1], 1, &c) : NULL;
+        vka_tensor *be = n->in[2] >= 0 ? reshaped(g, n->in[2], 1, &c) : NULL;
+        vka_status s = vka_layernorm(cmd, x2, ga, be, n->eps, y2);
+        vka_tensor_destroy(x2), vka_tensor_destroy(y2), vka_tensor_destroy(ga), vka_tensor_destroy(be);
+        return s;
+    }
+    case VKA__OP_SOFTMAX: return vka_softmax(cmd, x, n->scale, NULL, y);
+    case VKA__OP_RESHAPE: return VKA_OK; /* a view */
+    case VKA__OP_TRANSPOSE: return vka_permute(cmd, x, n->perm, y);
+    case VKA__OP_SLICE: return vka_slice(cmd, x, n->starts, n->steps, y);
+    case VKA__OP_CONCAT: {
+        vka_tensor *xs[VKA__MAX_IN];
+        for (int i = 0; i < n->nin; i++)
+            xs[i] = g->vals[n->in[i]].t;
+        return vka_concat(cmd, n->nin, xs, n->axis, y);
+    }
+    case VKA__OP_CAST: return vka_cast(cmd, x, y);
+    case VKA__OP_CONV: return rec_conv(g, cmd, n, scratch);
+    case VKA__OP_ATTENTION: return rec_attention(g, cmd, n);
+    case VKA__OP_GATHER:
+    case VKA__OP_EXPAND:
+    case VKA__OP_WHERE:
+    default:
+        return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: %s on device tensors is not supported yet", n->name,
+                        vka__op_name(n->op));
+    }
+}
+
+/* ---------------------------------------------------------------- build */
+
+static void reset_build(vka_graph *g)
+{
+    vka_cmd_destroy(g->cmd);
+    g->cmd = NULL;
+    for (int i = 0; i < g->nvals; i++) {
+        vka_tensor_destroy(g->vals[i].t);
+        g->vals[i].t = NULL;
+        g->vals[i].buf = -1;
+    }
+    for (int i = 0; i < g->nbufs; i++)
+        vka_tensor_destroy(g->bufs[i].t);
+    free(g->bufs);
+    g->bufs = NULL;
+    g->nbufs = 0;
+    free(g->plan);
+    g->plan = NULL;
+    g->nplan = 0;
+    free(g->attn_nodes);
+    g->attn_nodes = NULL;
+    g->nattn = 0;
+    g->act_bytes = g->act_bytes_noreuse = 0;
+    g->built = false;
+}
+
+vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    vka_context *ctx = g->ctx;
+    if (g->failed)
+        return vka__err(ctx, VKA_ERR_STATE, "the graph has a failed node (see the first error); it cannot be built");
+    if (g->built)
+        return vka__err(ctx, VKA_ERR_STATE, "the graph is already built");
+    if (!g->noutputs)
+        return vka__err(ctx, VKA_ERR_STATE, "the graph has no outputs");
+    g->params = p ? *p : vka_graph_default_build_params();
+    vka_status s;
+    if (g->params.fuse && (s = vka__graph_fuse(g)))
+        return s;
+    eliminate_dead(g);
+    vka__graph_mark_attention(g);
+
+    /* probes: attention nodes keep q, k and an LSE; softmax-form attention its P */
+    for (int i = 0; i < g->nnodes && g->params.probe_attention; i++) {
+        vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        if (n->op == VKA__OP_ATTENTION && n->lse < 0) {
+            int64_t dims[5];
+            attn_dims(g, n, dims);
+            char nm[112];
+            snprintf(nm, sizeof nm, "%.90s/lse", n->name);
+            vka_val lse = vka__graph_add_value(g, nm, VKA_F32, false, 3, dims);
+            if (lse < 0)
+                return VKA_ERR_OUT_OF_MEMORY;
+            n = &g->nodes[i];
+            n->lse = lse;
+            g->vals[lse].pinned = g->vals[n->in[0]].pinned = g->vals[n->in[1]].pinned = true;
+        } else if (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax) {
+            g->vals[n->out].pinned = true;
+        }
+    }
+
+    /* aliases, liveness */
+    for (int i = 0; i < g->nvals; i++) {
+        g->vals[i].last_use = -1;
+        g->vals[i].alias = VKA_NONE;
+    }
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        if (n->op == VKA__OP_RESHAPE)
+            g->vals[n->out].alias = n->in[0];
+        vka_val in[VKA__MAX_IN + 2];
+        int k = node_inputs(n, in);
+        for (int j = 0; j < k; j++) {
+            vka_val r = root_of(g, in[j]);
+            g->vals[r].last_use = i;
+        }
+    }
+    for (int i = 0; i < g->noutputs; i++)
+        g->vals[root_of(g, g->outputs[i])].pinned = true;
+    for (int i = 0; i < g->nvals; i++)
+        if (g->vals[i].pinned)
+            g->vals[root_of(g, i)].pinned = true;
+
+    /* device tensors: inputs, constants that live nodes read */
+    for (int i = 0; i < g->ninputs; i++) {
+        vka__value *x = &g->vals[g->inputs[i]];
+        x->t = vka_tensor_create(ctx, x->dtype, x->ndim, x->shape);
+        if (!x->t)
+            goto fail;
+        vka_tensor_set_name(x->t, x->name);
+    }
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        vka_val in[VKA__MAX_IN + 2];
+        int k = node_inputs(n, in);
+        for (int j = 0; j < k; j++)
+            if (vka__graph_is_const(g, in[j]) && (s = place_const(g, in[j])))
+                goto fail_s;
+    }
+    for (int i = 0; i < g->noutputs; i++) /* an output folded to a constant */
+        if (vka__graph_is_const(g, g->outputs[i]) && (s = place_const(g, g->outputs[i])))
+            goto fail_s;
+
+    /* memory plan + recording in one walk */
+    g->cmd = vka_cmd_create(ctx);
+    g->plan = calloc((size_t)g->nnodes + 1, sizeof *g->plan);
+    g->attn_nodes = calloc((size_t)g->nnodes + 1, sizeof *g->attn_nodes);
+    if (!g->cmd || !g->plan || !g->attn_nodes)
+        goto fail;
+    if (g->params.profile && (s = vka_cmd_enable_timestamps(g->cmd, 1)))
+        goto fail_s;
+    if ((s = vka_cmd_begin(g->cmd)))
+        goto fail_s;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        vka__value *out = &g->vals[n->out];
+        if (n->op == VKA__OP_RESHAPE) {
+            vka_val r = root_of(g, n->out);
+            if (!g->vals[r].t && (s = place(g, r, i)))
+                goto fail_s;
+            out->t = vka__tensor_view_typed(g->vals[r].t, out->dtype, 0, out->ndim, out->shape);
+            if (!out->t)
+                goto fail;
+            continue;
+        }
+        if ((s = place(g, n->out, i)) || (n->lse >= 0 && (s = place(g, n->lse, i))))
+            goto fail_s;
+        int sb = -1;
+        vka_tensor *scratch = NULL;
+        if (n->op == VKA__OP_CONV) {
+            if ((s = buf_get(g, conv_scratch_bytes(g, n), i, &sb)))
+                goto fail_s;
+            scratch = g->bufs[sb].t;
+            g->bufs[sb].free_after = i;
+        }
+        int first = vka_cmd_dispatch_count(g->cmd);
+        vka_cmd_set_label(g->cmd, n->name);
+        if ((s = record_node(g, g->cmd, n, scratch)))
+            goto fail_s;
+        g->plan[g->nplan++] = (vka__plan_entry){.node = i, .op = vka__op_name(n->op), .ms = -1,
+                                                .first = first, .count = vka_cmd_dispatch_count(g->cmd) - first};
+        if (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax)
+            g->plan[g->nplan - 1].op = "softmax";
+        if (n->op == VKA__OP_ATTENTION || (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax))
+            g->attn_nodes[g->nattn++] = i;
+        /* buffers whose last reader was this node are free for the next ones */
+        vka_val in[VKA__MAX_IN + 2];
+        int k = node_inputs(n, in);
+        for (int j = 0; j < k; j++) {
+            vka__value *r = &g->vals[root_of(g, in[j])];
+            if (r->last_use == i && !r->pinned && r->buf >= 0)
+                g->bufs[r->buf].free_after = i;
+        }
+        vka__value *ro = &g->vals[root_of(g, n->out)];
+        if (ro->last_use < 0 && !ro->pinned && ro->buf >= 0) /* never read */
+            g->bufs[ro->buf].free_after = i;
+    }
+    if ((s = vka_cmd_end(g->cmd)))
+        goto fail_s;
+    g->built = true;
+    vka__log(ctx, VKA_LOG_INFO, "graph: %d kernels, %d dispatches, activations %.1f MiB (%.1f MiB without reuse)",
+             g->nplan, vka_cmd_dispatch_count(g->cmd), g->act_bytes / 1048576.0, g->act_bytes_noreuse / 1048576.0);
+    return VKA_OK;
+fail:
+    s = VKA_ERR_OUT_OF_MEMORY;
+fail_s:
+    {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", vka_context_last_error(ctx));
+        reset_build(g);
+        return vka__err(ctx, s, "vka_graph_build: %s", msg);
+    }
+}
+
+/* ---------------------------------------------------------------- run */
+
+static vka_val find_named(const vka_graph *g, const vka_val *list, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(g->vals[list[i]].name, name) == 0)
+            return list[i];
+    return VKA_NONE;
+}
+
+vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data, size_t bytes)
+{
+    if (!g || !name)
+        return VKA_ERR_INVALID_ARG;
+    if (!g->built)
+        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_set_input: build the graph first");
+    vka_val v = find_named(g, g->inputs, g->ninputs, name);
+    if (v < 0)
+        return vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no input named \"%s\"", name);
+    vka__value *x = &g->vals[v];
+    if (x->is_int) { /* int64 on the host, I32 on the device */
+        if (bytes != (size_t)x->numel * 8)
+            return vka__err(g->ctx, VKA_ERR_SHAPE, "input %s: %zu bytes given, %lld int64 values expected", name, bytes,
+                            (long long)x->numel);
+        int32_t *d = malloc(4 * (size_t)(x->numel ? x->numel : 1));
+        for (int64_t i = 0; i < x->numel; i++) {
+            int64_t w = ((const int64_t *)data)[i];
+            if (w > INT32_MAX || w < INT32_MIN) {
+                free(d);
+                return vka__err(g->ctx, VKA_ERR_TOO_LARGE, "input %s: value %lld does not fit the device's int32", name,
+                                (long long)w);
+            }
+            d[i] = (int32_t)w;
+        }
+        vka_status s = vka_tensor_upload(x->t, d, (size_t)x->numel * 4);
+        free(d);
+        return s;
+    }
+    return vka_tensor_upload(x->t, data, bytes);
+}
+
+vka_status vka_graph_run(vka_graph *g)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    if (!g->built)
+        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_run: build the graph first");
+    vka_status s = vka_cmd_submit(g->cmd);
+    if (s || !g->params.profile)
+        return s;
+    for (int i = 0; i < g->nplan; i++) {
+        double sum = 0;
+        for (int j = 0; j < g->plan[i].count; j++) {
+            double ms;
+            vka_cmd_timing(g->cmd, g->plan[i].first + j, NULL, &ms);
+            sum += ms > 0 ? ms : 0;
+        }
+        g->plan[i].ms = sum;
+    }
+    return VKA_OK;
+}
+
+vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size_t bytes)
+{
+    if (!g || !name)
+        return VKA_ERR_INVALID_ARG;
+    if (!g->built)
+        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_get_output: build the graph first");
+    vka_val v = find_named(g, g->outputs, g->noutputs, name);
+    if (v < 0)
+        return vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no output named \"%s\"", name);
+    vka__value *x = &g->vals[v];
+    if (x->is_int) {
+        if (bytes != (size_t)x->numel * 8)
+            return vka__err(g->ctx, VKA_ERR_SHAPE, "output %s: %zu bytes for %lld int64 values", name, bytes,
+                            (long long)x->numel);
+        int32_t *d = malloc(4 * (size_t)(x->numel ? x->numel : 1));
+        vka_status s = vka_tensor_download(x->t, d, (size_t)x->numel * 4);
+        for (int64_t i = 0; !s && i < x->numel; i++)
+            ((int64_t *)data)[i] = d[i];
+        free(d);
+        return s;
+    }
+    return vka_tensor_download(x->t, data, bytes);
+}
+
+/* ---------------------------------------------------------------- introspection */
+
+int vka_graph_plan_size(const vka_graph *g) { return g ? g->nplan : 0; }
+const char *vka_graph_plan_op(const vka_graph *g, int i) { return g && i >= 0 && i < g->nplan ? g->plan[i].op : NULL; }
+const char *vka_graph_plan_node(const vka_graph *g, int i)
+{
+    return g && i >= 0 && i < g->nplan ? g->nodes[g->plan[i].node].name : NULL;
+}
+
+uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse)
+{
+    if (without_reuse)
+        *without_reuse = g ? g->act_bytes_noreuse : 0;
+    return g ? g->act_bytes : 0;
+}
+
+vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms)
+{
+    if (!g || i < 0 || i >= g->nplan)
+        return VKA_ERR_INVALID_ARG;
+    if (node)
+        *node = g->nodes[g->plan[i].node].name;
+    if (op)
+        *op = g->plan[i].op;
+    if (ms)
+        *ms = g->plan[i].ms;
+    return VKA_OK;
+}
+
+int vka_graph_attention_count(const vka_graph *g) { return g ? g->nattn : 0; }
+
+/* B, H, Nq, Nk of plan attention entry `layer`, or an error. */
+static vka_status attn_entry(const vka_graph *g, int *layer, int64_t *shape4)
+{
+    if (!g->built || !g->nattn)
+        return vka__err(g->ctx, VKA_ERR_STATE, "attention probe: the graph is not built or has no attention");
+    if (*layer < 0)
+        *layer += g->nattn;
+    if (*layer < 0 || *layer >= g->nattn)
+        return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "attention probe: layer out of range (%d attention nodes)",
+                        g->nattn);
+    const vka__node *n = &g->nodes[g->attn_nodes[*layer]];
+    if (n->op == VKA__OP_ATTENTION) {
+        int64_t dims[5];
+        attn_dims(g, n, dims);
+        shape4[0] = dims[0], shape4[1] = dims[1], shape4[2] = dims[2], shape4[3] = dims[3];
+    } else { /* softmax P [..., Nq, Nk] */
+        const vka__value *p = &g->vals[n->out];
+        int64_t nq = p->shape[p->ndim - 2], nk = p->shape[p->ndim - 1];
+        shape4[0] = p->ndim >= 4 ? p->shape[0] : 1;
+        shape4[1] = p->numel / (shape4[0] * nq * nk);
+        shape4[2] = nq, shape4[3] = nk;
+    }
+    return VKA_OK;
+}
+
+vka_status vka_graph_attention_shape(const vka_graph *g, int layer, int64_t shape4[4])
+{
+    if (!g || !shape4)
+        return VKA_ERR_INVALID_ARG;
+    return attn_entry(g, &layer, shape4);
+}
+
+vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const int32_t *rows, float *out,
+                                     size_t bytes, int64_t *shape4)
+{
+    if (!g || !rows || !out || nrows <= 0)
+        return VKA_ERR_INVALID_ARG;
+    vka_context *ctx = g->ctx;
+    if (!g->params.probe_attention)
+        return vka__err(ctx, VKA_ERR_STATE, "attention probe: build with probe_attention = 1 and run first");
+    int64_t sh[4] = {0}, dims[5] = {0};
+    vka_status s = attn_entry(g, &layer, sh);
+    if (s)
+        return s;
+    vka__node *n = &g->nodes[g->attn_nodes[layer]];
+    if (n->op == VKA__OP_ATTENTION)
+        attn_dims(g, n, dims);
+    int64_t B = sh[0], H = sh[1], nq = sh[2], nk = sh[3];
+    for (int r = 0; r < nrows; r++)
+        if (rows[r] < 0 || rows[r] >= nq)
+            return vka__err(ctx, VKA_ERR_INVALID_ARG, "attention probe: row %d outside 0..%lld", rows[r],
+                            (long long)nq - 1);
+    size_t need = (size_t)(B * H * nrows * nk) * sizeof(float);
+    if (bytes != need)
+        return vka__err(ctx, VKA_ERR_SHAPE, "attention probe: %zu bytes given, %zu needed ([%lld, %lld, %d, %lld] f32)",
+                        bytes, need, (long long)B, (long long)H, nrows, (long long)nk);
+    if (shape4) {
+        shape4[0] = B, shape4[1] = H, shape4[2] = nrows, shape4[3] = nk;
+    }
+    if (n->op != VKA__OP_ATTENTION) {
+        const vka__value *p = &g->vals[n->out];
+        float *all = malloc((size_t)p->numel * sizeof *all);
+        if (!all)
+            return VKA_ERR_OUT_OF_MEMORY;
+        s = vka_tensor_download(p->t, all, (size_t)p->numel * 4);
+        for (int64_t bh = 0; !s && bh < B * H; bh++)
+            for (int r = 0; r < nrows; r++)
+                memcpy(out + (bh * nrows + r) * nk, all + (bh * nq + rows[r]) * nk, (size_t)nk * 4);
+        free(all);
+        return s;
+    }
+    int64_t nr = nrows;
+    vka_tensor *rt = vka_tensor_create(ctx, VKA_I32, 1, &nr);
+    vka_tensor *pt = vka_tensor_create(ctx, VKA_F32, 4, (int64_t[]){B, H, nr, nk});
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    s = rt && pt && cmd ? VKA_OK : VKA_ERR_OUT_OF_MEMORY;
+    if (!s)
+        s = vka_tensor_upload(rt, rows, (size_t)nrows * 4);
+    if (!s) {
+        vka_attn_desc d = vka_attn_default_desc();
+        d.batch = B, d.heads = H, d.nq = nq, d.nk = nk, d.head_dim = dims[4];
+        d.scale = n->scale;
+        d.mask = n->mask >= 0 ? g->vals[n->mask].t : NULL;
+        d.lse = g->vals[n->lse].t;
+        if (!(s = vka_cmd_begin(cmd)) && !(s = vka_attention_probe(cmd, &d, g->vals[n->in[0]].t, g->vals[n->in[1]].t,
+                                                                    rt, pt)) &&
+            !(s = vka_cmd_end(cmd)) && !(s = vka_cmd_submit(cmd)))
+            s = vka_tensor_download(pt, out, need);
+    }
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(rt);
+    vka_tensor_destroy(pt);
+    return s;
+}

@@ -1,0 +1,1001 @@
+/* graph.c — the graph IR: values, nodes, builders with static shape inference,
+ * and folding on the host of any node whose inputs are all constant. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+static const char *const op_names[VKA__OP_COUNT] = {
+    "matmul", "gemm",  "binary", "unary",  "layernorm", "softmax", "reshape", "transpose",
+    "slice",  "concat", "gather", "expand", "cast",      "where",   "conv",    "flash_attention",
+};
+
+const char *vka__op_name(vka__op op) { return op < VKA__OP_COUNT ? op_names[op] : "?"; }
+
+vka_graph *vka_graph_create(vka_context *ctx)
+{
+    if (!ctx) {
+        vka__set_tls_error("vka_graph_create: context is NULL");
+        return NULL;
+    }
+    vka_graph *g = calloc(1, sizeof *g);
+    if (!g) {
+        vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return NULL;
+    }
+    g->ctx = ctx;
+    g->params = vka_graph_default_build_params();
+    return g;
+}
+
+void vka_graph_destroy(vka_graph *g)
+{
+    if (!g)
+        return;
+    vka_cmd_destroy(g->cmd);
+    for (int i = 0; i < g->nvals; i++) {
+        vka_tensor_destroy(g->vals[i].t);
+        free(g->vals[i].host);
+    }
+    for (int i = 0; i < g->nbufs; i++)
+        vka_tensor_destroy(g->bufs[i].t);
+    free(g->bufs);
+    free(g->vals);
+    free(g->nodes);
+    free(g->inputs);
+    free(g->outputs);
+    free(g->plan);
+    free(g->attn_nodes);
+    free(g);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *shape_str(const vka__value *v, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (int i = 0; i < v->ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, i ? ", %lld" : "%lld", (long long)v->shape[i]);
+    if (k < n)
+        snprintf(buf + k, n - k, "]");
+    return buf;
+}
+
+/* Records a builder error naming the node; the graph then refuses to build. */
+static vka_val gerr(vka_graph *g, const char *node, vka_status s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static vka_val gerr(vka_graph *g, const char *node, vka_status s, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    vka__err(g->ctx, s, "node %s: %s", node && *node ? node : "(unnamed)", msg);
+    g->failed = true;
+    return VKA_NONE;
+}
+
+static bool valid(const vka_graph *g, vka_val v) { return v >= 0 && v < g->nvals; }
+
+vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool is_int, int ndim,
+                             const int64_t *shape)
+{
+    if (ndim < 0 || ndim > VKA_MAX_DIMS)
+        return gerr(g, name, VKA_ERR_SHAPE, "rank %d outside 0..%d", ndim, VKA_MAX_DIMS);
+    if (g->nvals == g->cap_vals) {
+        int cap = g->cap_vals ? g->cap_vals * 2 : 256;
+        vka__value *nv = realloc(g->vals, sizeof *nv * (size_t)cap);
+        if (!nv)
+            return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        g->vals = nv;
+        g->cap_vals = cap;
+    }
+    vka__value *v = &g->vals[g->nvals];
+    memset(v, 0, sizeof *v);
+    snprintf(v->name, sizeof v->name, "%s", name ? name : "");
+    v->dtype = is_int ? VKA_I32 : dt;
+    v->is_int = is_int;
+    v->ndim = ndim;
+    v->numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return gerr(g, name, VKA_ERR_SHAPE, "dimension %d is negative (%lld)", i, (long long)shape[i]);
+        v->shape[i] = shape[i];
+        v->numel *= shape[i];
+    }
+    v->producer = -1;
+    v->alias = VKA_NONE;
+    v->buf = -1;
+    v->last_use = -1;
+    return g->nvals++;
+}
+
+int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_val *in, int nin)
+{
+    if (g->nnodes == g->cap_nodes) {
+        int cap = g->cap_nodes ? g->cap_nodes * 2 : 256;
+        vka__node *nn = realloc(g->nodes, sizeof *nn * (size_t)cap);
+        if (!nn) {
+            gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+            return -1;
+        }
+        g->nodes = nn;
+        g->cap_nodes = cap;
+    }
+    vka__node *n = &g->nodes[g->nnodes];
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    snprintf(n->name, sizeof n->name, "%s", name ? name : "");
+    for (int i = 0; i < nin; i++)
+        n->in[i] = in[i];
+    n->nin = nin;
+    n->out = VKA_NONE;
+    n->bias = n->residual = n->mask = n->lse = VKA_NONE;
+    n->alpha = 1;
+    n->beta = 0;
+    return g->nnodes++;
+}
+
+bool vka__graph_is_const(const vka_graph *g, vka_val v) { return valid(g, v) && g->vals[v].host != NULL; }
+
+double vka__const_at(const vka_graph *g, vka_val v, int64_t i)
+{
+    const vka__value *x = &g->vals[v];
+    return x->is_int ? (double)((const int64_t *)x->host)[i] : (double)((const float *)x->host)[i];
+}
+
+bool vka__const_scalar(const vka_graph *g, vka_val v, double *out)
+{
+    if (!vka__graph_is_const(g, v) || g->vals[v].numel != 1)
+        return false;
+    *out = vka__const_at(g, v, 0);
+    return true;
+}
+
+/* Makes a node with one output value of the given shape. */
+static vka_val add_op(vka_graph *g, vka__op op, const char *name, const vka_val *in, int nin, vka_dtype dt,
+                      bool is_int, int ndim, const int64_t *shape, int *node_out)
+{
+    char vname[96];
+    snprintf(vname, sizeof vname, "%s", name && *name ? name : vka__op_name(op));
+    vka_val out = vka__graph_add_value(g, vname, dt, is_int, ndim, shape);
+    if (out < 0)
+        return VKA_NONE;
+    int n = vka__graph_add_node(g, op, name, in, nin);
+    if (n < 0)
+        return VKA_NONE;
+    g->nodes[n].out = out;
+    g->vals[out].producer = n;
+    if (node_out)
+        *node_out = n;
+    return out;
+}
+
+/* A constant value with host data (taken over, not copied). */
+static vka_val add_const_owned(vka_graph *g, const char *name, bool is_int, int ndim, const int64_t *shape,
+                               void *data)
+{
+    vka_val v = vka__graph_add_value(g, name, VKA_F32, is_int, ndim, shape);
+    if (v < 0) {
+        free(data);
+        return VKA_NONE;
+    }
+    g->vals[v].host = data;
+    return v;
+}
+
+static bool check_in(vka_graph *g, const char *name, vka_val v, const char *what)
+{
+    if (!valid(g, v)) {
+        gerr(g, name, VKA_ERR_INVALID_ARG, "input %s is not a value of this graph (%d)", what, (int)v);
+        return false;
+    }
+    return true;
+}
+
+static bool all_const(const vka_graph *g, const vka_val *in, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (in[i] >= 0 && !vka__graph_is_const(g, in[i]))
+            return false;
+    return true;
+}
+
+/* Host storage for n elements of a value kind. */
+static void *host_alloc(bool is_int, int64_t n) { return calloc((size_t)(n ? n : 1), is_int ? 8 : 4); }
+
+static void host_set(void *p, bool is_int, int64_t i, double v)
+{
+    if (is_int)
+        ((int64_t *)p)[i] = (int64_t)v;
+    else
+        ((float *)p)[i] = (float)v;
+}
+
+/* Offset into an input of shape in[0..nd) (right-aligned against the output's
+ * rank ond) for output multi-index idx, with broadcasting. */
+static int64_t bcast_offset(const int64_t *idx, int ond, const int64_t *in, int nd)
+{
+    int64_t off = 0, stride = 1;
+    for (int i = nd - 1; i >= 0; i--) {
+        int oi = ond - nd + i;
+        int64_t d = in[i] == 1 ? 0 : idx[oi];
+        off += d * stride;
+        stride *= in[i];
+    }
+    return off;
+}
+
+static void unravel(int64_t i, const int64_t *shape, int nd, int64_t *idx)
+{
+    for (int d = nd - 1; d >= 0; d--) {
+        idx[d] = shape[d] ? i % shape[d] : 0;
+        i = shape[d] ? i / shape[d] : 0;
+    }
+}
+
+static bool broadcast_shapes(const vka__value *a, const vka__value *b, int *nd, int64_t *out)
+{
+    *nd = a->ndim > b->ndim ? a->ndim : b->ndim;
+    for (int i = 0; i < *nd; i++) {
+        int ia = a->ndim - *nd + i, ib = b->ndim - *nd + i;
+        int64_t da = ia >= 0 ? a->shape[ia] : 1, db = ib >= 0 ? b->shape[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return false;
+        out[i] = da == 1 ? db : da;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- inputs, constants, outputs */
+
+vka_val vka_graph_input(vka_graph *g, const char *name, vka_dtype dtype, int ndim, const int64_t *shape)
+{
+    if (!g)
+        return VKA_NONE;
+    if (!name || !*name)
+        return gerr(g, "(input)", VKA_ERR_INVALID_ARG, "graph inputs need a name");
+    vka_val v = vka__graph_add_value(g, name, dtype, dtype == VKA_I32, ndim, shape);
+    if (v < 0)
+        return v;
+    g->vals[v].is_input = true;
+    vka_val *ni = realloc(g->inputs, sizeof *ni * (size_t)(g->ninputs + 1));
+    if (!ni)
+        return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    g->inputs = ni;
+    g->inputs[g->ninputs++] = v;
+    return v;
+}
+
+vka_val vka_graph_const(vka_graph *g, const char *name, vka_dtype dtype, int ndim, const int64_t *shape,
+                        const void *data)
+{
+    if (!g)
+        return VKA_NONE;
+    if (!data)
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "constant data is NULL");
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i] > 0 ? shape[i] : 0;
+    bool is_int = dtype == VKA_I32;
+    void *h = host_alloc(is_int, n);
+    if (!h)
+        return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    if (dtype == VKA_F32)
+        memcpy(h, data, (size_t)n * 4);
+    else if (dtype == VKA_I32)
+        for (int64_t i = 0; i < n; i++)
+            ((int64_t *)h)[i] = ((const int32_t *)data)[i];
+    else {
+        free(h);
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "constants are F32 or I32 (%s given)", vka_dtype_str(dtype));
+    }
+    return add_const_owned(g, name, is_int, ndim, shape, h);
+}
+
+vka_val vka_graph_const_i64(vka_graph *g, const char *name, int ndim, const int64_t *shape, const int64_t *data)
+{
+    if (!g)
+        return VKA_NONE;
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i] > 0 ? shape[i] : 0;
+    void *h = host_alloc(true, n);
+    if (!h)
+        return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    if (n)
+        memcpy(h, data, (size_t)n * 8);
+    return add_const_owned(g, name, true, ndim, shape, h);
+}
+
+vka_status vka_graph_output(vka_graph *g, vka_val v, const char *name)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    if (!check_in(g, name, v, "output"))
+        return VKA_ERR_INVALID_ARG;
+    vka_val *no = realloc(g->outputs, sizeof *no * (size_t)(g->noutputs + 1));
+    if (!no)
+        return VKA_ERR_OUT_OF_MEMORY;
+    g->outputs = no;
+    g->outputs[g->noutputs++] = v;
+    g->vals[v].is_output = true;
+    if (name && *name)
+        snprintf(g->vals[v].name, sizeof g->vals[v].name, "%s", name);
+    return VKA_OK;
+}
+
+int vka_graph_ndim(const vka_graph *g, vka_val v) { return g && valid(g, v) ? g->vals[v].ndim : -1; }
+const int64_t *vka_graph_shape(const vka_graph *g, vka_val v) { return g && valid(g, v) ? g->vals[v].shape : NULL; }
+vka_dtype vka_graph_dtype(const vka_graph *g, vka_val v) { return g && valid(g, v) ? g->vals[v].dtype : VKA_F32; }
+const void *vka_graph_const_data(const vka_graph *g, vka_val v) { return g && valid(g, v) ? g->vals[v].host : NULL; }
+int vka_graph_is_int(const vka_graph *g, vka_val v) { return g && valid(g, v) && g->vals[v].is_int; }
+const char *vka_graph_value_name(const vka_graph *g, vka_val v) { return g && valid(g, v) ? g->vals[v].name : ""; }
+int vka_graph_input_count(const vka_graph *g) { return g ? g->ninputs : 0; }
+int vka_graph_output_count(const vka_graph *g) { return g ? g->noutputs : 0; }
+vka_val vka_graph_input_at(const vka_graph *g, int i) { return g && i >= 0 && i < g->ninputs ? g->inputs[i] : VKA_NONE; }
+vka_val vka_graph_output_at(const vka_graph *g, int i)
+{
+    return g && i >= 0 && i < g->noutputs ? g->outputs[i] : VKA_NONE;
+}
+
+/* ---------------------------------------------------------------- elementwise */
+
+static double apply_binary(vka_binary_op op, double a, double b, bool is_int)
+{
+    switch (op) {
+    case VKA_ADD: return a + b;
+    case VKA_SUB: return a - b;
+    case VKA_MUL: return a * b;
+    case VKA_DIV: return is_int ? (b != 0 ? (double)((int64_t)a / (int64_t)b) : 0) : a / b;
+    case VKA_POW: return pow(a, b);
+    case VKA_MAX: return a > b ? a : b;
+    case VKA_MIN: return a < b ? a : b;
+    default: return 0;
+    }
+}
+
+vka_val vka_graph_binary(vka_graph *g, const char *name, vka_binary_op op, vka_val a, vka_val b)
+{
+    if (!g || !check_in(g, name, a, "a") || !check_in(g, name, b, "b"))
+        return VKA_NONE;
+    if ((unsigned)op >= VKA_BINARY_COUNT)
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "unknown binary op %d", (int)op);
+    const vka__value *va = &g->vals[a], *vb = &g->vals[b];
+    int nd;
+    int64_t shape[VKA_MAX_DIMS];
+    char sa[128], sb[128];
+    if (!broadcast_shapes(va, vb, &nd, shape))
+        return gerr(g, name, VKA_ERR_SHAPE, "cannot broadcast %s with %s", shape_str(va, sa, sizeof sa),
+                    shape_str(vb, sb, sizeof sb));
+    bool is_int = va->is_int && vb->is_int;
+    if (va->is_int != vb->is_int && !(all_const(g, (vka_val[]){a, b}, 2)))
+        return gerr(g, name, VKA_ERR_SHAPE, "mixes an integer and a float tensor");
+    vka_val in[2] = {a, b};
+    if (all_const(g, in, 2)) {
+        int64_t n = 1;
+        for (int i = 0; i < nd; i++)
+            n *= shape[i];
+        void *h = host_alloc(is_int, n);
+        int64_t idx[VKA_MAX_DIMS];
+        for (int64_t i = 0; i < n; i++) {
+            unravel(i, shape, nd, idx);
+            double x = vka__const_at(g, a, bcast_offset(idx, nd, va->shape, va->ndim));
+            double y = vka__const_at(g, b, bcast_offset(idx, nd, vb->shape, vb->ndim));
+            host_set(h, is_int, i, apply_binary(op, x, y, is_int));
+        }
+        return add_const_owned(g, name, is_int, nd, shape, h);
+    }
+    int node;
+    vka_val out = add_op(g, VKA__OP_BINARY, name, in, 2, is_int ? VKA_I32 : va->is_int ? vb->dtype : va->dtype,
+                         is_int, nd, shape, &node);
+    if (out >= 0)
+        g->nodes[node].sub = op;
+    return out;
+}
+
+static double apply_unary(vka_unary_op op, double x)
+{
+    switch (op) {
+    case VKA_EXP: return exp(x);
+    case VKA_LOG: return log(x);
+    case VKA_SQRT: return sqrt(x);
+    case VKA_ERF: return erf(x);
+    case VKA_TANH: return tanh(x);
+    case VKA_SIGMOID: return 1.0 / (1.0 + exp(-x));
+    case VKA_RELU: return x > 0 ? x : 0;
+    case VKA_GELU: return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+    case VKA_NEG: return -x;
+    case VKA_RECIPROCAL: return 1.0 / x;
+    case VKA_ABS: return fabs(x);
+    case VKA_GELU_TANH: return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+    case VKA_SILU: return x / (1.0 + exp(-x));
+    default: return 0;
+    }
+}
+
+vka_val vka_graph_unary(vka_graph *g, const char *name, vka_unary_op op, vka_val x)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    if ((unsigned)op >= VKA_UNARY_COUNT)
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "unknown unary op %d", (int)op);
+    const vka__value *v = &g->vals[x];
+    if (vka__graph_is_const(g, x)) {
+        bool is_int = v->is_int && (op == VKA_NEG || op == VKA_ABS || op == VKA_RELU);
+        void *h = host_alloc(is_int, v->numel);
+        for (int64_t i = 0; i < v->numel; i++)
+            host_set(h, is_int, i, apply_unary(op, vka__const_at(g, x, i)));
+        return add_const_owned(g, name, is_int, v->ndim, v->shape, h);
+    }
+    if (v->is_int)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "unary op %d on an integer tensor", (int)op);
+    int node;
+    vka_val out = add_op(g, VKA__OP_UNARY, name, &x, 1, v->dtype, false, v->ndim, v->shape, &node);
+    if (out >= 0)
+        g->nodes[node].sub = op;
+    return out;
+}
+
+vka_val vka_graph_cast(vka_graph *g, const char *name, vka_val x, vka_dtype to)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    bool to_int = to == VKA_I32;
+    if (vka__graph_is_const(g, x)) {
+        void *h = host_alloc(to_int, v->numel);
+        for (int64_t i = 0; i < v->numel; i++) {
+            double d = vka__const_at(g, x, i);
+            host_set(h, to_int, i, to_int ? trunc(d) : d);
+        }
+        return add_const_owned(g, name, to_int, v->ndim, v->shape, h);
+    }
+    if (to_int == v->is_int && (to_int || to == v->dtype))
+        return vka_graph_reshape(g, name, x, v->ndim, v->shape); /* no-op cast: a view */
+    return add_op(g, VKA__OP_CAST, name, &x, 1, to, to_int, v->ndim, v->shape, NULL);
+}
+
+/* ---------------------------------------------------------------- linear algebra */
+
+vka_val vka_graph_matmul(vka_graph *g, const char *name, vka_val a, vka_val b)
+{
+    if (!g || !check_in(g, name, a, "a") || !check_in(g, name, b, "b"))
+        return VKA_NONE;
+    const vka__value *va = &g->vals[a], *vb = &g->vals[b];
+    char sa[128], sb[128];
+    if (va->ndim < 2 || vb->ndim < 2)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "matmul of 1-D operands (%s, %s)", shape_str(va, sa, sizeof sa),
+                    shape_str(vb, sb, sizeof sb));
+    int64_t m = va->shape[va->ndim - 2], k = va->shape[va->ndim - 1];
+    int64_t k2 = vb->shape[vb->ndim - 2], n = vb->shape[vb->ndim - 1];
+    if (k != k2)
+        return gerr(g, name, VKA_ERR_SHAPE, "matmul %s x %s: inner dimensions %lld and %lld differ",
+                    shape_str(va, sa, sizeof sa), shape_str(vb, sb, sizeof sb), (long long)k, (long long)k2);
+    /* batch dims broadcast */
+    vka__value ba = *va, bb = *vb;
+    ba.ndim -= 2;
+    bb.ndim -= 2;
+    int nd;
+    int64_t shape[VKA_MAX_DIMS];
+    if (!broadcast_shapes(&ba, &bb, &nd, shape))
+        return gerr(g, name, VKA_ERR_SHAPE, "matmul %s x %s: batch dimensions do not broadcast",
+                    shape_str(va, sa, sizeof sa), shape_str(vb, sb, sizeof sb));
+    shape[nd] = m;
+    shape[nd + 1] = n;
+    if (va->is_int || vb->is_int)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "integer matmul");
+    vka_val in[2] = {a, b};
+    return add_op(g, VKA__OP_MATMUL, name, in, 2, va->dtype, false, nd + 2, shape, NULL);
+}
+
+vka_val vka_graph_gemm(vka_graph *g, const char *name, vka_val a, vka_val b, vka_val c, float alpha, float beta,
+                       int trans_a, int trans_b)
+{
+    if (!g || !check_in(g, name, a, "a") || !check_in(g, name, b, "b"))
+        return VKA_NONE;
+    if (c != VKA_NONE && !check_in(g, name, c, "c"))
+        return VKA_NONE;
+    const vka__value *va = &g->vals[a], *vb = &g->vals[b];
+    char sa[128], sb[128];
+    if (va->ndim != 2 || vb->ndim != 2)
+        return gerr(g, name, VKA_ERR_SHAPE, "Gemm needs 2-D a and b (%s, %s)", shape_str(va, sa, sizeof sa),
+                    shape_str(vb, sb, sizeof sb));
+    int64_t m = va->shape[trans_a ? 1 : 0], k = va->shape[trans_a ? 0 : 1];
+    int64_t k2 = vb->shape[trans_b ? 1 : 0], n = vb->shape[trans_b ? 0 : 1];
+    if (k != k2)
+        return gerr(g, name, VKA_ERR_SHAPE, "Gemm %s x %s (transA %d, transB %d): inner dimensions %lld and %lld differ",
+                    shape_str(va, sa, sizeof sa), shape_str(vb, sb, sizeof sb), trans_a, trans_b, (long long)k,
+                    (long long)k2);
+    int64_t shape[2] = {m, n};
+    if (c != VKA_NONE) {
+        const vka__value *vc = &g->vals[c];
+        vka__value out = {.ndim = 2, .shape = {m, n}};
+        int nd;
+        int64_t bs[VKA_MAX_DIMS];
+        if (!broadcast_shapes(vc, &out, &nd, bs) || nd != 2 || bs[0] != m || bs[1] != n)
+            return gerr(g, name, VKA_ERR_SHAPE, "Gemm C %s does not broadcast to [%lld, %lld]",
+                        shape_str(vc, sa, sizeof sa), (long long)m, (long long)n);
+    }
+    vka_val in[3] = {a, b, c};
+    int node;
+    vka_val out = add_op(g, VKA__OP_GEMM, name, in, c != VKA_NONE ? 3 : 2, va->dtype, false, 2, shape, &node);
+    if (out >= 0) {
+        vka__node *nd = &g->nodes[node];
+        nd->alpha = alpha;
+        nd->beta = c != VKA_NONE ? beta : 0;
+        nd->trans_a = trans_a;
+        nd->trans_b = trans_b;
+    }
+    return out;
+}
+
+vka_conv_params vka_conv_default_params(void)
+{
+    vka_conv_params p = {.stride = {1, 1}, .pad = {0, 0, 0, 0}, .dilation = {1, 1}, .groups = 1, .act = VKA_ACT_NONE};
+    return p;
+}
+
+vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka_val bias, const vka_conv_params *p)
+{
+    if (!g || !check_in(g, name, x, "x") || !check_in(g, name, w, "w"))
+        return VKA_NONE;
+    if (bias != VKA_NONE && !check_in(g, name, bias, "bias"))
+        return VKA_NONE;
+    vka_conv_params d = vka_conv_default_params();
+    if (!p)
+        p = &d;
+    const vka__value *vx = &g->vals[x], *vw = &g->vals[w];
+    char sx[128], sw[128];
+    if (vx->ndim != 4 || vw->ndim != 4)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "Conv needs 4-D x and w (2-D convolution): %s, %s",
+                    shape_str(vx, sx, sizeof sx), shape_str(vw, sw, sizeof sw));
+    int64_t gr = p->groups > 0 ? p->groups : 1;
+    if (vx->shape[1] != vw->shape[1] * gr || vw->shape[0] % gr)
+        return gerr(g, name, VKA_ERR_SHAPE, "Conv x %s, w %s, groups %lld: channels do not match",
+                    shape_str(vx, sx, sizeof sx), shape_str(vw, sw, sizeof sw), (long long)gr);
+    if (bias != VKA_NONE && g->vals[bias].numel != vw->shape[0])
+        return gerr(g, name, VKA_ERR_SHAPE, "Conv bias has %lld elements for %lld output channels",
+                    (long long)g->vals[bias].numel, (long long)vw->shape[0]);
+    int64_t oh = (vx->shape[2] + p->pad[0] + p->pad[2] - p->dilation[0] * (vw->shape[2] - 1) - 1) / p->stride[0] + 1;
+    int64_t ow = (vx->shape[3] + p->pad[1] + p->pad[3] - p->dilation[1] * (vw->shape[3] - 1) - 1) / p->stride[1] + 1;
+    if (oh <= 0 || ow <= 0 || p->stride[0] < 1 || p->stride[1] < 1)
+        return gerr(g, name, VKA_ERR_SHAPE, "Conv output would be %lldx%lld", (long long)oh, (long long)ow);
+    int64_t shape[4] = {vx->shape[0], vw->shape[0], oh, ow};
+    vka_val in[3] = {x, w, bias};
+    int node;
+    vka_val out = add_op(g, VKA__OP_CONV, name, in, bias != VKA_NONE ? 3 : 2, vx->dtype, false, 4, shape, &node);
+    if (out >= 0) {
+        g->nodes[node].conv = *p;
+        g->nodes[node].conv.groups = gr;
+    }
+    return out;
+}
+
+/* ---------------------------------------------------------------- normalization */
+
+vka_val vka_graph_layernorm(vka_graph *g, const char *name, vka_val x, vka_val gamma, vka_val beta, int axis,
+                            float eps)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    if (axis < 0)
+        axis += v->ndim;
+    if (axis < 0 || axis >= v->ndim)
+        return gerr(g, name, VKA_ERR_SHAPE, "LayerNorm axis out of range for rank %d", v->ndim);
+    int64_t c = 1;
+    for (int i = axis; i < v->ndim; i++)
+        c *= v->shape[i];
+    vka_val in[3] = {x, gamma, beta};
+    for (int i = 1; i < 3; i++)
+        if (in[i] != VKA_NONE && (!check_in(g, name, in[i], i == 1 ? "gamma" : "beta") || g->vals[in[i]].numel != c))
+            return gerr(g, name, VKA_ERR_SHAPE, "LayerNorm %s has %lld elements, the normalized axes %lld",
+                        i == 1 ? "gamma" : "beta", valid(g, in[i]) ? (long long)g->vals[in[i]].numel : -1LL,
+                        (long long)c);
+    int node;
+    vka_val out = add_op(g, VKA__OP_LAYERNORM, name, in, 3, v->dtype, false, v->ndim, v->shape, &node);
+    if (out >= 0) {
+        g->nodes[node].axis = axis;
+        g->nodes[node].eps = eps;
+    }
+    return out;
+}
+
+vka_val vka_graph_softmax(vka_graph *g, const char *name, vka_val x, int axis)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    if (axis < 0)
+        axis += v->ndim;
+    for (int i = axis + 1; i < v->ndim; i++)
+        if (v->shape[i] != 1)
+            return gerr(g, name, VKA_ERR_UNSUPPORTED, "Softmax over axis %d of a rank-%d tensor (only the last)",
+                        axis, v->ndim);
+    int node;
+    vka_val out = add_op(g, VKA__OP_SOFTMAX, name, &x, 1, v->dtype, false, v->ndim, v->shape, &node);
+    if (out >= 0) {
+        g->nodes[node].axis = axis;
+        g->nodes[node].scale = 1.0f;
+    }
+    return out;
+}
+
+/* ---------------------------------------------------------------- layout */
+
+vka_val vka_graph_reshape(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    if (ndim < 0 || ndim > VKA_MAX_DIMS)
+        return gerr(g, name, VKA_ERR_SHAPE, "Reshape to rank %d", ndim);
+    int64_t s[VKA_MAX_DIMS], known = 1;
+    int infer = -1;
+    for (int i = 0; i < ndim; i++) {
+        s[i] = shape[i] == 0 && i < v->ndim ? v->shape[i] : shape[i];
+        if (s[i] == -1) {
+            if (infer >= 0)
+                return gerr(g, name, VKA_ERR_SHAPE, "Reshape with two -1 dimensions");
+            infer = i;
+        } else if (s[i] < 0)
+            return gerr(g, name, VKA_ERR_SHAPE, "Reshape dimension %lld", (long long)s[i]);
+        else
+            known *= s[i];
+    }
+    if (infer >= 0)
+        s[infer] = known ? v->numel / known : 0;
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= s[i];
+    char sx[128];
+    if (n != v->numel)
+        return gerr(g, name, VKA_ERR_SHAPE, "cannot reshape %s (%lld elements) to %d dims of %lld elements",
+                    shape_str(v, sx, sizeof sx), (long long)v->numel, ndim, (long long)n);
+    if (vka__graph_is_const(g, x)) {
+        size_t es = v->is_int ? 8 : 4;
+        void *h = malloc((size_t)(n ? n : 1) * es);
+        memcpy(h, v->host, (size_t)n * es);
+        return add_const_owned(g, name, v->is_int, ndim, s, h);
+    }
+    return add_op(g, VKA__OP_RESHAPE, name, &x, 1, v->dtype, v->is_int, ndim, s, NULL);
+}
+
+vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int *perm)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    int p[VKA_MAX_DIMS], seen[VKA_MAX_DIMS] = {0};
+    int64_t s[VKA_MAX_DIMS];
+    for (int i = 0; i < v->ndim; i++) {
+        p[i] = perm ? perm[i] : v->ndim - 1 - i;
+        if (p[i] < 0 || p[i] >= v->ndim || seen[p[i]]++)
+            return gerr(g, name, VKA_ERR_SHAPE, "Transpose perm is not a permutation of 0..%d", v->ndim - 1);
+        s[i] = v->shape[p[i]];
+    }
+    /* a permutation that moves only size-1 axes is a reshape */
+    bool trivial = true;
+    int last = -1;
+    for (int i = 0; i < v->ndim; i++)
+        if (v->shape[p[i]] != 1) {
+            trivial &= p[i] > last;
+            last = p[i];
+        }
+    if (trivial)
+        return vka_graph_reshape(g, name, x, v->ndim, s);
+    if (vka__graph_is_const(g, x)) {
+        void *h = host_alloc(v->is_int, v->numel);
+        int64_t idx[VKA_MAX_DIMS], src[VKA_MAX_DIMS];
+        for (int64_t i = 0; i < v->numel; i++) {
+            unravel(i, s, v->ndim, idx);
+            for (int d = 0; d < v->ndim; d++)
+                src[p[d]] = idx[d];
+            int64_t off = 0;
+            for (int d = 0; d < v->ndim; d++)
+                off = off * v->shape[d] + src[d];
+            host_set(h, v->is_int, i, vka__const_at(g, x, off));
+        }
+        return add_const_owned(g, name, v->is_int, v->ndim, s, h);
+    }
+    int node;
+    vka_val out = add_op(g, VKA__OP_TRANSPOSE, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
+    if (out >= 0)
+        memcpy(g->nodes[node].perm, p, sizeof p);
+    return out;
+}
+
+/* Slice with per-axis start/step over all axes; out shape given. */
+static vka_val slice_full(vka_graph *g, const char *name, vka_val x, const int64_t *start, const int64_t *step,
+                          const int64_t *oshape)
+{
+    const vka__value *v = &g->vals[x];
+    if (vka__graph_is_const(g, x)) {
+        int64_t n = 1;
+        for (int i = 0; i < v->ndim; i++)
+            n *= oshape[i];
+        void *h = host_alloc(v->is_int, n);
+        int64_t idx[VKA_MAX_DIMS];
+        for (int64_t i = 0; i < n; i++) {
+            unravel(i, oshape, v->ndim, idx);
+            int64_t off = 0;
+            for (int d = 0; d < v->ndim; d++)
+                off = off * v->shape[d] + start[d] + idx[d] * step[d];
+            host_set(h, v->is_int, i, vka__const_at(g, x, off));
+        }
+        return add_const_owned(g, name, v->is_int, v->ndim, oshape, h);
+    }
+    int node;
+    vka_val out = add_op(g, VKA__OP_SLICE, name, &x, 1, v->dtype, v->is_int, v->ndim, oshape, &node);
+    if (out >= 0) {
+        memcpy(g->nodes[node].starts, start, sizeof(int64_t) * (size_t)v->ndim);
+        memcpy(g->nodes[node].steps, step, sizeof(int64_t) * (size_t)v->ndim);
+    }
+    return out;
+}
+
+vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const int64_t *starts,
+                        const int64_t *ends, const int64_t *axes, const int64_t *steps)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    int64_t st[VKA_MAX_DIMS], sp[VKA_MAX_DIMS], os[VKA_MAX_DIMS];
+    for (int i = 0; i < v->ndim; i++)
+        st[i] = 0, sp[i] = 1, os[i] = v->shape[i];
+    for (int j = 0; j < n; j++) {
+        int64_t a = axes ? axes[j] : j;
+        if (a < 0)
+            a += v->ndim;
+        if (a < 0 || a >= v->ndim)
+            return gerr(g, name, VKA_ERR_SHAPE, "Slice axis %lld out of range for rank %d", (long long)axes[j],
+                        v->ndim);
+        int64_t dim = v->shape[a], step = steps ? steps[j] : 1;
+        if (step == 0)
+            return gerr(g, name, VKA_ERR_SHAPE, "Slice step 0 on axis %lld", (long long)a);
+        int64_t s = starts[j], e = ends[j];
+        if (s < 0)
+            s += dim;
+        if (e < 0)
+            e += dim;
+        int64_t cnt;
+        if (step > 0) {
+            s = s < 0 ? 0 : s > dim ? dim : s;
+            e = e < 0 ? 0 : e > dim ? dim : e;
+            cnt = e > s ? (e - s + step - 1) / step : 0;
+        } else {
+            s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
+            e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+            cnt = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+        }
+        st[a] = cnt ? s : 0;
+        sp[a] = step;
+        os[a] = cnt;
+    }
+    return slice_full(g, name, x, st, sp, os);
+}
+
+vka_val vka_graph_concat(vka_graph *g, const char *name, int n, const vka_val *xs, int axis)
+{
+    if (!g)
+        return VKA_NONE;
+    if (n < 1 || n > VKA__MAX_IN)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "Concat of %d inputs (1..%d)", n, VKA__MAX_IN);
+    for (int i = 0; i < n; i++)
+        if (!check_in(g, name, xs[i], "input"))
+            return VKA_NONE;
+    const vka__value *v0 = &g->vals[xs[0]];
+    if (axis < 0)
+        axis += v0->ndim;
+    if (axis < 0 || axis >= v0->ndim)
+        return gerr(g, name, VKA_ERR_SHAPE, "Concat axis out of range for rank %d", v0->ndim);
+    int64_t s[VKA_MAX_DIMS];
+    memcpy(s, v0->shape, sizeof s);
+    s[axis] = 0;
+    bool is_int = v0->is_int;
+    char s0[128], s1[128];
+    for (int i = 0; i < n; i++) {
+        const vka__value *vi = &g->vals[xs[i]];
+        bool ok = vi->ndim == v0->ndim && vi->is_int == is_int;
+        for (int d = 0; ok && d < v0->ndim; d++)
+            ok = d == axis || vi->shape[d] == v0->shape[d];
+        if (!ok)
+            return gerr(g, name, VKA_ERR_SHAPE, "Concat on axis %d: input %d %s does not match input 0 %s", axis, i,
+                        shape_str(vi, s1, sizeof s1), shape_str(v0, s0, sizeof s0));
+        s[axis] += vi->shape[axis];
+    }
+    if (all_const(g, xs, n)) {
+        int64_t total = 1;
+        for (int d = 0; d < v0->ndim; d++)
+            total *= s[d];
+        void *h = host_alloc(is_int, total);
+        int64_t idx[VKA_MAX_DIMS];
+        for (int64_t i = 0; i < total; i++) {
+            unravel(i, s, v0->ndim, idx);
+            int k = 0;
+            while (idx[axis] >= g->vals[xs[k]].shape[axis])
+                idx[axis] -= g->vals[xs[k++]].shape[axis];
+            const vka__value *vk = &g->vals[xs[k]];
+            int64_t off = 0;
+            for (int d = 0; d < v0->ndim; d++)
+                off = off * vk->shape[d] + idx[d];
+            host_set(h, is_int, i, vka__const_at(g, xs[k], off));
+        }
+        return add_const_owned(g, name, is_int, v0->ndim, s, h);
+    }
+    int node;
+    vka_val out = add_op(g, VKA__OP_CONCAT, name, xs, n, v0->dtype, is_int, v0->ndim, s, &node);
+    if (out >= 0)
+        g->nodes[node].axis = axis;
+    return out;
+}
+
+vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indices, int axis)
+{
+    if (!g || !check_in(g, name, x, "x") || !check_in(g, name, indices, "indices"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x], *vi = &g->vals[indices];
+    if (axis < 0)
+        axis += v->ndim;
+    if (axis < 0 || axis >= v->ndim)
+        return gerr(g, name, VKA_ERR_SHAPE, "Gather axis out of range for rank %d", v->ndim);
+    if (!vi->is_int)
+        return gerr(g, name, VKA_ERR_SHAPE, "Gather indices must be integers");
+    int nd = v->ndim - 1 + vi->ndim;
+    if (nd > VKA_MAX_DIMS)
+        return gerr(g, name, VKA_ERR_SHAPE, "Gather output rank %d", nd);
+    int64_t s[VKA_MAX_DIMS];
+    int k = 0;
+    for (int d = 0; d < axis; d++)
+        s[k++] = v->shape[d];
+    for (int d = 0; d < vi->ndim; d++)
+        s[k++] = vi->shape[d];
+    for (int d = axis + 1; d < v->ndim; d++)
+        s[k++] = v->shape[d];
+    if (vka__graph_is_const(g, indices)) {
+        for (int64_t i = 0; i < vi->numel; i++) {
+            double ix = vka__const_at(g, indices, i);
+            if (ix < -v->shape[axis] || ix >= v->shape[axis])
+                return gerr(g, name, VKA_ERR_SHAPE, "Gather index %lld outside axis %d of size %lld",
+                            (long long)ix, axis, (long long)v->shape[axis]);
+        }
+        /* one constant index: a slice, then drop the axis (a view) */
+        if (vi->numel == 1) {
+            int64_t ix = (int64_t)vka__const_at(g, indices, 0);
+            if (ix < 0)
+                ix += v->shape[axis];
+            int64_t st[VKA_MAX_DIMS] = {0}, sp[VKA_MAX_DIMS], os[VKA_MAX_DIMS];
+            for (int d = 0; d < v->ndim; d++)
+                sp[d] = 1, os[d] = v->shape[d];
+            st[axis] = ix;
+            os[axis] = 1;
+            char sn[100];
+            snprintf(sn, sizeof sn, "%.80s/slice", name ? name : "gather");
+            vka_val sl = slice_full(g, sn, x, st, sp, os);
+            return sl < 0 ? sl : vka_graph_reshape(g, name, sl, nd, s);
+        }
+        if (vka__graph_is_const(g, x)) {
+            int64_t n = 1;
+            for (int d = 0; d < nd; d++)
+                n *= s[d];
+            void *h = host_alloc(v->is_int, n);
+            int64_t outer = 1, inner = 1;
+            for (int d = 0; d < axis; d++)
+                outer *= v->shape[d];
+            for (int d = axis + 1; d < v->ndim; d++)
+                inner *= v->shape[d];
+            int64_t o = 0;
+            for (int64_t a = 0; a < outer; a++)
+                for (int64_t j = 0; j < vi->numel; j++) {
+                    int64_t ix = (int64_t)vka__const_at(g, indices, j);
+                    if (ix < 0)
+                        ix += v->shape[axis];
+                    for (int64_t b = 0; b < inner; b++)
+                        host_set(h, v->is_int, o++, vka__const_at(g, x, (a * v->shape[axis] + ix) * inner + b));
+                }
+            return add_const_owned(g, name, v->is_int, nd, s, h);
+        }
+    }
+    vka_val in[2] = {x, indices};
+    int node;
+    vka_val out = add_op(g, VKA__OP_GATHER, name, in, 2, v->dtype, v->is_int, nd, s, &node);
+    if (out >= 0)
+        g->nodes[node].axis = axis;
+    return out;
+}
+
+vka_val vka_graph_expand(vka_graph *g, const char *name, vka_val x, int ndim, const int64_t *shape)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    vka__value target = {.ndim = ndim};
+    memcpy(target.shape, shape, sizeof(int64_t) * (size_t)ndim);
+    int nd;
+    int64_t s[VKA_MAX_DIMS];
+    char sx[128], st[128];
+    if (!broadcast_shapes(v, &target, &nd, s))
+        return gerr(g, name, VKA_ERR_SHAPE, "cannot expand %s to %s", shape_str(v, sx, sizeof sx),
+                    shape_str(&target, st, sizeof st));
+    if (vka__graph_is_const(g, x)) {
+        int64_t n = 1;
+        for (int d = 0; d < nd; d++)
+            n *= s[d];
+        void *h = host_alloc(v->is_int, n);
+        int64_t idx[VKA_MAX_DIMS];
+        for (int64_t i = 0; i < n; i++) {
+            unravel(i, s, nd, idx);
+            host_set(h, v->is_int, i, vka__const_at(g, x, bcast_offset(idx, nd, v->shape, v->ndim)));
+        }
+        return add_const_owned(g, name, v->is_int, nd, s, h);
+    }
+    return add_op(g, VKA__OP_EXPAND, name, &x, 1, v->dtype, v->is_int, nd, s, NULL);
+}
+
+vka_val vka_graph_where(vka_graph *g, const char *name, vka_val cond, vka_val a, vka_val b)
+{
+    if (!g || !check_in(g, name, cond, "cond") || !check_in(g, name, a, "a") || !check_in(g, name, b, "b"))
+        return VKA_NONE;
+    const vka__value *vc = &g->vals[cond], *va = &g->vals[a], *vb = &g->vals[b];
+    int nd1, nd;
+    int64_t s1[VKA_MAX_DIMS] = {0}, s[VKA_MAX_DIMS];
+    vka__value tmp = {0};
+    char sa[128], sb[128];
+    if (!broadcast_shapes(va, vb, &nd1, s1))
+        return gerr(g, name, VKA_ERR_SHAPE, "Where: %s and %s do not broadcast", shape_str(va, sa, sizeof sa),
+                    shape_str(vb, sb, sizeof sb));
+    tmp.ndim = nd1;
+    memcpy(tmp.shape, s1, sizeof s1);
+    if (!broadcast_shapes(vc, &tmp, &nd, s))
+        return gerr(g, name, VKA_ERR_SHAPE, "Where: condition %s does not broadcast", shape_str(vc, sa, sizeof sa));
+    vka_val in[3] = {cond, a, b};
+    if (!all_const(g, in, 3))
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "Where on device tensors (only constant folding so far)");
+    bool is_int = va->is_int;
+    int64_t n = 1;
+    for (int d = 0; d < nd; d++)
+        n *= s[d];
+    void *h = host_alloc(is_int, n);
+    int64_t idx[VKA_MAX_DIMS];
+    for (int64_t i = 0; i < n; i++) {
+        unravel(i, s, nd, idx);
+        bool c = vka__const_at(g, cond, bcast_offset(idx, nd, vc->shape, vc->ndim)) != 0;
+        vka_val src = c ? a : b;
+        const vka__value *vs = &g->vals[src];
+        host_set(h, is_int, i, vka__const_at(g, src, bcast_offset(idx, nd, vs->shape, vs->ndim)));
+    }
+    return add_const_owned(g, name, is_int, nd, s, h);
+}
+
+/* ---------------------------------------------------------------- attention */
+
+vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k, vka_val v, vka_val mask,
+                            float scale)
+{
+    if (!g || !check_in(g, name, q, "q") || !check_in(g, name, k, "k") || !check_in(g, name, v, "v"))
+        return VKA_NONE;
+    const vka__value *vq = &g->vals[q], *vk = &g->vals[k], *vv = &g->vals[v];
+    char s1[128], s2[128], s3[128];
+    bool ok = vq->ndim == 4 && vk->ndim == 4 && vv->ndim == 4 && vq->shape[0] == vk->shape[0] &&
+              vq->shape[1] == vk->shape[1] && vq->shape[3] == vk->shape[3] && vk->shape[0] == vv->shape[0] &&
+              vk->shape[1] == vv->shape[1] && vk->shape[2] == vv->shape[2] && vv->shape[3] == vq->shape[3];
+    if (!ok)
+        return gerr(g, name, VKA_ERR_SHAPE, "attention q %s, k %s, v %s: expected [B,H,Nq,D], [B,H,Nk,D] twice",
+                    shape_str(vq, s1, sizeof s1), shape_str(vk, s2, sizeof s2), shape_str(vv, s3, sizeof s3));
+    if (mask != VKA_NONE && (!check_in(g, name, mask, "mask") ||
+                             g->vals[mask].numel != vq->shape[2] * vk->shape[2]))
+        return gerr(g, name, VKA_ERR_SHAPE, "attention mask must be [Nq, Nk] = [%lld, %lld]", (long long)vq->shape[2],
+                    (long long)vk->shape[2]);
+    vka_val in[4] = {q, k, v, mask};
+    int node;
+    vka_val out = add_op(g, VKA__OP_ATTENTION, name, in, mask != VKA_NONE ? 4 : 3, vq->dtype, false, 4, vq->shape,
+                         &node);
+    if (out >= 0) {
+        g->nodes[node].scale = scale > 0 ? scale : 1.0f / sqrtf((float)vq->shape[3]);
+        g->nodes[node].mask = mask;
+    }
+    return out;
+}

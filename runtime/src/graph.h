@@ -1,0 +1,129 @@
+/* graph.h — the graph IR shared by graph.c (builders, shape inference,
+ * folding), passes.c (fusions), exec.c (memory plan, record, run) and onnx.c. */
+#ifndef VKA_GRAPH_H
+#define VKA_GRAPH_H
+
+#include "internal.h"
+
+typedef enum vka__op {
+    VKA__OP_MATMUL,
+    VKA__OP_GEMM,
+    VKA__OP_BINARY,
+    VKA__OP_UNARY,
+    VKA__OP_LAYERNORM,
+    VKA__OP_SOFTMAX,
+    VKA__OP_RESHAPE,    /* a view: no dispatch */
+    VKA__OP_TRANSPOSE,
+    VKA__OP_SLICE,
+    VKA__OP_CONCAT,
+    VKA__OP_GATHER,
+    VKA__OP_EXPAND,
+    VKA__OP_CAST,
+    VKA__OP_WHERE,
+    VKA__OP_CONV,
+    VKA__OP_ATTENTION,
+    VKA__OP_COUNT
+} vka__op;
+
+#define VKA__MAX_IN 8
+
+typedef struct vka__value {
+    char name[96];
+    vka_dtype dtype;             /* device dtype; I32 for integer values */
+    bool is_int;                 /* ONNX integer (int64 on the host) */
+    int ndim;
+    int64_t shape[VKA_MAX_DIMS];
+    int64_t numel;
+    void *host;                  /* constant data: float (F32), uint16 (F16) or int64 (is_int); owned */
+    bool is_input, is_output;
+    int producer;                /* node index, -1 for inputs and constants */
+    /* filled by vka_graph_build */
+    int nuse;                    /* live consumers */
+    int last_use;                /* index of the last node reading it */
+    vka_val alias;               /* reshape: the value whose memory this one shares */
+    bool pinned;                 /* kept alive to the end (outputs, probes) */
+    vka_tensor *t;               /* device tensor (a view into a pooled buffer) */
+    int buf;                     /* pooled buffer index, -1 none */
+} vka__value;
+
+typedef struct vka__node {
+    vka__op op;
+    char name[96];
+    vka_val in[VKA__MAX_IN];
+    int nin;
+    vka_val out;
+    bool dead;
+    /* attributes, by op */
+    int sub;                     /* binary/unary op */
+    int axis;
+    int trans_a, trans_b;
+    float alpha, beta, eps, scale;
+    int perm[VKA_MAX_DIMS];
+    int64_t starts[VKA_MAX_DIMS], steps[VKA_MAX_DIMS]; /* slice, resolved per axis */
+    vka_conv_params conv;
+    /* GEMM/MATMUL epilogue, set by fusion */
+    vka_act act;
+    vka_val bias, residual;
+    /* attention */
+    vka_val mask;
+    vka_val lse;                 /* probe: saved log-sum-exp, or VKA_NONE */
+    bool is_attention_softmax;   /* unfused path: a softmax that is an attention's P */
+} vka__node;
+
+typedef struct vka__buffer {
+    vka_tensor *t;               /* U8 tensor of `bytes` */
+    size_t bytes;
+    int free_after;              /* node index after which it is free again */
+} vka__buffer;
+
+typedef struct vka__plan_entry {
+    int node;
+    const char *op;
+    double ms;                   /* GPU time of the last run (profile) */
+    int first, count;            /* its dispatches in the recording */
+} vka__plan_entry;
+
+struct vka_graph {
+    vka_context *ctx;
+    vka__value *vals;
+    int nvals, cap_vals;
+    vka__node *nodes;
+    int nnodes, cap_nodes;
+    vka_val *inputs, *outputs;
+    int ninputs, noutputs;
+    bool failed;                 /* a builder call failed: refuse to build */
+    bool built;
+    vka_graph_build_params params;
+    vka__buffer *bufs;
+    int nbufs;
+    uint64_t act_bytes, act_bytes_noreuse;
+    vka_cmd *cmd;
+    vka__plan_entry *plan;
+    int nplan;
+    int *attn_nodes;             /* plan order of attention nodes (fused or softmax) */
+    int nattn;
+};
+
+/* graph.c */
+vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool is_int, int ndim,
+                             const int64_t *shape);
+int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_val *in, int nin);
+const char *vka__op_name(vka__op op);
+bool vka__graph_is_const(const vka_graph *g, vka_val v);
+/* Reads element i of a constant as double (floats or ints). */
+double vka__const_at(const vka_graph *g, vka_val v, int64_t i);
+bool vka__const_scalar(const vka_graph *g, vka_val v, double *out);
+
+/* passes.c */
+vka_status vka__graph_fuse(vka_graph *g);
+void vka__graph_mark_attention(vka_graph *g);
+
+/* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
+vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
+                                   const int64_t *shape);
+
+/* op_conv.c */
+vka_status vka__im2col(vka_cmd *cmd, vka_tensor *x, const vka_conv_params *p, int64_t kh, int64_t kw,
+                       vka_tensor *cols);
+
+#endif
