@@ -242,6 +242,18 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
         const char *tx = getenv("VKATTN_GEMM_TEXEL");
         texel = vec && k % 4 == 0 && pc.a_ks == 1 && pc.off_a % 4 == 0 && pc.a_rs % 4 == 0 && pc.a_bs % 4 == 0 &&
                   texel_ok(ctx, a) && texel_ok(ctx, b) && !(tx && strcmp(tx, "0") == 0);
+        if (texel && !tile) {
+            /* the narrowest of 64, 32, 16 invocations that wastes the fewest
+             * columns in the last tile (ViT's n = 768 is 1.5 tiles of 512):
+             * llvmpipe computes the clamped columns all the same */
+            int64_t best = INT64_MAX;
+            for (uint32_t w = RT_WG; w >= 16; w /= 2) {
+                int64_t tw = (int64_t)w * spec[2] * 4, padded = (n + tw - 1) / tw * tw;
+                if (padded < best)
+                    best = padded, spec[0] = w;
+            }
+            bn = (int64_t)spec[0] * spec[2] * spec[3];
+        }
         vka__variant(name, sizeof name, texel ? "gemm_regtile_tex" : "gemm_regtile", a->dtype);
     } else {
         spec[0] = SH_WGX, spec[1] = SH_WGY, spec[2] = SH_TM, spec[3] = SH_TN, spec[4] = SH_BK, nspec = 5;
