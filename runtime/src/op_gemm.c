@@ -234,7 +234,7 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
         if (nt >= 3 && wg && tm && tn && wg % 8 == 0)
             spec[0] = wg, spec[1] = tm, spec[2] = tn;
         if (nt == 4)
-            spec[4] = wide;
+            spec[4] = wide && ctx->shader_int64;
         bm = spec[1], bn = (int64_t)spec[0] * spec[2] * spec[3];
         /* A and B as texel buffers (gemm_regtile_tex) when they can be: B in
          * vec4 columns, A's rows made of whole 4-element texels, views the
