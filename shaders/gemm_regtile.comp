@@ -1,97 +1,10 @@
 // vka-variants: f32 f16
-// gemm_regtile.comp — C = act(alpha·op(A)·op(B) + bias) + residual + beta·C without
-// shared memory or barriers, for CPU drivers (lavapipe) where a workgroup
-// barrier is a coroutine switch.
-//
-// A workgroup of WG invocations computes TM rows × WG·TN columns of C; invocation
-// l holds columns n0 + l + WG·t (t < TN) in registers, so neighbouring SIMD
-// lanes read neighbouring B elements. Every lane needs the same A values: instead
-// of each lane loading the same address (llvmpipe turns a non-uniform load into
-// a per-lane scalar loop), lane l loads A[i][k0 + l] for 8 consecutive k and the
-// values are handed around with subgroupBroadcast, which is a register shuffle.
-// Requires a subgroup size of at least 8 and whole subgroups (WG a multiple of it).
+// gemm_regtile.comp — the register-tiled GEMM for CPU drivers with every
+// operand a storage buffer (see include/gemm_regtile.glsl).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_ballot : require
-#include "gemm_common.glsl"
-
-layout(local_size_x_id = 0) in;
-layout(constant_id = 0) const uint WG = 64;
-layout(constant_id = 1) const uint TM = 8;   // rows per invocation
-layout(constant_id = 2) const uint TN = 1;   // column groups per invocation
-// 4: each column group is 4 consecutive columns read as one vector (needs
-// b_ns == 1 and off_b, b_ks, b_bs, n multiples of 4); 1: single columns.
-layout(constant_id = 3) const uint VEC = 1;
-
-// B again, as vectors: a non-uniform load costs a per-lane loop on llvmpipe,
-// and a vec4 amortises the loop over four elements.
-layout(std430, binding = 1) readonly buffer B4 { T4 b4_buf[]; };
-
-#define KB 8u // k values per A load (one per lane of an 8-wide subgroup)
-
-void main()
-{
-    uint lid = gl_LocalInvocationID.x;
-    uint lane = gl_SubgroupInvocationID & (KB - 1u);
-    uint z = pc.z0 + gl_WorkGroupID.z;
-    uint m0 = gl_WorkGroupID.y * TM;
-    uint n0 = gl_WorkGroupID.x * (WG * TN * VEC);
-
-    // Out-of-range rows and columns are clamped, not skipped: every lane must
-    // take part in the broadcasts; their results are simply not stored.
-    uint abase[TM];
-    for (uint i = 0; i < TM; i++)
-        abase[i] = pc.off_a + z * pc.a_bs + min(m0 + i, pc.m - 1u) * pc.a_rs;
-    uint bbase[TN];
-    for (uint t = 0; t < TN; t++)
-        bbase[t] = pc.off_b + z * pc.b_bs + min(n0 + (lid + WG * t) * VEC, pc.n - VEC) * pc.b_ns;
-
-    vec4 acc[TM][TN];
-    for (uint i = 0; i < TM; i++)
-        for (uint t = 0; t < TN; t++)
-            acc[i][t] = vec4(0.0);
-
-    // One step of k: TN loads of B, TM broadcasts of A, TM·TN FMAs. KR is the
-    // B row offset; a macro because the broadcast lane must be a constant.
-#define VKA_STEP(kk, KR)                                                              \
-    {                                                                                 \
-        uint kr = (KR) * pc.b_ks;                                                     \
-        vec4 bv[TN];                                                                  \
-        for (uint t = 0; t < TN; t++)                                                 \
-            bv[t] = VEC == 4u ? vec4(b4_buf[(bbase[t] + kr) / 4u])                    \
-                              : vec4(float(b_buf[bbase[t] + kr]));                    \
-        for (uint i = 0; i < TM; i++) {                                               \
-            float a = subgroupBroadcast(av[i], kk);                                   \
-            for (uint t = 0; t < TN; t++)                                             \
-                acc[i][t] = fma(vec4(a), bv[t], acc[i][t]);                         \
-        }                                                                             \
-    }
-    uint k0 = 0;
-    float av[TM];
-    for (; k0 + KB <= pc.k; k0 += KB) {
-        for (uint i = 0; i < TM; i++)
-            av[i] = float(a_buf[abase[i] + (k0 + lane) * pc.a_ks]);
-        VKA_STEP(0u, k0) VKA_STEP(1u, k0 + 1u) VKA_STEP(2u, k0 + 2u) VKA_STEP(3u, k0 + 3u)
-        VKA_STEP(4u, k0 + 4u) VKA_STEP(5u, k0 + 5u) VKA_STEP(6u, k0 + 6u) VKA_STEP(7u, k0 + 7u)
-    }
-    if (k0 < pc.k) {
-        // the tail: A is zero past k, B rows are clamped to stay in bounds
-        uint kl = pc.k - 1u;
-        uint ka = k0 + lane;
-        for (uint i = 0; i < TM; i++)
-            av[i] = ka <= kl ? float(a_buf[abase[i] + min(ka, kl) * pc.a_ks]) : 0.0;
-        VKA_STEP(0u, k0) VKA_STEP(1u, min(k0 + 1u, kl)) VKA_STEP(2u, min(k0 + 2u, kl))
-        VKA_STEP(3u, min(k0 + 3u, kl)) VKA_STEP(4u, min(k0 + 4u, kl)) VKA_STEP(5u, min(k0 + 5u, kl))
-        VKA_STEP(6u, min(k0 + 6u, kl)) VKA_STEP(7u, min(k0 + 7u, kl))
-    }
-#undef VKA_STEP
-
-    for (uint i = 0; i < TM; i++)
-        for (uint t = 0; t < TN; t++)
-            for (uint v = 0; v < VEC; v++) {
-                uint r = m0 + i, c = n0 + (lid + WG * t) * VEC + v;
-                if (r < pc.m && c < pc.n)
-                    gemm_store(z, r, c, acc[i][t][v]);
-            }
-}
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#define VKA_GEMM_TEXEL 0
+#include "gemm_regtile.glsl"

@@ -17,6 +17,7 @@ typedef struct gcase {
 } gcase;
 
 static const char *variant_name;
+static int texel_runs; /* cases that ran gemm_regtile_tex (A and B as texel buffers) */
 
 static double act_ref(double x, vka_act a)
 {
@@ -66,9 +67,13 @@ static void run_case(vka_context *ctx, vka_dtype dt, const gcase *g)
     vka_cmd *cmd = vka_cmd_create(ctx);
     vka_cmd_begin(cmd);
     vka_status s = vka_gemm(cmd, &d, a, b, c);
-    char what[200];
-    snprintf(what, sizeof what, "%s %s %lldx%lldx%lld batch %lld%s%s%s%s%s%s%s alpha %g beta %g act %d", variant_name,
-             vka_dtype_str(dt), (long long)g->m, (long long)g->n, (long long)g->k, (long long)B,
+    const char *kernel = "";
+    if (!s)
+        vka_cmd_timing(cmd, 0, &kernel, NULL);
+    texel_runs += strncmp(kernel, "gemm_regtile_tex", 16) == 0;
+    char what[240];
+    snprintf(what, sizeof what, "%s (%s) %s %lldx%lldx%lld batch %lld%s%s%s%s%s%s%s alpha %g beta %g act %d", variant_name,
+             kernel, vka_dtype_str(dt), (long long)g->m, (long long)g->n, (long long)g->k, (long long)B,
              g->trans_a ? " Aᵀ" : "", g->trans_b ? " Bᵀ" : "", g->a2d ? " shared-A" : "", g->b2d ? " shared-B" : "",
              g->pad_a || g->pad_b || g->pad_c ? " strided" : "", g->bias ? " bias" : "", g->residual ? " residual" : "",
              g->alpha, g->beta, (int)g->act);
@@ -158,6 +163,15 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {64, 64, 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
         {257, 129, 33, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
         {64, 256, 96, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE}, /* the vec4 path of regtile */
+        /* texel-buffer path (gemm_regtile_tex): partial row and column tiles,
+         * k = 4 (one texel per row of A), batches with own and shared operands;
+         * k % 4 != 0 with an aligned lda must fall back to storage buffers */
+        {197, 516, 68, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, VKA_ACT_GELU_ERF},
+        {9, 12, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
+        {21, 132, 36, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
+        {21, 132, 36, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
+        {21, 132, 36, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
+        {16, 64, 18, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
     };
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
         run_case(ctx, dt, &plain[i]);
@@ -261,6 +275,10 @@ int main(int argc, char **argv)
             run_all(ctx, VKA_F16);
     }
     unsetenv("VKATTN_GEMM_VARIANT");
+    /* on CPU devices the texel kernel is the default for aligned shapes: make
+     * sure the cases above did reach it */
+    if (vka_context_device(ctx)->type == VKA_DEVICE_CPU)
+        vkt_check(texel_runs > 0, "regtile cases through gemm_regtile_tex: %d", texel_runs);
     test_errors(ctx);
     return vkt_finish();
 }

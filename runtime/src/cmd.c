@@ -44,6 +44,13 @@ vka_cmd *vka_cmd_create(vka_context *ctx)
     return cmd;
 }
 
+static void views_destroy(vka_cmd *cmd)
+{
+    for (int i = 0; i < cmd->nviews; i++)
+        cmd->ctx->vk.vkDestroyBufferView(cmd->ctx->device, cmd->views[i], NULL);
+    cmd->nviews = 0;
+}
+
 void vka_cmd_destroy(vka_cmd *cmd)
 {
     if (!cmd)
@@ -51,6 +58,8 @@ void vka_cmd_destroy(vka_cmd *cmd)
     vka_context *ctx = cmd->ctx;
     for (int i = 0; i < cmd->ndpools; i++)
         ctx->vk.vkDestroyDescriptorPool(ctx->device, cmd->dpools[i], NULL);
+    views_destroy(cmd);
+    free(cmd->views);
     if (cmd->qpool)
         ctx->vk.vkDestroyQueryPool(ctx->device, cmd->qpool, NULL);
     if (cmd->fence)
@@ -95,6 +104,7 @@ vka_status vka_cmd_begin(vka_cmd *cmd)
         VKA_VK(ctx, ctx->vk.vkResetDescriptorPool(ctx->device, cmd->dpools[i], 0));
     cmd->dpool_cur = 0;
     cmd->dpool_used = 0;
+    views_destroy(cmd); /* the previous recording, which the reset pools no longer reference */
     cmd->npending = 0;
     cmd->ndispatch = 0;
     cmd->nbarriers = 0;
@@ -246,12 +256,14 @@ static vka_status alloc_set(vka_cmd *cmd, VkDescriptorSetLayout dsl, VkDescripto
         cmd->dpool_used = 0;
     }
     if (cmd->dpool_cur >= cmd->ndpools) {
-        VkDescriptorPoolSize ps = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                   .descriptorCount = SETS_PER_POOL * VKA_MAX_BINDINGS};
+        VkDescriptorPoolSize ps[2] = {{.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                       .descriptorCount = SETS_PER_POOL * VKA_MAX_BINDINGS},
+                                      {.type = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
+                                       .descriptorCount = SETS_PER_POOL * 2}};
         VkDescriptorPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                          .maxSets = SETS_PER_POOL,
-                                         .poolSizeCount = 1,
-                                         .pPoolSizes = &ps};
+                                         .poolSizeCount = 2,
+                                         .pPoolSizes = ps};
         VkDescriptorPool *np = realloc(cmd->dpools, sizeof *np * (size_t)(cmd->ndpools + 1));
         if (!np)
             return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
@@ -306,6 +318,36 @@ static vka_status label_push(vka_cmd *cmd, const char *shader)
     return VKA_OK;
 }
 
+/* A view of 4-vectors of t's dtype from byte lo (the storage descriptor's
+ * offset, so that shaders index both alike), kept until the next recording. */
+static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo, VkDeviceSize range,
+                             VkBufferView *out)
+{
+    vka_context *ctx = cmd->ctx;
+    VkDeviceSize texel = 4 * (VkDeviceSize)vka_dtype_size(t->dtype);
+    VkDeviceSize n = range / texel;
+    if (lo % ctx->props.limits.minTexelBufferOffsetAlignment || n == 0 || n > ctx->props.limits.maxTexelBufferElements)
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "tensor %s cannot be a texel buffer (offset %llu, %llu texels)",
+                        vka__tname(t), (unsigned long long)lo, (unsigned long long)n);
+    if (cmd->nviews == cmd->cap_views) {
+        int cap = cmd->cap_views ? cmd->cap_views * 2 : 16;
+        VkBufferView *nv = realloc(cmd->views, sizeof *nv * (size_t)cap);
+        if (!nv)
+            return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        cmd->views = nv;
+        cmd->cap_views = cap;
+    }
+    VkBufferViewCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                                 .buffer = t->alloc.block->buf,
+                                 .format = t->dtype == VKA_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT
+                                                               : VK_FORMAT_R32G32B32A32_SFLOAT,
+                                 .offset = lo,
+                                 .range = n * texel};
+    VKA_VK(ctx, ctx->vk.vkCreateBufferView(ctx->device, &ci, NULL, &cmd->views[cmd->nviews]));
+    *out = cmd->views[cmd->nviews++];
+    return VKA_OK;
+}
+
 vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec, const vka__binding *b,
                          int nbind, const void *push, size_t push_size, uint32_t gx, uint32_t gy, uint32_t gz)
 {
@@ -322,7 +364,11 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
     if ((uint64_t)gx * gy * gz == 0)
         return VKA_OK;
     vka__pipeline *p;
-    if ((s = vka__pipeline_get(ctx, shader, spec, nspec, nbind, &p)))
+    uint32_t texel = 0;
+    for (int i = 0; i < nbind; i++)
+        if (b[i].write == VKA__TEXEL)
+            texel |= 1u << i;
+    if ((s = vka__pipeline_get(ctx, shader, spec, nspec, nbind, texel, &p)))
         return s;
     VkPipeline pipe = p->pipe;
     VkPipelineLayout layout = p->layout;
@@ -331,6 +377,7 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
         return s;
 
     VkDescriptorBufferInfo bi[VKA_MAX_BINDINGS];
+    VkBufferView bv[VKA_MAX_BINDINGS];
     VkWriteDescriptorSet w[VKA_MAX_BINDINGS];
     VkDeviceSize align = ctx->props.limits.minStorageBufferOffsetAlignment;
     bool need_barrier = false;
@@ -346,11 +393,18 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
                                       .descriptorCount = 1,
                                       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                       .pBufferInfo = &bi[i]};
+        if (b[i].write == VKA__TEXEL) {
+            if ((s = texel_view(cmd, t, lo, range, &bv[i])))
+                return s;
+            w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
+            w[i].pBufferInfo = NULL;
+            w[i].pTexelBufferView = &bv[i];
+        }
         if (!b[i].t)
             continue;
         for (int j = 0; j < cmd->npending && !need_barrier; j++) {
             const vka__access *a = &cmd->pending[j];
-            if (a->buf == bi[i].buffer && a->lo < off + t->bytes && off < a->hi && (a->write || b[i].write))
+            if (a->buf == bi[i].buffer && a->lo < off + t->bytes && off < a->hi && (a->write || b[i].write == 1))
                 need_barrier = true;
         }
     }
@@ -366,7 +420,8 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
     }
     for (int i = 0; i < nbind; i++)
         if (b[i].t && (s = pending_add(cmd, bi[i].buffer, b[i].t->alloc.offset + b[i].t->byte_offset,
-                                       b[i].t->alloc.offset + b[i].t->byte_offset + b[i].t->bytes, b[i].write)))
+                                       b[i].t->alloc.offset + b[i].t->byte_offset + b[i].t->bytes,
+                                       b[i].write == 1)))
             return s;
     if ((s = label_push(cmd, shader)))
         return s;

@@ -191,6 +191,7 @@ static vka_status create_device(vka_context *ctx)
     ctx->own_device = true;
     volkLoadDeviceTable(&ctx->vk, ctx->device);
     ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
+    ctx->shader_int64 = have.features.shaderInt64;
     ctx->info.fp16_arith = f12.shaderFloat16;
     ctx->info.fp16_storage = f11.storageBuffer16BitAccess;
     return VKA_OK;

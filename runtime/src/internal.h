@@ -19,6 +19,7 @@
 
 #define VKA_PUSH_MAX 128
 #define VKA_MAX_BINDINGS 8
+#define VKA_TEXEL_MASKS 4 /* texel-buffer bindings: any of bindings 0 and 1 */
 #define VKA_MAX_SPEC 8
 #define VKA_ALLOC_ALIGN 256
 #define VKA_BLOCK_BYTES (64ull << 20)
@@ -72,13 +73,14 @@ typedef struct vka__pipeline {
     uint32_t spec[VKA_MAX_SPEC];
     int nspec;
     int nbind;
+    uint32_t texel;              /* bit i: binding i is a uniform texel buffer */
     VkPipeline pipe;
     VkPipelineLayout layout;     /* owned by the context (one per nbind) */
     VkDescriptorSetLayout dsl;
 } vka__pipeline;
 
 vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t *spec, int nspec,
-                             int nbind, vka__pipeline **out);
+                             int nbind, uint32_t texel, vka__pipeline **out);
 void vka__pipelines_destroy(vka_context *ctx);
 vka_status vka__pipeline_cache_load(vka_context *ctx);
 void vka__pipeline_cache_save(vka_context *ctx);
@@ -93,6 +95,7 @@ struct vka_context {
     uint32_t queue_family;
     struct VolkDeviceTable vk;
     bool own_instance, own_device;
+    bool shader_int64; /* enabled on a device we created; unknown (false) on an application's */
     VkDebugUtilsMessengerEXT messenger;
     int validation;
     int validation_errors;
@@ -120,8 +123,9 @@ struct vka_context {
     char pcache_path[1024];
     vka__pipeline *pipes;
     int npipes, cap_pipes;
-    VkDescriptorSetLayout dsl[VKA_MAX_BINDINGS + 1];
-    VkPipelineLayout layouts[VKA_MAX_BINDINGS + 1];
+    /* [nbind][texel mask of bindings 0 and 1] (see vka__binding.texel) */
+    VkDescriptorSetLayout dsl[VKA_MAX_BINDINGS + 1][VKA_TEXEL_MASKS];
+    VkPipelineLayout layouts[VKA_MAX_BINDINGS + 1][VKA_TEXEL_MASKS];
 
     vka_tensor *dummy;           /* bound where an optional tensor is absent */
 
@@ -158,6 +162,8 @@ struct vka_cmd {
     int state;                   /* 0 idle, 1 recording, 2 ended */
     VkDescriptorPool *dpools;
     int ndpools;
+    VkBufferView *views;         /* texel-buffer views of the recorded dispatches */
+    int nviews, cap_views;
     int dpool_cur, dpool_used;   /* pool in use, sets taken from it */
     vka__access *pending;        /* accesses since the last barrier */
     int npending, cap_pending;
@@ -177,8 +183,17 @@ struct vka_cmd {
 
 typedef struct vka__binding {
     vka_tensor *t;               /* NULL: the context's dummy buffer */
-    int write;
+    int write;                   /* 1: written; 0 or VKA__TEXEL: read */
 } vka__binding;
+
+/* vka__binding.write: read through a storage texel buffer of 4-vectors of the
+ * tensor's dtype (GLSL imageBuffer, rgba32f or rgba16f) instead of a storage
+ * buffer. llvmpipe compiles an imageLoad into vector loads and shuffles, but a
+ * storage-buffer load at a per-invocation address into a branchy loop over the
+ * SIMD lanes.
+ * Bindings 0 and 1 only; the view starts where the storage descriptor would,
+ * so vka__off() holds for it too (in elements; divide by 4 for texels). */
+#define VKA__TEXEL 2
 
 /* Elements between the bound descriptor offset and the tensor's first element
  * (non-zero for views whose start is not aligned to the device's

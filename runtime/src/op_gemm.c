@@ -103,6 +103,17 @@ static vka_status resolve(vka_context *ctx, operand *o, int64_t batch, int64_t l
     return VKA_OK;
 }
 
+/* Can t be bound as a texel buffer (VKA__TEXEL) starting at its storage
+ * descriptor's offset? */
+static int texel_ok(vka_context *ctx, const vka_tensor *t)
+{
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    VkDeviceSize off = t->alloc.offset + t->byte_offset;
+    VkDeviceSize lo = off / lim->minStorageBufferOffsetAlignment * lim->minStorageBufferOffsetAlignment;
+    return lo % lim->minTexelBufferOffsetAlignment == 0 &&
+           (off - lo + t->bytes) / (4 * vka_dtype_size(t->dtype)) <= lim->maxTexelBufferElements;
+}
+
 /* "regtile" on CPU drivers, "shared" elsewhere; VKATTN_GEMM_VARIANT overrides. */
 static int use_regtile(vka_context *ctx)
 {
@@ -205,20 +216,45 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     };
 
     char name[32];
-    uint32_t spec[5];
+    uint32_t spec[6];
     int nspec;
     int64_t bm, bn;
+    int rowmajor_grid = 0;
+    int texel = 0;
     if (use_regtile(ctx)) {
+        rowmajor_grid = 1;
         /* B as vec4 when every row of every batch starts on a 4-element boundary */
         int vec = pc.b_ns == 1 && pc.off_b % 4 == 0 && pc.b_ks % 4 == 0 && pc.b_bs % 4 == 0 && n % 4 == 0;
-        spec[0] = RT_WG, spec[1] = RT_TM, spec[2] = RT_TN, spec[3] = vec ? 4 : 1, nspec = 4;
-        /* tuning aid: VKATTN_GEMM_TILE=wg,tm,tn */
+        spec[0] = RT_WG, spec[1] = RT_TM, spec[2] = RT_TN, spec[3] = vec ? 4 : 1, nspec = 5;
+        spec[4] = ctx->shader_int64 ? 1 : 0;
+        /* tuning aid: VKATTN_GEMM_TILE=wg,tm,tn[,wide] */
         const char *tile = getenv("VKATTN_GEMM_TILE");
-        unsigned wg, tm, tn;
-        if (tile && sscanf(tile, "%u,%u,%u", &wg, &tm, &tn) == 3 && wg && tm && tn && wg % 8 == 0)
+        unsigned wg, tm, tn, wide;
+        int nt = tile ? sscanf(tile, "%u,%u,%u,%u", &wg, &tm, &tn, &wide) : 0;
+        if (nt >= 3 && wg && tm && tn && wg % 8 == 0)
             spec[0] = wg, spec[1] = tm, spec[2] = tn;
+        if (nt == 4)
+            spec[4] = wide && ctx->shader_int64;
         bm = spec[1], bn = (int64_t)spec[0] * spec[2] * spec[3];
-        vka__variant(name, sizeof name, "gemm_regtile", a->dtype);
+        /* A and B as texel buffers (gemm_regtile_tex) when they can be: B in
+         * vec4 columns, A's rows made of whole 4-element texels, views the
+         * device accepts. VKATTN_GEMM_TEXEL=0 turns it off (for comparisons). */
+        const char *tx = getenv("VKATTN_GEMM_TEXEL");
+        texel = vec && k % 4 == 0 && pc.a_ks == 1 && pc.off_a % 4 == 0 && pc.a_rs % 4 == 0 && pc.a_bs % 4 == 0 &&
+                  texel_ok(ctx, a) && texel_ok(ctx, b) && !(tx && strcmp(tx, "0") == 0);
+        if (texel && !tile) {
+            /* the narrowest of 64, 32, 16 invocations that wastes the fewest
+             * columns in the last tile (ViT's n = 768 is 1.5 tiles of 512):
+             * llvmpipe computes the clamped columns all the same */
+            int64_t best = INT64_MAX;
+            for (uint32_t w = RT_WG; w >= 16; w /= 2) {
+                int64_t tw = (int64_t)w * spec[2] * 4, padded = (n + tw - 1) / tw * tw;
+                if (padded < best)
+                    best = padded, spec[0] = w;
+            }
+            bn = (int64_t)spec[0] * spec[2] * spec[3];
+        }
+        vka__variant(name, sizeof name, texel ? "gemm_regtile_tex" : "gemm_regtile", a->dtype);
     } else {
         spec[0] = SH_WGX, spec[1] = SH_WGY, spec[2] = SH_TM, spec[3] = SH_TN, spec[4] = SH_BK, nspec = 5;
         bm = SH_WGY * SH_TM, bn = SH_WGX * SH_TN;
@@ -226,10 +262,14 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     }
     const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
     int64_t gx = (n + bn - 1) / bn, gy = (m + bm - 1) / bm;
+    if (rowmajor_grid) { /* regtile: x over rows (see gemm_regtile.comp) */
+        int64_t t = gx;
+        gx = gy, gy = t;
+    }
     if (gx > maxg[0] || gy > maxg[1])
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_gemm: c %s [%lld, %lld] needs a %lldx%lld grid; the device allows %ux%u",
                         vka__tname(c), (long long)m, (long long)n, (long long)gx, (long long)gy, maxg[0], maxg[1]);
-    vka__binding bind[] = {{a, 0}, {b, 0}, {c, 1}, {d->bias, 0}, {d->residual, 0}};
+    vka__binding bind[] = {{a, texel ? VKA__TEXEL : 0}, {b, texel ? VKA__TEXEL : 0}, {c, 1}, {d->bias, 0}, {d->residual, 0}};
     /* batches beyond maxComputeWorkGroupCount[2] go into further dispatches */
     for (int64_t z0 = 0; z0 < batch; z0 += maxg[2]) {
         int64_t gz = batch - z0 < maxg[2] ? batch - z0 : maxg[2];

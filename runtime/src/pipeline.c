@@ -22,41 +22,44 @@ const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t)
     return buf;
 }
 
-static vka_status layout_get(vka_context *ctx, int nbind, VkDescriptorSetLayout *dsl, VkPipelineLayout *pl)
+static vka_status layout_get(vka_context *ctx, int nbind, uint32_t texel, VkDescriptorSetLayout *dsl,
+                             VkPipelineLayout *pl)
 {
-    if (!ctx->layouts[nbind]) {
+    if (!ctx->layouts[nbind][texel]) {
         VkDescriptorSetLayoutBinding b[VKA_MAX_BINDINGS];
         for (int i = 0; i < nbind; i++)
             b[i] = (VkDescriptorSetLayoutBinding){.binding = (uint32_t)i,
-                                                  .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                                  .descriptorType = (texel >> i & 1)
+                                                                        ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                                                        : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                                   .descriptorCount = 1,
                                                   .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
         VkDescriptorSetLayoutCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
                                                .bindingCount = (uint32_t)nbind,
                                                .pBindings = b};
-        VKA_VK(ctx, ctx->vk.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &ctx->dsl[nbind]));
+        VKA_VK(ctx, ctx->vk.vkCreateDescriptorSetLayout(ctx->device, &dci, NULL, &ctx->dsl[nbind][texel]));
         VkPushConstantRange pr = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .offset = 0, .size = VKA_PUSH_MAX};
         VkPipelineLayoutCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
                                           .setLayoutCount = 1,
-                                          .pSetLayouts = &ctx->dsl[nbind],
+                                          .pSetLayouts = &ctx->dsl[nbind][texel],
                                           .pushConstantRangeCount = 1,
                                           .pPushConstantRanges = &pr};
-        VKA_VK(ctx, ctx->vk.vkCreatePipelineLayout(ctx->device, &pci, NULL, &ctx->layouts[nbind]));
+        VKA_VK(ctx, ctx->vk.vkCreatePipelineLayout(ctx->device, &pci, NULL, &ctx->layouts[nbind][texel]));
     }
-    *dsl = ctx->dsl[nbind];
-    *pl = ctx->layouts[nbind];
+    *dsl = ctx->dsl[nbind][texel];
+    *pl = ctx->layouts[nbind][texel];
     return VKA_OK;
 }
 
 vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t *spec, int nspec, int nbind,
-                             vka__pipeline **out)
+                             uint32_t texel, vka__pipeline **out)
 {
-    if (nspec < 0 || nspec > VKA_MAX_SPEC || nbind < 0 || nbind > VKA_MAX_BINDINGS)
+    if (nspec < 0 || nspec > VKA_MAX_SPEC || nbind < 0 || nbind > VKA_MAX_BINDINGS || texel >= VKA_TEXEL_MASKS)
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "pipeline %s: %d specialization constants, %d bindings", name,
                         nspec, nbind);
     for (int i = 0; i < ctx->npipes; i++) {
         vka__pipeline *p = &ctx->pipes[i];
-        if (p->nspec == nspec && p->nbind == nbind && strcmp(p->name, name) == 0 &&
+        if (p->nspec == nspec && p->nbind == nbind && p->texel == texel && strcmp(p->name, name) == 0 &&
             (nspec == 0 || memcmp(p->spec, spec, sizeof(uint32_t) * (size_t)nspec) == 0)) {
             *out = p;
             return VKA_OK;
@@ -80,7 +83,8 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
         memcpy(p.spec, spec, sizeof(uint32_t) * (size_t)nspec);
     p.nspec = nspec;
     p.nbind = nbind;
-    vka_status s = layout_get(ctx, nbind, &p.dsl, &p.layout);
+    p.texel = texel;
+    vka_status s = layout_get(ctx, nbind, texel, &p.dsl, &p.layout);
     if (s)
         return s;
     VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
@@ -118,12 +122,13 @@ void vka__pipelines_destroy(vka_context *ctx)
     free(ctx->pipes);
     ctx->pipes = NULL;
     ctx->npipes = ctx->cap_pipes = 0;
-    for (int i = 0; i <= VKA_MAX_BINDINGS; i++) {
-        if (ctx->layouts[i])
-            ctx->vk.vkDestroyPipelineLayout(ctx->device, ctx->layouts[i], NULL);
-        if (ctx->dsl[i])
-            ctx->vk.vkDestroyDescriptorSetLayout(ctx->device, ctx->dsl[i], NULL);
-    }
+    for (int i = 0; i <= VKA_MAX_BINDINGS; i++)
+        for (int t = 0; t < VKA_TEXEL_MASKS; t++) {
+            if (ctx->layouts[i][t])
+                ctx->vk.vkDestroyPipelineLayout(ctx->device, ctx->layouts[i][t], NULL);
+            if (ctx->dsl[i][t])
+                ctx->vk.vkDestroyDescriptorSetLayout(ctx->device, ctx->dsl[i][t], NULL);
+        }
 }
 
 /* ---------------------------------------------------------------- persistent cache */

@@ -6,8 +6,14 @@
 #include "common.glsl"
 #include "act.glsl"
 
+// (gemm_regtile_tex binds A and B as texel buffers instead)
+#if !defined(VKA_GEMM_TEXEL) || !VKA_GEMM_TEXEL
 layout(std430, binding = 0) readonly buffer A { T a_buf[]; };
 layout(std430, binding = 1) readonly buffer B { T b_buf[]; };
+#define b_scalar(i) float(b_buf[i])
+#else
+#define b_scalar(i) 0.0 // unused: the texel variant always reads B as vectors
+#endif
 layout(std430, binding = 2) buffer C { T c_buf[]; };
 layout(std430, binding = 3) readonly buffer Bias { T bias_buf[]; };
 layout(std430, binding = 4) readonly buffer Res { T res_buf[]; };
