@@ -724,6 +724,27 @@ typedef enum vka_compare_op {
  * logical ops count a NaN as true (non-zero). */
 vka_status vka_compare(vka_cmd *cmd, vka_compare_op op, vka_tensor *a, vka_tensor *b, vka_tensor *y);
 
+/* ---- graph builders for the CNN and detection ops (declared here, after their types) */
+/* Convolutional-network and detection builders (the kernels of the same names):
+ * pad: begin/end per axis; pool: NCHW max/avg; resize: to [N, C, oh, ow],
+ * scales {h, w} as the model gave them or NULL; topk along the last axis, the
+ * I32 indices through *indices; compare gives I32 0/1; deform_attn: see
+ * vka_deform_attn. */
+vka_val vka_graph_pad(vka_graph *g, const char *name, vka_val x, const int64_t *begin, const int64_t *end,
+                      vka_pad_mode mode, float value);
+vka_val vka_graph_pool(vka_graph *g, const char *name, vka_pool_op op, vka_val x, const vka_pool_params *p);
+vka_val vka_graph_global_avgpool(vka_graph *g, const char *name, vka_val x);
+vka_val vka_graph_resize(vka_graph *g, const char *name, vka_val x, vka_interp mode, vka_coord_mode coord,
+                         vka_nearest_mode nearest, int64_t oh, int64_t ow, const float *scales);
+vka_val vka_graph_clip(vka_graph *g, const char *name, vka_val x, float lo, float hi);
+vka_val vka_graph_topk(vka_graph *g, const char *name, vka_val x, int64_t k, int largest, vka_val *indices);
+vka_val vka_graph_gather_elements(vka_graph *g, const char *name, vka_val x, vka_val indices, int axis);
+vka_val vka_graph_tile(vka_graph *g, const char *name, vka_val x, const int64_t *repeats);
+vka_val vka_graph_compare(vka_graph *g, const char *name, vka_compare_op op, vka_val a, vka_val b);
+vka_val vka_graph_grid_sample(vka_graph *g, const char *name, vka_val x, vka_val grid, int align_corners);
+vka_val vka_graph_deform_attn(vka_graph *g, const char *name, const vka_deform_attn_desc *d, vka_val value,
+                              vka_val loc, vka_val weights);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput

@@ -41,7 +41,7 @@ static void eliminate_dead(vka_graph *g)
         need[g->outputs[i]] = true;
     for (int i = g->nnodes - 1; i >= 0; i--) {
         vka__node *n = &g->nodes[i];
-        if (n->dead || !need[n->out]) {
+        if (n->dead || !(need[n->out] || (n->out2 >= 0 && need[n->out2]))) {
             n->dead = true;
             continue;
         }
@@ -79,7 +79,7 @@ static vka_status buf_get(vka_graph *g, size_t bytes, int at, int *out)
     int64_t n = (int64_t)bytes;
     vka_tensor *t = vka_tensor_create(g->ctx, VKA_U8, 1, &n);
     if (!t)
-        return vka_context_last_error(g->ctx)[0] ? VKA_ERR_OUT_OF_MEMORY : VKA_ERR_OUT_OF_MEMORY;
+        return VKA_ERR_OUT_OF_MEMORY; /* the context has the message */
     g->bufs[g->nbufs] = (vka__buffer){.t = t, .bytes = bytes, .free_after = INT32_MAX};
     g->act_bytes += bytes;
     *out = g->nbufs++;
@@ -94,7 +94,7 @@ static vka_status place(vka_graph *g, vka_val v, int at)
     vka__value *x = &g->vals[v];
     if (x->t)
         return VKA_OK;
-    int b;
+    int b = -1;
     vka_status s = buf_get(g, value_bytes(x), at, &b);
     if (s)
         return s;
@@ -210,46 +210,6 @@ static vka_status rec_gemm(vka_graph *g, vka_cmd *cmd, vka__node *n)
     return s;
 }
 
-static vka_status rec_conv(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tensor *scratch)
-{
-    vka__value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]], *y = &g->vals[n->out];
-    if (n->conv.groups != 1)
-        return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: grouped convolution (groups %lld)", n->name,
-                        (long long)n->conv.groups);
-    int64_t N = x->shape[0], C = x->shape[1], O = w->shape[0], kh = w->shape[2], kw = w->shape[3];
-    int64_t P = y->shape[2] * y->shape[3], K = C * kh * kw;
-    size_t es = vka_dtype_size(x->dtype);
-    vka_tensor *cols = vka__tensor_view_typed(scratch, x->dtype, 0, 2, (int64_t[]){N * P, K});
-    size_t off2 = ((size_t)(N * P * K) * es + 255) / 256 * 256;
-    vka_tensor *tmp = vka__tensor_view_typed(scratch, x->dtype, off2, 3, (int64_t[]){N, P, O});
-    vka_tensor *tmp2 = tmp ? vka_tensor_view(tmp, 0, 2, (int64_t[]){N * P, O}) : NULL;
-    vka_tensor *w2 = reshaped(g, n->in[1], 2, (int64_t[]){O, K});
-    vka_tensor *bias = n->nin > 2 ? reshaped(g, n->in[2], 1, &O) : NULL;
-    vka_tensor *y3 = reshaped(g, n->out, 3, (int64_t[]){N, O, P});
-    vka_status s = VKA_ERR_OUT_OF_MEMORY;
-    if (cols && tmp && tmp2 && w2 && y3 && (n->nin <= 2 || bias)) {
-        vka_gemm_desc d = vka_gemm_default_desc();
-        d.trans_b = 1;
-        d.bias = bias;
-        d.act = n->conv.act;
-        int perm[3] = {0, 2, 1};
-        if (!(s = vka__im2col(cmd, x->t, &n->conv, kh, kw, cols)) && !(s = vka_gemm(cmd, &d, cols, w2, tmp2)))
-            s = vka_permute(cmd, tmp, perm, y3);
-    }
-    vka_tensor_destroy(cols), vka_tensor_destroy(tmp), vka_tensor_destroy(tmp2), vka_tensor_destroy(w2);
-    vka_tensor_destroy(bias), vka_tensor_destroy(y3);
-    return s;
-}
-
-static size_t conv_scratch_bytes(const vka_graph *g, const vka__node *n)
-{
-    const vka__value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]], *y = &g->vals[n->out];
-    size_t es = vka_dtype_size(x->dtype);
-    int64_t P = y->shape[2] * y->shape[3], K = x->shape[1] * w->shape[2] * w->shape[3];
-    size_t a = ((size_t)(x->shape[0] * P * K) * es + 255) / 256 * 256;
-    return a + (size_t)(x->shape[0] * P * w->shape[0]) * es;
-}
-
 /* B, H, Nq, Nk, D of an attention node; q/k/v are [B, H, N, D] or [B·H, N, D]. */
 static void attn_dims(const vka_graph *g, const vka__node *n, int64_t *dims)
 {
@@ -286,7 +246,7 @@ static vka_status rec_attention(vka_graph *g, vka_cmd *cmd, vka__node *n)
     return s;
 }
 
-static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tensor *scratch)
+static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
 {
     vka_tensor *y = g->vals[n->out].t;
     vka_tensor *x = n->nin > 0 && n->in[0] >= 0 ? g->vals[n->in[0]].t : NULL;
@@ -320,11 +280,38 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n, vka_tens
         return vka_concat(cmd, n->nin, xs, n->axis, y);
     }
     case VKA__OP_CAST: return vka_cast(cmd, x, y);
-    case VKA__OP_CONV: return rec_conv(g, cmd, n, scratch);
+    case VKA__OP_CONV:
+        return vka_conv2d(cmd, x, g->vals[n->in[1]].t, n->nin > 2 ? g->vals[n->in[2]].t : NULL, &n->conv, y);
     case VKA__OP_ATTENTION: return rec_attention(g, cmd, n);
-    case VKA__OP_GATHER:
-    case VKA__OP_EXPAND:
-    case VKA__OP_WHERE:
+    case VKA__OP_PAD: return vka_pad(cmd, x, n->starts, n->steps, (vka_pad_mode)n->sub, n->alpha, y);
+    case VKA__OP_POOL:
+        return n->sub < 0 ? vka_global_avgpool(cmd, x, y) : vka_pool2d(cmd, (vka_pool_op)n->sub, x, &n->pool, y);
+    case VKA__OP_RESIZE:
+        return vka_resize(cmd, x, (vka_interp)n->interp, (vka_coord_mode)n->coord, (vka_nearest_mode)n->nearest,
+                          n->scales[0] > 0 ? n->scales : NULL, y);
+    case VKA__OP_CLIP: return vka_clip(cmd, x, n->alpha, n->beta, y);
+    case VKA__OP_TOPK: return vka_topk(cmd, x, n->k, n->sub, 1, y, g->vals[n->out2].t);
+    case VKA__OP_GATHER: return vka_gather(cmd, x, g->vals[n->in[1]].t, n->axis, y);
+    case VKA__OP_GATHER_ELEMENTS: return vka_gather_elements(cmd, x, g->vals[n->in[1]].t, n->axis, y);
+    case VKA__OP_TILE: return vka_tile(cmd, x, n->starts, y);
+    case VKA__OP_COMPARE: return vka_compare(cmd, (vka_compare_op)n->sub, x, g->vals[n->in[1]].t, y);
+    case VKA__OP_WHERE: return vka_where(cmd, x, g->vals[n->in[1]].t, g->vals[n->in[2]].t, y);
+    case VKA__OP_GRID_SAMPLE: return vka_grid_sample(cmd, x, g->vals[n->in[1]].t, n->sub, y);
+    case VKA__OP_DEFORM_ATTN:
+        return vka_deform_attn(cmd, &n->deform, x, g->vals[n->in[1]].t, g->vals[n->in[2]].t, y);
+    case VKA__OP_EXPAND: { /* a tile of x seen at the output's rank */
+        const vka__value *vx = &g->vals[n->in[0]], *vy = &g->vals[n->out];
+        int64_t xs[VKA_MAX_DIMS], reps[VKA_MAX_DIMS];
+        for (int i = 0; i < vy->ndim; i++) {
+            int j = i - (vy->ndim - vx->ndim);
+            xs[i] = j >= 0 ? vx->shape[j] : 1;
+            reps[i] = vy->shape[i] / xs[i];
+        }
+        vka_tensor *x2 = reshaped(g, n->in[0], vy->ndim, xs);
+        vka_status s = x2 ? vka_tile(cmd, x2, reps, y) : VKA_ERR_OUT_OF_MEMORY;
+        vka_tensor_destroy(x2);
+        return s;
+    }
     default:
         return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: %s on device tensors is not supported yet", n->name,
                         vka__op_name(n->op));
@@ -490,19 +477,12 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
                 goto fail;
             continue;
         }
-        if ((s = place(g, n->out, i)) || (n->lse >= 0 && (s = place(g, n->lse, i))))
+        if ((s = place(g, n->out, i)) || (n->lse >= 0 && (s = place(g, n->lse, i))) ||
+            (n->out2 >= 0 && (s = place(g, n->out2, i))))
             goto fail_s;
-        int sb = -1;
-        vka_tensor *scratch = NULL;
-        if (n->op == VKA__OP_CONV) {
-            if ((s = buf_get(g, conv_scratch_bytes(g, n), i, &sb)))
-                goto fail_s;
-            scratch = g->bufs[sb].t;
-            g->bufs[sb].free_after = i;
-        }
         int first = vka_cmd_dispatch_count(g->cmd);
         vka_cmd_set_label(g->cmd, n->name);
-        if ((s = record_node(g, g->cmd, n, scratch)))
+        if ((s = record_node(g, g->cmd, n)))
             goto fail_s;
         g->plan[g->nplan++] = (vka__plan_entry){.node = i, .op = vka__op_name(n->op), .ms = -1,
                                                 .first = first, .count = vka_cmd_dispatch_count(g->cmd) - first};
@@ -518,9 +498,12 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
             if (r->last_use == i && !r->pinned && r->buf >= 0)
                 g->bufs[r->buf].free_after = i;
         }
-        vka__value *ro = &g->vals[root_of(g, n->out)];
-        if (ro->last_use < 0 && !ro->pinned && ro->buf >= 0) /* never read */
-            g->bufs[ro->buf].free_after = i;
+        for (int o = 0; o < 2; o++) { /* outputs never read */
+            vka_val ov = o ? n->out2 : n->out;
+            vka__value *ro = ov >= 0 ? &g->vals[root_of(g, ov)] : NULL;
+            if (ro && ro->last_use < 0 && !ro->pinned && ro->buf >= 0)
+                g->bufs[ro->buf].free_after = i;
+        }
     }
     if ((s = vka_cmd_end(g->cmd)))
         goto fail_s;

@@ -9,7 +9,8 @@
 static const char *const op_names[VKA__OP_COUNT] = {
     "matmul", "gemm",  "binary", "unary",  "layernorm", "softmax", "reshape", "transpose",
     "slice",  "concat", "gather", "expand", "cast",      "where",   "conv",    "flash_attention",
-    "reduce",
+    "reduce", "pad",  "pool",   "resize", "clip", "topk", "gather_elements", "tile", "compare",
+    "grid_sample", "deform_attn",
 };
 
 const char *vka__op_name(vka__op op) { return op < VKA__OP_COUNT ? op_names[op] : "?"; }
@@ -132,7 +133,7 @@ int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_va
     for (int i = 0; i < nin; i++)
         n->in[i] = in[i];
     n->nin = nin;
-    n->out = VKA_NONE;
+    n->out = n->out2 = VKA_NONE;
     n->bias = n->residual = n->mask = n->lse = VKA_NONE;
     n->alpha = 1;
     n->beta = 0;
@@ -145,6 +146,15 @@ double vka__const_at(const vka_graph *g, vka_val v, int64_t i)
 {
     const vka__value *x = &g->vals[v];
     return x->is_int ? (double)((const int64_t *)x->host)[i] : (double)((const float *)x->host)[i];
+}
+
+int64_t vka__const_i64(const vka_graph *g, vka_val v, int64_t i)
+{
+    const vka__value *x = &g->vals[v];
+    if (x->is_int)
+        return ((const int64_t *)x->host)[i];
+    double d = ((const float *)x->host)[i];
+    return d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
 }
 
 bool vka__const_scalar(const vka_graph *g, vka_val v, double *out)
@@ -467,9 +477,25 @@ vka_val vka_graph_matmul(vka_graph *g, const char *name, vka_val a, vka_val b)
         return VKA_NONE;
     const vka__value *va = &g->vals[a], *vb = &g->vals[b];
     char sa[128], sb[128];
-    if (va->ndim < 2 || vb->ndim < 2)
-        return gerr(g, name, VKA_ERR_UNSUPPORTED, "matmul of 1-D operands (%s, %s)", shape_str(va, sa, sizeof sa),
-                    shape_str(vb, sb, sizeof sb));
+    if (va->ndim == 0 || vb->ndim == 0)
+        return gerr(g, name, VKA_ERR_SHAPE, "matmul of a scalar");
+    if (va->ndim == 1 || vb->ndim == 1) { /* numpy: a 1-D operand gains an axis that the result drops */
+        char nm[112];
+        snprintf(nm, sizeof nm, "%.90s/2d", name ? name : "matmul");
+        bool a1 = va->ndim == 1;
+        vka_val a2 = a1 ? vka_graph_reshape(g, nm, a, 2, (int64_t[]){1, va->shape[0]}) : a;
+        vka_val b2 = vb->ndim == 1 ? vka_graph_reshape(g, nm, b, 2, (int64_t[]){g->vals[b].shape[0], 1}) : b;
+        vka_val r = a2 < 0 || b2 < 0 ? VKA_NONE : vka_graph_matmul(g, nm, a2, b2);
+        if (r < 0)
+            return r;
+        const vka__value *vr = &g->vals[r];
+        int64_t s[VKA_MAX_DIMS];
+        int nd = 0;
+        for (int i = 0; i < vr->ndim; i++)
+            if (!((a1 && i == vr->ndim - 2) || (g->vals[b].ndim == 1 && i == vr->ndim - 1)))
+                s[nd++] = vr->shape[i];
+        return vka_graph_reshape(g, name, r, nd, s);
+    }
     int64_t m = va->shape[va->ndim - 2], k = va->shape[va->ndim - 1];
     int64_t k2 = vb->shape[vb->ndim - 2], n = vb->shape[vb->ndim - 1];
     if (k != k2)
@@ -938,7 +964,7 @@ vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indi
         }
         /* one constant index: a slice, then drop the axis (a view) */
         if (vi->numel == 1) {
-            int64_t ix = (int64_t)vka__const_at(g, indices, 0);
+            int64_t ix = vka__const_i64(g, indices, 0);
             if (ix < 0)
                 ix += v->shape[axis];
             int64_t st[VKA_MAX_DIMS] = {0}, sp[VKA_MAX_DIMS], os[VKA_MAX_DIMS];
@@ -964,7 +990,7 @@ vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indi
             int64_t o = 0;
             for (int64_t a = 0; a < outer; a++)
                 for (int64_t j = 0; j < vi->numel; j++) {
-                    int64_t ix = (int64_t)vka__const_at(g, indices, j);
+                    int64_t ix = vka__const_i64(g, indices, j);
                     if (ix < 0)
                         ix += v->shape[axis];
                     for (int64_t b = 0; b < inner; b++)
@@ -1026,8 +1052,11 @@ vka_val vka_graph_where(vka_graph *g, const char *name, vka_val cond, vka_val a,
     if (!broadcast_shapes(vc, &tmp, &nd, s))
         return gerr(g, name, VKA_ERR_SHAPE, "Where: condition %s does not broadcast", shape_str(vc, sa, sizeof sa));
     vka_val in[3] = {cond, a, b};
-    if (!all_const(g, in, 3))
-        return gerr(g, name, VKA_ERR_UNSUPPORTED, "Where on device tensors (only constant folding so far)");
+    if (!all_const(g, in, 3)) {
+        if (va->is_int != vb->is_int)
+            return gerr(g, name, VKA_ERR_SHAPE, "Where mixes integer and float operands");
+        return add_op(g, VKA__OP_WHERE, name, in, 3, va->is_int ? VKA_I32 : va->dtype, va->is_int, nd, s, NULL);
+    }
     bool is_int = va->is_int;
     int64_t n = 1;
     for (int d = 0; d < nd; d++)
@@ -1071,5 +1100,270 @@ vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k
         g->nodes[node].scale = scale > 0 ? scale : 1.0f / sqrtf((float)vq->shape[3]);
         g->nodes[node].mask = mask;
     }
+    return out;
+}
+
+/* ---------------------------------------------------------------- convolutional networks */
+
+static bool float_in(vka_graph *g, const char *name, vka_val x, const char *what)
+{
+    if (!check_in(g, name, x, what))
+        return false;
+    if (g->vals[x].is_int) {
+        gerr(g, name, VKA_ERR_SHAPE, "%s must be a float tensor", what);
+        return false;
+    }
+    return true;
+}
+
+static bool nchw(vka_graph *g, const char *name, vka_val x)
+{
+    if (g->vals[x].ndim != 4) {
+        char sx[128];
+        gerr(g, name, VKA_ERR_SHAPE, "expects an NCHW tensor, got %s", shape_str(&g->vals[x], sx, sizeof sx));
+        return false;
+    }
+    return true;
+}
+
+vka_val vka_graph_pad(vka_graph *g, const char *name, vka_val x, const int64_t *begin, const int64_t *end,
+                      vka_pad_mode mode, float value)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    int64_t s[VKA_MAX_DIMS];
+    bool none = true;
+    for (int i = 0; i < v->ndim; i++) {
+        s[i] = v->shape[i] + begin[i] + end[i];
+        none &= begin[i] == 0 && end[i] == 0;
+        if (s[i] < 0)
+            return gerr(g, name, VKA_ERR_SHAPE, "Pad makes axis %d negative", i);
+    }
+    if (none)
+        return vka_graph_reshape(g, name, x, v->ndim, v->shape);
+    int node;
+    vka_val out = add_op(g, VKA__OP_PAD, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
+    if (out >= 0) {
+        memcpy(g->nodes[node].starts, begin, sizeof(int64_t) * (size_t)v->ndim);
+        memcpy(g->nodes[node].steps, end, sizeof(int64_t) * (size_t)v->ndim);
+        g->nodes[node].sub = mode;
+        g->nodes[node].alpha = value;
+    }
+    return out;
+}
+
+vka_val vka_graph_pool(vka_graph *g, const char *name, vka_pool_op op, vka_val x, const vka_pool_params *p)
+{
+    if (!g || !float_in(g, name, x, "x") || !nchw(g, name, x))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    int64_t s[4] = {v->shape[0], v->shape[1], 0, 0};
+    for (int a = 0; a < 2; a++) {
+        int64_t in = v->shape[2 + a] + p->pad[a] + p->pad[2 + a], span = p->dilation[a] * (p->kernel[a] - 1) + 1;
+        if (p->stride[a] < 1 || in < span)
+            return gerr(g, name, VKA_ERR_SHAPE, "pool window %lld does not fit axis %d of %lld (padded)",
+                        (long long)span, 2 + a, (long long)in);
+        int64_t o = (in - span + (p->ceil_mode ? p->stride[a] - 1 : 0)) / p->stride[a] + 1;
+        if (p->ceil_mode && (o - 1) * p->stride[a] >= v->shape[2 + a] + p->pad[a])
+            o--; /* the last window must start inside x or its leading pad */
+        s[2 + a] = o;
+    }
+    int node;
+    vka_val out = add_op(g, VKA__OP_POOL, name, &x, 1, v->dtype, false, 4, s, &node);
+    if (out >= 0) {
+        g->nodes[node].sub = op;
+        g->nodes[node].pool = *p;
+    }
+    return out;
+}
+
+vka_val vka_graph_global_avgpool(vka_graph *g, const char *name, vka_val x)
+{
+    if (!g || !float_in(g, name, x, "x") || !nchw(g, name, x))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    int64_t s[4] = {v->shape[0], v->shape[1], 1, 1};
+    int node;
+    vka_val out = add_op(g, VKA__OP_POOL, name, &x, 1, v->dtype, false, 4, s, &node);
+    if (out >= 0)
+        g->nodes[node].sub = -1;
+    return out;
+}
+
+vka_val vka_graph_resize(vka_graph *g, const char *name, vka_val x, vka_interp mode, vka_coord_mode coord,
+                         vka_nearest_mode nearest, int64_t oh, int64_t ow, const float *scales)
+{
+    if (!g || !float_in(g, name, x, "x") || !nchw(g, name, x))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    if (oh < 1 || ow < 1)
+        return gerr(g, name, VKA_ERR_SHAPE, "Resize to %lldx%lld", (long long)oh, (long long)ow);
+    int64_t s[4] = {v->shape[0], v->shape[1], oh, ow};
+    int node;
+    vka_val out = add_op(g, VKA__OP_RESIZE, name, &x, 1, v->dtype, false, 4, s, &node);
+    if (out >= 0) {
+        vka__node *n = &g->nodes[node];
+        n->interp = mode, n->coord = coord, n->nearest = nearest;
+        n->scales[0] = scales ? scales[0] : 0;
+        n->scales[1] = scales ? scales[1] : 0;
+    }
+    return out;
+}
+
+vka_val vka_graph_clip(vka_graph *g, const char *name, vka_val x, float lo, float hi)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    if (vka__graph_is_const(g, x)) {
+        void *h = host_alloc(v->is_int, v->numel);
+        for (int64_t i = 0; i < v->numel; i++) {
+            double e = vka__const_at(g, x, i);
+            host_set(h, v->is_int, i, e < lo ? lo : e > hi ? hi : e);
+        }
+        return add_const_owned(g, name, v->is_int, v->ndim, v->shape, h);
+    }
+    if (v->is_int)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "Clip of an integer tensor on the device");
+    int node;
+    vka_val out = add_op(g, VKA__OP_CLIP, name, &x, 1, v->dtype, false, v->ndim, v->shape, &node);
+    if (out >= 0)
+        g->nodes[node].alpha = lo, g->nodes[node].beta = hi;
+    return out;
+}
+
+/* ---------------------------------------------------------------- detection */
+
+vka_val vka_graph_topk(vka_graph *g, const char *name, vka_val x, int64_t k, int largest, vka_val *indices)
+{
+    if (!g || !float_in(g, name, x, "x") || !indices)
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    if (v->ndim < 1 || k < 1 || k > v->shape[v->ndim - 1])
+        return gerr(g, name, VKA_ERR_SHAPE, "TopK k %lld for a last axis of %lld", (long long)k,
+                    v->ndim ? (long long)v->shape[v->ndim - 1] : 0LL);
+    int64_t s[VKA_MAX_DIMS];
+    memcpy(s, v->shape, sizeof s);
+    s[v->ndim - 1] = k;
+    int node;
+    vka_val out = add_op(g, VKA__OP_TOPK, name, &x, 1, v->dtype, false, v->ndim, s, &node);
+    if (out < 0)
+        return out;
+    char iname[112];
+    snprintf(iname, sizeof iname, "%.90s/indices", name && *name ? name : "topk");
+    vka_val idx = vka__graph_add_value(g, iname, VKA_I32, true, v->ndim, s);
+    if (idx < 0)
+        return VKA_NONE;
+    g->nodes[node].out2 = idx;
+    g->nodes[node].k = k;
+    g->nodes[node].sub = largest;
+    g->vals[idx].producer = node;
+    *indices = idx;
+    return out;
+}
+
+vka_val vka_graph_gather_elements(vka_graph *g, const char *name, vka_val x, vka_val indices, int axis)
+{
+    if (!g || !check_in(g, name, x, "x") || !check_in(g, name, indices, "indices"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x], *vi = &g->vals[indices];
+    if (axis < 0)
+        axis += v->ndim;
+    if (!vi->is_int || vi->ndim != v->ndim || axis < 0 || axis >= v->ndim)
+        return gerr(g, name, VKA_ERR_SHAPE, "GatherElements needs integer indices of x's rank and a valid axis");
+    vka_val in[2] = {x, indices};
+    int node;
+    vka_val out = add_op(g, VKA__OP_GATHER_ELEMENTS, name, in, 2, v->dtype, v->is_int, vi->ndim, vi->shape, &node);
+    if (out >= 0)
+        g->nodes[node].axis = axis;
+    return out;
+}
+
+vka_val vka_graph_tile(vka_graph *g, const char *name, vka_val x, const int64_t *repeats)
+{
+    if (!g || !check_in(g, name, x, "x"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x];
+    int64_t s[VKA_MAX_DIMS];
+    for (int i = 0; i < v->ndim; i++) {
+        if (repeats[i] < 0)
+            return gerr(g, name, VKA_ERR_SHAPE, "Tile repeat %lld", (long long)repeats[i]);
+        s[i] = v->shape[i] * repeats[i];
+    }
+    if (vka__graph_is_const(g, x)) { /* a Tile of a constant is an Expand of an Unsqueeze: fold */
+        int64_t n = 1;
+        for (int i = 0; i < v->ndim; i++)
+            n *= s[i];
+        void *h = host_alloc(v->is_int, n);
+        int64_t idx[VKA_MAX_DIMS];
+        for (int64_t i = 0; i < n; i++) {
+            unravel(i, s, v->ndim, idx);
+            int64_t off = 0;
+            for (int d = 0; d < v->ndim; d++)
+                off = off * v->shape[d] + idx[d] % v->shape[d];
+            host_set(h, v->is_int, i, vka__const_at(g, x, off));
+        }
+        return add_const_owned(g, name, v->is_int, v->ndim, s, h);
+    }
+    int node;
+    vka_val out = add_op(g, VKA__OP_TILE, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
+    if (out >= 0)
+        memcpy(g->nodes[node].starts, repeats, sizeof(int64_t) * (size_t)v->ndim);
+    return out;
+}
+
+vka_val vka_graph_compare(vka_graph *g, const char *name, vka_compare_op op, vka_val a, vka_val b)
+{
+    if (!g || !check_in(g, name, a, "a") || !check_in(g, name, b, "b"))
+        return VKA_NONE;
+    const vka__value *va = &g->vals[a], *vb = &g->vals[b];
+    int nd;
+    int64_t s[VKA_MAX_DIMS];
+    char sa[128], sb[128];
+    if (!broadcast_shapes(va, vb, &nd, s))
+        return gerr(g, name, VKA_ERR_SHAPE, "cannot broadcast %s with %s", shape_str(va, sa, sizeof sa),
+                    shape_str(vb, sb, sizeof sb));
+    vka_val in[2] = {a, b};
+    int node;
+    vka_val out = add_op(g, VKA__OP_COMPARE, name, in, 2, VKA_I32, true, nd, s, &node);
+    if (out >= 0)
+        g->nodes[node].sub = op;
+    return out;
+}
+
+vka_val vka_graph_grid_sample(vka_graph *g, const char *name, vka_val x, vka_val grid, int align_corners)
+{
+    if (!g || !float_in(g, name, x, "x") || !float_in(g, name, grid, "grid") || !nchw(g, name, x))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[x], *vg = &g->vals[grid];
+    if (vg->ndim != 4 || vg->shape[0] != v->shape[0] || vg->shape[3] != 2)
+        return gerr(g, name, VKA_ERR_SHAPE, "GridSample grid must be [N, Ho, Wo, 2]");
+    int64_t s[4] = {v->shape[0], v->shape[1], vg->shape[1], vg->shape[2]};
+    vka_val in[2] = {x, grid};
+    int node;
+    vka_val out = add_op(g, VKA__OP_GRID_SAMPLE, name, in, 2, v->dtype, false, 4, s, &node);
+    if (out >= 0)
+        g->nodes[node].sub = align_corners;
+    return out;
+}
+
+vka_val vka_graph_deform_attn(vka_graph *g, const char *name, const vka_deform_attn_desc *d, vka_val value,
+                              vka_val loc, vka_val weights)
+{
+    if (!g || !d || !float_in(g, name, value, "value") || !float_in(g, name, loc, "locations") ||
+        !float_in(g, name, weights, "weights"))
+        return VKA_NONE;
+    const vka__value *v = &g->vals[value], *w = &g->vals[weights];
+    if (v->ndim != 4 || w->ndim < 4)
+        return gerr(g, name, VKA_ERR_SHAPE, "deform_attn value must be 4-D and weights [B, Nq, H, ...]");
+    int64_t H = d->value_layout == VKA_DEFORM_VALUE_BHDS ? v->shape[1] : v->shape[2];
+    int64_t D = d->value_layout == VKA_DEFORM_VALUE_BHDS ? v->shape[2] : v->shape[3];
+    int64_t s[3] = {w->shape[0], w->shape[1], H * D};
+    vka_val in[3] = {value, loc, weights};
+    int node;
+    vka_val out = add_op(g, VKA__OP_DEFORM_ATTN, name, in, 3, v->dtype, false, 3, s, &node);
+    if (out >= 0)
+        g->nodes[node].deform = *d;
     return out;
 }

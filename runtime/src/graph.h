@@ -23,6 +23,16 @@ typedef enum vka__op {
     VKA__OP_CONV,
     VKA__OP_ATTENTION,
     VKA__OP_REDUCE,             /* one axis; several axes are a chain */
+    VKA__OP_PAD,
+    VKA__OP_POOL,               /* sub: VKA_POOL_MAX/AVG, or -1 global average */
+    VKA__OP_RESIZE,
+    VKA__OP_CLIP,
+    VKA__OP_TOPK,               /* out: values, out2: I32 indices */
+    VKA__OP_GATHER_ELEMENTS,
+    VKA__OP_TILE,
+    VKA__OP_COMPARE,
+    VKA__OP_GRID_SAMPLE,
+    VKA__OP_DEFORM_ATTN,
     VKA__OP_COUNT
 } vka__op;
 
@@ -53,6 +63,7 @@ typedef struct vka__node {
     vka_val in[VKA__MAX_IN];
     int nin;
     vka_val out;
+    vka_val out2;                /* a second output (TopK indices) or VKA_NONE */
     bool dead;
     /* attributes, by op */
     int sub;                     /* binary/unary op */
@@ -65,6 +76,11 @@ typedef struct vka__node {
     /* GEMM/MATMUL epilogue, set by fusion */
     vka_act act;
     vka_val bias, residual;
+    vka_pool_params pool;
+    int interp, coord, nearest;  /* resize */
+    float scales[2];             /* resize scales as given, 0: from sizes */
+    int64_t k;                   /* topk */
+    vka_deform_attn_desc deform;
     /* attention */
     vka_val mask;
     vka_val lse;                 /* probe: saved log-sum-exp, or VKA_NONE */
@@ -113,6 +129,8 @@ const char *vka__op_name(vka__op op);
 bool vka__graph_is_const(const vka_graph *g, vka_val v);
 /* Reads element i of a constant as double (floats or ints). */
 double vka__const_at(const vka_graph *g, vka_val v, int64_t i);
+/* Element i as int64, exactly for integer constants (INT64_MAX ends of slices). */
+int64_t vka__const_i64(const vka_graph *g, vka_val v, int64_t i);
 bool vka__const_scalar(const vka_graph *g, vka_val v, double *out);
 
 /* passes.c */
@@ -122,9 +140,5 @@ void vka__graph_mark_attention(vka_graph *g);
 /* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
 vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
                                    const int64_t *shape);
-
-/* op_conv.c */
-vka_status vka__im2col(vka_cmd *cmd, vka_tensor *x, const vka_conv_params *p, int64_t kh, int64_t kw,
-                       vka_tensor *cols);
 
 #endif

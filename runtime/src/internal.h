@@ -211,6 +211,9 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 /* Variant name helper: "<base>_f32" or "<base>_f16". */
 const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);
 
+/* op_attention.c: head dims the flash kernels take (the fusion pass asks). */
+int vka__attn_head_dim_ok(int64_t D);
+
 /* Checks shared by the ops; each returns VKA_OK or sets the error naming `op`. */
 vka_status vka__check_cmd(vka_cmd *cmd, const char *op);
 vka_status vka__check_float(vka_context *ctx, const char *op, const vka_tensor *t, const char *what);

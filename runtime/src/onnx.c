@@ -280,7 +280,7 @@ static int ints_of(importer *im, const Onnx__NodeProto *n, const char *aname, in
             int64_t cnt = im->g->vals[v].numel;
             int k = cnt < max ? (int)cnt : max;
             for (int i = 0; i < k; i++)
-                out[i] = (int64_t)vka__const_at(im->g, v, i);
+                out[i] = vka__const_i64(im->g, v, i);
             return k;
         }
         return -2; /* present but not constant */
@@ -315,8 +315,14 @@ static vka_val fold_compare(importer *im, const Onnx__NodeProto *n, const char *
     vka_graph *g = im->g;
     vka_val a = in_val(im, n, 0), b = in_val(im, n, 1);
     if (!vka__graph_is_const(g, a) || (b >= 0 && !vka__graph_is_const(g, b))) {
-        ierr(im, VKA_ERR_UNSUPPORTED, "%s on device tensors is not supported yet", op);
-        return VKA_NONE;
+        static const struct { const char *s; vka_compare_op op; } dev[] = {
+            {"Equal", VKA_CMP_EQ}, {"Less", VKA_CMP_LT}, {"Greater", VKA_CMP_GT}, {"LessOrEqual", VKA_CMP_LE},
+            {"GreaterOrEqual", VKA_CMP_GE}, {"And", VKA_CMP_AND}, {"Or", VKA_CMP_OR}};
+        for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
+            if (!strcmp(op, dev[i].s))
+                return vka_graph_compare(g, n->output[0], dev[i].op, a, b);
+        int64_t zero = 0; /* Not x == (x == 0) */
+        return vka_graph_compare(g, n->output[0], VKA_CMP_EQ, a, vka_graph_const_i64(g, "zero", 0, NULL, &zero));
     }
     vka__value *va = &g->vals[a], *vb = b >= 0 ? &g->vals[b] : va;
     int nd = va->ndim > vb->ndim ? va->ndim : vb->ndim;
@@ -364,6 +370,221 @@ static vka_val fold_compare(importer *im, const Onnx__NodeProto *n, const char *
     return r;
 }
 
+
+static bool attr_is(const Onnx__NodeProto *n, const char *name, const char *value, const char *def)
+{
+    const Onnx__AttributeProto *a = attr(n, name);
+    if (!a || !a->has_s)
+        return !strcmp(value, def);
+    return a->s.len == strlen(value) && !memcmp(a->s.data, value, a->s.len);
+}
+
+static const char *attr_s(const Onnx__NodeProto *n, const char *name, char *buf, size_t cap, const char *def)
+{
+    const Onnx__AttributeProto *a = attr(n, name);
+    if (!a || !a->has_s)
+        return def;
+    snprintf(buf, cap, "%.*s", (int)a->s.len, (const char *)a->s.data);
+    return buf;
+}
+
+/* MaxPool / AveragePool attributes; auto_pad other than NOTSET/VALID is refused. */
+static vka_status pool_params(importer *im, const Onnx__NodeProto *n, vka_pool_params *p)
+{
+    *p = vka_pool_default_params();
+    if (!attr_is(n, "auto_pad", "NOTSET", "NOTSET") && !attr_is(n, "auto_pad", "VALID", "NOTSET"))
+        return ierr(im, VKA_ERR_UNSUPPORTED, "auto_pad SAME_UPPER/SAME_LOWER");
+    int64_t v[4];
+    if (ints_of(im, n, "kernel_shape", -1, v, 2) != 2)
+        return ierr(im, VKA_ERR_UNSUPPORTED, "pooling needs a 2-D kernel_shape");
+    p->kernel[0] = v[0], p->kernel[1] = v[1];
+    if (ints_of(im, n, "strides", -1, v, 2) == 2)
+        p->stride[0] = v[0], p->stride[1] = v[1];
+    if (ints_of(im, n, "dilations", -1, v, 2) == 2)
+        p->dilation[0] = v[0], p->dilation[1] = v[1];
+    if (ints_of(im, n, "pads", -1, v, 4) == 4)
+        p->pad[0] = v[0], p->pad[1] = v[1], p->pad[2] = v[2], p->pad[3] = v[3];
+    p->ceil_mode = (int)attr_i(n, "ceil_mode", 0);
+    p->count_include_pad = (int)attr_i(n, "count_include_pad", 0);
+    return VKA_OK;
+}
+
+/* The CNN and detection operators; 1: handled (r or an error set), 0: not one of them. */
+static int import_vision(importer *im, const Onnx__NodeProto *n, const char *op, const char *name, vka_val *r,
+                         vka_status *st)
+{
+    vka_graph *g = im->g;
+    vka_status s = VKA_OK;
+    char buf[64];
+#define NEED(k)                                                                                                    \
+    do {                                                                                                           \
+        if ((s = need_inputs(im, n, (k)))) {                                                                       \
+            *st = s;                                                                                               \
+            return 1;                                                                                              \
+        }                                                                                                          \
+    } while (0)
+#define FAIL(...)                                                                                                  \
+    do {                                                                                                           \
+        *st = ierr(im, __VA_ARGS__);                                                                               \
+        return 1;                                                                                                  \
+    } while (0)
+    if (!strcmp(op, "Pad")) {
+        NEED(1);
+        vka_val x = in_val(im, n, 0);
+        int nd = g->vals[x].ndim;
+        int64_t pads[2 * VKA_MAX_DIMS], axes[VKA_MAX_DIMS];
+        int k = ints_of(im, n, "pads", 1, pads, 2 * VKA_MAX_DIMS);
+        int na = ints_of(im, n, "", 3, axes, VKA_MAX_DIMS);
+        if (k < 0 || na == -2)
+            FAIL(VKA_ERR_UNSUPPORTED, "pads and axes must be constant");
+        int64_t begin[VKA_MAX_DIMS] = {0}, end[VKA_MAX_DIMS] = {0};
+        int cnt = na > 0 ? na : nd;
+        if (k != 2 * cnt)
+            FAIL(VKA_ERR_FORMAT, "%d pads for %d axes", k, cnt);
+        for (int i = 0; i < cnt; i++) {
+            int64_t a = na > 0 ? (axes[i] < 0 ? axes[i] + nd : axes[i]) : i;
+            begin[a] = pads[i];
+            end[a] = pads[cnt + i];
+        }
+        double cv = 0;
+        vka_val cval = in_val(im, n, 2);
+        if (cval >= 0 && !vka__const_scalar(g, cval, &cv))
+            FAIL(VKA_ERR_UNSUPPORTED, "constant_value must be a constant scalar");
+        vka_pad_mode mode = attr_is(n, "mode", "reflect", "constant") ? VKA_PAD_REFLECT
+                            : attr_is(n, "mode", "edge", "constant") ? VKA_PAD_EDGE
+                                                                     : VKA_PAD_CONSTANT;
+        if (!attr_is(n, "mode", "constant", "constant") && mode == VKA_PAD_CONSTANT)
+            FAIL(VKA_ERR_UNSUPPORTED, "Pad mode %s", attr_s(n, "mode", buf, sizeof buf, "?"));
+        *r = vka_graph_pad(g, name, x, begin, end, mode, (float)cv);
+        return 1;
+    }
+    if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool")) {
+        NEED(1);
+        if (n->n_output > 1 && n->output[1][0])
+            FAIL(VKA_ERR_UNSUPPORTED, "MaxPool's Indices output");
+        vka_pool_params p;
+        if ((s = pool_params(im, n, &p))) {
+            *st = s;
+            return 1;
+        }
+        *r = vka_graph_pool(g, name, op[0] == 'M' ? VKA_POOL_MAX : VKA_POOL_AVG, in_val(im, n, 0), &p);
+        return 1;
+    }
+    if (!strcmp(op, "GlobalAveragePool")) {
+        NEED(1);
+        *r = vka_graph_global_avgpool(g, name, in_val(im, n, 0));
+        return 1;
+    }
+    if (!strcmp(op, "Resize")) {
+        NEED(1);
+        vka_val x = in_val(im, n, 0);
+        const vka__value *v = &g->vals[x];
+        if (v->ndim != 4)
+            FAIL(VKA_ERR_UNSUPPORTED, "Resize of a rank-%d tensor (NCHW only)", v->ndim);
+        vka_interp mode;
+        if (attr_is(n, "mode", "nearest", "nearest"))
+            mode = VKA_INTERP_NEAREST;
+        else if (attr_is(n, "mode", "linear", "nearest"))
+            mode = VKA_INTERP_LINEAR;
+        else
+            FAIL(VKA_ERR_UNSUPPORTED, "Resize mode %s", attr_s(n, "mode", buf, sizeof buf, "?"));
+        static const struct { const char *s; int v; } coords[] = {
+            {"half_pixel", VKA_COORD_HALF_PIXEL}, {"pytorch_half_pixel", VKA_COORD_PYTORCH_HALF_PIXEL},
+            {"align_corners", VKA_COORD_ALIGN_CORNERS}, {"asymmetric", VKA_COORD_ASYMMETRIC}};
+        static const struct { const char *s; int v; } nears[] = {
+            {"round_prefer_floor", VKA_NEAREST_ROUND_PREFER_FLOOR}, {"round_prefer_ceil", VKA_NEAREST_ROUND_PREFER_CEIL},
+            {"floor", VKA_NEAREST_FLOOR}, {"ceil", VKA_NEAREST_CEIL}};
+        int coord = -1, nearest = -1;
+        for (size_t i = 0; i < 4; i++) {
+            if (attr_is(n, "coordinate_transformation_mode", coords[i].s, "half_pixel"))
+                coord = coords[i].v;
+            if (attr_is(n, "nearest_mode", nears[i].s, "round_prefer_floor"))
+                nearest = nears[i].v;
+        }
+        if (coord < 0 || nearest < 0)
+            FAIL(VKA_ERR_UNSUPPORTED, "Resize coordinate_transformation_mode %s / nearest_mode %s",
+                 attr_s(n, "coordinate_transformation_mode", buf, sizeof buf, "?"),
+                 attr_s(n, "nearest_mode", buf + 32, 32, "?"));
+        double sc[VKA_MAX_DIMS];
+        int64_t sizes[VKA_MAX_DIMS];
+        vka_val vs = in_val(im, n, 2), vz = in_val(im, n, 3);
+        int64_t oh, ow;
+        float scales[2];
+        bool have_scales = false;
+        if (vs >= 0 && g->vals[vs].numel == 4 && vka__graph_is_const(g, vs)) {
+            for (int i = 0; i < 4; i++)
+                sc[i] = vka__const_at(g, vs, i);
+            if (sc[0] != 1 || sc[1] != 1)
+                FAIL(VKA_ERR_UNSUPPORTED, "Resize scales on N or C");
+            oh = (int64_t)floor(v->shape[2] * sc[2]);
+            ow = (int64_t)floor(v->shape[3] * sc[3]);
+            scales[0] = (float)sc[2], scales[1] = (float)sc[3];
+            have_scales = true;
+        } else if (ints_of(im, n, "", 3, sizes, VKA_MAX_DIMS) == 4 && vz >= 0) {
+            if (sizes[0] != v->shape[0] || sizes[1] != v->shape[1])
+                FAIL(VKA_ERR_UNSUPPORTED, "Resize sizes on N or C");
+            oh = sizes[2], ow = sizes[3];
+        } else {
+            FAIL(VKA_ERR_UNSUPPORTED, "Resize needs constant scales or sizes");
+        }
+        *r = vka_graph_resize(g, name, x, mode, (vka_coord_mode)coord, (vka_nearest_mode)nearest, oh, ow,
+                              have_scales ? scales : NULL);
+        return 1;
+    }
+    if (!strcmp(op, "Clip")) {
+        NEED(1);
+        double lo = -INFINITY, hi = INFINITY;
+        vka_val a = in_val(im, n, 1), b = in_val(im, n, 2);
+        if ((a >= 0 && !vka__const_scalar(g, a, &lo)) || (b >= 0 && !vka__const_scalar(g, b, &hi)))
+            FAIL(VKA_ERR_UNSUPPORTED, "Clip bounds must be constant scalars");
+        *r = vka_graph_clip(g, name, in_val(im, n, 0), (float)lo, (float)hi);
+        return 1;
+    }
+    if (!strcmp(op, "TopK")) {
+        NEED(2);
+        vka_val x = in_val(im, n, 0);
+        int64_t axis = attr_i(n, "axis", -1), k;
+        double kd;
+        if (axis < 0)
+            axis += g->vals[x].ndim;
+        if (axis != g->vals[x].ndim - 1)
+            FAIL(VKA_ERR_UNSUPPORTED, "TopK over axis %lld (the last axis only)", (long long)axis);
+        if (!vka__graph_is_const(g, in_val(im, n, 1)) || !(kd = vka__const_at(g, in_val(im, n, 1), 0), 1))
+            FAIL(VKA_ERR_UNSUPPORTED, "K must be constant");
+        k = (int64_t)kd;
+        vka_val idx = VKA_NONE;
+        *r = vka_graph_topk(g, name, x, k, (int)attr_i(n, "largest", 1), &idx);
+        if (*r >= 0 && n->n_output > 1 && n->output[1][0] && !tab_put(im, n->output[1], idx))
+            FAIL(VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return 1;
+    }
+    if (!strcmp(op, "GatherElements")) {
+        NEED(2);
+        *r = vka_graph_gather_elements(g, name, in_val(im, n, 0), in_val(im, n, 1), (int)attr_i(n, "axis", 0));
+        return 1;
+    }
+    if (!strcmp(op, "Tile")) {
+        NEED(2);
+        int64_t reps[VKA_MAX_DIMS];
+        int k = ints_of(im, n, "", 1, reps, VKA_MAX_DIMS);
+        if (k != g->vals[in_val(im, n, 0)].ndim)
+            FAIL(VKA_ERR_UNSUPPORTED, "Tile repeats must be constant, one per axis");
+        *r = vka_graph_tile(g, name, in_val(im, n, 0), reps);
+        return 1;
+    }
+    if (!strcmp(op, "GridSample")) {
+        NEED(2);
+        if (!attr_is(n, "mode", "bilinear", "bilinear") || !attr_is(n, "padding_mode", "zeros", "zeros"))
+            FAIL(VKA_ERR_UNSUPPORTED, "GridSample mode %s padding %s (bilinear, zeros)",
+                 attr_s(n, "mode", buf, sizeof buf, "bilinear"), attr_s(n, "padding_mode", buf + 32, 32, "zeros"));
+        *r = vka_graph_grid_sample(g, name, in_val(im, n, 0), in_val(im, n, 1), (int)attr_i(n, "align_corners", 0));
+        return 1;
+    }
+#undef NEED
+#undef FAIL
+    return 0;
+}
+
 static vka_status import_node(importer *im, const Onnx__NodeProto *n)
 {
     vka_graph *g = im->g;
@@ -399,6 +620,11 @@ static vka_status import_node(importer *im, const Onnx__NodeProto *n)
             goto done;
         }
 
+    if (import_vision(im, n, op, name, &r, &s)) {
+        if (s)
+            return s;
+        goto done;
+    }
     if (!strcmp(op, "Constant")) {
         const Onnx__AttributeProto *a;
         if ((a = attr(n, "value")) && a->t)
@@ -714,6 +940,16 @@ done:
         return g->ctx->err[0] ? VKA_ERR_SHAPE : ierr(im, VKA_ERR_SHAPE, "could not be built");
     if (!tab_put(im, n->output[0], r))
         return ierr(im, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    if (im->ctx->log_level >= VKA_LOG_DEBUG) {
+        const vka__value *v = &g->vals[r];
+        char sh[128];
+        size_t k = 0;
+        for (int i = 0; i < v->ndim && k < sizeof sh - 24; i++)
+            k += (size_t)snprintf(sh + k, sizeof sh - k, i ? ",%lld" : "%lld", (long long)v->shape[i]);
+        sh[k] = 0;
+        vka__log(im->ctx, VKA_LOG_DEBUG, "onnx: %s %s -> %s [%s]%s", op, name, n->output[0], sh,
+                 v->host ? " (folded)" : "");
+    }
     return VKA_OK;
 }
 

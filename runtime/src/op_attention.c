@@ -55,7 +55,7 @@ vka_attn_desc vka_attn_default_desc(void)
 
 /* D is a specialization constant (fully unrolled loops); the split variant
  * works in slices of 16. */
-static int supported_head_dim(int64_t D)
+int vka__attn_head_dim_ok(int64_t D)
 {
     return D >= 16 && D <= 128 && D % 16 == 0;
 }
@@ -109,7 +109,7 @@ static vka_status attn_prepare(vka_cmd *cmd, const char *op, const vka_attn_desc
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: batch %lld, heads %lld, nq %lld, nk %lld, head_dim %lld must be >= 1",
                         op, (long long)d->batch, (long long)d->heads, (long long)d->nq, (long long)d->nk,
                         (long long)d->head_dim);
-    if (!supported_head_dim(d->head_dim))
+    if (!vka__attn_head_dim_ok(d->head_dim))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported (multiples of 16 from 16 to 128)", op,
                         (long long)d->head_dim);
     if (d->batch > 65535 || d->heads > 65535 || d->nq > UINT32_MAX || d->nk > UINT32_MAX)

@@ -25,7 +25,8 @@ static void count_uses(vka_graph *g, uses *u)
         bool killed = false;
         for (int i = 0; i < g->nnodes; i++) {
             vka__node *n = &g->nodes[i];
-            if (!n->dead && u->nuse[n->out] == 0 && !g->vals[n->out].is_output) {
+            if (!n->dead && u->nuse[n->out] == 0 && !g->vals[n->out].is_output &&
+                (n->out2 < 0 || (u->nuse[n->out2] == 0 && !g->vals[n->out2].is_output))) {
                 n->dead = true;
                 killed = true;
             }
@@ -204,6 +205,8 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
         return false;
     if (m->mask >= 0 && g->vals[m->mask].numel != nq * nk)
         return false; /* a mask that varies over batch or heads stays unfused */
+    if (!vka__attn_head_dim_ok(d))
+        return false; /* no flash kernel for this head dim: the naive path stays */
     m->q = q, m->k = k, m->v = v, m->pv = pv;
     m->scale = (float)scale;
     return true;

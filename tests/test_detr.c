@@ -1,0 +1,142 @@
+/* test_detr.c — DEIMv2 atto and femto (real COCO detectors of the RT-DETR
+ * family) against ONNX Runtime goldens on three images: every golden
+ * detection with score > 0.3 is found with the same label, a box with
+ * IoU > 0.99 (within 1 px) and a score within 1e-3; raw scores and boxes
+ * agree to 1e-3 relative; fused and unfused runs agree. */
+#include <stdbool.h>
+
+#include "common.h"
+
+typedef struct {
+    int64_t *labels;
+    float *boxes, *scores;
+    int n;
+} dets;
+
+static void free_dets(dets *d)
+{
+    free(d->labels), free(d->boxes), free(d->scores);
+}
+
+static int run_model(vka_context *ctx, const char *model, const vka_safetensors *st, int fuse, dets *out)
+{
+    memset(out, 0, sizeof *out);
+    vka_graph *g = vka_onnx_load(ctx, model, NULL);
+    if (!g) {
+        vkt_check(0, "load %s: %s", model, vka_last_error());
+        return 0;
+    }
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.fuse = fuse;
+    vka_status s = vka_graph_build(g, &bp);
+    const char *in[2] = {"images", "orig_target_sizes"};
+    for (int i = 0; i < 2 && !s; i++) {
+        const vka_st_tensor *t = vka_safetensors_find(st, in[i]);
+        s = t ? vka_graph_set_input(g, in[i], t->data, t->bytes) : VKA_ERR_NOT_FOUND;
+    }
+    if (!s)
+        s = vka_graph_run(g);
+    const vka_st_tensor *gl = vka_safetensors_find(st, "labels");
+    int n = gl ? (int)gl->shape[1] : 0;
+    out->n = n;
+    out->labels = malloc(sizeof(int64_t) * (size_t)n);
+    out->boxes = malloc(sizeof(float) * 4 * (size_t)n);
+    out->scores = malloc(sizeof(float) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        out->scores[i] = NAN;
+    if (!s)
+        s = vka_graph_get_output(g, "labels", out->labels, sizeof(int64_t) * (size_t)n);
+    if (!s)
+        s = vka_graph_get_output(g, "boxes", out->boxes, sizeof(float) * 4 * (size_t)n);
+    if (!s)
+        s = vka_graph_get_output(g, "scores", out->scores, sizeof(float) * (size_t)n);
+    if (s)
+        vkt_check(0, "%s (%s): %s", model, fuse ? "fused" : "unfused", vka_context_last_error(ctx));
+    vka_graph_destroy(g);
+    return s == VKA_OK;
+}
+
+static double iou(const float *a, const float *b)
+{
+    double ix = fmax(0, fmin(a[2], b[2]) - fmax(a[0], b[0])), iy = fmax(0, fmin(a[3], b[3]) - fmax(a[1], b[1]));
+    double inter = ix * iy, ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+    return ua > 0 ? inter / ua : 0;
+}
+
+static void check(const char *what, const dets *d, const vka_safetensors *st)
+{
+    const vka_st_tensor *gl = vka_safetensors_find(st, "labels"), *gb = vka_safetensors_find(st, "boxes"),
+                        *gs = vka_safetensors_find(st, "scores");
+    const int64_t *glab = gl->data;
+    const float *gbox = gb->data, *gsc = gs->data;
+    int n = d->n;
+    /* raw outputs: scores are sorted, so compare them as they are; boxes by the rank's box */
+    double *ref = malloc(sizeof *ref * 4 * (size_t)n);
+    for (int i = 0; i < n; i++)
+        ref[i] = gsc[i];
+    char w[200];
+    snprintf(w, sizeof w, "%s: 300 scores vs ONNX Runtime", what);
+    vkt_compare(w, d->scores, ref, (size_t)n, 1e-3);
+    for (int i = 0; i < 4 * n; i++)
+        ref[i] = gbox[i];
+    snprintf(w, sizeof w, "%s: 300 boxes vs ONNX Runtime (rank by rank)", what);
+    vkt_compare(w, d->boxes, ref, 4 * (size_t)n, 1e-3);
+    free(ref);
+    /* detections above 0.3: same label, IoU > 0.99, |score diff| < 1e-3 (rank swaps of near-equal scores allowed) */
+    int found = 0, wanted = 0;
+    for (int i = 0; i < n && gsc[i] > 0.3f; i++) {
+        wanted++;
+        int best = -1;
+        double bi = 0;
+        for (int j = 0; j < n; j++)
+            if (d->labels[j] == glab[i] && fabsf(d->scores[j] - gsc[i]) < 1e-3f && iou(d->boxes + 4 * j, gbox + 4 * i) > bi)
+                bi = iou(d->boxes + 4 * j, gbox + 4 * i), best = j;
+        if (best >= 0 && bi > 0.99)
+            found++;
+        else
+            printf("  missing golden rank %d: label %lld score %.4f box %.1f %.1f %.1f %.1f (best IoU %.4f)\n", i,
+                   (long long)glab[i], gsc[i], gbox[4 * i], gbox[4 * i + 1], gbox[4 * i + 2], gbox[4 * i + 3], bi);
+    }
+    vkt_check(found == wanted && wanted > 0, "%s: %d of %d golden detections with score > 0.3 matched", what, found,
+              wanted);
+}
+
+int main(int argc, char **argv)
+{
+    vka_context *ctx = vkt_init(argc, argv);
+    const char *models[2] = {"atto", "femto"}, *images[3] = {"bus", "zidane", "cats"};
+    for (int m = 0; m < 2; m++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "models/deimv2_hgnetv2_%s_coco.onnx", models[m]);
+        const char *mp = vkt_asset(rel);
+        if (!mp)
+            continue;
+        char model[4096];
+        snprintf(model, sizeof model, "%s", mp);
+        for (int i = 0; i < 3; i++) {
+            snprintf(rel, sizeof rel, "golden/deimv2_%s_%s.safetensors", models[m], images[i]);
+            const char *gp = vkt_asset(rel);
+            vka_safetensors *st = gp ? vka_safetensors_open(gp) : NULL;
+            if (!st)
+                continue;
+            dets fused, plain;
+            char what[96];
+            snprintf(what, sizeof what, "DEIMv2 %s on %s", models[m], images[i]);
+            if (run_model(ctx, model, st, 1, &fused))
+                check(what, &fused, st);
+            /* the unfused route once per model (it is the slow one) */
+            if (i == 0 && run_model(ctx, model, st, 0, &plain)) {
+                double *ref = malloc(sizeof *ref * (size_t)plain.n);
+                for (int j = 0; j < plain.n; j++)
+                    ref[j] = fused.scores[j];
+                snprintf(what, sizeof what, "DEIMv2 %s on %s: unfused scores vs fused", models[m], images[i]);
+                vkt_compare(what, plain.scores, ref, (size_t)plain.n, 1e-4);
+                free(ref);
+                free_dets(&plain);
+            }
+            free_dets(&fused);
+            vka_safetensors_close(st);
+        }
+    }
+    return vkt_finish();
+}
