@@ -397,6 +397,143 @@ static int fuse_gelu(vka_graph *g, uses *u)
     return count;
 }
 
+/* ---------------------------------------------------------------- deformable attention */
+
+static bool available_before(vka_graph *g, vka_val v, const vka__node *at)
+{
+    int p = g->vals[v].producer;
+    return p < 0 || p < (int)(at - g->nodes);
+}
+
+/* Follows reshapes (views) back to the first producer that is not one. */
+static vka__node *through_reshapes(vka_graph *g, vka_val v, vka_val *src)
+{
+    vka__node *p = producer(g, v);
+    while (p && p->op == VKA__OP_RESHAPE) {
+        v = p->in[0];
+        p = producer(g, v);
+    }
+    if (src)
+        *src = v;
+    return p;
+}
+
+static bool perm_is(const vka__node *t, int nd, const int *perm)
+{
+    if (!t || t->op != VKA__OP_TRANSPOSE)
+        return false;
+    for (int i = 0; i < nd; i++)
+        if (t->perm[i] != perm[i])
+            return false;
+    return true;
+}
+
+/* Multi-scale deformable attention as D-FINE/DEIMv2 (and RT-DETRv2's grid-sample
+ * form) export it:
+ *   value_l = Reshape(Slice(V [B,H,D,S], last axis, level l))       -> [B·H, D, h_l, w_l]
+ *   grid    = Reshape(Transpose(2·L - 1, perm 0,2,1,3,4)), split by level -> [B·H, Nq, P_l, 2]
+ *   y = Transpose(Reshape(ReduceSum(Concat_l(GridSample(value_l, grid_l)) · Reshape(Transpose(W)))))
+ * -> one deform_attn(V, L [B,Nq,H,ΣP,2], W [B,Nq,H,ΣP]) with output [B, Nq, H·D]. */
+static int fuse_deform(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *cat = &g->nodes[i];
+        if (cat->dead || cat->op != VKA__OP_CONCAT || cat->axis != 3 || cat->nin > VKA_DEFORM_MAX_LEVELS)
+            continue;
+        vka_deform_attn_desc d = vka_deform_attn_default_desc();
+        d.value_layout = VKA_DEFORM_VALUE_BHDS;
+        d.levels = cat->nin;
+        vka_val V = VKA_NONE, Gr = VKA_NONE;
+        int64_t s_next = 0, p_next = 0;
+        bool ok = true;
+        for (int l = 0; l < cat->nin && ok; l++) {
+            vka__node *gs = producer(g, cat->in[l]);
+            ok = gs && gs->op == VKA__OP_GRID_SAMPLE && gs->sub == 0;
+            if (!ok)
+                break;
+            const vka__value *xv = &g->vals[gs->in[0]];
+            vka_val src;
+            vka__node *sl = through_reshapes(g, gs->in[0], &src);
+            ok = sl && sl->op == VKA__OP_SLICE && xv->ndim == 4;
+            if (!ok)
+                break;
+            const vka__value *vv = &g->vals[sl->in[0]];
+            int nd = vv->ndim;
+            ok = nd == 4 && (V < 0 || V == sl->in[0]) && sl->starts[nd - 1] == s_next && sl->steps[nd - 1] == 1 &&
+                 g->vals[sl->out].shape[nd - 1] == xv->shape[2] * xv->shape[3];
+            for (int a = 0; ok && a < nd - 1; a++)
+                ok = g->vals[sl->out].shape[a] == vv->shape[a];
+            if (!ok)
+                break;
+            V = sl->in[0];
+            d.spatial_shapes[l][0] = xv->shape[2];
+            d.spatial_shapes[l][1] = xv->shape[3];
+            s_next += xv->shape[2] * xv->shape[3];
+            /* grid: a slice of Gr along the points axis */
+            vka__node *gsl = producer(g, gs->in[1]);
+            ok = gsl && gsl->op == VKA__OP_SLICE && (Gr < 0 || Gr == gsl->in[0]) && gsl->starts[2] == p_next &&
+                 gsl->steps[2] == 1 && g->vals[gsl->in[0]].ndim == 4;
+            if (!ok)
+                break;
+            Gr = gsl->in[0];
+            d.points[l] = (int)g->vals[gsl->out].shape[2];
+            p_next += d.points[l];
+        }
+        if (!ok || V < 0 || g->vals[V].shape[3] != s_next || g->vals[Gr].shape[2] != p_next)
+            continue;
+        /* grid = Reshape(Transpose(Sub(Mul(L, 2), 1), perm 0,2,1,3,4)) */
+        vka_val gsrc;
+        vka__node *gt = through_reshapes(g, Gr, &gsrc);
+        if (!perm_is(gt, 5, (int[]){0, 2, 1, 3, 4}))
+            continue;
+        vka__node *sub = producer(g, gt->in[0]);
+        double c;
+        vka_val o;
+        bool cf;
+        if (!is_binary(sub, VKA_SUB) || !scalar_operand(g, sub, &c, &o, &cf) || cf || c != 1.0)
+            continue;
+        vka__node *mul2 = producer(g, o);
+        if (!is_binary(mul2, VKA_MUL) || !scalar_operand(g, mul2, &c, &o, NULL) || c != 2.0)
+            continue;
+        vka_val L = o;
+        /* weights: Mul(Concat, Reshape(Transpose(W, perm 0,2,1,3))) */
+        vka__node *mw = u->nuse[cat->out] == 1 ? &g->nodes[u->reader[cat->out]] : NULL;
+        if (!is_binary(mw, VKA_MUL))
+            continue;
+        vka_val wr = mw->in[0] == cat->out ? mw->in[1] : mw->in[0], wsrc;
+        vka__node *wt = through_reshapes(g, wr, &wsrc);
+        if (!perm_is(wt, 4, (int[]){0, 2, 1, 3}))
+            continue;
+        vka_val W = wt->in[0];
+        /* ReduceSum over the points, reshapes, Transpose(0,2,1) */
+        vka__node *rs = u->nuse[mw->out] == 1 ? &g->nodes[u->reader[mw->out]] : NULL;
+        if (!rs || rs->op != VKA__OP_REDUCE || rs->sub != VKA_REDUCE_SUM || rs->axis != 3)
+            continue;
+        vka_val cur = rs->out;
+        vka__node *nx = u->nuse[cur] == 1 ? &g->nodes[u->reader[cur]] : NULL;
+        while (nx && nx->op == VKA__OP_RESHAPE && !g->vals[nx->out].is_output) {
+            cur = nx->out;
+            nx = u->nuse[cur] == 1 ? &g->nodes[u->reader[cur]] : NULL;
+        }
+        if (!perm_is(nx, 3, (int[]){0, 2, 1}))
+            continue;
+        const vka__value *vl = &g->vals[L], *vw = &g->vals[W], *vo = &g->vals[nx->out];
+        const vka__value *vv = &g->vals[V];
+        if (vl->ndim != 5 || vl->shape[3] != p_next || vw->ndim != 4 || vw->shape[3] != p_next ||
+            vo->shape[2] != vv->shape[1] * vv->shape[2] || !available_before(g, L, nx) || !available_before(g, W, nx) ||
+            !available_before(g, V, nx))
+            continue;
+        nx->op = VKA__OP_DEFORM_ATTN;
+        nx->in[0] = V, nx->in[1] = L, nx->in[2] = W;
+        nx->nin = 3;
+        nx->deform = d;
+        count_uses(g, u);
+        count++;
+    }
+    return count;
+}
+
 /* ---------------------------------------------------------------- GEMM epilogues */
 
 static vka_act act_of(int unary)
@@ -419,11 +556,6 @@ static void absorb(vka_graph *g, vka__node *gm, vka__node *c)
     c->dead = true;
 }
 
-static bool available_before(vka_graph *g, vka_val v, const vka__node *at)
-{
-    int p = g->vals[v].producer;
-    return p < 0 || p < (int)(at - g->nodes);
-}
 
 static int fuse_epilogues(vka_graph *g, uses *u)
 {
@@ -489,9 +621,11 @@ vka_status vka__graph_fuse(vka_graph *g)
     count_uses(g, &u);
     int nl = fuse_layernorm(g, &u);
     int na = fuse_attention(g, &u);
+    int nd = fuse_deform(g, &u);
     int ng = fuse_gelu(g, &u);
     int ne = fuse_epilogues(g, &u);
-    vka__log(g->ctx, VKA_LOG_INFO, "fusion: %d layernorm, %d attention, %d GELU, %d GEMM epilogues", nl, na, ng, ne);
+    vka__log(g->ctx, VKA_LOG_INFO, "fusion: %d layernorm, %d attention, %d deformable attention, %d GELU, %d GEMM epilogues",
+             nl, na, nd, ng, ne);
     free(u.nuse);
     free(u.reader);
     return VKA_OK;
