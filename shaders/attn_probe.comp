@@ -33,9 +33,14 @@ void main()
         uint qb = pc.q_off + b * pc.q_sb + h * pc.q_sh + i * pc.q_sr;
         uint kb = pc.k_off + b * pc.k_sb + h * pc.k_sh + j * pc.k_sr;
         float s = 0.0;
-        // the same order of operations as the flash pass: (scale · q) · k
-        [[unroll]] for (uint d = 0u; d < D; d++)
-            s += float(q[qb + d]) * pc.scale * float(k[kb + d]);
+        // the same order of operations as flash_attn_row.comp (scale · q) · k in
+        // groups of 8: the LSE it saved then normalises these rows exactly
+        [[unroll]] for (uint d0 = 0u; d0 < D; d0 += 8u) {
+            float g = (float(q[qb + d0]) * pc.scale) * float(k[kb + d0]);
+            [[unroll]] for (uint c = 1u; c < 8u; c++)
+                g += (float(q[qb + d0 + c]) * pc.scale) * float(k[kb + d0 + c]);
+            s += g;
+        }
         if ((pc.flags & VKA_ATTN_MASK) != 0u)
             s += float(mask[pc.mask_off + i * pc.nk + j]);
         // a causally hidden key, or a row that saw no key (lse = -inf), has p = 0

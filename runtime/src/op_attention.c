@@ -240,9 +240,9 @@ vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vk
         if (var == VAR_ROW)
             it = nk / 8 + 8 + 2 * D;
         else if (var == VAR_SPLIT)
-            it = (nk / SPLIT_WG / 8 + 8) * 17 * D + (D / 16) * (SPLIT_WG + 32) + 2 * SPLIT_WG;
+            it = (nk / SPLIT_WG / 8 + 8) * 18 * D + (D / 16) * (SPLIT_WG + 32) + 2 * SPLIT_WG;
         else
-            it = (nk / 8 + 8) * 17 * D + (nk / 8 + 1) * (2 * D);
+            it = (nk / 8 + 8) * 18 * D + (nk / 8 + 1) * (2 * D);
         if (it > 65000)
             return vka__err(ctx, VKA_ERR_TOO_LARGE,
                             "%s: nk %lld with head_dim %u needs ~%llu loop iterations per invocation in the %s "

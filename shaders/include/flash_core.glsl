@@ -29,9 +29,15 @@ float l_run = 0.0;           // running Σ exp(s - m_run)
 
 float vka_score(uint i, uint j, uint lim)
 {
+    // groups of 8 like flash_attn_row.comp and attn_probe.comp: every variant
+    // rounds the scores alike, so the probe matches whichever saved the LSE
     float x = 0.0;
-    VKA_LOOP for (uint d = 0u; d < D; d++)
-        x += qv[d] * loadK(j, d);
+    VKA_LOOP for (uint d0 = 0u; d0 < D; d0 += 8u) {
+        float g = qv[d0] * loadK(j, d0);
+        VKA_LOOP for (uint c = 1u; c < 8u; c++)
+            g += qv[d0 + c] * loadK(j, d0 + c);
+        x += g;
+    }
     if ((pc.flags & VKA_ATTN_MASK) != 0u)
         x += float(mask[pc.mask_off + i * pc.nk + j]);
     // -inf, not VKA_NEG_BIG: a masked key must contribute exactly 0
