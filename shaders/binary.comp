@@ -1,36 +1,13 @@
 // vka-variants: f32 f16
-// binary.comp — y = a op b with numpy broadcasting; fp32 math on any storage.
-// The C side merges axes first, so most calls reach one of the flat modes.
+// binary.comp — y = a op b with numpy broadcasting on float tensors; fp32 math
+// on any storage (body in include/binary_body.glsl, int32 in binary_i32.comp).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-#define WG 256u
-#define EPT 4u // elements per invocation, WG apart so neighbours stay adjacent
-
-layout(local_size_x = 256) in;
-
-// keep in sync with vka_binary_op in runtime/include/vkattn.h
-layout(constant_id = 0) const uint OP = 0;
-// 0: a and b dense like y; 1: b is one element; 2: a is one element;
-// 3: strided by pc.shape / pc.sa / pc.sb (0 strides broadcast)
-layout(constant_id = 1) const uint MODE = 0;
-
-layout(std430, binding = 0) readonly buffer A { T a[]; };
-layout(std430, binding = 1) readonly buffer B { T b[]; };
-layout(std430, binding = 2) writeonly buffer Y { T y[]; };
-
-// keep in sync with vka__binary_push in runtime/src/op_elementwise.c
-layout(push_constant) uniform Push {
-    uint n;
-    uint off_a;
-    uint off_b;
-    uint off_y;
-    uint rank;      // axes after merging (MODE 3), 1..8
-    uint shape[8];  // of y, outermost first
-    uint sa[8];     // element strides of a over y's axes
-    uint sb[8];
-} pc;
+#define VKA_ELEM T
+#define VKA_CALC float
+#include "binary_body.glsl"
 
 float vka_pow(float x, float e)
 {
@@ -57,65 +34,5 @@ float apply(float x, float z)
     case 4: return vka_pow(x, z);
     case 5: return max(x, z);
     default: return min(x, z);
-    }
-}
-
-// Offsets of element i in a and b (MODE 3), and i's index along the last axis.
-void locate(uint i, out uint ia, out uint ib, out uint last)
-{
-    ia = 0u;
-    ib = 0u;
-    uint r = i;
-    last = 0u;
-    for (uint k = pc.rank; k-- > 1u;) {
-        uint d = pc.shape[k];
-        uint q = r / d;
-        uint c = r - q * d;
-        if (k == pc.rank - 1u)
-            last = c;
-        ia += c * pc.sa[k];
-        ib += c * pc.sb[k];
-        r = q;
-    }
-    if (pc.rank == 1u)
-        last = r;
-    ia += r * pc.sa[0];
-    ib += r * pc.sb[0];
-}
-
-void main()
-{
-    if (MODE == 3u) {
-        // EPT consecutive elements per invocation: the integer divisions of
-        // locate() (scalarised on CPUs) run once, the rest step along the last
-        // axis and only re-locate when they wrap it
-        uint first = (vka_group_id() * WG + gl_LocalInvocationID.x) * EPT;
-        if (first >= pc.n)
-            return;
-        uint ia, ib, last;
-        locate(first, ia, ib, last);
-        uint nl = pc.shape[pc.rank - 1u], sal = pc.sa[pc.rank - 1u], sbl = pc.sb[pc.rank - 1u];
-        for (uint e = 0u; e < EPT; e++) {
-            uint i = first + e;
-            if (i >= pc.n)
-                return;
-            if (e > 0u) {
-                last++;
-                ia += sal;
-                ib += sbl;
-                if (last == nl)
-                    locate(i, ia, ib, last);
-            }
-            y[pc.off_y + i] = T(apply(float(a[pc.off_a + ia]), float(b[pc.off_b + ib])));
-        }
-        return;
-    }
-    uint base = vka_group_id() * (WG * EPT) + gl_LocalInvocationID.x;
-    for (uint e = 0u; e < EPT; e++) {
-        uint i = base + e * WG;
-        if (i >= pc.n)
-            return;
-        uint ia = MODE == 2u ? 0u : i, ib = MODE == 1u ? 0u : i;
-        y[pc.off_y + i] = T(apply(float(a[pc.off_a + ia]), float(b[pc.off_b + ib])));
     }
 }

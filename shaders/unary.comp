@@ -1,28 +1,14 @@
 // vka-variants: f32 f16
-// unary.comp — y = op(x) elementwise; fp32 math on any storage. y may alias x
-// (each element is read and written by one invocation only).
+// unary.comp — y = op(x) elementwise on float tensors; fp32 math on any
+// storage (body in include/unary_body.glsl, int32 in unary_i32.comp).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "act.glsl"
 
-#define WG 256u
-#define EPT 4u
-
-layout(local_size_x = 256) in;
-
-// keep in sync with vka_unary_op in runtime/include/vkattn.h
-layout(constant_id = 0) const uint OP = 0;
-
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
-
-// keep in sync with vka__unary_push in runtime/src/op_elementwise.c
-layout(push_constant) uniform Push {
-    uint n;
-    uint off_x;
-    uint off_y;
-} pc;
+#define VKA_ELEM T
+#define VKA_CALC float
+#include "unary_body.glsl"
 
 float apply(float v)
 {
@@ -40,16 +26,5 @@ float apply(float v)
     case 10: return abs(v);
     case 11: return vka_gelu_tanh(v);
     default: return vka_silu(v);
-    }
-}
-
-void main()
-{
-    uint base = vka_group_id() * (WG * EPT) + gl_LocalInvocationID.x;
-    for (uint e = 0u; e < EPT; e++) {
-        uint i = base + e * WG;
-        if (i >= pc.n)
-            return;
-        y[pc.off_y + i] = T(apply(float(x[pc.off_x + i])));
     }
 }

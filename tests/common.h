@@ -257,12 +257,50 @@ static float *vkt_download(const vka_tensor *t)
     return out;
 }
 
-/* Fills t with NaN (0x7fff.. bit patterns for f16/i32) so unwritten outputs show. */
+/* Exact int32 transfers (vkt_upload/vkt_download go through float, which
+ * rounds beyond 2^24). */
+static void vkt_upload_i32(vka_tensor *t, const int32_t *v)
+{
+    if (vka_tensor_upload(t, v, (size_t)vka_tensor_numel(t) * 4)) {
+        fprintf(stderr, "FAIL upload: %s\n", vka_context_last_error(vkt_ctx));
+        exit(1);
+    }
+}
+
+static int32_t *vkt_download_i32(const vka_tensor *t)
+{
+    size_t n = (size_t)vka_tensor_numel(t);
+    int32_t *v = malloc(4 * (n ? n : 1));
+    if (vka_tensor_download(t, v, n * 4)) {
+        fprintf(stderr, "FAIL download: %s\n", vka_context_last_error(vkt_ctx));
+        exit(1);
+    }
+    return v;
+}
+
+/* n int32 of mixed magnitudes: a quarter in [-20, 20], a quarter in ±2^15,
+ * the rest in [-2^30, 2^30], the ends included. Caller frees. */
+static int32_t *vkt_rand_i32(size_t n)
+{
+    int32_t *v = malloc(4 * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = vkt_rand_u32(), k = r & 3;
+        int64_t span = k == 0 ? 20 : k == 1 ? 1 << 15 : 1 << 30;
+        v[i] = (int32_t)((int64_t)(vkt_rand_u32() % (uint64_t)(2 * span + 1)) - span);
+    }
+    return v;
+}
+
+/* Fills t so unwritten outputs show: NaN in f32/f16 (0xff.. bytes); INT32_MAX
+ * in i32, where 0xffffffff would be -1, an everyday result of index math. */
 static void vkt_poison(vka_tensor *t)
 {
     size_t bytes = vka_tensor_bytes(t);
     uint8_t *p = malloc(bytes ? bytes : 1);
     memset(p, 0xff, bytes); /* 0xffffffff is a NaN in f32, 0xffff in f16 */
+    if (vka_tensor_dtype(t) == VKA_I32)
+        for (size_t i = 0; i + 4 <= bytes; i += 4)
+            p[i + 3] = 0x7f; /* little-endian INT32_MAX */
     vka_tensor_upload(t, p, bytes);
     free(p);
 }

@@ -1,7 +1,8 @@
 /* test_unary.c — vka_unary: every op on f32 and f16 storage against a float64
  * reference on fresh random inputs in each op's domain; per-element relative
  * accuracy of the transcendental ops in fp32 (near 0 and in the tails, where
- * naive erf/tanh/GELU formulas lose it); in place; unaligned views; errors. */
+ * naive erf/tanh/GELU formulas lose it); in place; unaligned views; errors.
+ * i32 neg and abs exactly, INT32_MIN included (it wraps to itself). */
 #include "common.h"
 
 static const char *OPS[] = {"exp", "log", "sqrt", "erf", "tanh", "sigmoid", "relu",
@@ -144,6 +145,63 @@ static void test_pointwise(vka_context *ctx, int op, double lo, double hi, doubl
     free(hx), free(got);
 }
 
+/* where: 0 new output, 1 in place, 2 through views 3 and 5 elements into parents */
+static void run_case_i32(vka_context *ctx, int op, int nd, const int64_t *shape, int where)
+{
+    int64_t n = 1;
+    for (int k = 0; k < nd; k++)
+        n *= shape[k];
+    int32_t *hx = vkt_rand_i32((size_t)n), *want = malloc(4 * (size_t)n);
+    static const int32_t edge[] = {INT32_MIN, INT32_MAX, 0, -1, 1, INT32_MIN + 1};
+    for (int i = 0; i < 6 && i < n; i++)
+        hx[i] = edge[i];
+    for (int64_t i = 0; i < n; i++) {
+        /* two's complement: -INT32_MIN and |INT32_MIN| are 2^31, which wraps back */
+        int32_t m = hx[i] == INT32_MIN ? INT32_MIN : -hx[i];
+        want[i] = op == VKA_NEG ? m : hx[i] < 0 ? m : hx[i];
+    }
+    vka_tensor *x, *y, *px = NULL, *py = NULL;
+    if (where == 2) {
+        int64_t n1 = n + 7;
+        px = vkt_tensor(ctx, VKA_I32, 1, &n1, NULL);
+        py = vkt_tensor(ctx, VKA_I32, 1, &n1, NULL);
+        x = vka_tensor_view(px, 3, nd, shape);
+        y = vka_tensor_view(py, 5, nd, shape);
+        vkt_poison(py);
+    } else {
+        x = vkt_tensor(ctx, VKA_I32, nd, shape, NULL);
+        y = where == 1 ? x : vkt_tensor(ctx, VKA_I32, nd, shape, NULL);
+        if (where == 0)
+            vkt_poison(y);
+    }
+    vkt_upload_i32(x, hx);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vka_status s = vka_unary(cmd, (vka_unary_op)op, x, y);
+    static const char *WHERE[] = {"", " in place", " views"};
+    if (s) {
+        vkt_check(0, "%s i32 n=%lld%s: %s", OPS[op], (long long)n, WHERE[where], vka_context_last_error(ctx));
+    } else {
+        vkt_run(cmd);
+        int32_t *got = vkt_download_i32(y);
+        int64_t bad = 0, first = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (got[i] != want[i] && !bad++)
+                first = i;
+        if (bad)
+            vkt_check(0, "%s i32 n=%lld%s: %lld wrong, first %s(%d) gave %d, want %d", OPS[op], (long long)n,
+                      WHERE[where], (long long)bad, OPS[op], hx[first], got[first], want[first]);
+        else
+            vkt_check(1, "%s i32 n=%lld%s: exact (INT32_MIN -> %d)", OPS[op], (long long)n, WHERE[where], got[0]);
+        free(got);
+    }
+    vka_cmd_destroy(cmd);
+    if (where != 1)
+        vka_tensor_destroy(y);
+    vka_tensor_destroy(x), vka_tensor_destroy(px), vka_tensor_destroy(py);
+    free(hx), free(want);
+}
+
 static void test_errors(vka_context *ctx)
 {
     int64_t s1[2] = {3, 4}, s2[2] = {4, 3};
@@ -156,7 +214,11 @@ static void test_errors(vka_context *ctx)
     vka_cmd_begin(cmd);
     vkt_expect_error("shape mismatch", vka_unary(cmd, VKA_EXP, a, b), VKA_ERR_SHAPE, "act_out");
     vkt_expect_error("dtype mismatch", vka_unary(cmd, VKA_EXP, a, h), VKA_ERR_SHAPE, "act_in");
-    vkt_expect_error("i32 input", vka_unary(cmd, VKA_EXP, i32, i32), VKA_ERR_SHAPE, "ints");
+    vkt_expect_error("i32 exp", vka_unary(cmd, VKA_EXP, i32, i32), VKA_ERR_UNSUPPORTED, "ints");
+    vkt_expect_error("i32 relu", vka_unary(cmd, VKA_RELU, i32, i32), VKA_ERR_UNSUPPORTED, "neg and abs only");
+    vkt_expect_error("i32 x, f32 y", vka_unary(cmd, VKA_NEG, i32, a), VKA_ERR_SHAPE,
+                     "x \"ints\" [3, 4] is i32 but y \"act_in\" [3, 4] is f32");
+    vkt_expect_error("f32 x, i32 y", vka_unary(cmd, VKA_ABS, a, i32), VKA_ERR_SHAPE, "ints");
     vkt_expect_error("NULL y", vka_unary(cmd, VKA_EXP, a, NULL), VKA_ERR_INVALID_ARG, "y is NULL");
     vkt_expect_error("bad op", vka_unary(cmd, VKA_UNARY_COUNT, a, a), VKA_ERR_INVALID_ARG, "unknown op");
     int64_t n5 = 5, n6 = 6;
@@ -199,6 +261,13 @@ int main(int argc, char **argv)
     test_pointwise(ctx, VKA_LOG, 1e-6, 1e6, 1e-5);
     test_pointwise(ctx, VKA_SQRT, 0, 1e6, 1e-5);
     test_pointwise(ctx, VKA_RECIPROCAL, -100, 100.03, 1e-5); /* steps over 0 */
+    for (int k = 0; k < 2; k++) {
+        int op = k ? VKA_ABS : VKA_NEG;
+        run_case_i32(ctx, op, 3, odd, 0);
+        run_case_i32(ctx, op, 1, &big, 0);
+        run_case_i32(ctx, op, 2, (int64_t[]){33, 65}, 1);
+        run_case_i32(ctx, op, 1, (int64_t[]){37}, 2);
+    }
     test_errors(ctx);
     return vkt_finish();
 }

@@ -258,7 +258,11 @@ typedef enum vka_binary_op {
 } vka_binary_op;
 
 /* y = a op b with numpy broadcasting (up to VKA_MAX_DIMS axes); y has the
- * broadcast shape. y may alias a or b when it has the same shape. */
+ * broadcast shape. y may alias a or b when it has the same shape.
+ * a, b and y share one dtype: f32, f16 (fp32 math) or i32. On i32, add, sub
+ * and mul wrap modulo 2^32, div truncates toward zero like C and ONNX
+ * (-7 / 2 = -3), x / 0 = 0 and INT32_MIN / -1 = INT32_MIN; pow is
+ * VKA_ERR_UNSUPPORTED. Mixing i32 with float is VKA_ERR_SHAPE: vka_cast first. */
 vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor *b, vka_tensor *y);
 
 typedef enum vka_unary_op {
@@ -267,7 +271,9 @@ typedef enum vka_unary_op {
     VKA_UNARY_COUNT
 } vka_unary_op;
 
-/* y = op(x), elementwise; y may alias x. */
+/* y = op(x), elementwise; y may alias x. x and y share one dtype: f32, f16
+ * (fp32 math), or i32 for VKA_NEG and VKA_ABS only (others are
+ * VKA_ERR_UNSUPPORTED); both wrap, so -INT32_MIN and abs(INT32_MIN) are INT32_MIN. */
 vka_status vka_unary(vka_cmd *cmd, vka_unary_op op, vka_tensor *x, vka_tensor *y);
 
 typedef enum vka_reduce_op { VKA_REDUCE_SUM = 0, VKA_REDUCE_MEAN, VKA_REDUCE_MAX, VKA_REDUCE_COUNT } vka_reduce_op;

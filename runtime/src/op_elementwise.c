@@ -1,5 +1,6 @@
 /* op_elementwise.c — vka_binary (numpy broadcasting), vka_unary, vka_cast:
- * one dispatch each, fp32 math on f32 or f16 storage. */
+ * one dispatch each, fp32 math on f32 or f16 storage, or int32 math on i32
+ * (binary_i32.comp, unary_i32.comp: the same bodies, shaders/include/). */
 #include <string.h>
 
 #include "internal.h"
@@ -8,7 +9,7 @@
 /* Elements per workgroup: 256 invocations × 4 elements (EPT in the shaders). */
 #define ELEMS_PER_GROUP 1024u
 
-/* keep in sync with shaders/binary.comp */
+/* keep in sync with shaders/include/binary_body.glsl */
 typedef struct vka__binary_push {
     uint32_t n;
     uint32_t off_a;
@@ -21,7 +22,7 @@ typedef struct vka__binary_push {
 } vka__binary_push;
 _Static_assert(sizeof(vka__binary_push) <= VKA_PUSH_MAX, "push constants");
 
-/* keep in sync with shaders/unary.comp and shaders/cast.comp */
+/* keep in sync with shaders/include/unary_body.glsl and shaders/cast.comp */
 typedef struct vka__unary_push {
     uint32_t n;
     uint32_t off_x;
@@ -30,7 +31,7 @@ typedef struct vka__unary_push {
 _Static_assert(sizeof(vka__unary_push) <= VKA_PUSH_MAX, "push constants");
 typedef vka__unary_push vka__cast_push;
 
-/* binary.comp's MODE specialization constant */
+/* binary_body.glsl's MODE specialization constant */
 enum { MODE_DENSE = 0, MODE_B_SCALAR = 1, MODE_A_SCALAR = 2, MODE_STRIDED = 3 };
 
 static vka_status check_ctx(vka_context *ctx, const char *op, const vka_tensor *t, const char *what)
@@ -50,6 +51,25 @@ static vka_status check_count(vka_context *ctx, const char *op, const vka_tensor
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: %s %s has %lld elements; at most 2^31-1 are supported", op,
                         vka_dtype_str(t->dtype), vka__tdesc(t, d, sizeof d), (long long)t->numel);
     }
+    return VKA_OK;
+}
+
+/* Operands of the elementwise ops: float (f32/f16, which the device must
+ * store) or i32, all of one kind. A mix of i32 and float is the caller's to
+ * resolve with vka_cast: which side to convert is a modelling choice. */
+static vka_status check_numeric(vka_context *ctx, const char *op, const vka_tensor *t, const char *what,
+                                const vka_tensor *first, const char *first_what)
+{
+    char d1[256], d2[256];
+    if (t->dtype != VKA_I32 && t->dtype != VKA_F32 && t->dtype != VKA_F16)
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: %s %s is %s; f32, f16 or i32 expected", op, what,
+                        vka__tdesc(t, d1, sizeof d1), vka_dtype_str(t->dtype));
+    if (first && (t->dtype == VKA_I32) != (first->dtype == VKA_I32))
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: %s %s is %s but %s %s is %s; cast one of them first (vka_cast)", op,
+                        first_what, vka__tdesc(first, d1, sizeof d1), vka_dtype_str(first->dtype), what,
+                        vka__tdesc(t, d2, sizeof d2), vka_dtype_str(t->dtype));
+    if (t->dtype != VKA_I32)
+        return vka__check_float(ctx, op, t, what);
     return VKA_OK;
 }
 
@@ -77,13 +97,16 @@ vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor 
     if ((unsigned)op >= VKA_BINARY_COUNT)
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: unknown op %d", OP, (int)op);
     if ((s = check_ctx(ctx, OP, a, "a")) || (s = check_ctx(ctx, OP, b, "b")) || (s = check_ctx(ctx, OP, y, "y")) ||
-        (s = vka__check_float(ctx, OP, a, "a")) || (s = vka__check_float(ctx, OP, b, "b")) ||
-        (s = vka__check_float(ctx, OP, y, "y")) || (s = vka__check_same_dtype(ctx, OP, a, b)) ||
+        (s = check_numeric(ctx, OP, a, "a", NULL, NULL)) || (s = check_numeric(ctx, OP, b, "b", a, "a")) ||
+        (s = check_numeric(ctx, OP, y, "y", a, "a")) || (s = vka__check_same_dtype(ctx, OP, a, b)) ||
         (s = vka__check_same_dtype(ctx, OP, a, y)))
         return s;
+    char da[256], db[256], dy[256];
+    if (a->dtype == VKA_I32 && op == VKA_POW)
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: pow on i32 tensors (a %s, b %s) is not supported; cast to f32",
+                        OP, vka__tdesc(a, da, sizeof da), vka__tdesc(b, db, sizeof db));
 
     /* numpy broadcasting: align the shapes at the last axis */
-    char da[256], db[256], dy[256];
     int rank = a->ndim > b->ndim ? a->ndim : b->ndim;
     int64_t shape[VKA_MAX_DIMS], st[2][VKA_MAX_DIMS], dense_a[VKA_MAX_DIMS], dense_b[VKA_MAX_DIMS];
     vka__dense_strides(a, dense_a);
@@ -135,7 +158,7 @@ vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor 
     uint32_t gx, gy;
     vka__grid1d(ctx, (y->numel + ELEMS_PER_GROUP - 1) / ELEMS_PER_GROUP, &gx, &gy);
     vka__binding bind[] = {{a, 0}, {b, 0}, {y, 1}};
-    char name[32];
+    char name[32]; /* binary_f32, binary_f16 or binary_i32 */
     return vka__dispatch(cmd, vka__variant(name, sizeof name, "binary", y->dtype), spec, 2, bind, 3, &pc, sizeof pc,
                          gx, gy, 1);
 }
@@ -150,14 +173,18 @@ vka_status vka_unary(vka_cmd *cmd, vka_unary_op op, vka_tensor *x, vka_tensor *y
     if ((unsigned)op >= VKA_UNARY_COUNT)
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: unknown op %d", OP, (int)op);
     if ((s = check_ctx(ctx, OP, x, "x")) || (s = check_ctx(ctx, OP, y, "y")) ||
-        (s = vka__check_float(ctx, OP, x, "x")) || (s = vka__check_float(ctx, OP, y, "y")) ||
+        (s = check_numeric(ctx, OP, x, "x", NULL, NULL)) || (s = check_numeric(ctx, OP, y, "y", x, "x")) ||
         (s = vka__check_same_dtype(ctx, OP, x, y)))
         return s;
-    if (!vka__same_shape(x, y)) {
-        char dx[256], dy[256];
+    char dx[256], dy[256];
+    /* on integers only what ONNX graphs use on indices; the others are float math */
+    if (x->dtype == VKA_I32 && op != VKA_NEG && op != VKA_ABS)
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED,
+                        "%s: op %d on i32 tensor x %s is not supported; i32 has neg and abs only", OP, (int)op,
+                        vka__tdesc(x, dx, sizeof dx));
+    if (!vka__same_shape(x, y))
         return vka__err(ctx, VKA_ERR_SHAPE, "%s: x %s and y %s differ in shape", OP, vka__tdesc(x, dx, sizeof dx),
                         vka__tdesc(y, dy, sizeof dy));
-    }
     if ((s = check_alias(ctx, OP, x, "x", y)) || (s = check_count(ctx, OP, x)))
         return s;
     if (x->numel == 0)
@@ -167,7 +194,7 @@ vka_status vka_unary(vka_cmd *cmd, vka_unary_op op, vka_tensor *x, vka_tensor *y
     uint32_t gx, gy;
     vka__grid1d(ctx, (x->numel + ELEMS_PER_GROUP - 1) / ELEMS_PER_GROUP, &gx, &gy);
     vka__binding bind[] = {{x, 0}, {y, 1}};
-    char name[32];
+    char name[32]; /* unary_f32, unary_f16 or unary_i32 */
     return vka__dispatch(cmd, vka__variant(name, sizeof name, "unary", x->dtype), spec, 1, bind, 2, &pc, sizeof pc,
                          gx, gy, 1);
 }
