@@ -15,13 +15,15 @@ echo "# $(uname -m), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut 
 $V devices | head -3
 $V bench gemm --runs "$runs"
 $V bench attention --runs "$runs"
-for m in vit_tiny_ci deit_tiny_patch16_224; do
+for m in vit_tiny_ci deit_tiny_patch16_224 deimv2_hgnetv2_atto_coco deimv2_hgnetv2_femto_coco; do
   $V bench model "$A/models/$m.onnx" --runs "$runs"
   $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
 done
 if node -e "require('onnxruntime-node')" 2>/dev/null; then
   node "$(dirname "$0")/ort_latency.js" "$A/models/vit_tiny_ci.onnx" "$A/golden/vit_tiny_ci_rand.safetensors" 20
   node "$(dirname "$0")/ort_latency.js" "$A/models/deit_tiny_patch16_224.onnx" "$A/golden/deit_tiny_cats.safetensors" 20
+  node "$(dirname "$0")/ort_latency.js" "$A/models/deimv2_hgnetv2_atto_coco.onnx" "$A/golden/deimv2_atto_bus.safetensors" 20
+  node "$(dirname "$0")/ort_latency.js" "$A/models/deimv2_hgnetv2_femto_coco.onnx" "$A/golden/deimv2_femto_bus.safetensors" 20
 else
   echo "# onnxruntime-node not found (NODE_PATH): peer not measured"
 fi
