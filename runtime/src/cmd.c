@@ -228,6 +228,21 @@ vka_status vka__check_float(vka_context *ctx, const char *op, const vka_tensor *
     return VKA_OK;
 }
 
+vka_status vka__check_float_dims(vka_context *ctx, const char *op, const vka_tensor *t, const char *what, int ndim)
+{
+    vka_status s = vka__check_float(ctx, op, t, what);
+    if (s)
+        return s;
+    char d[160];
+    if (ndim && t->ndim != ndim)
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: %s %s %s must have %d axes", op, what, vka__tname(t),
+                        vka__shape_str(t, d, sizeof d), ndim);
+    if (t->numel > INT32_MAX)
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: %s %s %s has %lld elements; at most 2^31-1", op, what,
+                        vka__tname(t), vka__shape_str(t, d, sizeof d), (long long)t->numel);
+    return VKA_OK;
+}
+
 vka_status vka__check_same_dtype(vka_context *ctx, const char *op, const vka_tensor *a, const vka_tensor *b)
 {
     if (a && b && a->dtype != b->dtype)

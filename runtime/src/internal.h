@@ -218,6 +218,8 @@ int vka__attn_head_dim_ok(int64_t D);
 vka_status vka__check_cmd(vka_cmd *cmd, const char *op);
 vka_status vka__check_float(vka_context *ctx, const char *op, const vka_tensor *t, const char *what);
 vka_status vka__check_same_dtype(vka_context *ctx, const char *op, const vka_tensor *a, const vka_tensor *b);
+/* vka__check_float, plus rank ndim (0: any) and at most 2^31-1 elements (32-bit indexing in shaders). */
+vka_status vka__check_float_dims(vka_context *ctx, const char *op, const vka_tensor *t, const char *what, int ndim);
 /* "[2, 3, 4]" into buf. */
 const char *vka__shape_str(const vka_tensor *t, char *buf, size_t n);
 const char *vka__tname(const vka_tensor *t);

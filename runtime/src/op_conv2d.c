@@ -27,27 +27,6 @@ _Static_assert(sizeof(vka__conv2d_push) <= VKA_PUSH_MAX, "push constants");
  * the kernel runs C/groups·(KH·(KW+1)+1) of them, kept well under. */
 #define VKA_CONV_LOOP_MAX 40000
 
-static vka_status check_tensor(vka_context *ctx, const char *op, const vka_tensor *t, const char *what, int ndim)
-{
-    if (!t)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s is NULL", op, what);
-    if (t->ctx != ctx)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s belongs to another context", op, what);
-    vka_status s = vka__check_float(ctx, op, t, what);
-    if (s)
-        return s;
-    if (ndim && t->ndim != ndim) {
-        char d[256];
-        return vka__err(ctx, VKA_ERR_SHAPE, "%s: %s %s must have %d axes", op, what, vka__tdesc(t, d, sizeof d), ndim);
-    }
-    if (t->numel > INT32_MAX) {
-        char d[256];
-        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: %s %s has %lld elements; at most 2^31-1", op, what,
-                        vka__tdesc(t, d, sizeof d), (long long)t->numel);
-    }
-    return VKA_OK;
-}
-
 /* Pointwise groups-1 convolution through vka_gemm: y[n] = w · x[n], then
  * y += bias (per channel) and y = act(y), both in place. */
 static vka_status conv_gemm(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, vka_act act, vka_tensor *y)
@@ -81,8 +60,8 @@ vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bi
     vka_conv_params dp = vka_conv_default_params();
     if (!p)
         p = &dp;
-    if ((s = check_tensor(ctx, OP, x, "x", 4)) || (s = check_tensor(ctx, OP, w, "w", 4)) ||
-        (s = check_tensor(ctx, OP, y, "y", 4)) || (bias && (s = check_tensor(ctx, OP, bias, "bias", 1))) ||
+    if ((s = vka__check_float_dims(ctx, OP, x, "x", 4)) || (s = vka__check_float_dims(ctx, OP, w, "w", 4)) ||
+        (s = vka__check_float_dims(ctx, OP, y, "y", 4)) || (bias && (s = vka__check_float_dims(ctx, OP, bias, "bias", 1))) ||
         (s = vka__check_same_dtype(ctx, OP, x, w)) || (s = vka__check_same_dtype(ctx, OP, x, y)) ||
         (bias && (s = vka__check_same_dtype(ctx, OP, x, bias))))
         return s;

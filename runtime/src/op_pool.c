@@ -33,23 +33,6 @@ static int64_t pool_out(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d
     return o;
 }
 
-static vka_status check_t(vka_context *ctx, const char *op, const vka_tensor *t, const char *what)
-{
-    if (!t)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s is NULL", op, what);
-    if (t->ctx != ctx)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s belongs to another context", op, what);
-    vka_status s = vka__check_float(ctx, op, t, what);
-    if (s)
-        return s;
-    if (t->numel > INT32_MAX) {
-        char d[256];
-        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: %s %s has %lld elements; at most 2^31-1", op, what,
-                        vka__tdesc(t, d, sizeof d), (long long)t->numel);
-    }
-    return VKA_OK;
-}
-
 vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, vka_tensor *y)
 {
     static const char *OP = "vka_pool2d";
@@ -62,7 +45,8 @@ vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_poo
     vka_pool_params dp = vka_pool_default_params();
     if (!p)
         p = &dp;
-    if ((s = check_t(ctx, OP, x, "x")) || (s = check_t(ctx, OP, y, "y")) || (s = vka__check_same_dtype(ctx, OP, x, y)))
+    if ((s = vka__check_float_dims(ctx, OP, x, "x", 0)) || (s = vka__check_float_dims(ctx, OP, y, "y", 0)) ||
+        (s = vka__check_same_dtype(ctx, OP, x, y)))
         return s;
     char dx[256], dy[256];
     if (x->ndim != 4 || y->ndim != 4)
@@ -116,7 +100,8 @@ vka_status vka_global_avgpool(vka_cmd *cmd, vka_tensor *x, vka_tensor *y)
     if (s)
         return s;
     vka_context *ctx = cmd->ctx;
-    if ((s = check_t(ctx, OP, x, "x")) || (s = check_t(ctx, OP, y, "y")) || (s = vka__check_same_dtype(ctx, OP, x, y)))
+    if ((s = vka__check_float_dims(ctx, OP, x, "x", 0)) || (s = vka__check_float_dims(ctx, OP, y, "y", 0)) ||
+        (s = vka__check_same_dtype(ctx, OP, x, y)))
         return s;
     char dx[256], dy[256];
     if (x->ndim != 4)

@@ -34,23 +34,6 @@ typedef struct vka__clip_push {
 } vka__clip_push;
 _Static_assert(sizeof(vka__clip_push) <= VKA_PUSH_MAX, "push constants");
 
-static vka_status check_t(vka_context *ctx, const char *op, const vka_tensor *t, const char *what)
-{
-    if (!t)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s is NULL", op, what);
-    if (t->ctx != ctx)
-        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: %s belongs to another context", op, what);
-    vka_status s = vka__check_float(ctx, op, t, what);
-    if (s)
-        return s;
-    if (t->numel > INT32_MAX) {
-        char d[256];
-        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: %s %s has %lld elements; at most 2^31-1", op, what,
-                        vka__tdesc(t, d, sizeof d), (long long)t->numel);
-    }
-    return VKA_OK;
-}
-
 vka_status vka_pad(vka_cmd *cmd, vka_tensor *x, const int64_t *begin, const int64_t *end, vka_pad_mode mode,
                    float value, vka_tensor *y)
 {
@@ -59,7 +42,8 @@ vka_status vka_pad(vka_cmd *cmd, vka_tensor *x, const int64_t *begin, const int6
     if (s)
         return s;
     vka_context *ctx = cmd->ctx;
-    if ((s = check_t(ctx, OP, x, "x")) || (s = check_t(ctx, OP, y, "y")) || (s = vka__check_same_dtype(ctx, OP, x, y)))
+    if ((s = vka__check_float_dims(ctx, OP, x, "x", 0)) || (s = vka__check_float_dims(ctx, OP, y, "y", 0)) ||
+        (s = vka__check_same_dtype(ctx, OP, x, y)))
         return s;
     if (!begin || !end)
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: begin/end pads are NULL", OP);
@@ -163,7 +147,8 @@ vka_status vka_resize(vka_cmd *cmd, vka_tensor *x, vka_interp mode, vka_coord_mo
     if (s)
         return s;
     vka_context *ctx = cmd->ctx;
-    if ((s = check_t(ctx, OP, x, "x")) || (s = check_t(ctx, OP, y, "y")) || (s = vka__check_same_dtype(ctx, OP, x, y)))
+    if ((s = vka__check_float_dims(ctx, OP, x, "x", 0)) || (s = vka__check_float_dims(ctx, OP, y, "y", 0)) ||
+        (s = vka__check_same_dtype(ctx, OP, x, y)))
         return s;
     if ((unsigned)mode > VKA_INTERP_LINEAR || (unsigned)coord > VKA_COORD_ASYMMETRIC ||
         (unsigned)nearest > VKA_NEAREST_CEIL)
@@ -223,7 +208,8 @@ vka_status vka_clip(vka_cmd *cmd, vka_tensor *x, float lo, float hi, vka_tensor 
     if (s)
         return s;
     vka_context *ctx = cmd->ctx;
-    if ((s = check_t(ctx, OP, x, "x")) || (s = check_t(ctx, OP, y, "y")) || (s = vka__check_same_dtype(ctx, OP, x, y)))
+    if ((s = vka__check_float_dims(ctx, OP, x, "x", 0)) || (s = vka__check_float_dims(ctx, OP, y, "y", 0)) ||
+        (s = vka__check_same_dtype(ctx, OP, x, y)))
         return s;
     char dx[256], dy[256];
     if (!vka__same_shape(x, y))
