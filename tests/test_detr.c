@@ -19,6 +19,44 @@ static void free_dets(dets *d)
     free(d->labels), free(d->boxes), free(d->scores);
 }
 
+/* The detection probe of the last decoder layer: shapes, each head's weights
+ * sum to 1 over its points (they are a softmax), and locations are finite and
+ * near the maps (sampling may reach a little past an edge). */
+static void check_probe(vka_graph *g, const char *model)
+{
+    vka_deform_probe_info in;
+    vka_status s = vka_graph_deform_probe(g, -1, NULL, 0, NULL, 0, &in);
+    if (s) {
+        vkt_check(0, "deform probe: %s", vka_context_last_error(vkt_ctx));
+        return;
+    }
+    size_t nw = (size_t)(in.batch * in.queries * in.heads * in.points);
+    float *loc = malloc(sizeof *loc * 2 * nw), *w = malloc(sizeof *w * nw);
+    s = vka_graph_deform_probe(g, -1, loc, 8 * nw, w, 4 * nw, NULL);
+    double worst = 0;
+    int outside = 0, bad = 0;
+    for (size_t i = 0; !s && i < nw / (size_t)in.points; i++) {
+        double sum = 0;
+        for (int64_t p = 0; p < in.points; p++)
+            sum += w[i * (size_t)in.points + (size_t)p];
+        worst = fabs(sum - 1) > worst ? fabs(sum - 1) : worst;
+    }
+    for (size_t i = 0; !s && i < 2 * nw; i++) {
+        bad += !isfinite(loc[i]);
+        outside += loc[i] < -0.5f || loc[i] > 1.5f;
+    }
+    int64_t psum = 0;
+    for (int l = 0; l < in.desc.levels; l++)
+        psum += in.desc.points[l];
+    vkt_check(!s && vka_graph_deform_count(g) == 3 && in.desc.levels >= 2 && psum == in.points && worst < 1e-5 &&
+                  !bad && outside < (int)(nw / 100),
+              "%s detection probe: %d layers, last: %lld queries x %lld heads x %lld points over %d levels, "
+              "weights sum to 1 (worst %.1e), %d of %zu coordinates far off the maps",
+              model, vka_graph_deform_count(g), (long long)in.queries, (long long)in.heads, (long long)in.points,
+              in.desc.levels, worst, outside, 2 * nw);
+    free(loc), free(w);
+}
+
 static int run_model(vka_context *ctx, const char *model, const vka_safetensors *st, int fuse, dets *out)
 {
     memset(out, 0, sizeof *out);
@@ -29,6 +67,7 @@ static int run_model(vka_context *ctx, const char *model, const vka_safetensors 
     }
     vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = fuse;
+    bp.probe_attention = fuse; /* the detection probe reads the fused deformable attention */
     vka_status s = vka_graph_build(g, &bp);
     const char *in[2] = {"images", "orig_target_sizes"};
     for (int i = 0; i < 2 && !s; i++) {
@@ -55,6 +94,8 @@ static int run_model(vka_context *ctx, const char *model, const vka_safetensors 
         s = vka_graph_get_output(g, "boxes", out->boxes, sizeof(float) * 4 * (size_t)n);
     if (!s)
         s = vka_graph_get_output(g, "scores", out->scores, sizeof(float) * (size_t)n);
+    if (!s && fuse)
+        check_probe(g, model);
     if (s)
         vkt_check(0, "%s (%s): %s", model, fuse ? "fused" : "unfused", vka_context_last_error(ctx));
     vka_graph_destroy(g);

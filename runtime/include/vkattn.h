@@ -751,6 +751,20 @@ vka_val vka_graph_grid_sample(vka_graph *g, const char *name, vka_val x, vka_val
 vka_val vka_graph_deform_attn(vka_graph *g, const char *name, const vka_deform_attn_desc *d, vka_val value,
                               vka_val loc, vka_val weights);
 
+/* Detection probe: where each query of a deformable-attention layer looked.
+ * After a run of a graph built with probe_attention = 1: loc F32
+ * [B, Nq, H, sum P, 2] (x, y normalized to [0, 1] over each level's map) and
+ * weights F32 [B, Nq, H, sum P] (softmaxed over a head's points). layer < 0
+ * counts from the end (the last decoder layer: -1). info (may be NULL) gets
+ * the shapes. Either buffer may be NULL to skip it. */
+typedef struct vka_deform_probe_info {
+    int64_t batch, queries, heads, points; /* points: sum over levels */
+    vka_deform_attn_desc desc;             /* levels, spatial shapes, points per level */
+} vka_deform_probe_info;
+int vka_graph_deform_count(const vka_graph *g);
+vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t loc_bytes, float *weights,
+                                  size_t weights_bytes, vka_deform_probe_info *info);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput

@@ -362,6 +362,9 @@ static void reset_build(vka_graph *g)
     free(g->attn_nodes);
     g->attn_nodes = NULL;
     g->nattn = 0;
+    free(g->deform_nodes);
+    g->deform_nodes = NULL;
+    g->ndeform = 0;
     g->act_bytes = g->act_bytes_noreuse = 0;
     g->built = false;
 }
@@ -404,6 +407,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
             g->vals[lse].pinned = g->vals[n->in[0]].pinned = g->vals[n->in[1]].pinned = true;
         } else if (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax) {
             g->vals[n->out].pinned = true;
+        } else if (n->op == VKA__OP_DEFORM_ATTN) { /* its locations and weights stay readable */
+            g->vals[n->in[1]].pinned = g->vals[n->in[2]].pinned = true;
         }
     }
 
@@ -457,7 +462,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
     g->cmd = vka_cmd_create(ctx);
     g->plan = calloc((size_t)g->nnodes + 1, sizeof *g->plan);
     g->attn_nodes = calloc((size_t)g->nnodes + 1, sizeof *g->attn_nodes);
-    if (!g->cmd || !g->plan || !g->attn_nodes)
+    g->deform_nodes = calloc((size_t)g->nnodes + 1, sizeof *g->deform_nodes);
+    if (!g->cmd || !g->plan || !g->attn_nodes || !g->deform_nodes)
         goto fail;
     if (g->params.profile && (s = vka_cmd_enable_timestamps(g->cmd, 1)))
         goto fail_s;
@@ -490,6 +496,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
             g->plan[g->nplan - 1].op = "softmax";
         if (n->op == VKA__OP_ATTENTION || (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax))
             g->attn_nodes[g->nattn++] = i;
+        if (n->op == VKA__OP_DEFORM_ATTN)
+            g->deform_nodes[g->ndeform++] = i;
         /* buffers whose last reader was this node are free for the next ones */
         vka_val in[VKA__MAX_IN + 2];
         int k = node_inputs(n, in);
@@ -731,5 +739,42 @@ vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const i
     vka_cmd_destroy(cmd);
     vka_tensor_destroy(rt);
     vka_tensor_destroy(pt);
+    return s;
+}
+
+int vka_graph_deform_count(const vka_graph *g) { return g ? g->ndeform : 0; }
+
+vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t loc_bytes, float *weights,
+                                  size_t weights_bytes, vka_deform_probe_info *info)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    vka_context *ctx = g->ctx;
+    if (!g->built || !g->params.probe_attention)
+        return vka__err(ctx, VKA_ERR_STATE, "deformable-attention probe: build with probe_attention = 1 and run first");
+    if (layer < 0)
+        layer += g->ndeform;
+    if (layer < 0 || layer >= g->ndeform)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "deformable-attention probe: layer out of range (%d layers)",
+                        g->ndeform);
+    const vka__node *n = &g->nodes[g->deform_nodes[layer]];
+    const vka__value *vl = &g->vals[n->in[1]], *vw = &g->vals[n->in[2]];
+    vka_deform_probe_info in = {.batch = vw->shape[0], .queries = vw->shape[1], .heads = vw->shape[2],
+                                .points = vw->shape[3], .desc = n->deform};
+    if (info)
+        *info = in;
+    vka_status s = VKA_OK;
+    if (loc) {
+        if (loc_bytes != (size_t)vl->numel * 4)
+            return vka__err(ctx, VKA_ERR_SHAPE, "deformable-attention probe: %zu bytes for %lld locations", loc_bytes,
+                            (long long)vl->numel);
+        s = vka_tensor_download(vl->t, loc, loc_bytes);
+    }
+    if (!s && weights) {
+        if (weights_bytes != (size_t)vw->numel * 4)
+            return vka__err(ctx, VKA_ERR_SHAPE, "deformable-attention probe: %zu bytes for %lld weights",
+                            weights_bytes, (long long)vw->numel);
+        s = vka_tensor_download(vw->t, weights, weights_bytes);
+    }
     return s;
 }

@@ -49,6 +49,7 @@ void vka_graph_destroy(vka_graph *g)
     free(g->outputs);
     free(g->plan);
     free(g->attn_nodes);
+    free(g->deform_nodes);
     free(g);
 }
 

@@ -119,6 +119,8 @@ struct vka_graph {
     int nplan;
     int *attn_nodes;             /* plan order of attention nodes (fused or softmax) */
     int nattn;
+    int *deform_nodes;           /* plan order of deformable-attention nodes */
+    int ndeform;
 };
 
 /* graph.c */
