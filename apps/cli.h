@@ -37,6 +37,18 @@ void cli_upsample_bilinear(const float *map, int grid, int size, float *out);
 uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, int nmaps, int grid, int *width,
                             int *height);
 
+/* Detections drawn into images (draw.c). */
+/* The colour of class cls: 20 distinct colours, repeating. */
+void cli_class_color(int64_t cls, uint8_t rgb[3]);
+/* Box line width (2 or 3 px) and font scale (1..3) for an image of this size. */
+int cli_draw_thickness(int width, int height);
+int cli_draw_scale(int width, int height);
+/* Draws box xyxy (pixels; clamped to the image) into rgb [height, width, 3] in
+ * the class colour, lines inside the box, with a tag "name 0.81" of that colour
+ * above its top-left corner (inside the box when there is no room above). */
+void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4], int64_t cls, const char *name,
+                        float score);
+
 /* Helpers shared by the image commands (cliutil.c). */
 double cli_now_ms(void);
 int cli_ends_with(const char *s, const char *suffix);
