@@ -1,5 +1,5 @@
 /* detect.c — `vkattn detect`: image files through an RT-DETR-family detector
- * exported with its postprocessor (DEIMv2, D-FINE) to labelled boxes, as
+ * exported with its postprocessor (DEIMv2) to labelled boxes, as
  * text, COCO results JSON, or the image annotated. Decoding and drawing are on
  * the host; resizing and scaling to [0, 1] on the device. */
 #include <math.h>
@@ -13,7 +13,8 @@ static void detect_usage(void)
 {
     printf("usage: vkattn detect MODEL.onnx IMAGE... [--threshold T] [--json] [--out FILE.png] [--labels FILE]\n"
            "                     [--no-fuse]\n"
-           "  MODEL is an RT-DETR-family ONNX detector with its postprocessor inside (DEIMv2, D-FINE):\n"
+           "  MODEL is an RT-DETR-family ONNX detector exported with its postprocessor inside, as DEIMv2's\n"
+           "  (tested with DEIMv2 atto and femto):\n"
            "  inputs images f32 [1, 3, S, S] and orig_target_sizes int64 [1, 2] = [[width, height]],\n"
            "  outputs labels int64 [1, N], boxes f32 [1, N, 4] (x1 y1 x2 y2 in image pixels), scores\n"
            "  f32 [1, N]. Each image is resized on the device straight to S x S (aspect not kept,\n"
