@@ -24,11 +24,14 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
-# CLS attention of each head of the last layer and their mean.
+# CLS attention of each head of the last layer and their mean. DEIMv2 atto on
+# bus.jpg: its detections, and out/detect_bus.png with the boxes drawn.
 demo: build
 	@mkdir -p out
 	VKATTN_ASSETS=$(ASSETS) ./$(BUILD)/apps/vkattn classify $(ASSETS)/models/deit_tiny_patch16_224.onnx \
 		$(DEMO_IMAGES) --heatmap out/heat.png
+	VKATTN_ASSETS=$(ASSETS) ./$(BUILD)/apps/vkattn detect $(ASSETS)/models/deimv2_hgnetv2_atto_coco.onnx \
+		$(ASSETS)/images/bus.jpg --out out/detect_bus.png
 	./$(BUILD)/apps/vkattn devices
 
 bench: build

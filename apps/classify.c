@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -29,78 +28,6 @@ static void classify_usage(void)
            "                 VKATTN_ASSETS defaulting to ../shared/assets)\n"
            "  --layer L      attention layer for --heatmap, 0-based, negative from the end (default -1)\n"
            "  --no-fuse      run without the fusion passes\n");
-}
-
-/* ------------------------------------------------------------ small helpers */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    timespec_get(&ts, TIME_UTC);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-/* Labels, one per line; *n gets the count. NULL if the file cannot be read. */
-static char **read_labels(const char *path, int *n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char **lab = NULL, line[512];
-    int cap = 0;
-    *n = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            char **nl = realloc(lab, sizeof *lab * (size_t)cap);
-            if (!nl)
-                break;
-            lab = nl;
-        }
-        size_t len = strlen(line) + 1;
-        if (!(lab[*n] = malloc(len)))
-            break;
-        memcpy(lab[(*n)++], line, len);
-    }
-    fclose(f);
-    return lab;
-}
-
-/* out/h.png + /x/cat.jpg -> out/h_cat.png */
-static void heatmap_name(char *buf, size_t n, const char *out, const char *image, int several)
-{
-    if (!several) {
-        snprintf(buf, n, "%s", out);
-        return;
-    }
-    const char *base = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
-    const char *dot = strrchr(base, '.');
-    int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-    const char *slash = strrchr(out, '/'), *odot = strrchr(out, '.');
-    int ostem = odot && (!slash || odot > slash + 1) ? (int)(odot - out) : (int)strlen(out);
-    snprintf(buf, n, "%.*s_%.*s%s", ostem, out, stem, base, out + ostem);
 }
 
 typedef struct {
@@ -226,7 +153,7 @@ static int cmp_entry(const void *a, const void *b)
 static int classify_one(model *m, const char *path, const vka_preprocess_params *pp, int top, int json,
                         char **labels, int nlabels, const char *heatmap, int several, int layer)
 {
-    double t0 = now_ms();
+    double t0 = cli_now_ms();
     vka_image *img = vka_image_load(path);
     vka_tensor *rgb = NULL;
     const char *err = NULL;
@@ -260,15 +187,15 @@ static int classify_one(model *m, const char *path, const vka_preprocess_params 
     for (int64_t i = 0; i < m->classes; i++)
         sum += exp(e[i].logit - mx);
     qsort(e, (size_t)m->classes, sizeof *e, cmp_entry);
-    double ms = now_ms() - t0;
+    double ms = cli_now_ms() - t0;
     int k = top < m->classes ? top : (int)m->classes;
     if (json) {
         printf("{\"image\": ");
-        json_str(path);
+        cli_json_str(path);
         printf(", \"width\": %d, \"height\": %d, \"top\": [", img->width, img->height);
         for (int i = 0; i < k; i++) {
             printf(i ? ", {\"index\": %lld, \"label\": " : "{\"index\": %lld, \"label\": ", (long long)e[i].index);
-            json_str(e[i].index < nlabels ? labels[e[i].index] : "");
+            cli_json_str(e[i].index < nlabels ? labels[e[i].index] : "");
             printf(", \"prob\": %.6g, \"logit\": %.6g}", exp(e[i].logit - mx) / sum, e[i].logit);
         }
         printf("], \"ms\": %.1f}\n", ms);
@@ -287,7 +214,7 @@ static int classify_one(model *m, const char *path, const vka_preprocess_params 
         uint8_t *crop = maps ? crop_rgb(m, pp) : NULL;
         uint8_t *pic = crop ? cli_heatmap_render(crop, m->size, maps, heads, grid, &w, &h) : NULL;
         char name[1024];
-        heatmap_name(name, sizeof name, heatmap, path, several);
+        cli_out_name(name, sizeof name, heatmap, path, several);
         if (!pic || vka_image_write_png(name, w, h, pic)) {
             if (pic)
                 fprintf(stderr, "vkattn: %s\n", vka_last_error());
@@ -306,9 +233,9 @@ fail:
     fprintf(stderr, "vkattn: %s\n", err);
     if (json) {
         printf("{\"image\": ");
-        json_str(path);
+        cli_json_str(path);
         printf(", \"error\": ");
-        json_str(err);
+        cli_json_str(err);
         printf("}\n");
         fflush(stdout);
     }
@@ -325,24 +252,13 @@ int cli_classify(int argc, char **argv)
         classify_usage();
         return argc < 2 ? 2 : 0;
     }
-    static const char *valued[] = {"--top", "--heatmap", "--labels", "--layer", "--device"};
+    static const char *const valued[] = {"--top", "--heatmap", "--labels", "--layer"};
+    static const char *const flags[] = {"--json", "--no-fuse"};
     /* positional arguments: the model, then images */
-    const char **pos = calloc((size_t)argc, sizeof *pos);
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        int skip = 0;
-        for (size_t v = 0; v < sizeof valued / sizeof *valued; v++)
-            skip |= strcmp(argv[i], valued[v]) == 0;
-        if (skip)
-            i++;
-        else if (strncmp(argv[i], "--", 2) != 0)
-            pos[npos++] = argv[i];
-        else if (strcmp(argv[i], "--json") && strcmp(argv[i], "--no-fuse") && strcmp(argv[i], "--validate")) {
-            fprintf(stderr, "vkattn: classify: unknown option %s\n", argv[i]);
-            free(pos);
-            return 2;
-        }
-    }
+    int npos;
+    const char **pos = cli_positionals(argc, argv, "classify", valued, 4, flags, 2, &npos);
+    if (!pos)
+        return 2;
     if (npos < 2) {
         fprintf(stderr, "vkattn: classify needs a model and at least one image\n");
         free(pos);
@@ -353,11 +269,10 @@ int cli_classify(int argc, char **argv)
     int json = cli_flag(argc, argv, "--json") > 0;
     const char *heatmap = cli_opt(argc, argv, "--heatmap", NULL);
     char deflab[4096];
-    const char *assets = getenv("VKATTN_ASSETS");
-    snprintf(deflab, sizeof deflab, "%s/labels/imagenet1000_simple.txt", assets && *assets ? assets : "../shared/assets");
+    cli_default_labels(deflab, sizeof deflab, "imagenet1000_simple.txt");
     const char *labpath = cli_opt(argc, argv, "--labels", deflab);
     int nlabels = 0;
-    char **labels = read_labels(labpath, &nlabels);
+    char **labels = cli_read_labels(labpath, &nlabels);
     if (!labels && cli_flag(argc, argv, "--labels") > 0) {
         fprintf(stderr, "vkattn: cannot read labels %s\n", labpath);
         free(pos);
@@ -371,7 +286,7 @@ int cli_classify(int argc, char **argv)
     int rc = 1;
     if (!(m.ctx = cli_context(&argc, argv)))
         goto out;
-    m.safetensors = ends_with(pos[0], ".safetensors");
+    m.safetensors = cli_ends_with(pos[0], ".safetensors");
     m.g = m.safetensors ? vka_vit_from_safetensors(m.ctx, pos[0], NULL) : vka_onnx_load(m.ctx, pos[0], NULL);
     if (!m.g) {
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
@@ -416,9 +331,7 @@ out:
         rc = 1;
     }
     vka_context_destroy(m.ctx);
-    for (int i = 0; i < nlabels; i++)
-        free(labels[i]);
-    free(labels);
+    cli_free_labels(labels, nlabels);
     free(pos);
     return rc;
 }

@@ -13,6 +13,7 @@ const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 int cli_devices(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_classify(int argc, char **argv);
+int cli_detect(int argc, char **argv);
 /* Prints the top n plan nodes of the last run by GPU time. */
 void cli_print_profile(vka_graph *g, int top);
 int cli_bench(int argc, char **argv);
@@ -35,4 +36,38 @@ void cli_upsample_bilinear(const float *map, int grid, int size, float *out);
  * normalized to its own min..max; NULL when out of memory. */
 uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, int nmaps, int grid, int *width,
                             int *height);
+
+/* Detections drawn into images (draw.c). */
+/* The colour of class cls: 20 distinct colours, repeating. */
+void cli_class_color(int64_t cls, uint8_t rgb[3]);
+/* Box line width (2 or 3 px) and font scale (1..3) for an image of this size. */
+int cli_draw_thickness(int width, int height);
+int cli_draw_scale(int width, int height);
+/* Draws box xyxy (pixels; clamped to the image) into rgb [height, width, 3] in
+ * the class colour, lines inside the box, with a tag "name 0.81" of that colour
+ * above its top-left corner (inside the box when there is no room above). */
+void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4], int64_t cls, const char *name,
+                        float score);
+
+/* Helpers shared by the image commands (cliutil.c). */
+double cli_now_ms(void);
+int cli_ends_with(const char *s, const char *suffix);
+/* Prints s as a JSON string literal to stdout. */
+void cli_json_str(const char *s);
+/* The positional arguments of argv[1..argc) (caller frees the array, not the
+ * strings): options in `valued` (and --device) skip their value, `flags` (and
+ * --validate) stand alone. NULL after printing an error naming `cmd` when an
+ * option is unknown or lacks its value. */
+const char **cli_positionals(int argc, char **argv, const char *cmd, const char *const *valued, int nvalued,
+                             const char *const *flags, int nflags, int *npos);
+/* $VKATTN_ASSETS/labels/<file>, VKATTN_ASSETS defaulting to ../shared/assets. */
+void cli_default_labels(char *buf, size_t n, const char *file);
+/* One label per line; *n gets the count. NULL if the file cannot be read. */
+char **cli_read_labels(const char *path, int *n);
+void cli_free_labels(char **labels, int n);
+/* The file name of path without directory and extension: *len chars from the result. */
+const char *cli_stem(const char *path, int *len);
+/* An output file per image: `out` itself for one image; with several, out's
+ * stem gets _<image stem> (out/h.png + /x/cat.jpg -> out/h_cat.png). */
+void cli_out_name(char *buf, size_t n, const char *out, const char *image, int several);
 #endif

@@ -17,6 +17,8 @@ static void usage(FILE *f)
             "  run MODEL.onnx [options]     run a model on inputs from files (vkattn run --help)\n"
             "  classify MODEL IMAGE...      top-k ImageNet classes of image files, attention heatmaps\n"
             "                               (vkattn classify --help)\n"
+            "  detect MODEL.onnx IMAGE...   objects in image files with an RT-DETR-family detector (DEIMv2):\n"
+            "                               text, COCO JSON, annotated PNG (vkattn detect --help)\n"
             "  bench gemm [options]         GEMM GFLOP/s (square 256..2048 and ViT-B shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
             "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
@@ -104,6 +106,8 @@ int main(int argc, char **argv)
         return cli_run(argc - 1, argv + 1);
     if (strcmp(c, "classify") == 0)
         return cli_classify(argc - 1, argv + 1);
+    if (strcmp(c, "detect") == 0)
+        return cli_detect(argc - 1, argv + 1);
     if (strcmp(c, "bench") == 0)
         return cli_bench(argc - 1, argv + 1);
     if (strcmp(c, "--version") == 0) {

@@ -1,0 +1,313 @@
+/* detect.c — `vkattn detect`: image files through an RT-DETR-family detector
+ * exported with its postprocessor (DEIMv2) to labelled boxes, as
+ * text, COCO results JSON, or the image annotated. Decoding and drawing are on
+ * the host; resizing and scaling to [0, 1] on the device. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void detect_usage(void)
+{
+    printf("usage: vkattn detect MODEL.onnx IMAGE... [--threshold T] [--json] [--out FILE.png] [--labels FILE]\n"
+           "                     [--no-fuse]\n"
+           "  MODEL is an RT-DETR-family ONNX detector exported with its postprocessor inside, as DEIMv2's\n"
+           "  (tested with DEIMv2 atto and femto):\n"
+           "  inputs images f32 [1, 3, S, S] and orig_target_sizes int64 [1, 2] = [[width, height]],\n"
+           "  outputs labels int64 [1, N], boxes f32 [1, N, 4] (x1 y1 x2 y2 in image pixels), scores\n"
+           "  f32 [1, N]. Each image is resized on the device straight to S x S (aspect not kept,\n"
+           "  bilinear, antialiased when downscaling, as PIL) and scaled to [0, 1], no mean/std; S is\n"
+           "  read from the model (DEIMv2 atto 320, femto 416). The graph is built once for all images.\n"
+           "  Output: per image a line \"# IMAGE (WxH): N detections, T ms\", then one line per\n"
+           "  detection with score >= T: \"label score x1 y1 x2 y2\" (box clipped to the image, spaces\n"
+           "  in label names written as '_').\n"
+           "  --threshold T  keep detections with score >= T (default 0.5)\n"
+           "  --json         instead, one JSON array for all images in the COCO results format:\n"
+           "                 {\"image_id\", \"category_id\", \"bbox\": [x, y, w, h], \"score\", \"label\"};\n"
+           "                 image_id is the file stem as a number when it is all digits\n"
+           "                 (000000039769.jpg -> 39769), else the stem as a string; category_id is the\n"
+           "                 official COCO id (1..90 with gaps) of the 80-class index\n"
+           "  --out F        write the image with the kept boxes drawn (a colour per class) and tags\n"
+           "                 \"label 0.81\"; with several images, F's stem gets _<image stem>\n"
+           "                 (out.png -> out_bus.png, out_zidane.png)\n"
+           "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/coco80.txt,\n"
+           "                 VKATTN_ASSETS defaulting to ../shared/assets)\n"
+           "  --no-fuse      run without the fusion passes\n"
+           "  A failed image is reported on stderr and the exit status is 1; the other images still run.\n");
+}
+
+/* contiguous COCO-80 index -> official COCO category id (1..90 with gaps) */
+static const int coco80_to_91[80] = {
+    1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+    22, 23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
+    46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65,
+    67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90,
+};
+
+typedef struct {
+    vka_context *ctx;
+    vka_graph *g;
+    const char *in_images, *in_sizes;   /* graph value names */
+    const char *out_labels, *out_boxes, *out_scores;
+    int size;                           /* S: the model's square input */
+    int64_t n;                          /* detections per image (300) */
+    vka_cmd *cmd;                       /* preprocessing, recorded per image (sizes differ) */
+    vka_tensor *pixels;                 /* F32 [1, 3, S, S] */
+    float *host_pixels;
+    int64_t *labels;                    /* [n] */
+    float *boxes;                       /* [n, 4] */
+    float *scores;                      /* [n] */
+} detector;
+
+typedef struct {
+    double threshold;
+    int json, several;
+    int json_count;                     /* entries printed so far */
+    const char *out;
+    char **names;
+    int nnames;
+} options;
+
+/* Inputs and outputs by dtype and shape, as exported by RT-DETR's deploy script. */
+static int find_io(detector *m)
+{
+    vka_graph *g = m->g;
+    for (int i = 0; i < vka_graph_input_count(g); i++) {
+        vka_val v = vka_graph_input_at(g, i);
+        const int64_t *s = vka_graph_shape(g, v);
+        int nd = vka_graph_ndim(g, v);
+        if (!vka_graph_is_int(g, v) && vka_graph_dtype(g, v) == VKA_F32 && nd == 4 && s[0] == 1 && s[1] == 3 &&
+            s[2] == s[3] && s[2] > 0 && !m->in_images) {
+            m->in_images = vka_graph_value_name(g, v);
+            m->size = (int)s[2];
+        } else if (vka_graph_is_int(g, v) && nd == 2 && s[0] == 1 && s[1] == 2 && !m->in_sizes) {
+            m->in_sizes = vka_graph_value_name(g, v);
+        } else {
+            fprintf(stderr, "vkattn: detect: unexpected input %s (want images f32 [1, 3, S, S] and "
+                            "orig_target_sizes int64 [1, 2])\n", vka_graph_value_name(g, v));
+            return 1;
+        }
+    }
+    int64_t nb = -1, ns = -1;
+    for (int i = 0; i < vka_graph_output_count(g); i++) {
+        vka_val v = vka_graph_output_at(g, i);
+        const int64_t *s = vka_graph_shape(g, v);
+        int nd = vka_graph_ndim(g, v), isint = vka_graph_is_int(g, v);
+        if (isint && nd == 2 && s[0] == 1 && !m->out_labels)
+            m->out_labels = vka_graph_value_name(g, v), m->n = s[1];
+        else if (!isint && nd == 3 && s[0] == 1 && s[2] == 4 && !m->out_boxes)
+            m->out_boxes = vka_graph_value_name(g, v), nb = s[1];
+        else if (!isint && nd == 2 && s[0] == 1 && !m->out_scores)
+            m->out_scores = vka_graph_value_name(g, v), ns = s[1];
+    }
+    if (!m->in_images || !m->in_sizes || !m->out_labels || !m->out_boxes || !m->out_scores || m->n < 1 ||
+        nb != m->n || ns != m->n) {
+        fprintf(stderr, "vkattn: detect: the model is not an RT-DETR-style detector: it needs inputs images "
+                        "[1, 3, S, S] and orig_target_sizes [1, 2], outputs labels [1, N], boxes [1, N, 4], "
+                        "scores [1, N]\n");
+        return 1;
+    }
+    return 0;
+}
+
+static const char *class_name(const options *o, int64_t c, char *buf, size_t n)
+{
+    if (c >= 0 && c < o->nnames && o->names[c][0])
+        return o->names[c];
+    snprintf(buf, n, "class%lld", (long long)c);
+    return buf;
+}
+
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* ------------------------------------------------------------ one image */
+
+static int detect_one(detector *m, const char *path, const vka_preprocess_params *pp, options *o)
+{
+    double t0 = cli_now_ms();
+    vka_image *img = vka_image_load(path);
+    vka_tensor *rgb = NULL;
+    int rc = 1;
+    if (!img) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        return 1;
+    }
+    int64_t shape[3] = {img->height, img->width, 3}, sizes[2] = {img->width, img->height};
+    vka_status s = VKA_OK;
+    if (!(rgb = vka_tensor_create(m->ctx, VKA_U8, 3, shape)) ||
+        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vka_cmd_begin(m->cmd)) ||
+        (s = vka_preprocess(m->cmd, rgb, pp, m->pixels)) || (s = vka_cmd_end(m->cmd)) ||
+        (s = vka_cmd_submit(m->cmd)) ||
+        (s = vka_tensor_download(m->pixels, m->host_pixels, vka_tensor_bytes(m->pixels))) ||
+        (s = vka_graph_set_input(m->g, m->in_images, m->host_pixels, vka_tensor_bytes(m->pixels))) ||
+        (s = vka_graph_set_input(m->g, m->in_sizes, sizes, sizeof sizes)) || (s = vka_graph_run(m->g)) ||
+        (s = vka_graph_get_output(m->g, m->out_labels, m->labels, sizeof(int64_t) * (size_t)m->n)) ||
+        (s = vka_graph_get_output(m->g, m->out_boxes, m->boxes, sizeof(float) * 4 * (size_t)m->n)) ||
+        (s = vka_graph_get_output(m->g, m->out_scores, m->scores, sizeof(float) * (size_t)m->n))) {
+        fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(m->ctx));
+        goto done;
+    }
+    double ms = cli_now_ms() - t0;
+    float W = (float)img->width, H = (float)img->height;
+    int kept = 0;
+    for (int64_t i = 0; i < m->n; i++)
+        kept += m->scores[i] >= o->threshold;
+    if (!o->json)
+        printf("# %s (%dx%d): %d detection%s, %.1f ms\n", path, img->width, img->height, kept, kept == 1 ? "" : "s",
+               ms);
+    int stemlen;
+    const char *stem = cli_stem(path, &stemlen);
+    int numeric = stemlen > 0 && stemlen <= 18;
+    for (int k = 0; k < stemlen; k++)
+        numeric &= stem[k] >= '0' && stem[k] <= '9';
+    char buf[32], tag[96];
+    for (int64_t i = 0; i < m->n; i++) {
+        if (!(m->scores[i] >= o->threshold))
+            continue;
+        const float *b = m->boxes + 4 * i;
+        float x1 = clampf(b[0], 0, W), y1 = clampf(b[1], 0, H), x2 = clampf(b[2], 0, W), y2 = clampf(b[3], 0, H);
+        const char *name = class_name(o, m->labels[i], buf, sizeof buf);
+        if (o->json) {
+            int64_t c = m->labels[i];
+            printf("%s{\"image_id\": ", o->json_count++ ? ",\n " : "");
+            if (numeric)
+                printf("%lld", strtoll(stem, NULL, 10) /* stops at the extension */);
+            else {
+                snprintf(tag, sizeof tag, "%.*s", stemlen < 80 ? stemlen : 80, stem);
+                cli_json_str(tag);
+            }
+            printf(", \"category_id\": %lld, \"bbox\": [%.2f, %.2f, %.2f, %.2f], \"score\": %.5f, \"label\": ",
+                   (long long)(c >= 0 && c < 80 ? coco80_to_91[c] : c), x1, y1, x2 - x1, y2 - y1, m->scores[i]);
+            cli_json_str(name);
+            putchar('}');
+        } else {
+            snprintf(tag, sizeof tag, "%s", name);
+            for (char *p = tag; *p; p++)
+                *p = *p == ' ' ? '_' : *p;
+            printf("%s %.4f %.1f %.1f %.1f %.1f\n", tag, m->scores[i], x1, y1, x2, y2);
+        }
+    }
+    fflush(stdout);
+    rc = 0;
+    if (o->out) {
+        /* lowest score first, so the surest boxes and tags end on top */
+        for (int64_t i = m->n - 1; i >= 0; i--)
+            if (m->scores[i] >= o->threshold)
+                cli_draw_detection(img->rgb, img->width, img->height, m->boxes + 4 * i, m->labels[i],
+                                   class_name(o, m->labels[i], buf, sizeof buf), m->scores[i]);
+        char name[1024];
+        cli_out_name(name, sizeof name, o->out, path, o->several);
+        if (vka_image_write_png(name, img->width, img->height, img->rgb)) {
+            fprintf(stderr, "vkattn: %s\n", vka_last_error());
+            rc = 1;
+        } else if (!o->json) {
+            printf("# annotated: %s\n", name);
+        }
+    }
+done:
+    vka_tensor_destroy(rgb);
+    vka_image_free(img);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the command */
+
+int cli_detect(int argc, char **argv)
+{
+    if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+        detect_usage();
+        return argc < 2 ? 2 : 0;
+    }
+    static const char *const valued[] = {"--threshold", "--out", "--labels"};
+    static const char *const flags[] = {"--json", "--no-fuse"};
+    int npos;
+    const char **pos = cli_positionals(argc, argv, "detect", valued, 3, flags, 2, &npos);
+    if (!pos)
+        return 2;
+    if (npos < 2) {
+        fprintf(stderr, "vkattn: detect needs a model and at least one image\n");
+        free(pos);
+        return 2;
+    }
+    options o = {.json = cli_flag(argc, argv, "--json") > 0, .several = npos > 2};
+    o.out = cli_opt(argc, argv, "--out", NULL);
+    const char *ts = cli_opt(argc, argv, "--threshold", "0.5");
+    char *end;
+    o.threshold = strtod(ts, &end);
+    if (end == ts || *end || !isfinite(o.threshold)) {
+        fprintf(stderr, "vkattn: detect: --threshold \"%s\" is not a number\n", ts);
+        free(pos);
+        return 2;
+    }
+    char deflab[4096];
+    cli_default_labels(deflab, sizeof deflab, "coco80.txt");
+    const char *labpath = cli_opt(argc, argv, "--labels", deflab);
+    o.names = cli_read_labels(labpath, &o.nnames);
+    if (!o.names && cli_flag(argc, argv, "--labels") > 0) {
+        fprintf(stderr, "vkattn: cannot read labels %s\n", labpath);
+        free(pos);
+        return 1;
+    }
+    if (!o.names)
+        fprintf(stderr, "vkattn: warning: no labels at %s (set VKATTN_ASSETS or --labels); naming classes classN\n",
+                labpath);
+
+    detector m = {0};
+    int rc = 1;
+    if (!(m.ctx = cli_context(&argc, argv)))
+        goto out;
+    if (!(m.g = vka_onnx_load(m.ctx, pos[0], NULL))) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        goto out;
+    }
+    if (find_io(&m))
+        goto out;
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    if (vka_graph_build(m.g, &bp)) {
+        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(m.ctx));
+        goto out;
+    }
+    /* DETR preprocessing: a plain resize to S x S, pixels / 255 */
+    vka_preprocess_params pp = vka_preprocess_default_params();
+    pp.mode = VKA_RESIZE_SQUARE;
+    pp.crop = pp.resize = m.size;
+    for (int c = 0; c < 3; c++)
+        pp.mean[c] = 0.0f, pp.std[c] = 1.0f;
+    int64_t ps[4] = {1, 3, m.size, m.size};
+    m.cmd = vka_cmd_create(m.ctx);
+    m.pixels = vka_tensor_create(m.ctx, VKA_F32, 4, ps);
+    m.host_pixels = malloc(sizeof(float) * 3 * (size_t)m.size * m.size);
+    m.labels = malloc(sizeof(int64_t) * (size_t)m.n);
+    m.boxes = malloc(sizeof(float) * 4 * (size_t)m.n);
+    m.scores = malloc(sizeof(float) * (size_t)m.n);
+    if (!m.cmd || !m.pixels || !m.host_pixels || !m.labels || !m.boxes || !m.scores) {
+        fprintf(stderr, "vkattn: %s\n", m.cmd && m.pixels ? "out of host memory" : vka_context_last_error(m.ctx));
+        goto out;
+    }
+    rc = 0;
+    if (o.json)
+        printf("[");
+    for (int i = 1; i < npos; i++)
+        rc |= detect_one(&m, pos[i], &pp, &o);
+    if (o.json)
+        printf("]\n");
+out:
+    free(m.host_pixels);
+    free(m.labels);
+    free(m.boxes);
+    free(m.scores);
+    vka_tensor_destroy(m.pixels);
+    vka_cmd_destroy(m.cmd);
+    vka_graph_destroy(m.g);
+    if (m.ctx && vka_context_validation_errors(m.ctx)) {
+        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(m.ctx));
+        rc = 1;
+    }
+    vka_context_destroy(m.ctx);
+    cli_free_labels(o.names, o.nnames);
+    free(pos);
+    return rc;
+}
