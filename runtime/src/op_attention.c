@@ -272,7 +272,7 @@ vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vk
         /* llvmpipe ends a shader invocation after 65535 loop iterations in all
          * (LP_MAX_TGSI_LOOP_ITERATIONS): refuse what would be cut short */
         uint64_t nk = (uint64_t)d->nk, it;
-        if (var == VAR_ROW)
+        if (var == VAR_ROW) /* both row kernels: one dynamic loop, over key blocks of 8 and the tail */
             it = nk / 8 + 8 + 2 * D;
         else if (var == VAR_SPLIT)
             it = (nk / SPLIT_WG / 8 + 8) * 18 * D + (D / 16) * (SPLIT_WG + 32) + 2 * SPLIT_WG;
