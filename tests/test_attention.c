@@ -3,7 +3,9 @@
  * dim, N = 1 .. 16384, cross-attention (nq != nk), B·H > 1, [B,H,N,D], [B,N,H,D]
  * and packed QKV [B,N,3,H,D] through strides, unaligned views and offsets,
  * additive masks with -inf entries, causal, LSE; logits large enough that exp
- * overflows without the max subtraction. Then the error paths. */
+ * overflows without the max subtraction; on CPU devices, which row kernel ran
+ * (K/V as texel buffers when aligned, else storage buffers). Then the error
+ * paths. */
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
@@ -18,6 +20,8 @@ typedef struct acase {
     float scale;         /* 0: default 1/sqrt(D) */
     float sd;            /* of q and k: logits of sd ≈ sd²·sqrt(D)·scale */
     const char *variant; /* VKATTN_ATTN_VARIANT, NULL: the device's choice */
+    int notexel;         /* VKATTN_ATTN_TEXEL=0: the row variant without texel buffers */
+    const char *rows;    /* VKATTN_ATTN_ROWS (flash_attn_row_tex rows per invocation), NULL: default */
 } acase;
 
 typedef struct lay {
@@ -115,10 +119,23 @@ static void run_case(vka_context *ctx, const acase *c)
              layout_str[c->layout], (long long)B, (long long)H, (long long)nq, (long long)nk, (long long)D,
              c->mask ? " mask" : "", c->causal ? " causal" : "", c->lse ? " lse" : "",
              c->unaligned ? " unaligned" : "", c->variant ? c->variant : "auto");
+    if (c->notexel || c->rows) {
+        size_t n = strlen(what);
+        snprintf(what + n, sizeof what - n, "%s%s%s", c->notexel ? " notexel" : "", c->rows ? " rows=" : "",
+                 c->rows ? c->rows : "");
+    }
     if (c->variant)
         setenv("VKATTN_ATTN_VARIANT", c->variant, 1);
     else
         unsetenv("VKATTN_ATTN_VARIANT");
+    if (c->notexel)
+        setenv("VKATTN_ATTN_TEXEL", "0", 1);
+    else
+        unsetenv("VKATTN_ATTN_TEXEL");
+    if (c->rows)
+        setenv("VKATTN_ATTN_ROWS", c->rows, 1);
+    else
+        unsetenv("VKATTN_ATTN_ROWS");
 
     lay lq = make_lay(c->layout, B, H, nq, D, 0, pad), lk = make_lay(c->layout, B, H, nk, D, 1, pad),
         lv = make_lay(c->layout, B, H, nk, D, 2, pad), lo = make_lay(c->layout, B, H, nq, D, 3, pad);
@@ -199,6 +216,15 @@ static void run_case(vka_context *ctx, const acase *c)
         goto done;
     }
     vkt_run(cmd);
+    if (vka_context_device(ctx)->type == VKA_DEVICE_CPU && (!c->variant || strcmp(c->variant, "row") == 0)) {
+        /* the row variant reads K/V through texel buffers exactly when their
+         * offsets and strides are whole texels (unaligned views fall back) */
+        const char *label = "";
+        vka_cmd_timing(cmd, 0, &label, NULL);
+        int want = !c->unaligned && !c->notexel;
+        vkt_check((strstr(label, "flash_attn_row_tex") != NULL) == want, "%s: ran %s, want %s", what, label,
+                  want ? "flash_attn_row_tex" : "flash_attn_row");
+    }
     float *got = vkt_download(to);
     float *go = malloc(sizeof *go * (size_t)nqe);
     for (int64_t b = 0; b < B; b++)
@@ -322,6 +348,8 @@ done:
         free(hq), free(hk), free(hv);
     free(hmask), free(ref), free(rlse);
     unsetenv("VKATTN_ATTN_VARIANT");
+    unsetenv("VKATTN_ATTN_TEXEL");
+    unsetenv("VKATTN_ATTN_ROWS");
 }
 
 static void test_errors(vka_context *ctx)
@@ -408,6 +436,24 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(ctx, &cases[i]);
+    /* the row variant with K/V as texel buffers (CPU devices) and without:
+     * packed QKV through aligned offsets, every rows-per-invocation count, f16,
+     * nq not a multiple of a workgroup's rows, causal and mask */
+    acase tc[] = {
+        {.dt = VKA_F32, .B = 1, .H = 2, .nq = 197, .nk = 197, .D = 64, .layout = L_QKV, .lse = 1, .sd = 5.5f,
+         .probe = 1, .naive = 1},
+        {.dt = VKA_F16, .B = 2, .H = 1, .nq = 197, .nk = 197, .D = 64, .layout = L_QKV, .lse = 1, .sd = 3.0f,
+         .probe = 1},
+        {.dt = VKA_F32, .B = 1, .H = 2, .nq = 197, .nk = 197, .D = 64, .layout = L_QKV, .lse = 1, .sd = 5.5f,
+         .probe = 1, .notexel = 1},
+        {.dt = VKA_F32, .B = 1, .H = 2, .nq = 61, .nk = 83, .D = 128, .layout = L_BNHD, .mask = 1, .causal = 1,
+         .lse = 1, .sd = 5.5f, .probe = 1, .rows = "1"},
+        {.dt = VKA_F16, .B = 1, .H = 2, .nq = 45, .nk = 37, .D = 16, .mask = 1, .lse = 1, .sd = 3.0f, .rows = "2"},
+        {.dt = VKA_F32, .B = 2, .H = 1, .nq = 50, .nk = 129, .D = 48, .causal = 1, .lse = 1, .sd = 5.5f,
+         .probe = 1, .rows = "3"},
+    };
+    for (size_t i = 0; i < sizeof tc / sizeof tc[0]; i++)
+        run_case(ctx, &tc[i]);
     /* every variant on every device: the forced ones */
     static const char *variants[] = {"row", "tiled", "split"};
     for (int vi = 0; vi < 3; vi++) {

@@ -274,7 +274,7 @@ static vka_status alloc_set(vka_cmd *cmd, VkDescriptorSetLayout dsl, VkDescripto
         VkDescriptorPoolSize ps[2] = {{.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                        .descriptorCount = SETS_PER_POOL * VKA_MAX_BINDINGS},
                                       {.type = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-                                       .descriptorCount = SETS_PER_POOL * 2}};
+                                       .descriptorCount = SETS_PER_POOL * 3}}; /* VKA__TEXEL bindings */
         VkDescriptorPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                          .maxSets = SETS_PER_POOL,
                                          .poolSizeCount = 2,
@@ -331,6 +331,16 @@ static vka_status label_push(vka_cmd *cmd, const char *shader)
         snprintf(cmd->labels[cmd->ndispatch], 64, "%s", shader);
     cmd->times_ms[cmd->ndispatch] = -1.0;
     return VKA_OK;
+}
+
+int vka__texel_ok(const vka_context *ctx, const vka_tensor *t)
+{
+    /* the view starts at the storage descriptor's offset (see vka__dispatch) */
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    VkDeviceSize off = t->alloc.offset + t->byte_offset;
+    VkDeviceSize lo = off / lim->minStorageBufferOffsetAlignment * lim->minStorageBufferOffsetAlignment;
+    return lo % lim->minTexelBufferOffsetAlignment == 0 &&
+           (off - lo + t->bytes) / (4 * vka_dtype_size(t->dtype)) <= lim->maxTexelBufferElements;
 }
 
 /* A view of 4-vectors of t's dtype from byte lo (the storage descriptor's

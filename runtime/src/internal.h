@@ -19,7 +19,7 @@
 
 #define VKA_PUSH_MAX 128
 #define VKA_MAX_BINDINGS 8
-#define VKA_TEXEL_MASKS 4 /* texel-buffer bindings: any of bindings 0 and 1 */
+#define VKA_TEXEL_MASKS 8 /* texel-buffer bindings: any of bindings 0, 1 and 2 */
 #define VKA_MAX_SPEC 8
 #define VKA_ALLOC_ALIGN 256
 #define VKA_BLOCK_BYTES (64ull << 20)
@@ -123,7 +123,7 @@ struct vka_context {
     char pcache_path[1024];
     vka__pipeline *pipes;
     int npipes, cap_pipes;
-    /* [nbind][texel mask of bindings 0 and 1] (see vka__binding.texel) */
+    /* [nbind][texel mask of bindings 0, 1 and 2] (see vka__binding.texel) */
     VkDescriptorSetLayout dsl[VKA_MAX_BINDINGS + 1][VKA_TEXEL_MASKS];
     VkPipelineLayout layouts[VKA_MAX_BINDINGS + 1][VKA_TEXEL_MASKS];
 
@@ -191,9 +191,15 @@ typedef struct vka__binding {
  * buffer. llvmpipe compiles an imageLoad into vector loads and shuffles, but a
  * storage-buffer load at a per-invocation address into a branchy loop over the
  * SIMD lanes.
- * Bindings 0 and 1 only; the view starts where the storage descriptor would,
- * so vka__off() holds for it too (in elements; divide by 4 for texels). */
+ * Bindings 0, 1 and 2 only (GEMM's A and B, attention's K and V); the view
+ * starts where the storage descriptor would, so vka__off() holds for it too (in
+ * elements; divide by 4 for texels). */
 #define VKA__TEXEL 2
+
+/* Can t be bound as a texel buffer (VKA__TEXEL): the view's start meets the
+ * device's texel alignment and its length the texel limit. Whole texels are
+ * the caller's to check (offsets and strides in multiples of 4 elements). */
+int vka__texel_ok(const vka_context *ctx, const vka_tensor *t);
 
 /* Elements between the bound descriptor offset and the tensor's first element
  * (non-zero for views whose start is not aligned to the device's

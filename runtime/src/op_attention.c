@@ -5,7 +5,9 @@
  *   row    one query row per invocation, K/V streamed from the buffer, no shared
  *          memory and no barriers. CPU drivers (lavapipe): every invocation of a
  *          workgroup reads the same key, so shared memory buys nothing and its
- *          barriers cost a coroutine switch each.
+ *          barriers cost a coroutine switch each. When K and V addresses are
+ *          whole 4-element texels it runs as flash_attn_row_tex: K/V through
+ *          texel buffers (a free broadcast on llvmpipe), 4 rows per invocation.
  *   tiled  K/V tiles [BC, D] in shared memory, one query row per invocation
  *          (GPUs). When a whole head's K/V fits the device's shared memory the
  *          tile covers all keys: the short-sequence variant.
@@ -42,6 +44,13 @@ enum { ATTN_MASK = 1, ATTN_CAUSAL = 2, ATTN_LSE = 4 }; /* keep in sync with attn
 typedef enum { VAR_ROW, VAR_TILED, VAR_SPLIT } attn_variant;
 
 #define ROW_WG 64
+/* flash_attn_row_tex, measured on lavapipe (2 threads, ViT shapes and N=1024,
+ * D=32..128): 4 rows per invocation beat 1-3 by 1.3-2x (each K/V texel load
+ * serves 4 rows) and are still register-resident enough; workgroups of one
+ * 8-wide subgroup beat 16-64 by ~10-30% on short sequences (finer work units
+ * balance the two threads and waste fewer rows past nq). */
+#define ROW_TEX_WG 8
+#define ROW_TEX_ROWS 4
 #define TILED_WG 64
 #define SPLIT_WG 64
 
@@ -221,6 +230,32 @@ static attn_variant choose_variant(const vka_context *ctx, const vka_attn_desc *
     return VAR_TILED;
 }
 
+/* Can the row variant read K and V as texel buffers of 4-vectors
+ * (flash_attn_row_tex)? Needs every K/V address in whole texels: offsets and
+ * strides multiples of 4 elements (views of odd offsets fall back to
+ * flash_attn_row). VKATTN_ATTN_TEXEL=0 turns it off (tests, comparisons). */
+static int row_texel(vka_context *ctx, const vka__attn_push *pc, const vka_tensor *k, const vka_tensor *v)
+{
+    const char *env = getenv("VKATTN_ATTN_TEXEL");
+    if (env && strcmp(env, "0") == 0)
+        return 0;
+    uint32_t w[] = {pc->k_off, pc->k_sb, pc->k_sh, pc->k_sr, pc->v_off, pc->v_sb, pc->v_sh, pc->v_sr};
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+        if (w[i] % 4)
+            return 0;
+    return vka__texel_ok(ctx, k) && vka__texel_ok(ctx, v);
+}
+
+/* Query rows per invocation of flash_attn_row_tex: each K/V texel load serves
+ * them all. VKATTN_ATTN_ROWS=1..4 overrides (benchmarks). */
+static uint32_t row_tex_rows(void)
+{
+    const char *env = getenv("VKATTN_ATTN_ROWS");
+    if (env && env[0] >= '1' && env[0] <= '4' && !env[1])
+        return (uint32_t)(env[0] - '0');
+    return ROW_TEX_ROWS;
+}
+
 vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *v, vka_tensor *o)
 {
     static const char op[] = "vka_attention";
@@ -237,7 +272,7 @@ vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vk
         /* llvmpipe ends a shader invocation after 65535 loop iterations in all
          * (LP_MAX_TGSI_LOOP_ITERATIONS): refuse what would be cut short */
         uint64_t nk = (uint64_t)d->nk, it;
-        if (var == VAR_ROW)
+        if (var == VAR_ROW) /* both row kernels: one dynamic loop, over key blocks of 8 and the tail */
             it = nk / 8 + 8 + 2 * D;
         else if (var == VAR_SPLIT)
             it = (nk / SPLIT_WG / 8 + 8) * 18 * D + (D / 16) * (SPLIT_WG + 32) + 2 * SPLIT_WG;
@@ -267,6 +302,13 @@ vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vk
     }
     case VAR_ROW:
     default: {
+        if (row_texel(ctx, &pc, k, v)) {
+            /* K and V as texel buffers; a workgroup covers ROW_TEX_WG·rows query rows */
+            uint32_t rows = row_tex_rows(), spec[] = {D, ROW_TEX_WG, rows}, per = ROW_TEX_WG * rows;
+            vka__binding bt[] = {{q, 0}, {k, VKA__TEXEL}, {v, VKA__TEXEL}, {o, 1}, {d->mask, 0}, {d->lse, 1}};
+            return vka__dispatch(cmd, vka__variant(name, sizeof name, "flash_attn_row_tex", q->dtype), spec, 3, bt,
+                                 6, &pc, sizeof pc, (pc.nq + per - 1) / per, pc.H, pc.B);
+        }
         uint32_t spec[] = {D, ROW_WG};
         return vka__dispatch(cmd, vka__variant(name, sizeof name, "flash_attn_row", q->dtype), spec, 2, b, 6, &pc,
                              sizeof pc, (pc.nq + ROW_WG - 1) / ROW_WG, pc.H, pc.B);

@@ -103,17 +103,6 @@ static vka_status resolve(vka_context *ctx, operand *o, int64_t batch, int64_t l
     return VKA_OK;
 }
 
-/* Can t be bound as a texel buffer (VKA__TEXEL) starting at its storage
- * descriptor's offset? */
-static int texel_ok(vka_context *ctx, const vka_tensor *t)
-{
-    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
-    VkDeviceSize off = t->alloc.offset + t->byte_offset;
-    VkDeviceSize lo = off / lim->minStorageBufferOffsetAlignment * lim->minStorageBufferOffsetAlignment;
-    return lo % lim->minTexelBufferOffsetAlignment == 0 &&
-           (off - lo + t->bytes) / (4 * vka_dtype_size(t->dtype)) <= lim->maxTexelBufferElements;
-}
-
 /* "regtile" on CPU drivers, "shared" elsewhere; VKATTN_GEMM_VARIANT overrides. */
 static int use_regtile(vka_context *ctx)
 {
@@ -241,7 +230,7 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
          * device accepts. VKATTN_GEMM_TEXEL=0 turns it off (for comparisons). */
         const char *tx = getenv("VKATTN_GEMM_TEXEL");
         texel = vec && k % 4 == 0 && pc.a_ks == 1 && pc.off_a % 4 == 0 && pc.a_rs % 4 == 0 && pc.a_bs % 4 == 0 &&
-                  texel_ok(ctx, a) && texel_ok(ctx, b) && !(tx && strcmp(tx, "0") == 0);
+                  vka__texel_ok(ctx, a) && vka__texel_ok(ctx, b) && !(tx && strcmp(tx, "0") == 0);
         if (texel && !tile) {
             /* the narrowest of 64, 32, 16 invocations that wastes the fewest
              * columns in the last tile (ViT's n = 768 is 1.5 tiles of 512):
