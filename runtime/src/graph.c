@@ -547,9 +547,25 @@ vka_val vka_graph_gemm(vka_graph *g, const char *name, vka_val a, vka_val b, vka
             return gerr(g, name, VKA_ERR_SHAPE, "Gemm C %s does not broadcast to [%lld, %lld]",
                         shape_str(vc, sa, sizeof sa), (long long)m, (long long)n);
     }
+    /* A transposed constant operand is transposed once here, on the host: the
+     * GEMM kernels are fastest on row-major operands (vec4 rows of B). */
+    if (trans_b && vka__graph_is_const(g, b)) {
+        char tn[112];
+        snprintf(tn, sizeof tn, "%.90s/wT", name ? name : "gemm");
+        b = vka_graph_transpose(g, tn, b, (int[]){1, 0});
+        trans_b = 0;
+    }
+    if (trans_a && vka__graph_is_const(g, a)) {
+        char tn[112];
+        snprintf(tn, sizeof tn, "%.90s/aT", name ? name : "gemm");
+        a = vka_graph_transpose(g, tn, a, (int[]){1, 0});
+        trans_a = 0;
+    }
+    if (a < 0 || b < 0)
+        return VKA_NONE;
     vka_val in[3] = {a, b, c};
     int node;
-    vka_val out = add_op(g, VKA__OP_GEMM, name, in, c != VKA_NONE ? 3 : 2, va->dtype, false, 2, shape, &node);
+    vka_val out = add_op(g, VKA__OP_GEMM, name, in, c != VKA_NONE ? 3 : 2, g->vals[a].dtype, false, 2, shape, &node);
     if (out >= 0) {
         vka__node *nd = &g->nodes[node];
         nd->alpha = alpha;
