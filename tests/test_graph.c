@@ -229,6 +229,51 @@ static void test_epilogue(vka_context *ctx)
     free(x), free(w), free(b), free(r), free(ref);
 }
 
+/* Conv followed by a per-channel multiply and add (an exported BatchNormalization)
+ * folds into the conv's weights and bias. */
+static void test_conv_affine(vka_context *ctx)
+{
+    const int64_t N = 1, C = 3, H = 9, W = 11, O = 5;
+    float *x = vkt_randn((size_t)(N * C * H * W), 1), *w = vkt_randn((size_t)(O * C * 9), 1),
+          *b = vkt_randn((size_t)O, 1), *sc = vkt_uniform((size_t)O, 0.5f, 2.0f), *sh = vkt_randn((size_t)O, 1);
+    size_t on = (size_t)(N * O * H * W);
+    double *ref = malloc(sizeof *ref * on);
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t y = 0; y < H; y++)
+            for (int64_t xx = 0; xx < W; xx++) {
+                double s = b[o];
+                for (int64_t c = 0; c < C; c++)
+                    for (int64_t ky = 0; ky < 3; ky++)
+                        for (int64_t kx = 0; kx < 3; kx++) {
+                            int64_t iy = y + ky - 1, ix = xx + kx - 1;
+                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                                s += (double)x[(c * H + iy) * W + ix] * w[((o * C + c) * 3 + ky) * 3 + kx];
+                        }
+                ref[(o * H + y) * W + xx] = s * sc[o] + sh[o];
+            }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_conv_params p = vka_conv_default_params();
+        p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = 1;
+        vka_val vx = vka_graph_input(g, "x", VKA_F32, 4, (int64_t[]){N, C, H, W});
+        vka_val y = vka_graph_conv(g, "conv", vx, vka_graph_const(g, "w", VKA_F32, 4, (int64_t[]){O, C, 3, 3}, w),
+                                   vka_graph_const(g, "b", VKA_F32, 1, &O, b), &p);
+        y = vka_graph_binary(g, "bn_scale", VKA_MUL, y, vka_graph_const(g, "s", VKA_F32, 3, (int64_t[]){O, 1, 1}, sc));
+        y = vka_graph_binary(g, "bn_shift", VKA_ADD, y, vka_graph_const(g, "t", VKA_F32, 3, (int64_t[]){O, 1, 1}, sh));
+        vka_graph_output(g, y, "y");
+        size_t by = (size_t)(N * C * H * W) * 4;
+        const float *ins[1] = {x};
+        float *got = run(g, fuse, 1, ins, &by, on);
+        vkt_compare(fuse ? "conv + per-channel scale/shift folded" : "conv + per-channel scale/shift unfolded", got,
+                    ref, on, 1e-5);
+        vkt_check(vka_graph_plan_size(g) == (fuse ? 1 : 3), "%s plan: %d nodes", fuse ? "folded" : "unfolded",
+                  vka_graph_plan_size(g));
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(x), free(w), free(b), free(sc), free(sh), free(ref);
+}
+
 static void test_reuse(vka_context *ctx)
 {
     const int64_t n = 100003;
@@ -260,6 +305,7 @@ int main(int argc, char **argv)
     test_matmul(ctx);
     test_conv(ctx);
     test_epilogue(ctx);
+    test_conv_affine(ctx);
     test_reuse(ctx);
     return vkt_finish();
 }

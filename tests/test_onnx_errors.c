@@ -126,6 +126,98 @@ static void still_usable(vka_context *ctx)
     vka_graph_destroy(g);
 }
 
+/* y = BatchNormalization(x [2, 3, 2, 2]) with random scale, bias, mean, var
+ * initializers: imported as a per-channel affine, checked against float64. */
+static void batchnorm_model(vka_context *ctx)
+{
+    float prm[4][3];
+    for (int i = 0; i < 3; i++) {
+        prm[0][i] = 0.5f + (float)vkt_rand01();      /* scale */
+        prm[1][i] = vkt_randn1();                     /* bias */
+        prm[2][i] = vkt_randn1();                     /* mean */
+        prm[3][i] = 0.2f + (float)vkt_rand01();      /* var */
+    }
+    const char *pn[4] = {"scale", "bias", "mean", "var"};
+    int64_t d3 = 3;
+    Onnx__TensorProto t[4];
+    Onnx__TensorProto *inits[4];
+    for (int i = 0; i < 4; i++) {
+        onnx__tensor_proto__init(&t[i]);
+        t[i].name = (char *)pn[i];
+        t[i].n_dims = 1;
+        t[i].dims = &d3;
+        t[i].has_data_type = 1;
+        t[i].data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+        t[i].n_float_data = 3; /* typed field, not raw_data: the other way initializers are stored */
+        t[i].float_data = prm[i];
+        inits[i] = &t[i];
+    }
+    int64_t xs[4] = {2, 3, 2, 2};
+    Onnx__TensorShapeProto__Dimension dm[4], *dims[4];
+    for (int i = 0; i < 4; i++) {
+        onnx__tensor_shape_proto__dimension__init(&dm[i]);
+        dm[i].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        dm[i].dim_value = xs[i];
+        dims[i] = &dm[i];
+    }
+    Onnx__TensorShapeProto shp = ONNX__TENSOR_SHAPE_PROTO__INIT;
+    shp.n_dim = 4;
+    shp.dim = dims;
+    Onnx__TypeProto__Tensor tt = ONNX__TYPE_PROTO__TENSOR__INIT;
+    tt.has_elem_type = 1;
+    tt.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    tt.shape = &shp;
+    Onnx__TypeProto ty = ONNX__TYPE_PROTO__INIT;
+    ty.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    ty.tensor_type = &tt;
+    Onnx__ValueInfoProto xi = ONNX__VALUE_INFO_PROTO__INIT, yi = ONNX__VALUE_INFO_PROTO__INIT;
+    xi.name = "x", xi.type = &ty, yi.name = "y", yi.type = &ty;
+    Onnx__ValueInfoProto *ins[1] = {&xi}, *outs[1] = {&yi};
+    char *nin[5] = {"x", "scale", "bias", "mean", "var"}, *nout[1] = {"y"};
+    float eps = 1e-3f;
+    Onnx__AttributeProto ae = ONNX__ATTRIBUTE_PROTO__INIT;
+    ae.name = "epsilon", ae.has_type = 1, ae.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, ae.has_f = 1, ae.f = eps;
+    Onnx__AttributeProto *attrs[1] = {&ae};
+    Onnx__NodeProto node = ONNX__NODE_PROTO__INIT;
+    node.name = "bn", node.op_type = "BatchNormalization", node.n_input = 5, node.input = nin, node.n_output = 1;
+    node.output = nout, node.n_attribute = 1, node.attribute = attrs;
+    Onnx__NodeProto *nodes[1] = {&node};
+    Onnx__GraphProto g = ONNX__GRAPH_PROTO__INIT;
+    g.name = "g", g.n_node = 1, g.node = nodes, g.n_input = 1, g.input = ins, g.n_output = 1, g.output = outs;
+    g.n_initializer = 4, g.initializer = inits;
+    Onnx__OperatorSetIdProto os = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+    os.domain = "", os.has_version = 1, os.version = 15;
+    Onnx__OperatorSetIdProto *oss[1] = {&os};
+    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+    m.has_ir_version = 1, m.ir_version = 8, m.n_opset_import = 1, m.opset_import = oss, m.graph = &g;
+    size_t len = onnx__model_proto__get_packed_size(&m);
+    uint8_t *buf = malloc(len);
+    onnx__model_proto__pack(&m, buf);
+    write_file(tmp_path("bn.onnx"), buf, len);
+    free(buf);
+
+    float *x = vkt_randn(24, 2.0f), y[24];
+    double ref[24];
+    for (int i = 0; i < 24; i++) {
+        int c = (i / 4) % 3;
+        ref[i] = (x[i] - prm[2][c]) / sqrt((double)prm[3][c] + eps) * prm[0][c] + prm[1][c];
+        y[i] = NAN;
+    }
+    vka_graph *gr = vka_onnx_load(ctx, tmp_path("bn.onnx"), NULL);
+    vka_status s = gr ? vka_graph_build(gr, NULL) : VKA_ERR_FORMAT;
+    if (!s)
+        s = vka_graph_set_input(gr, "x", x, sizeof(float) * 24);
+    if (!s)
+        s = vka_graph_run(gr);
+    if (!s)
+        s = vka_graph_get_output(gr, "y", y, sizeof y);
+    vkt_check(s == VKA_OK, "BatchNormalization model (float_data initializers) loads and runs: %s",
+              s ? vka_context_last_error(ctx) : "ok");
+    vkt_compare("BatchNormalization vs float64", y, ref, 24, 1e-5);
+    vka_graph_destroy(gr);
+    free(x);
+}
+
 static void builder_errors(vka_context *ctx)
 {
     vka_graph *g = vka_graph_create(ctx);
@@ -193,6 +285,7 @@ int main(int argc, char **argv)
         free(buf);
     }
     builder_errors(ctx);
+    batchnorm_model(ctx);
     still_usable(ctx);
 
     char cmd[128];

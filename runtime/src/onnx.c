@@ -416,6 +416,7 @@ static int import_vision(importer *im, const Onnx__NodeProto *n, const char *op,
     vka_graph *g = im->g;
     vka_status s = VKA_OK;
     char buf[64];
+    *st = VKA_OK;
 #define NEED(k)                                                                                                    \
     do {                                                                                                           \
         if ((s = need_inputs(im, n, (k)))) {                                                                       \
@@ -468,6 +469,43 @@ static int import_vision(importer *im, const Onnx__NodeProto *n, const char *op,
             return 1;
         }
         *r = vka_graph_pool(g, name, op[0] == 'M' ? VKA_POOL_MAX : VKA_POOL_AVG, in_val(im, n, 0), &p);
+        return 1;
+    }
+    if (!strcmp(op, "BatchNormalization")) {
+        /* inference form: y = (x - mean) / sqrt(var + eps) * scale + bias per channel (axis 1),
+         * as one per-channel multiply and add of constants; the conv-affine fusion folds them
+         * into a preceding convolution's weights */
+        NEED(5);
+        if (n->n_output > 1 && n->output[1][0])
+            FAIL(VKA_ERR_UNSUPPORTED, "BatchNormalization in training mode (running mean/var outputs)");
+        vka_val x = in_val(im, n, 0);
+        const vka__value *v = &g->vals[x];
+        int64_t C = v->ndim >= 2 ? v->shape[1] : 0;
+        double eps = attr_f(n, "epsilon", 1e-5f);
+        float *sc = malloc(sizeof *sc * (size_t)(C ? C : 1)), *sh = malloc(sizeof *sh * (size_t)(C ? C : 1));
+        bool ok = C > 0;
+        for (int i = 1; ok && i < 5; i++)
+            ok = vka__graph_is_const(g, in_val(im, n, (size_t)i)) && g->vals[in_val(im, n, (size_t)i)].numel == C;
+        for (int64_t c = 0; ok && c < C; c++) {
+            double s1 = vka__const_at(g, in_val(im, n, 1), c) / sqrt(vka__const_at(g, in_val(im, n, 4), c) + eps);
+            sc[c] = (float)s1;
+            sh[c] = (float)(vka__const_at(g, in_val(im, n, 2), c) - vka__const_at(g, in_val(im, n, 3), c) * s1);
+        }
+        if (!ok) {
+            free(sc), free(sh);
+            FAIL(VKA_ERR_UNSUPPORTED, "BatchNormalization needs constant scale, bias, mean and var of C elements");
+        }
+        int64_t cs[VKA_MAX_DIMS];
+        for (int i = 0; i < v->ndim; i++)
+            cs[i] = i == 1 ? C : 1;
+        char nm[112];
+        snprintf(nm, sizeof nm, "%.90s/scale", name);
+        vka_val vs = vka_graph_const(g, nm, VKA_F32, v->ndim - 1, cs + 1, sc);
+        snprintf(nm, sizeof nm, "%.90s/shift", name);
+        vka_val vt = vka_graph_const(g, nm, VKA_F32, v->ndim - 1, cs + 1, sh);
+        free(sc), free(sh);
+        vka_val y = vka_graph_binary(g, name, VKA_MUL, x, vs);
+        *r = y < 0 ? y : vka_graph_binary(g, name, VKA_ADD, y, vt);
         return 1;
     }
     if (!strcmp(op, "GlobalAveragePool")) {
@@ -591,7 +629,7 @@ static vka_status import_node(importer *im, const Onnx__NodeProto *n)
     const char *op = n->op_type ? n->op_type : "";
     const char *name = n->name && *n->name ? n->name : n->n_output ? n->output[0] : op;
     vka_val r = VKA_NONE;
-    vka_status s;
+    vka_status s = VKA_OK;
     im->node = n;
     if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx"))
         return ierr(im, VKA_ERR_UNSUPPORTED, "operator domain \"%s\" is not supported", n->domain);

@@ -12,6 +12,7 @@
 typedef struct {
     int *nuse;                   /* live readers of each value */
     int *reader;                 /* the last live reader of each value */
+    int cap;                     /* values the arrays hold (passes may add constants) */
 } uses;
 
 static void count_once(const vka_graph *g, uses *u);
@@ -38,6 +39,11 @@ static void count_uses(vka_graph *g, uses *u)
 
 static void count_once(const vka_graph *g, uses *u)
 {
+    if (g->nvals > u->cap) { /* cannot happen with the reserve vka__graph_fuse makes; stop fusing */
+        for (int i = 0; i < u->cap; i++)
+            u->nuse[i] = 1000, u->reader[i] = -1;
+        return;
+    }
     memset(u->nuse, 0, sizeof *u->nuse * (size_t)g->nvals);
     for (int i = 0; i < g->nvals; i++)
         u->reader[i] = -1;
@@ -245,7 +251,7 @@ static int fuse_attention(vka_graph *g, uses *u)
 
 void vka__graph_mark_attention(vka_graph *g)
 {
-    uses u = {calloc((size_t)g->nvals, sizeof(int)), calloc((size_t)g->nvals, sizeof(int))};
+    uses u = {calloc((size_t)g->nvals + 1, sizeof(int)), calloc((size_t)g->nvals + 1, sizeof(int)), g->nvals + 1};
     count_uses(g, &u);
     for (int i = 0; i < g->nnodes; i++) {
         attn_match m;
@@ -534,6 +540,72 @@ static int fuse_deform(vka_graph *g, uses *u)
     return count;
 }
 
+/* ---------------------------------------------------------------- conv + per-channel affine */
+
+/* A constant that scales or shifts each output channel of an NCHW tensor: [C, 1, 1] or [1, C, 1, 1]. */
+static bool per_out_channel(vka_graph *g, vka_val v, int64_t c)
+{
+    const vka__value *x = &g->vals[v];
+    if (!vka__graph_is_const(g, v) || x->numel != c || x->ndim < 3 || x->ndim > 4)
+        return false;
+    return x->shape[x->ndim - 3] == c && x->shape[x->ndim - 1] == 1 && x->shape[x->ndim - 2] == 1;
+}
+
+/* Conv (constant weights, no activation yet) followed by Mul(per-channel constant) and/or
+ * Add(per-channel constant), as an exported BatchNormalization becomes: fold them into
+ * new constant weights and bias (the originals may be shared, so they are copied). */
+static int fuse_conv_affine(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *cv = &g->nodes[i];
+        if (cv->dead || cv->op != VKA__OP_CONV || cv->conv.act != VKA_ACT_NONE || !vka__graph_is_const(g, cv->in[1]) ||
+            (cv->nin > 2 && !vka__graph_is_const(g, cv->in[2])))
+            continue;
+        const vka__value *w = &g->vals[cv->in[1]];
+        int64_t O = w->shape[0], per = w->numel / O;
+        for (;;) {
+            if (u->nuse[cv->out] != 1 || g->vals[cv->out].is_output)
+                break;
+            vka__node *c = &g->nodes[u->reader[cv->out]];
+            bool mul = is_binary(c, VKA_MUL), add = is_binary(c, VKA_ADD);
+            vka_val k = c->in[0] == cv->out ? c->in[1] : c->in[0];
+            if ((!mul && !add) || !per_out_channel(g, k, O) || g->vals[c->out].numel != g->vals[cv->out].numel)
+                break;
+            float *nw = malloc(sizeof *nw * (size_t)w->numel), *nb = malloc(sizeof *nb * (size_t)O);
+            for (int64_t o = 0; o < O; o++) {
+                double kv = vka__const_at(g, k, o), b = cv->nin > 2 ? vka__const_at(g, cv->in[2], o) : 0;
+                for (int64_t j = 0; j < per; j++) {
+                    double wv = vka__const_at(g, cv->in[1], o * per + j);
+                    nw[o * per + j] = (float)(mul ? wv * kv : wv);
+                }
+                nb[o] = (float)(mul ? b * kv : b + kv);
+            }
+            char nm[112];
+            int64_t wshape[VKA_MAX_DIMS]; /* adding a value may move g->vals */
+            int wnd = w->ndim;
+            memcpy(wshape, w->shape, sizeof wshape);
+            snprintf(nm, sizeof nm, "%.90s/w", c->name);
+            vka_val vw = vka_graph_const(g, nm, VKA_F32, wnd, wshape, nw);
+            snprintf(nm, sizeof nm, "%.90s/b", c->name);
+            vka_val vb = vka_graph_const(g, nm, VKA_F32, 1, &O, nb);
+            free(nw), free(nb);
+            if (vw < 0 || vb < 0)
+                return count;
+            w = &g->vals[vw];
+            cv->in[1] = vw;
+            cv->in[2] = vb;
+            cv->nin = 3;
+            cv->out = c->out;
+            g->vals[c->out].producer = i;
+            c->dead = true;
+            count_uses(g, u);
+            count++;
+        }
+    }
+    return count;
+}
+
 /* ---------------------------------------------------------------- GEMM epilogues */
 
 static vka_act act_of(int unary)
@@ -613,19 +685,23 @@ static int fuse_epilogues(vka_graph *g, uses *u)
 
 vka_status vka__graph_fuse(vka_graph *g)
 {
-    uses u = {calloc((size_t)g->nvals + 1, sizeof(int)), calloc((size_t)g->nvals + 1, sizeof(int))};
+    /* room for the constants folding adds: at most two per node it removes */
+    int cap = g->nvals + 2 * g->nnodes + 16;
+    uses u = {calloc((size_t)cap, sizeof(int)), calloc((size_t)cap, sizeof(int)), cap};
     if (!u.nuse || !u.reader) {
         free(u.nuse), free(u.reader);
         return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     }
     count_uses(g, &u);
+    int nc = fuse_conv_affine(g, &u);
     int nl = fuse_layernorm(g, &u);
     int na = fuse_attention(g, &u);
     int nd = fuse_deform(g, &u);
     int ng = fuse_gelu(g, &u);
     int ne = fuse_epilogues(g, &u);
-    vka__log(g->ctx, VKA_LOG_INFO, "fusion: %d layernorm, %d attention, %d deformable attention, %d GELU, %d GEMM epilogues",
-             nl, na, nd, ng, ne);
+    vka__log(g->ctx, VKA_LOG_INFO,
+             "fusion: %d conv affine, %d layernorm, %d attention, %d deformable attention, %d GELU, %d GEMM epilogues",
+             nc, nl, na, nd, ng, ne);
     free(u.nuse);
     free(u.reader);
     return VKA_OK;
