@@ -195,11 +195,9 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     uint32_t seed = 1;
     for (int i = 0; i < ni; i++) {
         vka_val v = vka_graph_input_at(g, i);
-        int64_t n = 1;
-        for (int d = 0; d < vka_graph_ndim(g, v); d++)
-            n *= vka_graph_shape(g, v)[d];
         int isint = vka_graph_is_int(g, v);
-        inb[i] = (size_t)n * (isint ? 8 : 4);
+        inb[i] = cli_value_bytes(g, v);
+        int64_t n = (int64_t)(inb[i] / (isint ? 8 : 4));
         in[i] = malloc(inb[i] ? inb[i] : 1);
         for (int64_t j = 0; j < n; j++) {
             seed = seed * 1664525u + 1013904223u;
@@ -213,11 +211,7 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     void **out = calloc((size_t)no, sizeof *out);
     size_t *outb = calloc((size_t)no, sizeof *outb);
     for (int i = 0; i < no; i++) {
-        vka_val v = vka_graph_output_at(g, i);
-        int64_t n = 1;
-        for (int d = 0; d < vka_graph_ndim(g, v); d++)
-            n *= vka_graph_shape(g, v)[d];
-        outb[i] = (size_t)n * (vka_graph_is_int(g, v) ? 8 : 4);
+        outb[i] = cli_value_bytes(g, vka_graph_output_at(g, i));
         out[i] = malloc(outb[i] ? outb[i] : 1);
     }
     double *lat = malloc(sizeof *lat * (size_t)runs), *gpu = malloc(sizeof *gpu * (size_t)runs);

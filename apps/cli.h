@@ -12,6 +12,8 @@ const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 
 int cli_devices(int argc, char **argv);
 int cli_run(int argc, char **argv);
+/* Host bytes of a graph value: float32, or int64 for integer values. */
+size_t cli_value_bytes(const vka_graph *g, vka_val v);
 int cli_classify(int argc, char **argv);
 int cli_detect(int argc, char **argv);
 /* Prints the top n plan nodes of the last run by GPU time. */

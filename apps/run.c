@@ -72,7 +72,7 @@ static void *read_raw(const char *path, size_t *bytes)
     return d;
 }
 
-static size_t value_bytes(const vka_graph *g, vka_val v)
+size_t cli_value_bytes(const vka_graph *g, vka_val v)
 {
     int64_t n = 1;
     for (int i = 0; i < vka_graph_ndim(g, v); i++)
@@ -92,7 +92,7 @@ static int feed_inputs(vka_graph *g, int argc, char **argv)
     for (int i = 0; i < vka_graph_input_count(g) && !rc; i++) {
         vka_val v = vka_graph_input_at(g, i);
         const char *name = vka_graph_value_name(g, v);
-        size_t need = value_bytes(g, v), have = 0;
+        size_t need = cli_value_bytes(g, v), have = 0;
         const void *data = NULL;
         void *owned = NULL;
         for (int a = 1; a + 1 < argc; a++) /* --input NAME=FILE */
@@ -201,7 +201,7 @@ int cli_run(int argc, char **argv)
     for (int i = 0; i < no; i++) {
         vka_val v = vka_graph_output_at(g, i);
         const char *name = vka_graph_value_name(g, v);
-        size_t bytes = value_bytes(g, v);
+        size_t bytes = cli_value_bytes(g, v);
         void *d = malloc(bytes ? bytes : 1);
         if (vka_graph_get_output(g, name, d, bytes)) {
             fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));

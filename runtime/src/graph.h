@@ -139,8 +139,5 @@ bool vka__const_scalar(const vka_graph *g, vka_val v, double *out);
 vka_status vka__graph_fuse(vka_graph *g);
 void vka__graph_mark_attention(vka_graph *g);
 
-/* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
-vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
-                                   const int64_t *shape);
 
 #endif

@@ -206,6 +206,10 @@ int vka__texel_ok(const vka_context *ctx, const vka_tensor *t);
  * minStorageBufferOffsetAlignment). Every shader adds it to its indices. */
 uint32_t vka__off(const vka_tensor *t);
 
+/* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
+vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
+                                   const int64_t *shape);
+
 vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec,
                          const vka__binding *b, int nbind, const void *push, size_t push_size,
                          uint32_t gx, uint32_t gy, uint32_t gz);

@@ -98,21 +98,8 @@ vka_tensor *vka_tensor_view(vka_tensor *parent, int64_t offset, int ndim, const 
                  (long long)numel, (long long)offset, vka__tname(parent), vka__shape_str(parent, sb, sizeof sb));
         return NULL;
     }
-    vka_tensor *t = calloc(1, sizeof *t);
-    if (!t) {
-        vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
-        return NULL;
-    }
-    *t = *parent;
-    t->ndim = ndim;
-    memset(t->shape, 0, sizeof t->shape);
-    if (ndim)
-        memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
-    t->numel = numel;
-    t->bytes = (size_t)numel * vka_dtype_size(parent->dtype);
-    t->byte_offset = parent->byte_offset + (VkDeviceSize)offset * vka_dtype_size(parent->dtype);
-    t->is_view = true;
-    return t;
+    size_t es = vka_dtype_size(parent->dtype);
+    return vka__tensor_view_typed(parent, parent->dtype, (size_t)offset * es, ndim, shape);
 }
 
 void vka_tensor_destroy(vka_tensor *t)
