@@ -186,9 +186,100 @@ static void test_pipeline_cache(void)
     }
 }
 
+/* An application that presents from the runtime's device: extra instance and
+ * device extensions, a graphics-capable queue, the handles handed back, a
+ * tensor's VkBuffer, and a graph input filled on the device. */
+static void test_sharing(void)
+{
+    vka_context_params p = vka_context_default_params();
+    p.log = vkt_log;
+    const char *bogus[] = {"VK_KHR_no_such_extension"};
+    p.instance_extensions = bogus;
+    p.instance_extension_count = 1;
+    vka_context *bad = vka_context_create(&p);
+    vkt_check(!bad && strstr(vka_last_error(), "VK_KHR_no_such_extension"), "missing instance extension named: %s",
+              vka_last_error());
+    vka_context_destroy(bad);
+    p.instance_extensions = NULL, p.instance_extension_count = 0;
+    p.device_extensions = bogus;
+    p.device_extension_count = 1;
+    bad = vka_context_create(&p);
+    vkt_check(!bad && strstr(vka_last_error(), "VK_KHR_no_such_extension"), "missing device extension named: %s",
+              vka_last_error());
+    vka_context_destroy(bad);
+
+    const char *iexts[] = {"VK_KHR_surface"}, *dexts[] = {"VK_KHR_swapchain"};
+    p.instance_extensions = iexts, p.instance_extension_count = 1;
+    p.device_extensions = dexts, p.device_extension_count = 1;
+    p.graphics_queue = 1;
+    vka_context *ctx = vka_context_create(&p);
+    if (!ctx) { /* a loader without surfaces (headless build) */
+        printf("skip: sharing: %s\n", vka_last_error());
+        return;
+    }
+    vka_external_vulkan h;
+    vkt_check(vka_context_vulkan(ctx, &h) == VKA_OK && h.instance && h.device && h.queue && h.physical_device,
+              "vka_context_vulkan gives the handles");
+    volkLoadInstanceOnly((VkInstance)h.instance);
+    uint32_t nq = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties((VkPhysicalDevice)h.physical_device, &nq, NULL);
+    VkQueueFamilyProperties qf[16];
+    nq = nq > 16 ? 16 : nq;
+    vkGetPhysicalDeviceQueueFamilyProperties((VkPhysicalDevice)h.physical_device, &nq, qf);
+    vkt_check(h.queue_family < nq && (qf[h.queue_family].queueFlags & VK_QUEUE_GRAPHICS_BIT),
+              "graphics_queue = 1 gives a graphics-capable family (%u)", h.queue_family);
+    /* the swapchain extension is really on: its entry point resolves */
+    vkt_check(vkGetDeviceProcAddr((VkDevice)h.device, "vkCreateSwapchainKHR") != NULL, "VK_KHR_swapchain enabled");
+    test_copy(ctx, "copy on a context with application extensions");
+
+    int64_t n = 37;
+    vka_tensor *t = vka_tensor_create(ctx, VKA_F32, 1, &n), *v = vka_tensor_view(t, 5, 1, (int64_t[]){8});
+    void *buf = NULL, *vbuf = NULL;
+    uint64_t off = 1, voff = 0;
+    vkt_check(vka_tensor_vulkan(t, &buf, &off) == VKA_OK && buf && vka_tensor_vulkan(v, &vbuf, &voff) == VKA_OK &&
+                  vbuf == buf && voff == off + 5 * sizeof(float),
+              "vka_tensor_vulkan: buffer and offsets (view at +20 bytes: %llu vs %llu)", (unsigned long long)voff,
+              (unsigned long long)off);
+    vkt_check(vka_tensor_vulkan(NULL, &buf, &off) == VKA_ERR_INVALID_ARG, "vka_tensor_vulkan(NULL)");
+    vka_tensor_destroy(v);
+    vka_tensor_destroy(t);
+
+    /* y = x + 1, with x written on the device by a copy in another command */
+    vka_graph *g = vka_graph_create(ctx);
+    int64_t shape[2] = {3, 5};
+    float one = 1.0f;
+    vka_val x = vka_graph_input(g, "x", VKA_F32, 2, shape);
+    vka_val c = vka_graph_const(g, "one", VKA_F32, 0, NULL, &one);
+    vka_graph_output(g, vka_graph_binary(g, "add", VKA_ADD, x, c), "y");
+    vkt_check(vka_graph_input_tensor(g, "x") == NULL, "input tensor before build is NULL");
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    vkt_check(vka_graph_build(g, &bp) == VKA_OK, "graph builds");
+    vkt_check(vka_graph_input_tensor(g, "nope") == NULL && strstr(vka_context_last_error(ctx), "nope"),
+              "unknown input named");
+    vka_tensor *xt = vka_graph_input_tensor(g, "x");
+    float *src = vkt_randn(15, 1.0f), got[15];
+    vka_tensor *st = vkt_tensor(ctx, VKA_F32, 2, shape, src);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vka_copy(cmd, st, xt);
+    vkt_run(cmd);
+    vkt_check(vka_graph_run(g) == VKA_OK && vka_graph_get_output(g, "y", got, sizeof got) == VKA_OK, "graph runs");
+    double ref[15];
+    for (int i = 0; i < 15; i++)
+        ref[i] = (double)src[i] + 1.0;
+    vkt_compare("graph input filled on the device", got, ref, 15, 1e-7);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(st);
+    vka_graph_destroy(g);
+    free(src);
+    vkt_check(vka_context_validation_errors(ctx) == 0, "no validation errors on the sharing context");
+    vka_context_destroy(ctx);
+}
+
 int main(int argc, char **argv)
 {
     vkt_init(argc, argv);
+    test_sharing();
     test_external();
     test_pipeline_cache();
     return vkt_finish();

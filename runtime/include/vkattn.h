@@ -120,6 +120,15 @@ typedef struct vka_context_params {
     vka_log_fn log;            /* NULL (default): silent */
     void *log_user;
     int log_level;             /* VKA_LOG_WARN by default */
+    /* For applications that present or share the device (e.g. a window):
+     * extensions enabled on top of the runtime's own; creation fails naming
+     * one the loader or device lacks. Lists are not kept after creation. */
+    const char *const *instance_extensions; /* e.g. SDL_Vulkan_GetInstanceExtensions' list; NULL */
+    int instance_extension_count;
+    const char *const *device_extensions;   /* e.g. "VK_KHR_swapchain"; NULL */
+    int device_extension_count;
+    int graphics_queue;        /* 1: a queue family with graphics too (the kind that presents); 0 (default):
+                                  prefer a compute-only family */
 } vka_context_params;
 
 vka_context_params vka_context_default_params(void);
@@ -143,6 +152,10 @@ typedef struct vka_external_vulkan {
 vka_context *vka_context_create_external(const vka_external_vulkan *ext, const vka_context_params *p);
 
 const vka_device_info *vka_context_device(const vka_context *ctx);
+/* The context's Vulkan handles (its own or the application's), for sharing
+ * the device: e.g. to create a swapchain on it. They stay the context's; the
+ * queue must not be used from two threads at once. */
+vka_status vka_context_vulkan(const vka_context *ctx, vka_external_vulkan *out);
 const char *vka_context_last_error(const vka_context *ctx);
 /* Validation messages of severity error seen since creation (0 without validation). */
 int vka_context_validation_errors(const vka_context *ctx);
@@ -178,6 +191,10 @@ int64_t vka_tensor_dim(const vka_tensor *t, int axis);    /* negative axis from 
 const int64_t *vka_tensor_shape(const vka_tensor *t);
 int64_t vka_tensor_numel(const vka_tensor *t);
 size_t vka_tensor_bytes(const vka_tensor *t);
+/* The VkBuffer holding the tensor and the byte offset of its first element,
+ * for interop (e.g. vkCmdCopyBufferToImage into a swapchain image). The buffer
+ * is the runtime's and is shared with other tensors: touch only this range. */
+vka_status vka_tensor_vulkan(const vka_tensor *t, void **vk_buffer, uint64_t *offset);
 /* Optional label used in error messages and profiles. Copied. */
 void vka_tensor_set_name(vka_tensor *t, const char *name);
 const char *vka_tensor_name(const vka_tensor *t);
@@ -516,6 +533,11 @@ vka_graph_build_params vka_graph_default_build_params(void);
 
 vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p);
 vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data, size_t bytes);
+/* The device tensor behind input `name` (the graph's; valid until it is
+ * destroyed), for filling it on the device (e.g. vka_preprocess into it)
+ * instead of through vka_graph_set_input. Integer inputs are I32 there.
+ * NULL, with the context's error set, before build or for an unknown name. */
+vka_tensor *vka_graph_input_tensor(vka_graph *g, const char *name);
 vka_status vka_graph_run(vka_graph *g);
 vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size_t bytes);
 

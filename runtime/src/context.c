@@ -123,7 +123,7 @@ static vka_context *ctx_alloc(const vka_context_params *p)
     return ctx;
 }
 
-static vka_status create_device(vka_context *ctx)
+static vka_status create_device(vka_context *ctx, const vka_context_params *p)
 {
     VkPhysicalDevice pd = ctx->phys;
     uint32_t nq = 0;
@@ -133,9 +133,13 @@ static vka_status create_device(vka_context *ctx)
         return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, qf);
     int fam = -1;
-    for (uint32_t i = 0; i < nq; i++) /* prefer a compute queue that has no graphics */
-        if ((qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT) &&
-            qf[i].timestampValidBits)
+    /* Prefer a compute queue that has no graphics (it runs beside a renderer),
+     * unless the application presents with it: graphics families are the ones
+     * drivers let present. */
+    for (uint32_t i = 0; i < nq && fam < 0; i++)
+        if ((qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && qf[i].timestampValidBits &&
+            (p->graphics_queue ? (qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT) != 0
+                               : !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)))
             fam = (int)i;
     for (uint32_t i = 0; i < nq && fam < 0; i++)
         if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT)
@@ -175,8 +179,19 @@ static vka_status create_device(vka_context *ctx)
         .queueCount = 1,
         .pQueuePriorities = &prio,
     };
-    const char *exts[2];
+    const char *exts[32];
     uint32_t nexts = 0;
+    if (p->device_extension_count < 0 || p->device_extension_count > 30 ||
+        (p->device_extension_count && !p->device_extensions))
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_context_params: device_extension_count %d (0..30, with a list)",
+                        p->device_extension_count);
+    for (int i = 0; i < p->device_extension_count; i++) {
+        const char *e = p->device_extensions[i];
+        if (!e || !vka__device_has_ext(pd, e))
+            return vka__err(ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" lacks extension %s (asked for by the application)",
+                            ctx->info.name, e ? e : "(NULL)");
+        exts[nexts++] = e;
+    }
     if (vka__device_has_ext(pd, "VK_KHR_portability_subset"))
         exts[nexts++] = "VK_KHR_portability_subset";
     VkDeviceCreateInfo dci = {
@@ -205,7 +220,8 @@ vka_context *vka_context_create(const vka_context_params *p)
     vka_context *ctx = ctx_alloc(p);
     if (!ctx)
         return NULL;
-    vka_status s = vka__instance_create(ctx->validation, &ctx->instance);
+    vka_status s = vka__instance_create(ctx->validation, p->instance_extensions, p->instance_extension_count,
+                                        &ctx->instance);
     if (s)
         goto fail_tls;
     ctx->own_instance = true;
@@ -230,7 +246,7 @@ vka_context *vka_context_create(const vka_context_params *p)
         goto fail_tls;
     vka__device_query(ctx->phys, index, &ctx->info);
     vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
-    if (create_device(ctx) || finish_setup(ctx))
+    if (create_device(ctx, p) || finish_setup(ctx))
         goto fail;
     vka__log(ctx, VKA_LOG_INFO, "device %d: %s (%s %s)%s", index, ctx->info.name, ctx->info.driver_name,
              ctx->info.driver_info, ctx->validation ? ", validation on" : "");
@@ -307,6 +323,23 @@ void vka_context_destroy(vka_context *ctx)
 }
 
 const vka_device_info *vka_context_device(const vka_context *ctx) { return ctx ? &ctx->info : NULL; }
+
+vka_status vka_context_vulkan(const vka_context *ctx, vka_external_vulkan *out)
+{
+    if (!ctx || !out)
+        return VKA_ERR_INVALID_ARG;
+    *out = (vka_external_vulkan){
+        .instance = ctx->instance,
+        .physical_device = ctx->phys,
+        .device = ctx->device,
+        .queue = ctx->queue,
+        .queue_family = ctx->queue_family,
+        .get_instance_proc_addr = (void *)vkGetInstanceProcAddr,
+        .fp16_storage_enabled = ctx->info.fp16_storage,
+        .fp16_arith_enabled = ctx->info.fp16_arith,
+    };
+    return VKA_OK;
+}
 int vka_context_validation_errors(const vka_context *ctx) { return ctx ? ctx->validation_errors : 0; }
 int vka_context_validation_enabled(const vka_context *ctx) { return ctx ? ctx->validation : 0; }
 uint64_t vka_context_memory_used(const vka_context *ctx) { return ctx ? ctx->mem_used : 0; }

@@ -65,7 +65,7 @@ bool vka__device_has_ext(VkPhysicalDevice pd, const char *name)
     return found;
 }
 
-vka_status vka__instance_create(int validation, VkInstance *out)
+vka_status vka__instance_create(int validation, const char *const *extra, int nextra, VkInstance *out)
 {
     vka_status s = vka__volk_init();
     if (s)
@@ -79,8 +79,20 @@ vka_status vka__instance_create(int validation, VkInstance *out)
     }
     const char *layers[1];
     uint32_t nlayers = 0;
-    const char *exts[2];
+    if (nextra < 0 || nextra > 30 || (nextra && !extra)) {
+        vka__set_tls_error("vka_context_params: instance_extension_count %d (0..30, with a list)", nextra);
+        return VKA_ERR_INVALID_ARG;
+    }
+    const char *exts[32];
     uint32_t nexts = 0;
+    for (int i = 0; i < nextra; i++) {
+        if (!extra[i] || !has_instance_ext(extra[i])) {
+            vka__set_tls_error("the Vulkan loader lacks instance extension %s (asked for by the application)",
+                               extra[i] ? extra[i] : "(NULL)");
+            return VKA_ERR_UNSUPPORTED;
+        }
+        exts[nexts++] = extra[i];
+    }
     if (validation) {
         if (!has_layer("VK_LAYER_KHRONOS_validation")) {
             vka__set_tls_error("validation was requested (VKATTN_VALIDATE) but VK_LAYER_KHRONOS_validation "
@@ -88,10 +100,14 @@ vka_status vka__instance_create(int validation, VkInstance *out)
             return VKA_ERR_NOT_FOUND;
         }
         layers[nlayers++] = "VK_LAYER_KHRONOS_validation";
-        exts[nexts++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+        bool dup = false;
+        for (uint32_t i = 0; i < nexts; i++)
+            dup |= strcmp(exts[i], VK_EXT_DEBUG_UTILS_EXTENSION_NAME) == 0;
+        if (!dup)
+            exts[nexts++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
     }
     VkInstanceCreateFlags flags = 0;
-    if (has_instance_ext("VK_KHR_portability_enumeration")) {
+    if (has_instance_ext("VK_KHR_portability_enumeration") && nexts < 32) {
         exts[nexts++] = "VK_KHR_portability_enumeration";
         flags |= 0x00000001; /* VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR (MoltenVK) */
     }
@@ -212,7 +228,7 @@ vka_status vka_devices_list(vka_device_info *out, int max, int *count)
         return VKA_ERR_INVALID_ARG;
     *count = 0;
     VkInstance inst;
-    vka_status s = vka__instance_create(0, &inst);
+    vka_status s = vka__instance_create(0, NULL, 0, &inst);
     if (s)
         return s;
     uint32_t n = 0;

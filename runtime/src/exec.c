@@ -571,6 +571,22 @@ vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data,
     return vka_tensor_upload(x->t, data, bytes);
 }
 
+vka_tensor *vka_graph_input_tensor(vka_graph *g, const char *name)
+{
+    if (!g || !name)
+        return NULL;
+    if (!g->built) {
+        vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_input_tensor: build the graph first");
+        return NULL;
+    }
+    vka_val v = find_named(g, g->inputs, g->ninputs, name);
+    if (v < 0) {
+        vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no input named \"%s\"", name);
+        return NULL;
+    }
+    return g->vals[v].t;
+}
+
 vka_status vka_graph_run(vka_graph *g)
 {
     if (!g)

@@ -117,6 +117,15 @@ const int64_t *vka_tensor_shape(const vka_tensor *t) { return t->shape; }
 int64_t vka_tensor_numel(const vka_tensor *t) { return t->numel; }
 size_t vka_tensor_bytes(const vka_tensor *t) { return t ? t->bytes : 0; }
 
+vka_status vka_tensor_vulkan(const vka_tensor *t, void **vk_buffer, uint64_t *offset)
+{
+    if (!t || !vk_buffer || !offset)
+        return VKA_ERR_INVALID_ARG;
+    *vk_buffer = (void *)t->alloc.block->buf;
+    *offset = (uint64_t)(t->alloc.offset + t->byte_offset);
+    return VKA_OK;
+}
+
 int64_t vka_tensor_dim(const vka_tensor *t, int axis)
 {
     if (axis < 0)
