@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vision.h"
 
 static void classify_usage(void)
 {
@@ -31,111 +32,6 @@ static void classify_usage(void)
 }
 
 typedef struct {
-    vka_context *ctx;
-    vka_graph *g;
-    const char *input, *output;  /* graph value names */
-    int size;                    /* S: the model's square input */
-    int64_t classes;
-    int safetensors;
-    vka_cmd *cmd;                /* preprocessing, recorded per image (sizes differ) */
-    vka_tensor *pixels;          /* F32 [1, 3, S, S] */
-    float *host_pixels;
-    float *logits;
-} model;
-
-/* The graph's single float input [1, 3, S, S] and its first output. */
-static int find_io(model *m)
-{
-    int found = 0;
-    for (int i = 0; i < vka_graph_input_count(m->g); i++) {
-        vka_val v = vka_graph_input_at(m->g, i);
-        const int64_t *s = vka_graph_shape(m->g, v);
-        if (vka_graph_is_int(m->g, v) || vka_graph_dtype(m->g, v) != VKA_F32) {
-            fprintf(stderr, "vkattn: input %s is not float; classify feeds one image input only\n",
-                    vka_graph_value_name(m->g, v));
-            return 1;
-        }
-        if (vka_graph_ndim(m->g, v) != 4 || s[0] != 1 || s[1] != 3 || s[2] != s[3] || s[2] < 1) {
-            fprintf(stderr, "vkattn: input %s is not [1, 3, S, S]\n", vka_graph_value_name(m->g, v));
-            return 1;
-        }
-        m->input = vka_graph_value_name(m->g, v);
-        m->size = (int)s[2];
-        found++;
-    }
-    if (found != 1 || vka_graph_output_count(m->g) < 1) {
-        fprintf(stderr, "vkattn: the model needs one float input and an output (has %d inputs, %d outputs)\n",
-                vka_graph_input_count(m->g), vka_graph_output_count(m->g));
-        return 1;
-    }
-    vka_val o = vka_graph_output_at(m->g, 0);
-    m->output = vka_graph_value_name(m->g, o);
-    m->classes = 1;
-    for (int k = 0; k < vka_graph_ndim(m->g, o); k++)
-        m->classes *= vka_graph_shape(m->g, o)[k];
-    if (vka_graph_is_int(m->g, o) || m->classes < 1) {
-        fprintf(stderr, "vkattn: output %s is not float logits\n", m->output);
-        return 1;
-    }
-    return 0;
-}
-
-/* The CLS row of attention layer `layer`: maps [H, grid, grid]. Caller frees. */
-static float *cls_maps(model *m, int layer, int *heads, int *grid)
-{
-    int64_t sh[4];
-    if (vka_graph_attention_count(m->g) < 1) {
-        fprintf(stderr, "vkattn: --heatmap: the model has no attention node\n");
-        return NULL;
-    }
-    if (vka_graph_attention_shape(m->g, layer, sh)) {
-        fprintf(stderr, "vkattn: --heatmap: %s\n", vka_context_last_error(m->ctx));
-        return NULL;
-    }
-    int64_t H = sh[0] * sh[1], nk = sh[3], gr = (int64_t)floor(sqrt((double)(nk - 1)));
-    int64_t prefix = nk - gr * gr; /* CLS (and a distillation token, if any) before the patches */
-    if (gr < 1 || prefix < 1 || prefix > 2) {
-        fprintf(stderr, "vkattn: --heatmap: attention over %lld tokens is not CLS + a square patch grid\n",
-                (long long)nk);
-        return NULL;
-    }
-    float *maps = malloc(sizeof(float) * (size_t)(H * gr * gr));
-    vka_status s;
-    if (m->safetensors) {
-        int64_t hh, gg;
-        s = vka_vit_cls_attention(m->g, layer, maps, sizeof(float) * (size_t)(H * gr * gr), &hh, &gg, NULL);
-    } else {
-        float *rows = malloc(sizeof(float) * (size_t)(H * nk));
-        int32_t row0 = 0; /* the CLS query */
-        s = vka_graph_attention_probe(m->g, layer, 1, &row0, rows, sizeof(float) * (size_t)(H * nk), NULL);
-        for (int64_t h = 0; !s && h < H; h++)
-            memcpy(maps + h * gr * gr, rows + h * nk + prefix, sizeof(float) * (size_t)(gr * gr));
-        free(rows);
-    }
-    if (s) {
-        fprintf(stderr, "vkattn: --heatmap: %s: %s\n", vka_status_str(s), vka_context_last_error(m->ctx));
-        free(maps);
-        return NULL;
-    }
-    *heads = (int)H;
-    *grid = (int)gr;
-    return maps;
-}
-
-/* The crop the model saw, back to bytes from the normalized input. */
-static uint8_t *crop_rgb(const model *m, const vka_preprocess_params *p)
-{
-    size_t S = (size_t)m->size;
-    uint8_t *rgb = malloc(S * S * 3);
-    for (size_t i = 0; i < S * S; i++)
-        for (int c = 0; c < 3; c++) {
-            long v = lrintf((m->host_pixels[c * S * S + i] * p->std[c] + p->mean[c]) * 255.0f);
-            rgb[i * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-    return rgb;
-}
-
-typedef struct {
     int64_t index;
     double logit;
 } entry;
@@ -150,7 +46,7 @@ static int cmp_entry(const void *a, const void *b)
 
 /* ------------------------------------------------------------ one image */
 
-static int classify_one(model *m, const char *path, const vka_preprocess_params *pp, int top, int json,
+static int classify_one(vision_model *m, const char *path, int top, int json,
                         char **labels, int nlabels, const char *heatmap, int several, int layer)
 {
     double t0 = cli_now_ms();
@@ -166,13 +62,7 @@ static int classify_one(model *m, const char *path, const vka_preprocess_params 
     int64_t shape[3] = {img->height, img->width, 3};
     vka_status s = VKA_OK;
     if (!(rgb = vka_tensor_create(m->ctx, VKA_U8, 3, shape)) ||
-        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vka_cmd_begin(m->cmd)) ||
-        (s = vka_preprocess(m->cmd, rgb, pp, m->pixels)) || (s = vka_cmd_end(m->cmd)) ||
-        (s = vka_cmd_submit(m->cmd)) ||
-        (s = vka_tensor_download(m->pixels, m->host_pixels, vka_tensor_bytes(m->pixels))) ||
-        (s = vka_graph_set_input(m->g, m->input, m->host_pixels, vka_tensor_bytes(m->pixels))) ||
-        (s = vka_graph_run(m->g)) ||
-        (s = vka_graph_get_output(m->g, m->output, m->logits, sizeof(float) * (size_t)m->classes))) {
+        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vision_run(m, rgb))) {
         snprintf(errbuf, sizeof errbuf, "%s: %s", path, vka_context_last_error(m->ctx));
         err = errbuf;
         goto fail;
@@ -210,8 +100,8 @@ static int classify_one(model *m, const char *path, const vka_preprocess_params 
     rc = 0;
     if (heatmap) {
         int heads, grid, w, h;
-        float *maps = cls_maps(m, layer, &heads, &grid);
-        uint8_t *crop = maps ? crop_rgb(m, pp) : NULL;
+        float *maps = vision_cls_maps(m, layer, &heads, &grid);
+        uint8_t *crop = maps ? vision_crop_rgb(m) : NULL;
         uint8_t *pic = crop ? cli_heatmap_render(crop, m->size, maps, heads, grid, &w, &h) : NULL;
         char name[1024];
         cli_out_name(name, sizeof name, heatmap, path, several);
@@ -282,55 +172,25 @@ int cli_classify(int argc, char **argv)
         fprintf(stderr, "vkattn: warning: no labels at %s (set VKATTN_ASSETS or --labels); printing indices only\n",
                 labpath);
 
-    model m = {0};
+    vision_model m = {0};
     int rc = 1;
-    if (!(m.ctx = cli_context(&argc, argv)))
+    vka_context *ctx = cli_context(&argc, argv);
+    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0, .probe = heatmap != NULL};
+    if (!ctx || vision_load(&m, ctx, pos[0], VISION_CLASSIFIER, &vo))
         goto out;
-    m.safetensors = cli_ends_with(pos[0], ".safetensors");
-    m.g = m.safetensors ? vka_vit_from_safetensors(m.ctx, pos[0], NULL) : vka_onnx_load(m.ctx, pos[0], NULL);
-    if (!m.g) {
-        fprintf(stderr, "vkattn: %s\n", vka_last_error());
-        goto out;
-    }
-    vka_graph_build_params bp = vka_graph_default_build_params();
-    bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
-    bp.probe_attention = heatmap != NULL;
-    if (find_io(&m))
-        goto out;
-    if (vka_graph_build(m.g, &bp)) {
-        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(m.ctx));
-        goto out;
-    }
     if (labels && nlabels != m.classes)
         fprintf(stderr, "vkattn: warning: %d labels in %s for %lld classes\n", nlabels, labpath, (long long)m.classes);
-    /* timm's eval transform: resize to floor(S / crop_pct 0.875), center crop S */
-    vka_preprocess_params pp = vka_preprocess_default_params();
-    pp.crop = m.size;
-    pp.resize = (int)floor(m.size / 0.875);
-    int64_t ps[4] = {1, 3, m.size, m.size};
-    m.cmd = vka_cmd_create(m.ctx);
-    m.pixels = vka_tensor_create(m.ctx, VKA_F32, 4, ps);
-    m.host_pixels = malloc(sizeof(float) * 3 * (size_t)m.size * m.size);
-    m.logits = malloc(sizeof(float) * (size_t)m.classes);
-    if (!m.cmd || !m.pixels || !m.host_pixels || !m.logits) {
-        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(m.ctx));
-        goto out;
-    }
     rc = 0;
     for (int i = 1; i < npos; i++)
-        rc |= classify_one(&m, pos[i], &pp, top > 0 ? top : 5, json, labels, labels ? nlabels : 0, heatmap,
+        rc |= classify_one(&m, pos[i], top > 0 ? top : 5, json, labels, labels ? nlabels : 0, heatmap,
                            npos > 2, layer);
 out:
-    free(m.host_pixels);
-    free(m.logits);
-    vka_tensor_destroy(m.pixels);
-    vka_cmd_destroy(m.cmd);
-    vka_graph_destroy(m.g);
-    if (m.ctx && vka_context_validation_errors(m.ctx)) {
-        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(m.ctx));
+    vision_free(&m);
+    if (ctx && vka_context_validation_errors(ctx)) {
+        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));
         rc = 1;
     }
-    vka_context_destroy(m.ctx);
+    vka_context_destroy(ctx);
     cli_free_labels(labels, nlabels);
     free(pos);
     return rc;

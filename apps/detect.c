@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vision.h"
 
 static void detect_usage(void)
 {
@@ -47,21 +48,6 @@ static const int coco80_to_91[80] = {
 };
 
 typedef struct {
-    vka_context *ctx;
-    vka_graph *g;
-    const char *in_images, *in_sizes;   /* graph value names */
-    const char *out_labels, *out_boxes, *out_scores;
-    int size;                           /* S: the model's square input */
-    int64_t n;                          /* detections per image (300) */
-    vka_cmd *cmd;                       /* preprocessing, recorded per image (sizes differ) */
-    vka_tensor *pixels;                 /* F32 [1, 3, S, S] */
-    float *host_pixels;
-    int64_t *labels;                    /* [n] */
-    float *boxes;                       /* [n, 4] */
-    float *scores;                      /* [n] */
-} detector;
-
-typedef struct {
     double threshold;
     int json, several;
     int json_count;                     /* entries printed so far */
@@ -69,48 +55,6 @@ typedef struct {
     char **names;
     int nnames;
 } options;
-
-/* Inputs and outputs by dtype and shape, as exported by RT-DETR's deploy script. */
-static int find_io(detector *m)
-{
-    vka_graph *g = m->g;
-    for (int i = 0; i < vka_graph_input_count(g); i++) {
-        vka_val v = vka_graph_input_at(g, i);
-        const int64_t *s = vka_graph_shape(g, v);
-        int nd = vka_graph_ndim(g, v);
-        if (!vka_graph_is_int(g, v) && vka_graph_dtype(g, v) == VKA_F32 && nd == 4 && s[0] == 1 && s[1] == 3 &&
-            s[2] == s[3] && s[2] > 0 && !m->in_images) {
-            m->in_images = vka_graph_value_name(g, v);
-            m->size = (int)s[2];
-        } else if (vka_graph_is_int(g, v) && nd == 2 && s[0] == 1 && s[1] == 2 && !m->in_sizes) {
-            m->in_sizes = vka_graph_value_name(g, v);
-        } else {
-            fprintf(stderr, "vkattn: detect: unexpected input %s (want images f32 [1, 3, S, S] and "
-                            "orig_target_sizes int64 [1, 2])\n", vka_graph_value_name(g, v));
-            return 1;
-        }
-    }
-    int64_t nb = -1, ns = -1;
-    for (int i = 0; i < vka_graph_output_count(g); i++) {
-        vka_val v = vka_graph_output_at(g, i);
-        const int64_t *s = vka_graph_shape(g, v);
-        int nd = vka_graph_ndim(g, v), isint = vka_graph_is_int(g, v);
-        if (isint && nd == 2 && s[0] == 1 && !m->out_labels)
-            m->out_labels = vka_graph_value_name(g, v), m->n = s[1];
-        else if (!isint && nd == 3 && s[0] == 1 && s[2] == 4 && !m->out_boxes)
-            m->out_boxes = vka_graph_value_name(g, v), nb = s[1];
-        else if (!isint && nd == 2 && s[0] == 1 && !m->out_scores)
-            m->out_scores = vka_graph_value_name(g, v), ns = s[1];
-    }
-    if (!m->in_images || !m->in_sizes || !m->out_labels || !m->out_boxes || !m->out_scores || m->n < 1 ||
-        nb != m->n || ns != m->n) {
-        fprintf(stderr, "vkattn: detect: the model is not an RT-DETR-style detector: it needs inputs images "
-                        "[1, 3, S, S] and orig_target_sizes [1, 2], outputs labels [1, N], boxes [1, N, 4], "
-                        "scores [1, N]\n");
-        return 1;
-    }
-    return 0;
-}
 
 static const char *class_name(const options *o, int64_t c, char *buf, size_t n)
 {
@@ -124,7 +68,7 @@ static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ?
 
 /* ------------------------------------------------------------ one image */
 
-static int detect_one(detector *m, const char *path, const vka_preprocess_params *pp, options *o)
+static int detect_one(vision_model *m, const char *path, options *o)
 {
     double t0 = cli_now_ms();
     vka_image *img = vka_image_load(path);
@@ -134,18 +78,10 @@ static int detect_one(detector *m, const char *path, const vka_preprocess_params
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
         return 1;
     }
-    int64_t shape[3] = {img->height, img->width, 3}, sizes[2] = {img->width, img->height};
+    int64_t shape[3] = {img->height, img->width, 3};
     vka_status s = VKA_OK;
     if (!(rgb = vka_tensor_create(m->ctx, VKA_U8, 3, shape)) ||
-        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vka_cmd_begin(m->cmd)) ||
-        (s = vka_preprocess(m->cmd, rgb, pp, m->pixels)) || (s = vka_cmd_end(m->cmd)) ||
-        (s = vka_cmd_submit(m->cmd)) ||
-        (s = vka_tensor_download(m->pixels, m->host_pixels, vka_tensor_bytes(m->pixels))) ||
-        (s = vka_graph_set_input(m->g, m->in_images, m->host_pixels, vka_tensor_bytes(m->pixels))) ||
-        (s = vka_graph_set_input(m->g, m->in_sizes, sizes, sizeof sizes)) || (s = vka_graph_run(m->g)) ||
-        (s = vka_graph_get_output(m->g, m->out_labels, m->labels, sizeof(int64_t) * (size_t)m->n)) ||
-        (s = vka_graph_get_output(m->g, m->out_boxes, m->boxes, sizeof(float) * 4 * (size_t)m->n)) ||
-        (s = vka_graph_get_output(m->g, m->out_scores, m->scores, sizeof(float) * (size_t)m->n))) {
+        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vision_run(m, rgb))) {
         fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(m->ctx));
         goto done;
     }
@@ -254,59 +190,26 @@ int cli_detect(int argc, char **argv)
         fprintf(stderr, "vkattn: warning: no labels at %s (set VKATTN_ASSETS or --labels); naming classes classN\n",
                 labpath);
 
-    detector m = {0};
+    vision_model m = {0};
     int rc = 1;
-    if (!(m.ctx = cli_context(&argc, argv)))
+    vka_context *ctx = cli_context(&argc, argv);
+    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0};
+    if (!ctx || vision_load(&m, ctx, pos[0], VISION_DETECTOR, &vo))
         goto out;
-    if (!(m.g = vka_onnx_load(m.ctx, pos[0], NULL))) {
-        fprintf(stderr, "vkattn: %s\n", vka_last_error());
-        goto out;
-    }
-    if (find_io(&m))
-        goto out;
-    vka_graph_build_params bp = vka_graph_default_build_params();
-    bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
-    if (vka_graph_build(m.g, &bp)) {
-        fprintf(stderr, "vkattn: %s\n", vka_context_last_error(m.ctx));
-        goto out;
-    }
-    /* DETR preprocessing: a plain resize to S x S, pixels / 255 */
-    vka_preprocess_params pp = vka_preprocess_default_params();
-    pp.mode = VKA_RESIZE_SQUARE;
-    pp.crop = pp.resize = m.size;
-    for (int c = 0; c < 3; c++)
-        pp.mean[c] = 0.0f, pp.std[c] = 1.0f;
-    int64_t ps[4] = {1, 3, m.size, m.size};
-    m.cmd = vka_cmd_create(m.ctx);
-    m.pixels = vka_tensor_create(m.ctx, VKA_F32, 4, ps);
-    m.host_pixels = malloc(sizeof(float) * 3 * (size_t)m.size * m.size);
-    m.labels = malloc(sizeof(int64_t) * (size_t)m.n);
-    m.boxes = malloc(sizeof(float) * 4 * (size_t)m.n);
-    m.scores = malloc(sizeof(float) * (size_t)m.n);
-    if (!m.cmd || !m.pixels || !m.host_pixels || !m.labels || !m.boxes || !m.scores) {
-        fprintf(stderr, "vkattn: %s\n", m.cmd && m.pixels ? "out of host memory" : vka_context_last_error(m.ctx));
-        goto out;
-    }
     rc = 0;
     if (o.json)
         printf("[");
     for (int i = 1; i < npos; i++)
-        rc |= detect_one(&m, pos[i], &pp, &o);
+        rc |= detect_one(&m, pos[i], &o);
     if (o.json)
         printf("]\n");
 out:
-    free(m.host_pixels);
-    free(m.labels);
-    free(m.boxes);
-    free(m.scores);
-    vka_tensor_destroy(m.pixels);
-    vka_cmd_destroy(m.cmd);
-    vka_graph_destroy(m.g);
-    if (m.ctx && vka_context_validation_errors(m.ctx)) {
-        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(m.ctx));
+    vision_free(&m);
+    if (ctx && vka_context_validation_errors(ctx)) {
+        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));
         rc = 1;
     }
-    vka_context_destroy(m.ctx);
+    vka_context_destroy(ctx);
     cli_free_labels(o.names, o.nnames);
     free(pos);
     return rc;

@@ -787,6 +787,14 @@ int vka_graph_deform_count(const vka_graph *g);
 vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t loc_bytes, float *weights,
                                   size_t weights_bytes, vka_deform_probe_info *info);
 
+/* DETR-family detectors exported with their postprocessor (RT-DETR, DEIMv2;
+ * models/detr.c). Before build: adds the postprocessor's TopK indices (over
+ * queries x classes) as the graph output VKA_DETR_TOPK_OUTPUT (int64 [1, N])
+ * and sets *flat to queries x classes, so detection i came from decoder query
+ * index[i] / (flat / queries) (queries: vka_deform_probe_info). */
+#define VKA_DETR_TOPK_OUTPUT "vka_detr_topk"
+vka_status vka_detr_trace_queries(vka_graph *g, int64_t *flat);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput
