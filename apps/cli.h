@@ -16,6 +16,8 @@ int cli_run(int argc, char **argv);
 size_t cli_value_bytes(const vka_graph *g, vka_val v);
 int cli_classify(int argc, char **argv);
 int cli_detect(int argc, char **argv);
+/* The live viewer (view.c; view_missing.c in a build without SDL2). */
+int cli_view(int argc, char **argv);
 /* Prints the top n plan nodes of the last run by GPU time. */
 void cli_print_profile(vka_graph *g, int top);
 int cli_bench(int argc, char **argv);
@@ -48,6 +50,18 @@ int cli_draw_scale(int width, int height);
 /* Draws box xyxy (pixels; clamped to the image) into rgb [height, width, 3] in
  * the class colour, lines inside the box, with a tag "name 0.81" of that colour
  * above its top-left corner (inside the box when there is no room above). */
+/* What cli_draw_detection draws, for drawing it elsewhere (the viewer, on the
+ * GPU): four box lines and the tag as filled rects x0, y0, x1, y1 (exclusive),
+ * then the text in ink at (text_x, text_y), `scale` x the font. */
+typedef struct cli_detection_shape {
+    int rects[5][4];             /* top, bottom, left, right line; the tag */
+    uint8_t color[3];            /* the class colour: lines and tag */
+    uint8_t ink[3];              /* the text */
+    char text[96];
+    int text_x, text_y, scale;
+} cli_detection_shape;
+void cli_detection_layout(int width, int height, const float box[4], int64_t cls, const char *name, float score,
+                          cli_detection_shape *d);
 void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4], int64_t cls, const char *name,
                         float score);
 

@@ -1,5 +1,6 @@
 /* draw.c — detection boxes and their label tags drawn into RGB images. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "font.h"
@@ -42,11 +43,10 @@ int cli_draw_scale(int width, int height)
     return m >= 1400 ? 3 : m >= 400 ? 2 : 1;
 }
 
-void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4], int64_t cls, const char *name,
-                        float score)
+void cli_detection_layout(int width, int height, const float box[4], int64_t cls, const char *name, float score,
+                          cli_detection_shape *d)
 {
-    uint8_t c[3];
-    cli_class_color(cls, c);
+    cli_class_color(cls, d->color);
     int t = cli_draw_thickness(width, height), sc = cli_draw_scale(width, height);
     /* the box rounded to pixels and kept on the image, its lines inside it */
     int x0 = (int)(box[0] + 0.5f), y0 = (int)(box[1] + 0.5f), x1 = (int)(box[2] + 0.5f), y1 = (int)(box[3] + 0.5f);
@@ -54,24 +54,30 @@ void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4],
     x1 = x1 < x0 + 1 ? x0 + 1 : x1 > width ? width : x1;
     y0 = y0 < 0 ? 0 : y0 > height - 1 ? height - 1 : y0;
     y1 = y1 < y0 + 1 ? y0 + 1 : y1 > height ? height : y1;
-    fill(rgb, width, height, x0, y0, x1, y0 + t, c);
-    fill(rgb, width, height, x0, y1 - t, x1, y1, c);
-    fill(rgb, width, height, x0, y0, x0 + t, y1, c);
-    fill(rgb, width, height, x1 - t, y0, x1, y1, c);
+    int r[4][4] = {{x0, y0, x1, y0 + t}, {x0, y1 - t, x1, y1}, {x0, y0, x0 + t, y1}, {x1 - t, y0, x1, y1}};
+    memcpy(d->rects, r, sizeof r);
 
     /* "name 0.81" on a tag of the box colour: above the box's top-left corner,
      * or just inside it when there is no room above */
-    char text[96];
-    snprintf(text, sizeof text, "%.80s %.2f", name, (double)score);
-    int pad = sc, tw = cli_font_text_width(text, sc) + 2 * pad, th = (CLI_FONT_H + 1) * sc + pad;
+    snprintf(d->text, sizeof d->text, "%.80s %.2f", name, (double)score);
+    int pad = sc, tw = cli_font_text_width(d->text, sc) + 2 * pad, th = (CLI_FONT_H + 1) * sc + pad;
     int tx = x0, ty = y0 - th >= 0 ? y0 - th : y0;
     if (tx + tw > width)
         tx = width - tw > 0 ? width - tw : 0;
-    fill(rgb, width, height, tx, ty, tx + tw, ty + th, c);
+    int tag[4] = {tx, ty, tx + tw, ty + th};
+    memcpy(d->rects[4], tag, sizeof tag);
     /* dark text on light colours, light on dark (Rec. 601 luma) */
-    int luma = (299 * c[0] + 587 * c[1] + 114 * c[2]) / 1000;
-    uint8_t ink[3] = {0, 0, 0};
-    if (luma < 140)
-        ink[0] = ink[1] = ink[2] = 255;
-    cli_font_draw(rgb, width, height, tx + pad, ty + pad, text, sc, ink);
+    int luma = (299 * d->color[0] + 587 * d->color[1] + 114 * d->color[2]) / 1000;
+    d->ink[0] = d->ink[1] = d->ink[2] = luma < 140 ? 255 : 0;
+    d->text_x = tx + pad, d->text_y = ty + pad, d->scale = sc;
+}
+
+void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4], int64_t cls, const char *name,
+                        float score)
+{
+    cli_detection_shape d;
+    cli_detection_layout(width, height, box, cls, name, score, &d);
+    for (int i = 0; i < 5; i++)
+        fill(rgb, width, height, d.rects[i][0], d.rects[i][1], d.rects[i][2], d.rects[i][3], d.color);
+    cli_font_draw(rgb, width, height, d.text_x, d.text_y, d.text, d.scale, d.ink);
 }

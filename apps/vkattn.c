@@ -19,6 +19,9 @@ static void usage(FILE *f)
             "                               (vkattn classify --help)\n"
             "  detect MODEL.onnx IMAGE...   objects in image files with an RT-DETR-family detector (DEIMv2):\n"
             "                               text, COCO JSON, annotated PNG (vkattn detect --help)\n"
+            "  view MODEL [--source S]      live window: camera/image/folder/synthetic frames through the model,\n"
+            "                               boxes and per-head attention heatmaps composited on the GPU\n"
+            "                               (vkattn view --help for options and keys)\n"
             "  bench gemm [options]         GEMM GFLOP/s (square 256..2048 and ViT-B shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
             "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
@@ -108,6 +111,8 @@ int main(int argc, char **argv)
         return cli_classify(argc - 1, argv + 1);
     if (strcmp(c, "detect") == 0)
         return cli_detect(argc - 1, argv + 1);
+    if (strcmp(c, "view") == 0)
+        return cli_view(argc - 1, argv + 1);
     if (strcmp(c, "bench") == 0)
         return cli_bench(argc - 1, argv + 1);
     if (strcmp(c, "--version") == 0) {

@@ -1,16 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages vkattn needs to build and test (apt-get when
-# root, else prints the exact command and fails). Usage: scripts/deps.sh [viewer]
+# root, else prints the exact command and fails). Usage: scripts/deps.sh [core]
+# Without an argument: everything, the viewer (SDL2) and its headless test
+# display (Xvfb) included; `core` only what the library, CLI and tests need
+# (the viewer is then left out of the build and its test skips).
 set -eu
 pkgs="cmake make gcc pkg-config binutils libvulkan1 libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
 libstb-dev libcjson-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev mesa-vulkan-drivers
 vulkan-validationlayers"
-for extra in "$@"; do
-  case "$extra" in
-    viewer) pkgs="$pkgs libsdl2-dev xvfb xauth" ;;
-    *) echo "deps.sh: unknown set '$extra'" >&2; exit 2 ;;
-  esac
-done
+viewer="libsdl2-dev xvfb xauth"
+case "${1:-all}" in
+  all) pkgs="$pkgs $viewer" ;;
+  core) ;;
+  *) echo "deps.sh: unknown set '$1' (all or core)" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "cli_common.h"
 
 static char tmpdir[64];
 
@@ -85,44 +86,6 @@ static void test_heatmap(void)
 }
 
 /* ------------------------------------------------------------ the CLI */
-
-static const char *cli_path(void)
-{
-#ifdef VKA_CLI
-    return VKA_CLI;
-#else
-    return "vkattn";
-#endif
-}
-
-/* Runs cmd with stdout captured into *out (caller frees), stderr into tmpdir/err.txt;
- * returns the exit status, or -1 when it did not exit normally (a crash). */
-static int run_cmd(const char *cmd, char **out)
-{
-    FILE *p = popen(cmd, "r");
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t r;
-    while (p && (r = fread(buf + n, 1, cap - n - 1, p)) > 0)
-        if ((n += r) + 1 >= cap)
-            buf = realloc(buf, cap *= 2);
-    buf[n] = 0;
-    int st = p ? pclose(p) : -1;
-    *out = buf;
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *b = calloc(1, 65536);
-    if (f) {
-        size_t n = fread(b, 1, 65535, f);
-        b[n] = 0;
-        fclose(f);
-    }
-    return b;
-}
 
 typedef struct {
     const char *image, *stem;
