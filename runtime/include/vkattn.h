@@ -795,6 +795,53 @@ vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t lo
 #define VKA_DETR_TOPK_OUTPUT "vka_detr_topk"
 vka_status vka_detr_trace_queries(vka_graph *g, int64_t *flat);
 
+/* ------------------------------------------------------------------ drawing
+ * Overlays composited on the device (the live viewer: camera frame, heat map, boxes, text into a
+ * window-sized buffer that is then copied into a swapchain image):
+ *
+ *     vka_draw_image_params dp = vka_draw_image_default_params();
+ *     dp.dst_w = win_w, dp.dst_h = win_h, dp.bgra = 1;
+ *     vka_draw_image(cmd, frame, heat, &dp, canvas);        // frame U8 [h, w, 3], heat F32 [gh, gw]
+ *     vka_draw_rects(cmd, boxes, nboxes, 1, canvas);        // boxes I32 [max, 5]
+ *     vka_draw_glyphs(cmd, font, 5, 8, text, nglyphs, 1, canvas);
+ *
+ * dst for all drawing ops: U8 [H, W, 4], one pixel per 4 bytes, R,G,B,A or (bgra = 1) B,G,R,A
+ * (the byte order of a VK_FORMAT_B8G8R8A8 swapchain image); a view must start at a multiple of 4
+ * bytes. Colours are given as 0xAARRGGBB. A byte is floor(v + 0.5) of the float result clamped to
+ * [0, 255]. Blending with alpha a = A/255: each of R, G, B becomes a·colour + (1 - a)·old, the
+ * pixel's alpha A + (1 - a)·old alpha. Inputs must not alias dst. */
+typedef struct vka_draw_image_params {
+    int src_x0, src_y0, src_x1, src_y1;   /* source rect in src pixels; all 0: the whole src */
+    int dst_x, dst_y, dst_w, dst_h;       /* destination rect in dst pixels, may extend past dst (clipped) */
+    int bgra;                             /* dst byte order */
+    float heat_opacity;                   /* 0..1: colormap weight where the map covers (default 0.55) */
+    float heat_lo, heat_hi;               /* map values at the colormap's dark and bright ends (default 0, 1) */
+    float map_x0, map_y0, map_x1, map_y1; /* the rect of src pixels the map covers (all 0: the source rect) */
+} vka_draw_image_params;
+vka_draw_image_params vka_draw_image_default_params(void);
+/* Draws src U8 [h, w, 3] RGB (the source rect of it) scaled bilinearly (half-pixel centres, edges
+ * clamped: pixels outside the source rect are never read) into the destination rect of dst.
+ * map (optional, NULL): F32 [gh, gw] heat map spread bilinearly (half-pixel centres, edges clamped)
+ * over the map rect; where it covers a pixel (the pixel's centre maps into [map_x0, map_x1) x
+ * [map_y0, map_y1)) the pixel becomes (1 - opacity)·image + opacity·inferno((v - lo) / (hi - lo)),
+ * the fraction clamped to [0, 1] (hi == lo: the dark end). A = 255. Pixels outside the destination
+ * rect are untouched. The source rect must lie in src; dst_w, dst_h >= 0 (0: nothing drawn);
+ * dst_x, dst_y, dst_w, dst_h within ±2^24. */
+vka_status vka_draw_image(vka_cmd *cmd, vka_tensor *src, vka_tensor *map, const vka_draw_image_params *p,
+                          vka_tensor *dst);
+/* Fills n rects (rows of rects I32 [>= n, 5]: x0, y0, x1, y1 exclusive, colour 0xAARRGGBB), clipped
+ * to dst, alpha-blended (A 255 opaque). Rects drawn by one call may overlap only when opaque (the
+ * order of overlapping writes is undefined). n = 0 records nothing. */
+vka_status vka_draw_rects(vka_cmd *cmd, vka_tensor *rects, int n, int bgra, vka_tensor *dst);
+/* Draws n glyphs of a 1-bit font: font I32 [nchars, font_h], row r of character c a bitmask with
+ * bit (font_w - 1 - x) the pixel at column x (font_w 1..32, font_h 1..64);
+ * glyphs I32 [>= n, 4]: x, y (top-left in dst pixels), char | scale << 8 (char 0..255, scale
+ * 1..16; a glyph with another scale draws nothing), colour 0xAARRGGBB (alpha-blended).
+ * Each font pixel becomes scale x scale dst pixels, clipped to dst. Characters >= nchars draw
+ * nothing. Glyphs drawn by one call may overlap only when opaque, as rects. */
+vka_status vka_draw_glyphs(vka_cmd *cmd, vka_tensor *font, int font_w, int font_h, vka_tensor *glyphs, int n,
+                           int bgra, vka_tensor *dst);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput
