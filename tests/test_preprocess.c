@@ -310,7 +310,8 @@ static void ref_yuyv_rgb(const uint8_t *yuyv, int w, int h, uint8_t *rgb)
         for (int x = 0; x < w; x++) {
             const uint8_t *p = yuyv + ((size_t)y * w + (x & ~1)) * 2;
             double Y = 255.0 / 219.0 * ((x & 1 ? p[2] : p[0]) - 16.0), U = p[1] - 128.0, V = p[3] - 128.0;
-            double v[3] = {Y + 2 * (1 - kr) * c * V, Y - 2 * (1 - kb) * kb / kg * c * U - 2 * (1 - kr) * kr / kg * c * V,
+            double v[3] = {Y + 2 * (1 - kr) * c * V,
+                           Y - 2 * (1 - kb) * kb / kg * c * U - 2 * (1 - kr) * kr / kg * c * V,
                            Y + 2 * (1 - kb) * c * U};
             for (int k = 0; k < 3; k++) {
                 double r = floor(v[k] + 0.5);
@@ -327,7 +328,8 @@ static uint8_t *gpu_yuyv_rgb(vka_context *ctx, const uint8_t *yuyv, int w, int h
     size_t nin = (size_t)w * h * 2, nout = (size_t)w * h * 3, pad = 7;
     int64_t pin[1] = {(int64_t)(nin + 2 * pad)}, pout[1] = {(int64_t)(nout + 2 * pad)};
     int64_t sin[2] = {h, 2 * w}, sout[3] = {h, w, 3};
-    vka_tensor *in_parent = vka_tensor_create(ctx, VKA_U8, 1, pin), *out_parent = vka_tensor_create(ctx, VKA_U8, 1, pout);
+    vka_tensor *in_parent = vka_tensor_create(ctx, VKA_U8, 1, pin);
+    vka_tensor *out_parent = vka_tensor_create(ctx, VKA_U8, 1, pout);
     uint8_t *buf = malloc(nout + 2 * pad);
     memset(buf, 0xa5, nin + 2 * pad);
     memcpy(buf + pad, yuyv, nin);
