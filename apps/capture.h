@@ -11,14 +11,25 @@
  *         int r = capture_latest(c, f.seq, &f);
  *         if (r < 0) { fprintf(stderr, "%s\n", capture_error(c)); break; }
  *         if (r) ... upload f.data (RGB8 or YUYV, f.width x f.height) ...
- *         ... draw; HUD: capture_describe(c), capture_stats(c, &n, &dropped, NULL) ...
+ *         ... draw; HUD: capture_describe(c), capture_stats(c, &n, &dropped) ...
  *     }
  *     cap_frame_free(&f);
  *     capture_close(c);                                  // stops and joins the thread
  *
- * Threading: every function is called from one thread (the renderer's); the
- * capture thread only touches state behind the capture's mutex. The `warn`
- * callback runs on the capture thread (and inside capture_open).
+ * Threading: call these from one thread (the renderer's); it and the capture
+ * thread share state only under the capture's mutex. The `warn` callback runs
+ * on the capture thread (and inside capture_open).
+ *
+ * Sources:
+ *   synthetic  coloured shapes moving over a gradient, frame t = seq - 1 a pure
+ *              function of t (capture_synthetic_frame); paused, its clock stops.
+ *   image      delivered once (fps 0) or repeated at fps.
+ *   folder     its regular files, dot files left out, in strcmp order of their
+ *              names (zero-pad numbers: frame10 sorts before frame2), looped
+ *              at fps. A file that is not a readable image is skipped with one
+ *              warning and counted in capture_skipped; capture_open fails when
+ *              none is. Frames may change size from file to file.
+ *   camera     YUYV frames as CAP_YUYV, MJPEG decoded here into CAP_RGB8.
  */
 #ifndef VKA_CAPTURE_H
 #define VKA_CAPTURE_H
