@@ -299,6 +299,145 @@ static void error_cases(vka_context *ctx)
     vka_tensor_destroy(out), vka_tensor_destroy(bad);
 }
 
+/* ------------------------------------------------------------ YUYV -> RGB */
+
+/* float64 BT.601 limited range from its definition (Kr = 0.299, Kb = 0.114;
+ * Y scaled by 255/219, U and V by 255/224), rounded half up, clamped. */
+static void ref_yuyv_rgb(const uint8_t *yuyv, int w, int h, uint8_t *rgb)
+{
+    const double kr = 0.299, kb = 0.114, kg = 1 - kr - kb, c = 255.0 / 224.0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *p = yuyv + ((size_t)y * w + (x & ~1)) * 2;
+            double Y = 255.0 / 219.0 * ((x & 1 ? p[2] : p[0]) - 16.0), U = p[1] - 128.0, V = p[3] - 128.0;
+            double v[3] = {Y + 2 * (1 - kr) * c * V,
+                           Y - 2 * (1 - kb) * kb / kg * c * U - 2 * (1 - kr) * kr / kg * c * V,
+                           Y + 2 * (1 - kb) * c * U};
+            for (int k = 0; k < 3; k++) {
+                double r = floor(v[k] + 0.5);
+                rgb[((size_t)y * w + x) * 3 + k] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+            }
+        }
+}
+
+/* Runs vka_yuyv_to_rgb with both tensors as views at odd byte offsets into
+ * parents filled with a guard byte, the output poisoned with `poison`. Returns
+ * the output (caller frees) and checks the guard bytes around it. */
+static uint8_t *gpu_yuyv_rgb(vka_context *ctx, const uint8_t *yuyv, int w, int h, uint8_t poison, int *guard_ok)
+{
+    size_t nin = (size_t)w * h * 2, nout = (size_t)w * h * 3, pad = 7;
+    int64_t pin[1] = {(int64_t)(nin + 2 * pad)}, pout[1] = {(int64_t)(nout + 2 * pad)};
+    int64_t sin[2] = {h, 2 * w}, sout[3] = {h, w, 3};
+    vka_tensor *in_parent = vka_tensor_create(ctx, VKA_U8, 1, pin);
+    vka_tensor *out_parent = vka_tensor_create(ctx, VKA_U8, 1, pout);
+    uint8_t *buf = malloc(nout + 2 * pad);
+    memset(buf, 0xa5, nin + 2 * pad);
+    memcpy(buf + pad, yuyv, nin);
+    vka_tensor_upload(in_parent, buf, nin + 2 * pad);
+    memset(buf, 0xa5, nout + 2 * pad);
+    memset(buf + pad, poison, nout);
+    vka_tensor_upload(out_parent, buf, nout + 2 * pad);
+    vka_tensor *in = vka_tensor_view(in_parent, pad, 2, sin), *out = vka_tensor_view(out_parent, pad, 3, sout);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vka_status s = vka_yuyv_to_rgb(cmd, in, out);
+    uint8_t *got = NULL;
+    *guard_ok = 0;
+    if (s) {
+        vkt_check(0, "vka_yuyv_to_rgb %dx%d: %s: %s", w, h, vka_status_str(s), vka_context_last_error(ctx));
+        vka_cmd_end(cmd);
+    } else {
+        vkt_run(cmd);
+        vka_tensor_download(out_parent, buf, nout + 2 * pad);
+        got = malloc(nout);
+        memcpy(got, buf + pad, nout);
+        *guard_ok = 1;
+        for (size_t i = 0; i < pad; i++)
+            *guard_ok &= buf[i] == 0xa5 && buf[pad + nout + i] == 0xa5;
+    }
+    free(buf);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(in), vka_tensor_destroy(out), vka_tensor_destroy(in_parent), vka_tensor_destroy(out_parent);
+    return got;
+}
+
+static void yuyv_case(vka_context *ctx, int w, int h)
+{
+    size_t nin = (size_t)w * h * 2, nout = (size_t)w * h * 3;
+    uint8_t *yuyv = malloc(nin), *ref = malloc(nout);
+    for (size_t i = 0; i < nin; i++) /* every byte value: out-of-range YUV exercises the clamps */
+        yuyv[i] = (uint8_t)vkt_rand_u32();
+    ref_yuyv_rgb(yuyv, w, h, ref);
+    /* two runs with opposite poisons: a byte left unwritten shows in one of them */
+    int g0, g1;
+    uint8_t *a = gpu_yuyv_rgb(ctx, yuyv, w, h, 0x00, &g0), *b = gpu_yuyv_rgb(ctx, yuyv, w, h, 0xff, &g1);
+    if (a && b) {
+        size_t off = 0, first = 0;
+        int maxd = 0;
+        for (size_t i = 0; i < nout; i++) {
+            int d = abs((int)a[i] - ref[i]), e = abs((int)b[i] - ref[i]);
+            d = d > e ? d : e;
+            if (d && !off++)
+                first = i;
+            maxd = d > maxd ? d : maxd;
+        }
+        /* fp32 arithmetic can only disagree with float64 where the value sits
+         * within ~1e-4 of a rounding half: rare, and then by one level */
+        vkt_check(maxd <= 1 && off * 1000 <= nout && g0 && g1,
+                  "yuyv->rgb %dx%d (views at byte 7, poisons 0x00/0xff): max abs %d (<= 1), %zu of %zu bytes off by "
+                  "one, guard bytes intact",
+                  w, h, maxd, off, nout);
+        if (off)
+            printf("     first off-by-one at byte %zu: got %d/%d, ref %d\n", first, a[first], b[first], ref[first]);
+        if (!g0 || !g1)
+            printf("     bytes around the output view were written\n");
+    }
+    free(a), free(b), free(yuyv), free(ref);
+}
+
+/* Anchors of the limited range: black, white, grey, and the saturated primaries. */
+static void yuyv_known(vka_context *ctx)
+{
+    static const uint8_t in[] = {16, 128, 16, 128,  235, 128, 235, 128,  126, 128, 126, 128,
+                                 81, 90, 81, 240,   145, 54, 145, 34,   41, 240, 41, 110};
+    static const uint8_t want[] = {0, 0, 0, 0, 0, 0,  255, 255, 255, 255, 255, 255,  128, 128, 128, 128, 128, 128,
+                                   255, 0, 0, 255, 0, 0,  0, 255, 0, 0, 255, 0,  0, 0, 255, 0, 0, 255};
+    int g;
+    uint8_t *got = gpu_yuyv_rgb(ctx, in, 12, 1, 0x33, &g);
+    if (!got)
+        return;
+    int maxd = 0;
+    for (int i = 0; i < 36; i++)
+        maxd = abs((int)got[i] - want[i]) > maxd ? abs((int)got[i] - want[i]) : maxd;
+    /* the textbook codes of the primaries are themselves rounded: within 1 */
+    vkt_check(maxd <= 1 && !memcmp(got, want, 18), "yuyv->rgb anchors: black (16,128,128), white (235) and "
+              "grey (126 -> 128) exact, BT.601 red/green/blue codes -> primaries within 1 (max %d)", maxd);
+    free(got);
+}
+
+static void yuyv_errors(vka_context *ctx)
+{
+    int64_t odd[2] = {5, 6}, good[2] = {5, 8}, r[3] = {5, 4, 3}, r_bad[3] = {5, 3, 3}, one[1] = {40};
+    vka_tensor *yodd = vka_tensor_create(ctx, VKA_U8, 2, odd), *y = vka_tensor_create(ctx, VKA_U8, 2, good);
+    vka_tensor *yf = vka_tensor_create(ctx, VKA_F32, 2, good), *y1 = vka_tensor_create(ctx, VKA_U8, 1, one);
+    vka_tensor *rgb = vka_tensor_create(ctx, VKA_U8, 3, r), *rgbb = vka_tensor_create(ctx, VKA_U8, 3, r_bad);
+    vka_tensor *rgbf = vka_tensor_create(ctx, VKA_F32, 3, r);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vkt_expect_error("yuyv odd width (6 bytes = 3 pixels) refused", vka_yuyv_to_rgb(cmd, yodd, rgb), VKA_ERR_SHAPE,
+                     "not an even width");
+    vkt_expect_error("yuyv f32 refused", vka_yuyv_to_rgb(cmd, yf, rgb), VKA_ERR_SHAPE, "expected u8 [H, W*2]");
+    vkt_expect_error("yuyv rank 1 refused", vka_yuyv_to_rgb(cmd, y1, rgb), VKA_ERR_SHAPE, "[40]");
+    vkt_expect_error("rgb of the wrong width refused", vka_yuyv_to_rgb(cmd, y, rgbb), VKA_ERR_SHAPE,
+                     "expected u8 [5, 4, 3]");
+    vkt_expect_error("rgb f32 refused", vka_yuyv_to_rgb(cmd, y, rgbf), VKA_ERR_SHAPE, "f32 [5, 4, 3]");
+    vkt_expect_error("NULL rgb refused", vka_yuyv_to_rgb(cmd, y, NULL), VKA_ERR_INVALID_ARG, "rgb is NULL");
+    vka_cmd_end(cmd);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(yodd), vka_tensor_destroy(y), vka_tensor_destroy(yf), vka_tensor_destroy(y1);
+    vka_tensor_destroy(rgb), vka_tensor_destroy(rgbb), vka_tensor_destroy(rgbf);
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -329,6 +468,14 @@ int main(int argc, char **argv)
     random_case(ctx, 33, 33, sq, 3); /* identity size: taps land on pixels */
 
     error_cases(ctx);
+
+    yuyv_known(ctx);
+    yuyv_case(ctx, 2, 1);
+    yuyv_case(ctx, 6, 3);
+    yuyv_case(ctx, 98, 37);
+    yuyv_case(ctx, 642, 481); /* a webcam frame, 2 pixels wider, 1 row taller */
+    yuyv_case(ctx, 1282, 15);
+    yuyv_errors(ctx);
 
     golden_case(ctx, "images/ort_fish.png", "golden/deit_tiny_fish.safetensors");
     golden_case(ctx, "images/ort_kitten_224.png", "golden/deit_tiny_kitten.safetensors");

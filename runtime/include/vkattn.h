@@ -631,6 +631,13 @@ vka_preprocess_params vka_preprocess_default_params(void);
 /* rgb: U8 [H, W, 3] on the device -> out: F32 [1, 3, crop, crop]. */
 vka_status vka_preprocess(vka_cmd *cmd, vka_tensor *rgb, const vka_preprocess_params *p, vka_tensor *out);
 
+/* YUYV 4:2:2 (V4L2_PIX_FMT_YUYV: Y0 U Y1 V per pixel pair) to RGB, BT.601 limited range
+ * (the usual webcam encoding): yuyv U8 [H, W·2] (W even) -> rgb U8 [H, W, 3]. Coefficients
+ * from Kr = 0.299, Kb = 0.114 scaled by 255/219 (Y) and 255/224 (U, V): R = 1.164(Y-16) +
+ * 1.596(V-128), G = 1.164(Y-16) - 0.392(U-128) - 0.813(V-128), B = 1.164(Y-16) + 2.017(U-128),
+ * rounded half up and clamped to 0..255. */
+vka_status vka_yuyv_to_rgb(vka_cmd *cmd, vka_tensor *yuyv, vka_tensor *rgb);
+
 /* ------------------------------------------------------------------ safetensors
  * Reads .safetensors files (8-byte little-endian header length, JSON header,
  * raw little-endian data) through mmap; every offset is checked against the

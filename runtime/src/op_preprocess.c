@@ -1,5 +1,6 @@
-/* op_preprocess.c — vka_preprocess: decoded RGB bytes to a normalized model
- * input on the device (resize as PIL's BILINEAR, center crop, mean/std). */
+/* op_preprocess.c — decoded camera/image bytes to model inputs on the device:
+ * vka_preprocess (resize as PIL's BILINEAR, center crop, mean/std) and
+ * vka_yuyv_to_rgb (webcam YUYV 4:2:2 to RGB). */
 #include "internal.h"
 
 /* keep in sync with shaders/preprocess.comp */
@@ -128,4 +129,65 @@ vka_status vka_preprocess(vka_cmd *cmd, vka_tensor *rgb, const vka_preprocess_pa
     vka__binding b[] = {{rgb, 0}, {out, 1}};
     uint32_t g = (uint32_t)(p->crop + 15) / 16;
     return vka__dispatch(cmd, "preprocess", NULL, 0, b, 2, &pc, sizeof pc, g, g, 1);
+}
+
+/* keep in sync with shaders/yuyv_rgb.comp */
+typedef struct vka__yuyv_push {
+    int32_t w, h;
+    uint32_t off_in, off_out;
+    float ky;
+    float rv, gu, gv, bu;
+} vka__yuyv_push;
+_Static_assert(sizeof(vka__yuyv_push) <= VKA_PUSH_MAX, "push constants");
+
+vka_status vka_yuyv_to_rgb(vka_cmd *cmd, vka_tensor *yuyv, vka_tensor *rgb)
+{
+    vka_status s = vka__check_cmd(cmd, "vka_yuyv_to_rgb");
+    if (s)
+        return s;
+    vka_context *ctx = cmd->ctx;
+    char b1[128], b2[128];
+    if (!yuyv || !rgb)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_yuyv_to_rgb: %s is NULL", !yuyv ? "yuyv" : "rgb");
+    if (yuyv->dtype != VKA_U8 || yuyv->ndim != 2 || yuyv->shape[0] < 1 || yuyv->shape[1] < 2)
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_yuyv_to_rgb: yuyv %s is %s %s, expected u8 [H, W*2]",
+                        vka__tname(yuyv), vka_dtype_str(yuyv->dtype), vka__shape_str(yuyv, b1, sizeof b1));
+    int64_t h = yuyv->shape[0], w = yuyv->shape[1] / 2;
+    /* a pixel pair shares one U and one V: an odd width has no valid layout */
+    if (yuyv->shape[1] % 4 != 0)
+        return vka__err(ctx, VKA_ERR_SHAPE,
+                        "vka_yuyv_to_rgb: yuyv %s is u8 %s: %lld bytes per row is not an even width of 2-byte pixels",
+                        vka__tname(yuyv), vka__shape_str(yuyv, b1, sizeof b1), (long long)yuyv->shape[1]);
+    if (rgb->dtype != VKA_U8 || rgb->ndim != 3 || rgb->shape[0] != h || rgb->shape[1] != w || rgb->shape[2] != 3)
+        return vka__err(ctx, VKA_ERR_SHAPE, "vka_yuyv_to_rgb: rgb %s is %s %s, expected u8 [%lld, %lld, 3]",
+                        vka__tname(rgb), vka_dtype_str(rgb->dtype), vka__shape_str(rgb, b2, sizeof b2),
+                        (long long)h, (long long)w);
+    /* uint32 byte indices in the shader */
+    if (h * w * 3 > INT32_MAX)
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_yuyv_to_rgb: %lldx%lld image is over 2^31 bytes of RGB",
+                        (long long)w, (long long)h);
+    if (!has_8bit_storage(ctx))
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "vka_yuyv_to_rgb: device \"%s\" lacks storageBuffer8BitAccess",
+                        ctx->info.name);
+    /* BT.601 from its luma weights Kr = 0.299, Kb = 0.114, in limited range:
+     * Y 16..235 (219 steps), U/V 16..240 around 128 (224 steps for the full
+     * -0.5..0.5 of Pb/Pr). So ky = 255/219, and each chroma term is the
+     * full-range one times 255/224: R += 2(1-Kr)·V = 1.402·255/224 (1.5960),
+     * G -= 2(1-Kb)Kb/Kg·U (0.3918) + 2(1-Kr)Kr/Kg·V (0.8130), B += 2(1-Kb)·U =
+     * 1.772·255/224 (2.0172); computed in double, rounded once to float. */
+    const double kr = 0.299, kb = 0.114, kg = 1.0 - kr - kb, c = 255.0 / 224.0;
+    vka__yuyv_push pc = {
+        .w = (int32_t)w,
+        .h = (int32_t)h,
+        .off_in = vka__off(yuyv),
+        .off_out = vka__off(rgb),
+        .ky = (float)(255.0 / 219.0),
+        .rv = (float)(2 * (1 - kr) * c),
+        .gu = (float)(2 * (1 - kb) * kb / kg * c),
+        .gv = (float)(2 * (1 - kr) * kr / kg * c),
+        .bu = (float)(2 * (1 - kb) * c),
+    };
+    vka__binding b[] = {{yuyv, 0}, {rgb, 1}};
+    return vka__dispatch(cmd, "yuyv_rgb", NULL, 0, b, 2, &pc, sizeof pc, (uint32_t)(w / 2 + 15) / 16,
+                         (uint32_t)(h + 15) / 16, 1);
 }
