@@ -4,7 +4,7 @@
  *     int w = cli_font_text_width("bus 0.66", 2);          // pixels at 2x
  *     cli_font_draw(rgb, width, height, x, y, "bus 0.66", 2, (uint8_t[3]){255, 255, 255});
  *
- * Covers a-z, A-Z, 0-9, space, '.', '-', '_'; any other character is drawn as
+ * Covers a-z, A-Z, 0-9, space and . - _ ( ) , / : = + % < > [ ] # @; any other character is drawn as
  * a hollow box. Glyphs are CLI_FONT_W x CLI_FONT_H at scale 1 (capitals and
  * digits 7 rows tall, the last row for descenders), CLI_FONT_ADVANCE apart. */
 #ifndef VKA_FONT_H

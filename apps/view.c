@@ -212,6 +212,29 @@ static void splat(float *map, const float *loc, const float *wt, const vka_defor
         }
 }
 
+/* Two passes of a [1 2 1]/4 blur each way, then a square root: single
+ * sampling points become visible blobs and weak ones still show. */
+static void soften(float *map)
+{
+    float tmp[DET_GRID * DET_GRID];
+    for (int pass = 0; pass < 4; pass++) {
+        int horiz = pass % 2 == 0;
+        for (int y = 0; y < DET_GRID; y++)
+            for (int x = 0; x < DET_GRID; x++) {
+                float c = map[y * DET_GRID + x], a, b;
+                if (horiz) {
+                    a = map[y * DET_GRID + (x > 0 ? x - 1 : x)], b = map[y * DET_GRID + (x + 1 < DET_GRID ? x + 1 : x)];
+                } else {
+                    a = map[(y > 0 ? y - 1 : y) * DET_GRID + x], b = map[(y + 1 < DET_GRID ? y + 1 : y) * DET_GRID + x];
+                }
+                tmp[y * DET_GRID + x] = 0.25f * a + 0.5f * c + 0.25f * b;
+            }
+        memcpy(map, tmp, sizeof tmp);
+    }
+    for (int i = 0; i < DET_GRID * DET_GRID; i++)
+        map[i] = sqrtf(fmaxf(map[i], 0.0f));
+}
+
 static void min_max(const float *m, int n, float *lo, float *hi)
 {
     *lo = INFINITY, *hi = -INFINITY;
@@ -501,6 +524,7 @@ int cli_view(int argc, char **argv)
                     if ((v.sel < 0 || v.sel == i) && m.query[kept[i]] >= 0)
                         qs[nq++] = m.query[kept[i]];
                 splat(heat, loc, wts, &info, qs, nq, v.avg ? -1 : v.head);
+                soften(heat);
                 map = heat, gw = gh = DET_GRID;
                 min_max(heat, DET_GRID * DET_GRID, &lo, &hi);
                 lo = 0;

@@ -85,14 +85,14 @@ static void test_detector(const char *model, const char *image)
     double dx, dy, s;
     fit(photo->width, photo->height, 800, 600, &dx, &dy, &s);
     for (int i = 0; i < 5; i++) {
-        double b[4] = {dx + golden[i].box[0] * s, dy + golden[i].box[1] * s, dx + golden[i].box[2] * s,
-                       dy + golden[i].box[3] * s};
+        double b[4] = {dx + bus_golden[i].box[0] * s, dy + bus_golden[i].box[1] * s, dx + bus_golden[i].box[2] * s,
+                       dy + bus_golden[i].box[3] * s};
         uint8_t c[3];
-        cli_class_color(golden[i].label, c);
+        cli_class_color(bus_golden[i].label, c);
         double hp = edge_hits(plain, b, c), hh = edge_hits(heat, b, c);
         vkt_check(hp >= 0.75 && hh >= 0.75,
                   "%s %.2f: class colour (%d,%d,%d) along every side of ORT's box in the window at >= 75%% of points "
-                  "(plain %.0f%%, heatmap %.0f%%)", golden[i].label ? "bus" : "person", golden[i].score, c[0], c[1],
+                  "(plain %.0f%%, heatmap %.0f%%)", bus_golden[i].label ? "bus" : "person", bus_golden[i].score, c[0], c[1],
                   c[2], 100 * hp, 100 * hh);
     }
     /* heatmap: below the HUD, inside the frame, away from the box lines */
