@@ -41,6 +41,18 @@ void cli_upsample_bilinear(const float *map, int grid, int size, float *out);
 uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, int nmaps, int grid, int *width,
                             int *height);
 
+/* Blends map [grid, grid] (stretched over the whole image, bilinear, half-pixel
+ * centres; normalized to its min..max) into rgb [height, width, 3] through the
+ * inferno colormap with weight opacity. */
+void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int grid, float opacity);
+/* Detector heat on a CLI_DET_GRID² grid over the image: the deformable-attention
+ * sampling weights (loc, wt: one layer of vka_graph_deform_probe) of the given
+ * decoder queries, one head or all (head < 0), splatted, blurred, square-rooted
+ * so weak points still show. map: CLI_DET_GRID² floats. */
+#define CLI_DET_GRID 48
+void cli_deform_heat(float *map, const float *loc, const float *wt, const vka_deform_probe_info *in,
+                     const int64_t *queries, int nq, int head);
+
 /* Detections drawn into images (draw.c). */
 /* The colour of class cls: 20 distinct colours, repeating. */
 void cli_class_color(int64_t cls, uint8_t rgb[3]);

@@ -13,7 +13,7 @@
 static void detect_usage(void)
 {
     printf("usage: vkattn detect MODEL.onnx IMAGE... [--threshold T] [--json] [--out FILE.png] [--labels FILE]\n"
-           "                     [--no-fuse]\n"
+           "                     [--heatmap] [--no-fuse]\n"
            "  MODEL is an RT-DETR-family ONNX detector exported with its postprocessor inside, as DEIMv2's\n"
            "  (tested with DEIMv2 atto and femto):\n"
            "  inputs images f32 [1, 3, S, S] and orig_target_sizes int64 [1, 2] = [[width, height]],\n"
@@ -33,6 +33,9 @@ static void detect_usage(void)
            "  --out F        write the image with the kept boxes drawn (a colour per class) and tags\n"
            "                 \"label 0.81\"; with several images, F's stem gets _<image stem>\n"
            "                 (out.png -> out_bus.png, out_zidane.png)\n"
+           "  --heatmap      with --out: under the boxes, where the last decoder layer's deformable\n"
+           "                 attention sampled for the kept detections (weights of all heads, blurred,\n"
+           "                 inferno colormap)\n"
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/coco80.txt,\n"
            "                 VKATTN_ASSETS defaulting to ../shared/assets)\n"
            "  --no-fuse      run without the fusion passes\n"
@@ -50,6 +53,7 @@ static const int coco80_to_91[80] = {
 typedef struct {
     double threshold;
     int json, several;
+    int heatmap;                        /* --heatmap: where the decoder looked, under the boxes */
     int json_count;                     /* entries printed so far */
     const char *out;
     char **names;
@@ -67,6 +71,34 @@ static const char *class_name(const options *o, int64_t c, char *buf, size_t n)
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* ------------------------------------------------------------ one image */
+
+/* The last decoder layer's sampling weights of the kept detections (all heads)
+ * as a heatmap blended into the image. */
+static int draw_heat(vision_model *m, vka_image *img, const options *o)
+{
+    vka_deform_probe_info in;
+    if (vka_graph_deform_count(m->g) < 1 || vka_graph_deform_probe(m->g, -1, NULL, 0, NULL, 0, &in)) {
+        fprintf(stderr, "vkattn: detect --heatmap: the model has no deformable attention to probe\n");
+        return 1;
+    }
+    size_t n = (size_t)(in.batch * in.queries * in.heads * in.points);
+    float *loc = malloc(sizeof(float) * 2 * n), *wt = malloc(sizeof(float) * n);
+    int64_t *qs = malloc(sizeof(int64_t) * (size_t)m->n);
+    float map[CLI_DET_GRID * CLI_DET_GRID];
+    int nq = 0, rc = 1;
+    if (loc && wt && qs && !vka_graph_deform_probe(m->g, -1, loc, sizeof(float) * 2 * n, wt, sizeof(float) * n, NULL)) {
+        for (int64_t i = 0; i < m->n; i++)
+            if (m->scores[i] >= o->threshold && m->query[i] >= 0)
+                qs[nq++] = m->query[i];
+        cli_deform_heat(map, loc, wt, &in, qs, nq, -1);
+        cli_heat_blend(img->rgb, img->width, img->height, map, CLI_DET_GRID, 0.55f);
+        rc = 0;
+    } else {
+        fprintf(stderr, "vkattn: detect --heatmap: %s\n", vka_context_last_error(m->ctx));
+    }
+    free(loc), free(wt), free(qs);
+    return rc;
+}
 
 static int detect_one(vision_model *m, const char *path, options *o)
 {
@@ -127,6 +159,8 @@ static int detect_one(vision_model *m, const char *path, options *o)
     }
     fflush(stdout);
     rc = 0;
+    if (o->out && o->heatmap && (rc = draw_heat(m, img, o)))
+        goto done;
     if (o->out) {
         /* lowest score first, so the surest boxes and tags end on top */
         for (int64_t i = m->n - 1; i >= 0; i--)
@@ -157,9 +191,9 @@ int cli_detect(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     static const char *const valued[] = {"--threshold", "--out", "--labels"};
-    static const char *const flags[] = {"--json", "--no-fuse"};
+    static const char *const flags[] = {"--json", "--no-fuse", "--heatmap"};
     int npos;
-    const char **pos = cli_positionals(argc, argv, "detect", valued, 3, flags, 2, &npos);
+    const char **pos = cli_positionals(argc, argv, "detect", valued, 3, flags, 3, &npos);
     if (!pos)
         return 2;
     if (npos < 2) {
@@ -193,7 +227,8 @@ int cli_detect(int argc, char **argv)
     vision_model m = {0};
     int rc = 1;
     vka_context *ctx = cli_context(&argc, argv);
-    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0};
+    o.heatmap = cli_flag(argc, argv, "--heatmap") > 0;
+    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0, .probe = o.heatmap, .trace_queries = o.heatmap};
     if (!ctx || vision_load(&m, ctx, pos[0], VISION_DETECTOR, &vo))
         goto out;
     rc = 0;

@@ -184,57 +184,6 @@ static void crop_rect(const vision_model *m, int w, int h, float r[4])
 
 /* ------------------------------------------------------------ heat maps */
 
-#define DET_GRID 48
-
-/* Detector: the sampling weights of the chosen queries and heads splatted
- * bilinearly on a DET_GRID² grid over the image. */
-static void splat(float *map, const float *loc, const float *wt, const vka_deform_probe_info *in, const int64_t *qs,
-                  int nq, int head)
-{
-    memset(map, 0, sizeof(float) * DET_GRID * DET_GRID);
-    int64_t H = in->heads, P = in->points;
-    for (int i = 0; i < nq; i++)
-        for (int64_t h = 0; h < H; h++) {
-            if (head >= 0 && h != head)
-                continue;
-            for (int64_t p = 0; p < P; p++) {
-                size_t k = (size_t)((qs[i] * H + h) * P + p);
-                float x = loc[2 * k] * DET_GRID - 0.5f, y = loc[2 * k + 1] * DET_GRID - 0.5f, w = wt[k];
-                int x0 = (int)floorf(x), y0 = (int)floorf(y);
-                float ax = x - x0, ay = y - y0;
-                for (int dy = 0; dy < 2; dy++)
-                    for (int dx = 0; dx < 2; dx++) {
-                        int gx = x0 + dx, gy = y0 + dy;
-                        if (gx >= 0 && gy >= 0 && gx < DET_GRID && gy < DET_GRID)
-                            map[gy * DET_GRID + gx] += w * (dx ? ax : 1 - ax) * (dy ? ay : 1 - ay);
-                    }
-            }
-        }
-}
-
-/* Two passes of a [1 2 1]/4 blur each way, then a square root: single
- * sampling points become visible blobs and weak ones still show. */
-static void soften(float *map)
-{
-    float tmp[DET_GRID * DET_GRID];
-    for (int pass = 0; pass < 4; pass++) {
-        int horiz = pass % 2 == 0;
-        for (int y = 0; y < DET_GRID; y++)
-            for (int x = 0; x < DET_GRID; x++) {
-                float c = map[y * DET_GRID + x], a, b;
-                if (horiz) {
-                    a = map[y * DET_GRID + (x > 0 ? x - 1 : x)], b = map[y * DET_GRID + (x + 1 < DET_GRID ? x + 1 : x)];
-                } else {
-                    a = map[(y > 0 ? y - 1 : y) * DET_GRID + x], b = map[(y + 1 < DET_GRID ? y + 1 : y) * DET_GRID + x];
-                }
-                tmp[y * DET_GRID + x] = 0.25f * a + 0.5f * c + 0.25f * b;
-            }
-        memcpy(map, tmp, sizeof tmp);
-    }
-    for (int i = 0; i < DET_GRID * DET_GRID; i++)
-        map[i] = sqrtf(fmaxf(map[i], 0.0f));
-}
-
 static void min_max(const float *m, int n, float *lo, float *hi)
 {
     *lo = INFINITY, *hi = -INFINITY;
@@ -348,8 +297,15 @@ int cli_view(int argc, char **argv)
     float *loc = NULL, *wts = NULL, *heat = NULL, *cls = NULL;
     char err[512];
 
+    /* the source first: a wrong path fails before the window and the model */
+    cap_params cpar = {.source = v.source, .width = v.cap_w, .height = v.cap_h, .fps = v.fps, .prefer_mjpeg = v.mjpeg};
+    if (!(cap = capture_open(&cpar, err, sizeof err))) {
+        fprintf(stderr, "vkattn: view: %s\n", err);
+        return 1;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "vkattn: view: SDL_Init: %s (no display? run under xvfb-run)\n", SDL_GetError());
+        capture_close(cap);
         return 1;
     }
     win = SDL_CreateWindow("vkattn view", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, v.win_w, v.win_h,
@@ -409,11 +365,10 @@ int cli_view(int argc, char **argv)
         size_t n = (size_t)(info.batch * info.queries * info.heads * info.points);
         loc = malloc(sizeof(float) * 2 * n), wts = malloc(sizeof(float) * n);
     }
-    heat = malloc(sizeof(float) * DET_GRID * DET_GRID);
+    heat = malloc(sizeof(float) * CLI_DET_GRID * CLI_DET_GRID);
 
-    cap_params cpar = {.source = v.source, .width = v.cap_w, .height = v.cap_h, .fps = v.fps, .prefer_mjpeg = v.mjpeg};
-    if (!(cap = capture_open(&cpar, err, sizeof err)) || capture_start(cap)) {
-        fprintf(stderr, "vkattn: view: %s\n", cap ? capture_error(cap) : err);
+    if (capture_start(cap)) {
+        fprintf(stderr, "vkattn: view: %s\n", capture_error(cap));
         goto out;
     }
     int W, H;
@@ -523,10 +478,9 @@ int cli_view(int argc, char **argv)
                 for (int i = 0; i < nkept; i++)
                     if ((v.sel < 0 || v.sel == i) && m.query[kept[i]] >= 0)
                         qs[nq++] = m.query[kept[i]];
-                splat(heat, loc, wts, &info, qs, nq, v.avg ? -1 : v.head);
-                soften(heat);
-                map = heat, gw = gh = DET_GRID;
-                min_max(heat, DET_GRID * DET_GRID, &lo, &hi);
+                cli_deform_heat(heat, loc, wts, &info, qs, nq, v.avg ? -1 : v.head);
+                map = heat, gw = gh = CLI_DET_GRID;
+                min_max(heat, CLI_DET_GRID * CLI_DET_GRID, &lo, &hi);
                 lo = 0;
             }
         } else {
@@ -676,9 +630,9 @@ int cli_view(int argc, char **argv)
         uint64_t ncap = 0, dropped = 0;
         capture_stats(cap, &ncap, &dropped);
         double secs = (cli_now_ms() - t_start) / 1000.0;
-        printf("frames %d in %.2f s (%.2f fps), last inference %.1f ms, captured %llu, dropped %llu, swapchain builds %d\n",
+        printf("frames %d in %.2f s (%.2f fps), last inference %.1f ms, captured %llu, dropped %llu, %s builds %d\n",
                shown, secs, shown / fmax(secs, 1e-9), infer_ms, (unsigned long long)ncap, (unsigned long long)dropped,
-               presenter_rebuilds(pr));
+               presenter_is_vulkan(pr) ? "swapchain" : "texture", presenter_rebuilds(pr));
     }
     rc = 0;
 out:

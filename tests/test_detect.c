@@ -235,6 +235,37 @@ static void test_cli(void)
     snprintf(png, sizeof png, "%s/ann.png", tmpdir);
     check_png(png, bus);
 
+    /* --heatmap: the boxes stay, the photo under them is tinted by the
+     * decoder's sampling heat; without the probe the pixels there were the photo's */
+    snprintf(cmd, sizeof cmd, "'%s' detect '%s' '%s' --heatmap --out '%s/heat.png' %s >/dev/null 2>'%s/err.txt'",
+             cli_path(), model, bus, tmpdir, labels, tmpdir);
+    rc = run_cmd(cmd, &out);
+    free(out);
+    err = read_err();
+    vkt_check(rc == 0 && !*err, "detect --heatmap: exit status %d%s%.500s", rc, *err ? ", stderr: " : "", err);
+    free(err);
+    snprintf(png, sizeof png, "%s/heat.png", tmpdir);
+    vka_image *hm = vka_image_load(png), *ph = vka_image_load(bus);
+    if (hm && ph && hm->width == ph->width && hm->height == ph->height) {
+        uint8_t buscol[3];
+        cli_class_color(5, buscol);
+        size_t changed = 0, n_in = 0;
+        const double *b = bus_golden[3].box; /* inside the bus box, away from its lines */
+        for (int y = (int)b[1] + 20; y < (int)b[3] - 20; y += 3)
+            for (int x = (int)b[0] + 20; x < (int)b[2] - 20; x += 3, n_in++) {
+                const uint8_t *p = hm->rgb + ((size_t)y * hm->width + x) * 3, *q = ph->rgb + ((size_t)y * ph->width + x) * 3;
+                changed += abs(p[0] - q[0]) + abs(p[1] - q[1]) + abs(p[2] - q[2]) > 30;
+            }
+        double hits = edge_hits(hm, bus_golden[3].box, buscol);
+        vkt_check(changed > n_in / 2 && hits >= 0.8,
+                  "detect --heatmap: %.0f%% of the bus box's pixels tinted, bus box drawn (%.0f%% of edge points)",
+                  100.0 * changed / n_in, 100 * hits);
+    } else {
+        vkt_check(0, "detect --heatmap: %s is an image of the photo's size", png);
+    }
+    vka_image_free(hm);
+    vka_image_free(ph);
+
     /* text, with a text file first among the images: an error naming it, status 1,
      * bus.jpg still detected, only its annotated PNG written */
     char txt[256];
