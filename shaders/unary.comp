@@ -25,6 +25,8 @@ float apply(float v)
     case 9: return 1.0 / v;
     case 10: return abs(v);
     case 11: return vka_gelu_tanh(v);
-    default: return vka_silu(v);
+    case 12: return vka_silu(v);
+    case 13: return sin(v);
+    default: return cos(v);
     }
 }

@@ -3,8 +3,9 @@
  * zeros padding, weighted sum): RT-DETR's layout with odd level sizes and
  * locations outside [0, 1], D-FINE/DEIMv2's layout with per-level point counts
  * [4, 2], and the same result composed the way the DEIMv2 export does it (one
- * vka_grid_sample per level on the GPU, then the weighted sum). f32 and f16
- * storage, unaligned views, error paths. */
+ * vka_grid_sample per level on the GPU, then the weighted sum); the exported
+ * RT-DETRv2 and DEIMv2 subgraphs built as graphs, fused into deform_attn and
+ * not. f32 and f16 storage, unaligned views, error paths. */
 #include "common.h"
 
 typedef struct cfg {
@@ -256,6 +257,93 @@ static void test_composed(vka_context *ctx, const cfg *c)
     free_data(&x);
 }
 
+/* The exported subgraph through vka_graph, fused and not: RT-DETRv2's form
+ * (value [B, S, H, D] -> Transpose 0,2,3,1 -> Reshape [B·H, D, S] -> Slice per
+ * level) or DEIMv2's (value [B, H, D, S] sliced per level), then each level
+ * Reshape [B·H, D, h, w]; grid = Reshape(Transpose(2·L - 1, 0,2,1,3,4)) sliced
+ * per level; GridSample, Concat on the last axis, · Reshape(Transpose(W)),
+ * ReduceSum over the points, Reshape [B, H·D, Nq], Transpose 0,2,1. Fused, the
+ * plan must hold one deform_attn and no grid_sample; both match the reference. */
+static void test_graph_fusion(vka_context *ctx, const char *label, const cfg *c, int rtdetrv2)
+{
+    data x = make_data(c, VKA_F32);
+    int64_t S = total_s(c), P = total_p(c), BH = c->B * c->H;
+    float *got = malloc(sizeof *got * x.nout);
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        int64_t vs_bshd[4] = {c->B, S, c->H, c->D}, vs_bhds[4] = {c->B, c->H, c->D, S};
+        int64_t ls[5] = {c->B, c->Nq, c->H, P, 2}, ws[4] = {c->B, c->Nq, c->H, P};
+        vka_val v = vka_graph_input(g, "value", VKA_F32, 4, rtdetrv2 ? vs_bshd : vs_bhds);
+        vka_val loc = vka_graph_input(g, "loc", VKA_F32, 5, ls);
+        vka_val w = vka_graph_input(g, "weights", VKA_F32, 4, ws);
+        float two = 2, one = 1;
+        vka_val vt = v;
+        if (rtdetrv2) {
+            vt = vka_graph_transpose(g, "value_t", v, (int[]){0, 2, 3, 1});
+            vt = vka_graph_reshape(g, "value_flat", vt, 3, (int64_t[]){BH, c->D, S});
+        }
+        vka_val grid = vka_graph_binary(g, "loc2", VKA_MUL, loc, vka_graph_const(g, "two", VKA_F32, 0, NULL, &two));
+        grid = vka_graph_binary(g, "grid", VKA_SUB, grid, vka_graph_const(g, "one", VKA_F32, 0, NULL, &one));
+        grid = vka_graph_transpose(g, "grid_t", grid, (int[]){0, 2, 1, 3, 4});
+        grid = vka_graph_reshape(g, "grid_flat", grid, 4, (int64_t[]){BH, c->Nq, P, 2});
+        vka_val ys[VKA_DEFORM_MAX_LEVELS];
+        int64_t s0 = 0, p0 = 0, last = -1, pax = 2;
+        for (int l = 0; l < c->L; l++) {
+            int64_t s1 = s0 + c->hw[l][0] * c->hw[l][1], p1 = p0 + c->pts[l];
+            char nm[32];
+            snprintf(nm, sizeof nm, "value_%d", l);
+            vka_val vl = vka_graph_slice(g, nm, vt, 1, &s0, &s1, &last, NULL);
+            vl = vka_graph_reshape(g, nm, vl, 4, (int64_t[]){BH, c->D, c->hw[l][0], c->hw[l][1]});
+            snprintf(nm, sizeof nm, "grid_%d", l);
+            vka_val gl = vka_graph_slice(g, nm, grid, 1, &p0, &p1, &pax, NULL);
+            snprintf(nm, sizeof nm, "sample_%d", l);
+            ys[l] = vka_graph_grid_sample(g, nm, vl, gl, 0);
+            s0 = s1, p0 = p1;
+        }
+        vka_val y = vka_graph_concat(g, "samples", (int)c->L, ys, -1);
+        vka_val wt = vka_graph_transpose(g, "w_t", w, (int[]){0, 2, 1, 3});
+        wt = vka_graph_reshape(g, "w_flat", wt, 4, (int64_t[]){BH, 1, c->Nq, P});
+        y = vka_graph_binary(g, "weighted", VKA_MUL, y, wt);
+        y = vka_graph_reduce(g, "sum", VKA_REDUCE_SUM, y, 1, &last, 0);
+        y = vka_graph_reshape(g, "heads", y, 3, (int64_t[]){c->B, c->H * c->D, c->Nq});
+        y = vka_graph_transpose(g, "out", y, (int[]){0, 2, 1});
+        vka_status s = vka_graph_output(g, y, "out");
+        vka_graph_build_params bp = vka_graph_default_build_params();
+        bp.fuse = fuse;
+        if (!s)
+            s = vka_graph_build(g, &bp);
+        if (!s)
+            s = vka_graph_set_input(g, "value", x.v, 4 * x.nv);
+        if (!s)
+            s = vka_graph_set_input(g, "loc", x.loc, 4 * x.nloc);
+        if (!s)
+            s = vka_graph_set_input(g, "weights", x.w, 4 * x.nw);
+        for (size_t i = 0; i < x.nout; i++)
+            got[i] = NAN;
+        if (!s)
+            s = vka_graph_run(g);
+        if (!s)
+            s = vka_graph_get_output(g, "out", got, 4 * x.nout);
+        int gs = 0, da = 0;
+        for (int i = 0; !s && i < vka_graph_plan_size(g); i++) {
+            gs += !strcmp(vka_graph_plan_op(g, i), "grid_sample");
+            da += !strcmp(vka_graph_plan_op(g, i), "deform_attn");
+        }
+        char what[160];
+        snprintf(what, sizeof what, "%s graph, %s", label, fuse ? "fused" : "unfused");
+        if (s) {
+            vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
+        } else {
+            vkt_compare(what, got, x.ref, x.nout, 1e-5);
+            vkt_check(fuse ? da == 1 && gs == 0 : da == 0 && gs == (int)c->L,
+                      "%s plan: %d deform_attn, %d grid_sample", what, da, gs);
+        }
+        vka_graph_destroy(g);
+    }
+    free(got);
+    free_data(&x);
+}
+
 static void test_errors(vka_context *ctx)
 {
     int64_t vs[4] = {1, 500, 8, 8}, ls[5] = {1, 10, 8, 6, 2}, ws[4] = {1, 10, 8, 6}, os[3] = {1, 10, 64};
@@ -325,6 +413,10 @@ int main(int argc, char **argv)
         run_case(ctx, "per-level P[1..5] [B,S,H,D] L5", &mix, t, 0);
     }
     test_composed(ctx, &deim);
+    /* RT-DETRv2 r18vd's decoder: 3 levels, 4 points each (here odd sizes, 2 images) */
+    cfg v2 = {.B = 2, .Nq = 23, .H = 3, .D = 7, .L = 3, .hw = {{10, 12}, {5, 6}, {3, 3}}, .pts = {4, 4, 4}};
+    test_graph_fusion(ctx, "RT-DETRv2 form (value [B,S,H,D] flattened to [B*H,D,S] before the level slices)", &v2, 1);
+    test_graph_fusion(ctx, "DEIMv2 form (value [B,H,D,S], points [4,2])", &deim, 0);
     test_errors(ctx);
     return vkt_finish();
 }

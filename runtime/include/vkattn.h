@@ -284,7 +284,7 @@ vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor 
 
 typedef enum vka_unary_op {
     VKA_EXP = 0, VKA_LOG, VKA_SQRT, VKA_ERF, VKA_TANH, VKA_SIGMOID, VKA_RELU,
-    VKA_GELU, VKA_NEG, VKA_RECIPROCAL, VKA_ABS, VKA_GELU_TANH, VKA_SILU,
+    VKA_GELU, VKA_NEG, VKA_RECIPROCAL, VKA_ABS, VKA_GELU_TANH, VKA_SILU, VKA_SIN, VKA_COS,
     VKA_UNARY_COUNT
 } vka_unary_op;
 

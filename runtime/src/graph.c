@@ -424,6 +424,8 @@ static double apply_unary(vka_unary_op op, double x)
     case VKA_ABS: return fabs(x);
     case VKA_GELU_TANH: return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
     case VKA_SILU: return x / (1.0 + exp(-x));
+    case VKA_SIN: return sin(x);
+    case VKA_COS: return cos(x);
     default: return 0;
     }
 }

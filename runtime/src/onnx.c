@@ -640,7 +640,7 @@ static vka_status import_node(importer *im, const Onnx__NodeProto *n)
     static const struct { const char *name; int op; } un[] = {
         {"Exp", VKA_EXP},   {"Log", VKA_LOG},   {"Sqrt", VKA_SQRT},          {"Erf", VKA_ERF},
         {"Tanh", VKA_TANH}, {"Sigmoid", VKA_SIGMOID}, {"Relu", VKA_RELU},    {"Neg", VKA_NEG},
-        {"Reciprocal", VKA_RECIPROCAL}, {"Abs", VKA_ABS}};
+        {"Reciprocal", VKA_RECIPROCAL}, {"Abs", VKA_ABS}, {"Sin", VKA_SIN}, {"Cos", VKA_COS}};
     for (size_t i = 0; i < sizeof bin / sizeof bin[0]; i++)
         if (!strcmp(op, bin[i].name)) {
             if ((s = need_inputs(im, n, 2)))

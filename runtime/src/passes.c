@@ -434,9 +434,10 @@ static bool perm_is(const vka__node *t, int nd, const int *perm)
     return true;
 }
 
-/* Multi-scale deformable attention as D-FINE/DEIMv2 (and RT-DETRv2's grid-sample
- * form) export it:
+/* Multi-scale deformable attention as D-FINE/DEIMv2 and RT-DETRv2 (its default,
+ * grid-sample form) export it:
  *   value_l = Reshape(Slice(V [B,H,D,S], last axis, level l))       -> [B·H, D, h_l, w_l]
+ *             (RT-DETRv2: Slice(Reshape(V, [B·H, D, S]), last axis, level l))
  *   grid    = Reshape(Transpose(2·L - 1, perm 0,2,1,3,4)), split by level -> [B·H, Nq, P_l, 2]
  *   y = Transpose(Reshape(ReduceSum(Concat_l(GridSample(value_l, grid_l)) · Reshape(Transpose(W)))))
  * -> one deform_attn(V, L [B,Nq,H,ΣP,2], W [B,Nq,H,ΣP]) with output [B, Nq, H·D]. */
@@ -466,13 +467,23 @@ static int fuse_deform(vka_graph *g, uses *u)
                 break;
             const vka__value *vv = &g->vals[sl->in[0]];
             int nd = vv->ndim;
-            ok = nd == 4 && (V < 0 || V == sl->in[0]) && sl->starts[nd - 1] == s_next && sl->steps[nd - 1] == 1 &&
+            ok = (nd == 4 || nd == 3) && sl->starts[nd - 1] == s_next && sl->steps[nd - 1] == 1 &&
                  g->vals[sl->out].shape[nd - 1] == xv->shape[2] * xv->shape[3];
             for (int a = 0; ok && a < nd - 1; a++)
                 ok = g->vals[sl->out].shape[a] == vv->shape[a];
+            /* RT-DETRv2 slices the levels after flattening [B, H, D, S] to [B·H, D, S] (a view):
+             * the value is then the 4-D tensor behind the reshapes */
+            vka_val v4 = sl->in[0];
+            if (ok && nd == 3) {
+                through_reshapes(g, sl->in[0], &v4);
+                const vka__value *x4 = &g->vals[v4];
+                ok = x4->ndim == 4 && x4->shape[0] * x4->shape[1] == vv->shape[0] && x4->shape[2] == vv->shape[1] &&
+                     x4->shape[3] == vv->shape[2];
+            }
+            ok = ok && (V < 0 || V == v4);
             if (!ok)
                 break;
-            V = sl->in[0];
+            V = v4;
             d.spatial_shapes[l][0] = xv->shape[2];
             d.spatial_shapes[l][1] = xv->shape[3];
             s_next += xv->shape[2] * xv->shape[3];
