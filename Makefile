@@ -25,13 +25,18 @@ test: build
 
 # DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
 # CLS attention of each head of the last layer and their mean. DEIMv2 atto on
-# bus.jpg: its detections, and out/detect_bus.png with the boxes drawn.
+# bus.jpg: its detections, and out/detect_bus.png with the boxes drawn over
+# where the decoder looked. Then the live viewer on bus.jpg for 30 frames
+# (out/view_bus.png); without a display it runs in Xvfb (xvfb-run).
+VIEW_X = $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 1280x1024x24")
 demo: build
 	@mkdir -p out
 	VKATTN_ASSETS=$(ASSETS) ./$(BUILD)/apps/vkattn classify $(ASSETS)/models/deit_tiny_patch16_224.onnx \
 		$(DEMO_IMAGES) --heatmap out/heat.png
 	VKATTN_ASSETS=$(ASSETS) ./$(BUILD)/apps/vkattn detect $(ASSETS)/models/deimv2_hgnetv2_atto_coco.onnx \
-		$(ASSETS)/images/bus.jpg --out out/detect_bus.png
+		$(ASSETS)/images/bus.jpg --heatmap --out out/detect_bus.png
+	VKATTN_ASSETS=$(ASSETS) $(VIEW_X) ./$(BUILD)/apps/vkattn view $(ASSETS)/models/deimv2_hgnetv2_atto_coco.onnx \
+		--source $(ASSETS)/images/bus.jpg --heatmap --frames 30 --script 10:tab --screenshot out/view_bus.png
 	./$(BUILD)/apps/vkattn devices
 
 bench: build

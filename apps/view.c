@@ -379,6 +379,10 @@ int cli_view(int argc, char **argv)
     }
 
     double t_start = cli_now_ms(), t_last = t_start, fps = 0, infer_ms = 0, first_wait = cli_now_ms();
+    /* steady state: per-phase sums over the frames after the first WARM (pipelines compiled, caches warm) */
+    enum { WARM = 3 };
+    double t_warm = 0, sum_infer = 0, sum_overlay = 0, sum_compose = 0, sum_present = 0, t_phase = 0, ms_infer = 0;
+    int n_infer = 0;
     int shown = 0, have = 0, heads = 0, grid = 0, nkept = 0, next_script = 0;
     int64_t kept[512];
     float top_p = 0;
@@ -449,6 +453,7 @@ int cli_view(int argc, char **argv)
                 goto out;
             }
             infer_ms = cli_now_ms() - t0;
+            ms_infer = infer_ms;
             have = 1;
         }
         if (!have) { /* nothing captured yet: keep the window alive, give up after 20 s */
@@ -461,6 +466,7 @@ int cli_view(int argc, char **argv)
         }
 
         /* results of the last inference at the current settings */
+        t_phase = cli_now_ms();
         const float *map = NULL;
         int gw = 0, gh = 0;
         float lo = 0, hi = 1;
@@ -597,10 +603,12 @@ int cli_view(int argc, char **argv)
         for (int i = 0; i < 5; i++)
             composer_text(comp, 2 * hs + 2, 2 * hs + i * lh, lines[i], hs, i == 1 ? 0xFFFFE119u : 0xFFFFFFFFu);
 
+        double t_compose = cli_now_ms();
         if (composer_draw(comp, frame_rgb, &ip, map, gw, gh)) {
             fprintf(stderr, "vkattn: view: compositing: %s\n", vka_context_last_error(ctx));
             goto out;
         }
+        double t_present = cli_now_ms();
         int sr = presenter_show(pr, composer_image(comp));
         if (sr < 0) {
             fprintf(stderr, "vkattn: view: %s\n", presenter_error(pr));
@@ -614,6 +622,14 @@ int cli_view(int argc, char **argv)
         }
         shown++;
         double now = cli_now_ms();
+        if (shown == WARM) {
+            t_warm = now;
+        } else if (shown > WARM) {
+            sum_overlay += t_compose - t_phase, sum_compose += t_present - t_compose, sum_present += now - t_present;
+            if (ms_infer > 0)
+                sum_infer += ms_infer, n_infer++;
+        }
+        ms_infer = 0;
         fps = fps == 0 ? 1000.0 / fmax(now - t_last, 1e-3) : 0.8 * fps + 0.2 * 1000.0 / fmax(now - t_last, 1e-3);
         t_last = now;
         if (v.frames && shown >= v.frames)
@@ -633,6 +649,11 @@ int cli_view(int argc, char **argv)
         printf("frames %d in %.2f s (%.2f fps), last inference %.1f ms, captured %llu, dropped %llu, %s builds %d\n",
                shown, secs, shown / fmax(secs, 1e-9), infer_ms, (unsigned long long)ncap, (unsigned long long)dropped,
                presenter_is_vulkan(pr) ? "swapchain" : "texture", presenter_rebuilds(pr));
+        int n = shown - WARM;
+        if (n > 0)
+            printf("steady state (frames %d..%d): %.2f fps; per frame: inference %.1f ms (%d runs), overlays %.1f ms, "
+                   "compositing %.1f ms, present %.1f ms\n", WARM + 1, shown, n / fmax((t_last - t_warm) / 1000.0, 1e-9),
+                   n_infer ? sum_infer / n_infer : 0.0, n_infer, sum_overlay / n, sum_compose / n, sum_present / n);
     }
     rc = 0;
 out:

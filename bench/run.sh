@@ -19,6 +19,15 @@ for m in vit_tiny_ci deit_tiny_patch16_224 deimv2_hgnetv2_atto_coco deimv2_hgnet
   $V bench model "$A/models/$m.onnx" --runs "$runs"
   $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
 done
+# the live viewer: synthetic 640x480 @30 source (a new frame for every inference),
+# heatmap on, 960x720 window; its steady-state line (after 3 warm-up frames)
+in_display() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x1024x24" "$@"; fi; }
+for m in deimv2_hgnetv2_atto_coco deit_tiny_patch16_224; do
+  echo "# view $m"
+  if ! in_display "$V" view "$A/models/$m.onnx" --source synthetic --heatmap --frames 33 --size 960x720 | grep -E '^(vkattn view|steady)'; then
+    echo "# view: not measured (no viewer in this build, or no display / xvfb-run)"
+  fi
+done
 if node -e "require('onnxruntime-node')" 2>/dev/null; then
   node "$(dirname "$0")/ort_latency.js" "$A/models/vit_tiny_ci.onnx" "$A/golden/vit_tiny_ci_rand.safetensors" 20
   node "$(dirname "$0")/ort_latency.js" "$A/models/deit_tiny_patch16_224.onnx" "$A/golden/deit_tiny_cats.safetensors" 20
