@@ -53,22 +53,6 @@ struct capture {
     uint64_t seq, captured, dropped, skipped;
 };
 
-static void seterr(char *err, size_t nerr, const char *fmt, ...)
-{
-    if (!err || !nerr)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, nerr, fmt, ap);
-    va_end(ap);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void default_warn(void *user, const char *msg)
 {
@@ -208,7 +192,7 @@ static int wait_unpaused(capture *c, double *next)
     int s = c->stop;
     pthread_mutex_unlock(&c->mu);
     if (waited)
-        *next = now_ms();
+        *next = cap__now_ms();
     return s;
 }
 
@@ -220,7 +204,7 @@ static int wait_until(capture *c, double deadline)
     if (ts.tv_nsec >= 1000000000L)
         ts.tv_sec++, ts.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&c->mu);
-    while (!c->stop && !c->paused && now_ms() < deadline)
+    while (!c->stop && !c->paused && cap__now_ms() < deadline)
         if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
             break;
     int s = c->stop;
@@ -259,25 +243,25 @@ static int load_folder_image(capture *c, char *msg, size_t nmsg)
         }
         vka_image_free(img);
         if (r) {
-            seterr(msg, nmsg, "%s: out of memory for a %zu-byte frame", c->files[i], bytes);
+            cap__seterr(msg, nmsg, "%s: out of memory for a %zu-byte frame", c->files[i], bytes);
             return -1;
         }
         return 0;
     }
-    seterr(msg, nmsg, "%s: no readable image is left in the folder", c->path);
+    cap__seterr(msg, nmsg, "%s: no readable image is left in the folder", c->path);
     return -1;
 }
 
 /* Makes the next frame of a paced source in c->work. */
 static int produce(capture *c, char *msg, size_t nmsg)
 {
-    double t0 = now_ms();
+    double t0 = cap__now_ms();
     if (c->kind == SRC_FOLDER && c->t > 0) { /* the first image was loaded by capture_open */
         if (load_folder_image(c, msg, nmsg))
             return -1;
     } else if (c->kind == SRC_SYNTHETIC) {
         if (frame_resize(&c->work, (size_t)c->width * c->height * 3)) {
-            seterr(msg, nmsg, "synthetic: out of memory");
+            cap__seterr(msg, nmsg, "synthetic: out of memory");
             return -1;
         }
         capture_synthetic_frame(c->t, c->width, c->height, c->work.data);
@@ -287,7 +271,7 @@ static int produce(capture *c, char *msg, size_t nmsg)
     } else { /* the single image, or the folder's first */
         size_t bytes = (size_t)c->image->width * c->image->height * 3;
         if (frame_resize(&c->work, bytes)) {
-            seterr(msg, nmsg, "%s: out of memory", c->path);
+            cap__seterr(msg, nmsg, "%s: out of memory", c->path);
             return -1;
         }
         memcpy(c->work.data, c->image->rgb, bytes);
@@ -295,14 +279,14 @@ static int produce(capture *c, char *msg, size_t nmsg)
         c->work.height = c->image->height;
         c->work.format = CAP_RGB8;
     }
-    c->work.capture_ms = now_ms() - t0;
+    c->work.capture_ms = cap__now_ms() - t0;
     return 0;
 }
 
 static void *paced_thread(void *arg)
 {
     capture *c = arg;
-    double period = c->fps > 0 ? 1000.0 / c->fps : 0, next = now_ms();
+    double period = c->fps > 0 ? 1000.0 / c->fps : 0, next = cap__now_ms();
     int have = 0; /* c->work holds a frame a pause kept from being published */
     char msg[512];
     for (;;) {
@@ -327,7 +311,7 @@ static void *paced_thread(void *arg)
             }
         }
         next += period;
-        double now = now_ms();
+        double now = cap__now_ms();
         if (next < now - period) /* fell behind (slow decode): no burst to catch up */
             next = now;
         if (wait_until(c, next))
@@ -342,7 +326,7 @@ static void *camera_thread(void *arg)
 {
     capture *c = arg;
     char msg[512];
-    double last = now_ms();
+    double last = cap__now_ms();
     for (;;) {
         pthread_mutex_lock(&c->mu);
         int stop = c->stop, paused = c->paused;
@@ -353,7 +337,7 @@ static void *camera_thread(void *arg)
          * driver keeps its buffers moving and resumes with a fresh frame */
         int r = v4l2_grab(c->cam, CAP_POLL_SLICE_MS, paused ? NULL : &c->work, msg, sizeof msg);
         if (r == 1) {
-            last = now_ms();
+            last = cap__now_ms();
             if (!paused)
                 publish(c); /* which drops it if a pause came meanwhile */
         } else if (r == -2) {
@@ -366,7 +350,7 @@ static void *camera_thread(void *arg)
         } else if (r < 0) {
             fail(c, msg);
             break;
-        } else if (now_ms() - last > CAP_CAMERA_SILENCE_MS) {
+        } else if (cap__now_ms() - last > CAP_CAMERA_SILENCE_MS) {
             snprintf(msg, sizeof msg, "%s: no frame for %.0f s", c->path, CAP_CAMERA_SILENCE_MS / 1e3);
             fail(c, msg);
             break;
@@ -385,7 +369,7 @@ static int open_folder(capture *c, char *err, size_t nerr)
 {
     DIR *d = opendir(c->path);
     if (!d) {
-        seterr(err, nerr, "capture: cannot open folder %s: %s", c->path, strerror(errno));
+        cap__seterr(err, nerr, "capture: cannot open folder %s: %s", c->path, strerror(errno));
         return -1;
     }
     int cap = 0, rc = -1;
@@ -417,7 +401,7 @@ static int open_folder(capture *c, char *err, size_t nerr)
         c->files[c->nfiles++] = path;
     }
     if (!c->nfiles) {
-        seterr(err, nerr, "capture: folder %s has no files", c->path);
+        cap__seterr(err, nerr, "capture: folder %s has no files", c->path);
         rc = -2;
         goto out;
     }
@@ -437,7 +421,7 @@ static int open_folder(capture *c, char *err, size_t nerr)
         warnf(c, "%s: skipped: %s", c->path, vka_last_error());
     }
     if (!c->image) {
-        seterr(err, nerr, "capture: folder %s: none of its %d files is an image (%s)", c->path, c->nfiles, first_why);
+        cap__seterr(err, nerr, "capture: folder %s: none of its %d files is an image (%s)", c->path, c->nfiles, first_why);
         rc = -2;
         goto out;
     }
@@ -445,27 +429,27 @@ static int open_folder(capture *c, char *err, size_t nerr)
 out:
     closedir(d);
     if (rc == -1)
-        seterr(err, nerr, "capture: folder %s: out of memory", c->path);
+        cap__seterr(err, nerr, "capture: folder %s: out of memory", c->path);
     return rc;
 }
 
 capture *capture_open(const cap_params *p, char *err, size_t nerr)
 {
     if (!p || !p->source || !*p->source) {
-        seterr(err, nerr, "capture: no source given (\"synthetic\", an image file, a folder of images, or a V4L2 "
+        cap__seterr(err, nerr, "capture: no source given (\"synthetic\", an image file, a folder of images, or a V4L2 "
                           "device such as /dev/video0)");
         return NULL;
     }
     if (p->width < 0 || p->height < 0 || p->width > CAP_MAX_SIDE || p->height > CAP_MAX_SIDE || p->fps < 0 ||
         p->fps > CAP_MAX_FPS) {
-        seterr(err, nerr, "capture: %s: size %dx%d or fps %d out of range (0 = default, sides up to %d, fps up to %d)",
+        cap__seterr(err, nerr, "capture: %s: size %dx%d or fps %d out of range (0 = default, sides up to %d, fps up to %d)",
                p->source, p->width, p->height, p->fps, CAP_MAX_SIDE, CAP_MAX_FPS);
         return NULL;
     }
     capture *c = calloc(1, sizeof *c);
     if (!c || !(c->path = malloc(strlen(p->source) + 1))) {
         free(c);
-        seterr(err, nerr, "capture: out of memory");
+        cap__seterr(err, nerr, "capture: out of memory");
         return NULL;
     }
     strcpy(c->path, p->source);
@@ -491,7 +475,7 @@ capture *capture_open(const cap_params *p, char *err, size_t nerr)
             goto fail;
         snprintf(c->describe, sizeof c->describe, "%s", v4l2_describe(c->cam));
     } else if (stat(p->source, &st) != 0) {
-        seterr(err, nerr, "capture: cannot open %s: %s", p->source, strerror(errno));
+        cap__seterr(err, nerr, "capture: cannot open %s: %s", p->source, strerror(errno));
         goto fail;
     } else if (S_ISDIR(st.st_mode)) {
         c->kind = SRC_FOLDER;
@@ -503,7 +487,7 @@ capture *capture_open(const cap_params *p, char *err, size_t nerr)
         c->kind = SRC_IMAGE;
         c->fps = p->fps;
         if (!(c->image = vka_image_load(p->source))) {
-            seterr(err, nerr, "capture: %s", vka_last_error());
+            cap__seterr(err, nerr, "capture: %s", vka_last_error());
             goto fail;
         }
         int n = snprintf(c->describe, sizeof c->describe, "%s RGB8 %dx%d", c->path, c->image->width,

@@ -12,31 +12,10 @@
 #include <unistd.h>
 
 #include "v4l2.h"
+#include "vkattn.h"
 
-/* MJPEG frames are decoded here, on the capture thread, by a private copy of
- * stb_image's JPEG decoder: libvkattn keeps its copy static, and a frame in
- * memory needs none of the file formats it carries. */
-#define STBI_ONLY_JPEG
-#define STBI_NO_STDIO
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_MAX_DIMENSIONS 16384 /* as vka_image_load: larger is a garbled header */
-#define stbi_set_unpremultiply_on_load_thread stbi__unpremultiply_on_load_thread /* see runtime/src/image.c */
-/* With one format, stb still declares the static functions of the others;
- * GCC reports those at the end of the file, past any pop, so this warning
- * stays off for the rest of the file. */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wtype-limits"
-#include <stb/stb_image.h>
-#pragma GCC diagnostic pop
 
-static void seterr(char *err, size_t nerr, const char *fmt, ...)
+void cap__seterr(char *err, size_t nerr, const char *fmt, ...)
 {
     if (!err || !nerr)
         return;
@@ -46,7 +25,7 @@ static void seterr(char *err, size_t nerr, const char *fmt, ...)
     va_end(ap);
 }
 
-static double now_ms(void)
+double cap__now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -88,11 +67,11 @@ _Static_assert(sizeof std_dht == 2 + 0x01a2, "DHT segment length");
 uint8_t *v4l2_decode_mjpeg(const uint8_t *jpg, size_t n, int *w, int *h, char *err, size_t nerr)
 {
     if (!jpg || n < 4 || jpg[0] != 0xff || jpg[1] != 0xd8) {
-        seterr(err, nerr, "not a JPEG (%zu bytes, no start-of-image marker)", n);
+        cap__seterr(err, nerr, "not a JPEG (%zu bytes, no start-of-image marker)", n);
         return NULL;
     }
     if (n > INT_MAX) {
-        seterr(err, nerr, "JPEG of %zu bytes is too large", n);
+        cap__seterr(err, nerr, "JPEG of %zu bytes is too large", n);
         return NULL;
     }
     /* The segments before the scan: is there a DHT, where does the scan start. */
@@ -100,7 +79,7 @@ uint8_t *v4l2_decode_mjpeg(const uint8_t *jpg, size_t n, int *w, int *h, char *e
     int has_dht = 0;
     while (i + 4 <= n) {
         if (jpg[i] != 0xff) {
-            seterr(err, nerr, "garbled JPEG header: 0x%02x where a marker should be, at byte %zu", jpg[i], i);
+            cap__seterr(err, nerr, "garbled JPEG header: 0x%02x where a marker should be, at byte %zu", jpg[i], i);
             return NULL;
         }
         uint8_t m = jpg[i + 1];
@@ -119,13 +98,13 @@ uint8_t *v4l2_decode_mjpeg(const uint8_t *jpg, size_t n, int *w, int *h, char *e
         has_dht |= m == 0xc4;
         size_t len = (size_t)jpg[i + 2] << 8 | jpg[i + 3];
         if (len < 2) {
-            seterr(err, nerr, "garbled JPEG header: segment 0xff%02x of length %zu at byte %zu", m, len, i);
+            cap__seterr(err, nerr, "garbled JPEG header: segment 0xff%02x of length %zu at byte %zu", m, len, i);
             return NULL;
         }
         i += 2 + len;
     }
     if (!sos) {
-        seterr(err, nerr, "truncated JPEG (%zu bytes): no start-of-scan marker", n);
+        cap__seterr(err, nerr, "truncated JPEG (%zu bytes): no start-of-scan marker", n);
         return NULL;
     }
     /* Entropy-coded data stuffs every 0xff with a 0x00, so an 0xff 0xd9 after
@@ -140,14 +119,14 @@ uint8_t *v4l2_decode_mjpeg(const uint8_t *jpg, size_t n, int *w, int *h, char *e
         p++;
     }
     if (!eoi) {
-        seterr(err, nerr, "truncated JPEG (%zu bytes): no end-of-image marker", n);
+        cap__seterr(err, nerr, "truncated JPEG (%zu bytes): no end-of-image marker", n);
         return NULL;
     }
     const uint8_t *src = jpg;
     uint8_t *tmp = NULL;
     if (!has_dht) {
         if (!(tmp = malloc(n + sizeof std_dht))) {
-            seterr(err, nerr, "out of memory");
+            cap__seterr(err, nerr, "out of memory");
             return NULL;
         }
         memcpy(tmp, jpg, sos);
@@ -156,10 +135,15 @@ uint8_t *v4l2_decode_mjpeg(const uint8_t *jpg, size_t n, int *w, int *h, char *e
         src = tmp;
         n += sizeof std_dht;
     }
-    int comp;
-    uint8_t *rgb = stbi_load_from_memory(src, (int)n, w, h, &comp, 3);
-    if (!rgb)
-        seterr(err, nerr, "JPEG decoding failed: %s", stbi_failure_reason());
+    vka_image *img = vka_image_decode(src, n, "MJPEG frame");
+    uint8_t *rgb = img ? malloc((size_t)img->width * img->height * 3) : NULL;
+    if (rgb) {
+        memcpy(rgb, img->rgb, (size_t)img->width * img->height * 3);
+        *w = img->width, *h = img->height;
+    } else {
+        cap__seterr(err, nerr, "JPEG decoding failed: %s", img ? "out of memory" : vka_last_error());
+    }
+    vka_image_free(img);
     free(tmp);
     return rgb;
 }
@@ -242,7 +226,7 @@ static int xioctl(v4l2_cam *cam, unsigned long req, const char *name, void *arg,
     if (cam->io.ioctl(cam->io.user, cam->fd, req, arg) == 0)
         return 0;
     int e = errno;
-    seterr(err, nerr, "%s: %s: %s", cam->path, name, strerror(e));
+    cap__seterr(err, nerr, "%s: %s: %s", cam->path, name, strerror(e));
     errno = e;
     return -1;
 }
@@ -271,7 +255,7 @@ static int choose_format(v4l2_cam *cam, int prefer_mjpeg, char *err, size_t nerr
         if (cam->io.ioctl(cam->io.user, cam->fd, VIDIOC_ENUM_FMT, &d) < 0) {
             if (errno == EINVAL) /* past the last format */
                 break;
-            seterr(err, nerr, "%s: VIDIOC_ENUM_FMT: %s", cam->path, strerror(errno));
+            cap__seterr(err, nerr, "%s: VIDIOC_ENUM_FMT: %s", cam->path, strerror(errno));
             return -1;
         }
         yuyv |= d.pixelformat == V4L2_PIX_FMT_YUYV;
@@ -285,7 +269,7 @@ static int choose_format(v4l2_cam *cam, int prefer_mjpeg, char *err, size_t nerr
     else if (yuyv)
         cam->pixfmt = V4L2_PIX_FMT_YUYV;
     else {
-        seterr(err, nerr, "%s: no YUYV or MJPEG format (the device offers: %s)", cam->path,
+        cap__seterr(err, nerr, "%s: no YUYV or MJPEG format (the device offers: %s)", cam->path,
                *offered ? offered : "none");
         return -1;
     }
@@ -309,20 +293,20 @@ static int set_format(v4l2_cam *cam, const cap_params *p, char *err, size_t nerr
         return -1;
     char a[5], b[5];
     if (f.fmt.pix.pixelformat != cam->pixfmt) {
-        seterr(err, nerr, "%s: VIDIOC_S_FMT: asked for %s, the driver set %s", cam->path, fourcc(cam->pixfmt, a),
+        cap__seterr(err, nerr, "%s: VIDIOC_S_FMT: asked for %s, the driver set %s", cam->path, fourcc(cam->pixfmt, a),
                fourcc(f.fmt.pix.pixelformat, b));
         return -1;
     }
     uint32_t w = f.fmt.pix.width, h = f.fmt.pix.height;
     if (w < 2 || h < 1 || w > 16384 || h > 16384 || (cam->pixfmt == V4L2_PIX_FMT_YUYV && w % 2)) {
-        seterr(err, nerr, "%s: VIDIOC_S_FMT: the driver set an unusable size %ux%u", cam->path, w, h);
+        cap__seterr(err, nerr, "%s: VIDIOC_S_FMT: the driver set an unusable size %ux%u", cam->path, w, h);
         return -1;
     }
     cam->width = (int)w;
     cam->height = (int)h;
     cam->bpl = f.fmt.pix.bytesperline ? f.fmt.pix.bytesperline : w * 2;
     if (cam->pixfmt == V4L2_PIX_FMT_YUYV && cam->bpl < w * 2) {
-        seterr(err, nerr, "%s: VIDIOC_S_FMT: bytesperline %u is less than 2 x width %u", cam->path, cam->bpl, w);
+        cap__seterr(err, nerr, "%s: VIDIOC_S_FMT: bytesperline %u is less than 2 x width %u", cam->path, cam->bpl, w);
         return -1;
     }
     return 0;
@@ -338,7 +322,7 @@ static int set_rate(v4l2_cam *cam, int fps, char *err, size_t nerr)
         parm.parm.capture.timeperframe.denominator = (uint32_t)fps;
         if (XIOCTL(cam, VIDIOC_S_PARM, &parm, err, nerr)) {
             size_t n = strlen(err);
-            seterr(err + n, nerr - n, " (asked for %d fps; 0 keeps the device's rate)", fps);
+            cap__seterr(err + n, nerr - n, " (asked for %d fps; 0 keeps the device's rate)", fps);
             return -1;
         }
     } else if (cam->io.ioctl(cam->io.user, cam->fd, VIDIOC_G_PARM, &parm) < 0) {
@@ -357,11 +341,11 @@ static int start_buffers(v4l2_cam *cam, char *err, size_t nerr)
     cam->nbuf = rb.count; /* from here on, v4l2_close gives them back */
     /* one buffer would be the driver's or ours, never both: frames would stall */
     if (rb.count < 2 || rb.count > 32) {
-        seterr(err, nerr, "%s: VIDIOC_REQBUFS: the driver gave %u buffers (need 2 to 32)", cam->path, rb.count);
+        cap__seterr(err, nerr, "%s: VIDIOC_REQBUFS: the driver gave %u buffers (need 2 to 32)", cam->path, rb.count);
         return -1;
     }
     if (!(cam->buf = calloc(rb.count, sizeof *cam->buf))) {
-        seterr(err, nerr, "%s: out of memory", cam->path);
+        cap__seterr(err, nerr, "%s: out of memory", cam->path);
         return -1;
     }
     for (uint32_t i = 0; i < rb.count; i++) {
@@ -371,7 +355,7 @@ static int start_buffers(v4l2_cam *cam, char *err, size_t nerr)
         void *ptr = cam->io.mmap(cam->io.user, NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, cam->fd,
                                  (off_t)b.m.offset);
         if (ptr == MAP_FAILED) {
-            seterr(err, nerr, "%s: mmap of buffer %u (%u bytes): %s", cam->path, i, b.length, strerror(errno));
+            cap__seterr(err, nerr, "%s: mmap of buffer %u (%u bytes): %s", cam->path, i, b.length, strerror(errno));
             return -1;
         }
         cam->buf[i].ptr = ptr;
@@ -390,12 +374,12 @@ static int start_buffers(v4l2_cam *cam, char *err, size_t nerr)
 v4l2_cam *v4l2_open(const cap_params *p, char *err, size_t nerr)
 {
     if (!p || !p->source || !*p->source) {
-        seterr(err, nerr, "v4l2: no device path given");
+        cap__seterr(err, nerr, "v4l2: no device path given");
         return NULL;
     }
     v4l2_cam *cam = calloc(1, sizeof *cam);
     if (!cam) {
-        seterr(err, nerr, "%s: out of memory", p->source);
+        cap__seterr(err, nerr, "%s: out of memory", p->source);
         return NULL;
     }
     cam->io = p->io ? *p->io : *v4l2_io_libc();
@@ -404,7 +388,7 @@ v4l2_cam *v4l2_open(const cap_params *p, char *err, size_t nerr)
      * hanging the thread past capture_close; poll does the waiting */
     cam->fd = cam->io.open(cam->io.user, cam->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (cam->fd < 0) {
-        seterr(err, nerr, "%s: open: %s", cam->path, strerror(errno));
+        cap__seterr(err, nerr, "%s: open: %s", cam->path, strerror(errno));
         free(cam);
         return NULL;
     }
@@ -412,7 +396,7 @@ v4l2_cam *v4l2_open(const cap_params *p, char *err, size_t nerr)
     memset(&cap, 0, sizeof cap);
     if (XIOCTL(cam, VIDIOC_QUERYCAP, &cap, err, nerr)) {
         if (errno == ENOTTY) /* the usual answer of something that is not a V4L2 device */
-            seterr(err, nerr, "%s: VIDIOC_QUERYCAP: %s (not a V4L2 device)", cam->path, strerror(ENOTTY));
+            cap__seterr(err, nerr, "%s: VIDIOC_QUERYCAP: %s (not a V4L2 device)", cam->path, strerror(ENOTTY));
         goto fail;
     }
     uint32_t caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
@@ -420,12 +404,12 @@ v4l2_cam *v4l2_open(const cap_params *p, char *err, size_t nerr)
     memcpy(card, cap.card, sizeof cap.card);
     card[sizeof cap.card] = 0;
     if (!(caps & V4L2_CAP_VIDEO_CAPTURE)) {
-        seterr(err, nerr, "%s: not a video capture device (\"%s\", capabilities 0x%08x%s)", cam->path, card, caps,
+        cap__seterr(err, nerr, "%s: not a video capture device (\"%s\", capabilities 0x%08x%s)", cam->path, card, caps,
                caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE ? ": multi-planar capture only, which is not supported" : "");
         goto fail;
     }
     if (!(caps & V4L2_CAP_STREAMING)) {
-        seterr(err, nerr, "%s: \"%s\" has no streaming I/O (only mmap streaming is supported)", cam->path, card);
+        cap__seterr(err, nerr, "%s: \"%s\" has no streaming I/O (only mmap streaming is supported)", cam->path, card);
         goto fail;
     }
     if (choose_format(cam, p->prefer_mjpeg, err, nerr) || set_format(cam, p, err, nerr) ||
@@ -450,24 +434,24 @@ static int convert(v4l2_cam *cam, const struct v4l2_buffer *b, cap_frame *out, c
     const uint8_t *src = cam->buf[b->index].ptr;
     size_t used = b->bytesused, len = cam->buf[b->index].len;
     if (b->flags & V4L2_BUF_FLAG_ERROR) {
-        seterr(err, nerr, "%s: frame %u flagged as corrupt by the driver", cam->path, b->sequence);
+        cap__seterr(err, nerr, "%s: frame %u flagged as corrupt by the driver", cam->path, b->sequence);
         return -2;
     }
     if (used > len) {
-        seterr(err, nerr, "%s: frame %u: %zu bytes used in a buffer of %zu", cam->path, b->sequence, used, len);
+        cap__seterr(err, nerr, "%s: frame %u: %zu bytes used in a buffer of %zu", cam->path, b->sequence, used, len);
         return -2;
     }
     size_t w = (size_t)cam->width, h = (size_t)cam->height;
     if (cam->pixfmt == V4L2_PIX_FMT_YUYV) {
         size_t need = cam->bpl * (h - 1) + w * 2, bytes = w * h * 2;
         if (used < need) {
-            seterr(err, nerr, "%s: short YUYV frame %u: %zu bytes, need %zu", cam->path, b->sequence, used, need);
+            cap__seterr(err, nerr, "%s: short YUYV frame %u: %zu bytes, need %zu", cam->path, b->sequence, used, need);
             return -2;
         }
         if (out->bytes != bytes || !out->data) {
             uint8_t *d = realloc(out->data, bytes);
             if (!d) {
-                seterr(err, nerr, "%s: out of memory for a %zu-byte frame", cam->path, bytes);
+                cap__seterr(err, nerr, "%s: out of memory for a %zu-byte frame", cam->path, bytes);
                 return -2;
             }
             out->data = d;
@@ -484,16 +468,16 @@ static int convert(v4l2_cam *cam, const struct v4l2_buffer *b, cap_frame *out, c
         char why[200];
         uint8_t *rgb = v4l2_decode_mjpeg(src, used, &jw, &jh, why, sizeof why);
         if (!rgb) {
-            seterr(err, nerr, "%s: MJPEG frame %u: %s", cam->path, b->sequence, why);
+            cap__seterr(err, nerr, "%s: MJPEG frame %u: %s", cam->path, b->sequence, why);
             return -2;
         }
         if (jw != cam->width || jh != cam->height) {
-            seterr(err, nerr, "%s: MJPEG frame %u is %dx%d, the stream %dx%d", cam->path, b->sequence, jw, jh,
+            cap__seterr(err, nerr, "%s: MJPEG frame %u is %dx%d, the stream %dx%d", cam->path, b->sequence, jw, jh,
                    cam->width, cam->height);
-            stbi_image_free(rgb);
+            free(rgb);
             return -2;
         }
-        /* stb_image allocates with malloc: the frame takes the buffer as its own */
+        /* the frame takes the decoded buffer as its own */
         free(out->data);
         out->data = rgb;
         out->bytes = w * h * 3;
@@ -507,13 +491,13 @@ static int convert(v4l2_cam *cam, const struct v4l2_buffer *b, cap_frame *out, c
 int v4l2_grab(v4l2_cam *cam, int timeout_ms, cap_frame *out, char *err, size_t nerr)
 {
     if (!cam) {
-        seterr(err, nerr, "v4l2_grab: cam is NULL");
+        cap__seterr(err, nerr, "v4l2_grab: cam is NULL");
         return -1;
     }
     struct pollfd pfd = {.fd = cam->fd, .events = POLLIN};
     int r = cam->io.poll(cam->io.user, &pfd, 1, timeout_ms);
     if (r < 0) {
-        seterr(err, nerr, "%s: poll: %s", cam->path, strerror(errno));
+        cap__seterr(err, nerr, "%s: poll: %s", cam->path, strerror(errno));
         return -1;
     }
     if (r == 0)
@@ -523,13 +507,13 @@ int v4l2_grab(v4l2_cam *cam, int timeout_ms, cap_frame *out, char *err, size_t n
         if (errno == EAGAIN && !(pfd.revents & (POLLERR | POLLHUP | POLLNVAL)))
             return 0;
         /* ENODEV here is the usual sign of an unplugged camera */
-        seterr(err, nerr, "%s: VIDIOC_DQBUF: %s", cam->path,
+        cap__seterr(err, nerr, "%s: VIDIOC_DQBUF: %s", cam->path,
                errno == EAGAIN ? "poll reported an error" : strerror(errno));
         return -1;
     }
-    double t0 = now_ms();
+    double t0 = cap__now_ms();
     if (b.index >= cam->nbuf) {
-        seterr(err, nerr, "%s: VIDIOC_DQBUF: the driver returned buffer %u of %u", cam->path, b.index, cam->nbuf);
+        cap__seterr(err, nerr, "%s: VIDIOC_DQBUF: the driver returned buffer %u of %u", cam->path, b.index, cam->nbuf);
         return -1;
     }
     int rc = out ? convert(cam, &b, out, err, nerr) : 0;
@@ -537,7 +521,7 @@ int v4l2_grab(v4l2_cam *cam, int timeout_ms, cap_frame *out, char *err, size_t n
     if (XIOCTL(cam, VIDIOC_QBUF, &b, err, nerr))
         return -1;
     if (out)
-        out->capture_ms = now_ms() - t0;
+        out->capture_ms = cap__now_ms() - t0;
     return rc < 0 ? rc : 1;
 }
 
@@ -576,14 +560,14 @@ struct v4l2_cam {
 
 v4l2_cam *v4l2_open(const cap_params *p, char *err, size_t nerr)
 {
-    seterr(err, nerr, "%s: V4L2 cameras are only read on Linux", p && p->source ? p->source : "v4l2");
+    cap__seterr(err, nerr, "%s: V4L2 cameras are only read on Linux", p && p->source ? p->source : "v4l2");
     return NULL;
 }
 
 int v4l2_grab(v4l2_cam *cam, int timeout_ms, cap_frame *out, char *err, size_t nerr)
 {
     (void)cam, (void)timeout_ms, (void)out;
-    seterr(err, nerr, "V4L2 cameras are only read on Linux");
+    cap__seterr(err, nerr, "V4L2 cameras are only read on Linux");
     return -1;
 }
 

@@ -63,4 +63,9 @@ void v4l2_close(v4l2_cam *cam);
  * complete baseline JPEG (no end-of-image marker after the scan: truncated). */
 uint8_t *v4l2_decode_mjpeg(const uint8_t *jpg, size_t n, int *w, int *h, char *err, size_t nerr);
 
+/* Shared by the frame sources (capture.c, v4l2.c): a formatted message into
+ * err (nothing when err is NULL), and a monotonic clock in milliseconds. */
+void cap__seterr(char *err, size_t nerr, const char *fmt, ...);
+double cap__now_ms(void);
+
 #endif

@@ -575,10 +575,10 @@ int cli_view(int argc, char **argv)
         }
         /* HUD */
         const char *lines[6];
-        char l0[160], l1[160], l2[160], l3[160], l4[160];
+        char l0[320], l1[320], l2[320], l3[320], l4[320];
         uint64_t ncap = 0, dropped = 0;
         capture_stats(cap, &ncap, &dropped);
-        snprintf(l0, sizeof l0, "%s", devname);
+        snprintf(l0, sizeof l0, "%.200s", devname);
         snprintf(l1, sizeof l1, "FPS %.1f  infer %.1f ms  capture %.1f ms  dropped %llu", fps, infer_ms, fr.capture_ms,
                  (unsigned long long)dropped);
         snprintf(l2, sizeof l2, "%s%s", capture_describe(cap), v.paused ? "  PAUSED" : "");

@@ -88,6 +88,26 @@ int main(int argc, char **argv)
         expect_fail("PNG cut after 200 bytes", write_raw("cut.png", head, n), "decoding");
     }
     vkt_check(vka_image_load(NULL) == NULL, "NULL path: \"%s\"", vka_last_error());
+
+    /* from memory: the round-trip PNG's bytes decode as the file did; bad bytes name `what` */
+    snprintf(path, sizeof path, "%s/rt.png", tmpdir);
+    FILE *pf = fopen(path, "rb");
+    static uint8_t enc[1 << 16];
+    size_t ne = pf ? fread(enc, 1, sizeof enc, pf) : 0;
+    if (pf)
+        fclose(pf);
+    img = vka_image_decode(enc, ne, "rt.png bytes");
+    vkt_check(img && img->width == w && img->height == h && memcmp(img->rgb, rgb, (size_t)w * h * 3) == 0,
+              "decode from memory (%zu bytes) bit exact: %s", ne, img ? "ok" : vka_last_error());
+    vka_image_free(img);
+    img = vka_image_decode(enc, ne / 3, "a cut PNG");
+    vkt_check(!img && strstr(vka_last_error(), "a cut PNG"), "decode of a third of a PNG fails naming it: \"%s\"",
+              vka_last_error());
+    vka_image_free(img);
+    img = vka_image_decode("P6\n20000 10\n255\n", 16, "huge header");
+    vkt_check(!img && strstr(vka_last_error(), "16384"), "decode refuses 20000 px: \"%s\"", vka_last_error());
+    vkt_check(vka_image_decode(NULL, 10, "x") == NULL && vka_image_decode(enc, 0, "x") == NULL,
+              "decode of NULL / 0 bytes refused");
     vka_image_free(NULL);
 
     free(rgb);

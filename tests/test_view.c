@@ -57,7 +57,7 @@ static double mean_diff(const vka_image *a, const vka_image *b, int x0, int y0, 
 
 static void test_detector(const char *model, const char *image)
 {
-    char args[2048], *out;
+    char args[12288], *out;
     snprintf(args, sizeof args, "%s --source %s --frames 10 --size 800x600 --heatmap --screenshot %s/heat.png", model,
              image, tmpdir);
     int rc = view(args, &out);
@@ -113,7 +113,7 @@ static void test_detector(const char *model, const char *image)
 
 static void test_heads(const char *model)
 {
-    char args[2048], *out;
+    char args[12288], *out;
     /* pause at 2 (no new frame after it), shots of frames 3 and 4, head 2 from frame 6, shot of frame 7 */
     snprintf(args, sizeof args,
              "%s --source synthetic --frames 8 --size 640x480 --heatmap --script 2:space,4:s,5:s,6:h,8:s "
@@ -143,7 +143,7 @@ static void test_heads(const char *model)
 
 static void test_resize(const char *model)
 {
-    char args[2048], *out;
+    char args[12288], *out;
     snprintf(args, sizeof args,
              "%s --source synthetic --frames 6 --size 800x600 --script 3:resize=640x480 --screenshot %s/resized.png",
              model, tmpdir);

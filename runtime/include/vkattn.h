@@ -610,6 +610,9 @@ typedef struct vka_image {
 
 /* Loads an image file; NULL with vka_last_error() naming the file and why. */
 vka_image *vka_image_load(const char *path);
+/* The same from encoded bytes in memory (e.g. an MJPEG camera frame); `what`
+ * names them in errors. */
+vka_image *vka_image_decode(const void *data, size_t bytes, const char *what);
 void vka_image_free(vka_image *img);
 /* Writes [h, w, 3] RGB as PNG. */
 vka_status vka_image_write_png(const char *path, int width, int height, const uint8_t *rgb);

@@ -2,6 +2,7 @@
  * through stb_image_write. The implementations are compiled here, once, so the
  * static library carries them and an application needs no libstb. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,40 @@ vka_image *vka_image_load(const char *path)
     if (!img) {
         stbi_image_free(rgb);
         vka__set_tls_error("vka_image_load: out of host memory for %s", path);
+        return NULL;
+    }
+    img->width = w;
+    img->height = h;
+    img->rgb = rgb;
+    return img;
+}
+
+vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
+{
+    what = what ? what : "image";
+    if (!data || bytes == 0 || bytes > INT_MAX) {
+        vka__set_tls_error("vka_image_decode: %s: %s", what, !data ? "data is NULL" : "size out of range");
+        return NULL;
+    }
+    int w = 0, h = 0, c = 0;
+    if (!stbi_info_from_memory(data, (int)bytes, &w, &h, &c)) {
+        vka__set_tls_error("vka_image_decode: %s is not an image stb_image can read: %s", what, stbi_failure_reason());
+        return NULL;
+    }
+    if (w <= 0 || h <= 0 || w > VKA_IMAGE_MAX_SIDE || h > VKA_IMAGE_MAX_SIDE) {
+        vka__set_tls_error("vka_image_decode: %s is %dx%d; 1 to %d pixels per side are accepted", what, w, h,
+                           VKA_IMAGE_MAX_SIDE);
+        return NULL;
+    }
+    uint8_t *rgb = stbi_load_from_memory(data, (int)bytes, &w, &h, &c, 3);
+    if (!rgb) {
+        vka__set_tls_error("vka_image_decode: decoding %s failed: %s", what, stbi_failure_reason());
+        return NULL;
+    }
+    vka_image *img = malloc(sizeof *img);
+    if (!img) {
+        stbi_image_free(rgb);
+        vka__set_tls_error("vka_image_decode: out of host memory for %s", what);
         return NULL;
     }
     img->width = w;
