@@ -88,6 +88,30 @@ static int parse_size(const char *s, int *w, int *h)
     return 0;
 }
 
+/* The keys --script can press, by name. */
+static const struct {
+    const char *name;
+    SDL_Keycode sym;
+    Uint16 mod;
+} keys[] = {
+    {"h", SDLK_h, 0},           {"H", SDLK_h, KMOD_LSHIFT},   {"a", SDLK_a, 0},
+    {"l", SDLK_l, 0},           {"tab", SDLK_TAB, 0},         {"shift-tab", SDLK_TAB, KMOD_LSHIFT},
+    {"plus", SDLK_PLUS, 0},     {"minus", SDLK_MINUS, 0},     {"m", SDLK_m, 0},
+    {"space", SDLK_SPACE, 0},   {"s", SDLK_s, 0},             {"q", SDLK_q, 0},
+    {"esc", SDLK_ESCAPE, 0},
+};
+
+static int script_key_ok(const char *k)
+{
+    int w, h;
+    if (!strncmp(k, "resize=", 7))
+        return parse_size(k + 7, &w, &h) == 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(k, keys[i].name))
+            return 1;
+    return 0;
+}
+
 static int parse_script(view_state *v, const char *s)
 {
     while (s && *s) {
@@ -101,7 +125,9 @@ static int parse_script(view_state *v, const char *s)
             return 1;
         v->script[v->nscript].frame = (int)f;
         memcpy(v->script[v->nscript].key, s, n);
-        v->script[v->nscript++].key[n] = 0;
+        v->script[v->nscript].key[n] = 0;
+        if (!script_key_ok(v->script[v->nscript++].key))
+            return 1;
         s += n;
         if (*s == ',')
             s++;
@@ -119,17 +145,6 @@ static int push_key(SDL_Window *win, const char *k)
         SDL_SetWindowSize(win, w, h);
         return 0;
     }
-    static const struct {
-        const char *name;
-        SDL_Keycode sym;
-        Uint16 mod;
-    } keys[] = {
-        {"h", SDLK_h, 0},           {"H", SDLK_h, KMOD_LSHIFT},   {"a", SDLK_a, 0},
-        {"l", SDLK_l, 0},           {"tab", SDLK_TAB, 0},         {"shift-tab", SDLK_TAB, KMOD_LSHIFT},
-        {"plus", SDLK_PLUS, 0},     {"minus", SDLK_MINUS, 0},     {"m", SDLK_m, 0},
-        {"space", SDLK_SPACE, 0},   {"s", SDLK_s, 0},             {"q", SDLK_q, 0},
-        {"esc", SDLK_ESCAPE, 0},
-    };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(k, keys[i].name)) {
             SDL_Event e = {.type = SDL_KEYDOWN};
@@ -277,7 +292,8 @@ int cli_view(int argc, char **argv)
     if ((o = cli_opt(argc, argv, "--opacity", NULL)) && (!((v.opacity = strtof(o, &end)) >= 0 && v.opacity <= 1) || *end))
         bad = fprintf(stderr, "vkattn: view: --opacity \"%s\" is not 0..1\n", o);
     if ((o = cli_opt(argc, argv, "--script", NULL)) && parse_script(&v, o))
-        bad = fprintf(stderr, "vkattn: view: --script \"%s\" is not frame:key[,frame:key...]\n", o);
+        bad = fprintf(stderr, "vkattn: view: --script \"%s\" is not frame:key[,frame:key...] with frames from 1 and "
+                            "keys h H a l tab shift-tab plus minus m space s q esc resize=WxH\n", o);
     if ((o = cli_opt(argc, argv, "--present", NULL)) && strcmp(o, "vulkan") && strcmp(o, "sdl"))
         bad = fprintf(stderr, "vkattn: view: --present \"%s\" is not vulkan or sdl\n", o);
     v.vulkan = !o || !strcmp(o, "vulkan");

@@ -11,6 +11,7 @@
  *    (next head, pushed as an SDL key event by --script) differs there.
  * 3. A resize to 640x480 mid-run (--script resize=...): the swapchain is
  *    rebuilt and the final screenshot is 640x480.
+ * 4. Bad options and sources exit 2 / 1 with a message naming them.
  * Each run must exit 0: with VKATTN_VALIDATE=1 a validation error fails it. */
 #include <unistd.h>
 
@@ -160,6 +161,32 @@ static void test_resize(const char *model)
     vka_image_free(img);
 }
 
+/* Bad options and sources: a clear message naming them, no window, no crash. */
+static void test_errors(const char *model)
+{
+    char args[12288], *out, path[128];
+    snprintf(path, sizeof path, "%s/err.txt", tmpdir);
+    struct {
+        const char *args, *needle;
+        int rc;
+    } cases[] = {
+        {"--script 3:zz", "--script \"3:zz\"", 2},
+        {"--size 10x10", "--size", 2},
+        {"--opacity 2", "--opacity", 2},
+        {"--source /nonexistent/cam.png", "/nonexistent/cam.png", 1},
+        {"--source /dev/null", "/dev/null", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(args, sizeof args, "%s %s --frames 2", model, cases[i].args);
+        int rc = view(args, &out);
+        char *err = read_text(path);
+        vkt_check(rc == cases[i].rc && strstr(err, cases[i].needle), "view %s: exit %d (want %d), message names %s",
+                  cases[i].args, rc, cases[i].rc, cases[i].needle);
+        free(err);
+        free(out);
+    }
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -188,6 +215,7 @@ int main(int argc, char **argv)
     test_detector(atto, bus);
     test_heads(deit);
     test_resize(tiny);
+    test_errors(tiny);
     printf("%d passed, %d failed\n", vkt_passed, vkt_failed);
     return vkt_failed ? 1 : 0;
 }
