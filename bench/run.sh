@@ -19,6 +19,16 @@ for m in vit_tiny_ci deit_tiny_patch16_224 deimv2_hgnetv2_atto_coco deimv2_hgnet
   $V bench model "$A/models/$m.onnx" --runs "$runs"
   $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
 done
+# the official RT-DETRv2 and Ultralytics RT-DETR-l random-weight exports, when
+# generated (tests/ref/README.md): VKATTN_RTDETR_DIR points at them
+R=${VKATTN_RTDETR_DIR:-}
+if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
+  for m in rtdetrv2_r18vd_rand rtdetr_l_rand; do
+    [ -f "$R/$m.onnx" ] || continue
+    $V bench model "$R/$m.onnx" --runs "$runs"
+    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
+  done
+fi
 # the live viewer: synthetic 640x480 @30 source (a new frame for every inference),
 # heatmap on, 960x720 window; its steady-state line (after 3 warm-up frames)
 in_display() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x1024x24" "$@"; fi; }
@@ -33,6 +43,11 @@ if node -e "require('onnxruntime-node')" 2>/dev/null; then
   node "$(dirname "$0")/ort_latency.js" "$A/models/deit_tiny_patch16_224.onnx" "$A/golden/deit_tiny_cats.safetensors" 20
   node "$(dirname "$0")/ort_latency.js" "$A/models/deimv2_hgnetv2_atto_coco.onnx" "$A/golden/deimv2_atto_bus.safetensors" 20
   node "$(dirname "$0")/ort_latency.js" "$A/models/deimv2_hgnetv2_femto_coco.onnx" "$A/golden/deimv2_femto_bus.safetensors" 20
+  if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
+    for m in rtdetrv2_r18vd_rand rtdetr_l_rand; do
+      [ -f "$R/$m.onnx" ] && node "$(dirname "$0")/ort_latency.js" "$R/$m.onnx" "$R/${m}_input_bus.safetensors" 20
+    done
+  fi
 else
   echo "# onnxruntime-node not found (NODE_PATH): peer not measured"
 fi
