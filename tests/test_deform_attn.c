@@ -4,8 +4,9 @@
  * locations outside [0, 1], D-FINE/DEIMv2's layout with per-level point counts
  * [4, 2], and the same result composed the way the DEIMv2 export does it (one
  * vka_grid_sample per level on the GPU, then the weighted sum); the exported
- * RT-DETRv2 and DEIMv2 subgraphs built as graphs, fused into deform_attn and
- * not. f32 and f16 storage, unaligned views, error paths. */
+ * RT-DETRv2, DEIMv2 and RT-DETR v1 (Ultralytics) subgraphs built as graphs,
+ * fused into deform_attn and not. f32 and f16 storage, unaligned views, error
+ * paths. */
 #include "common.h"
 
 typedef struct cfg {
@@ -344,6 +345,108 @@ static void test_graph_fusion(vka_context *ctx, const char *label, const cfg *c,
     free_data(&x);
 }
 
+/* RT-DETR v1's form (Ultralytics, Deformable-DETR's multi_scale_deformable_attn_pytorch)
+ * through vka_graph: value [B, S, H, D] sliced per level on S, each level
+ * Reshape [B, S_l, H·D] -> Transpose 0,2,1 -> Reshape [B·H, D, h, w]; grid =
+ * 2·L - 1 with L [B, Nq, H, levels, P, 2], per level Gather(axis 3) ->
+ * Transpose 0,2,1,3,4 -> Reshape [B·H, Nq, P, 2]; GridSample, Unsqueeze on
+ * axis 3, Concat there (torch.stack(dim=-2)), Reshape [B·H, D, Nq, levels·P],
+ * · Reshape(Transpose(W [B, Nq, H, levels, P], 0,2,1,3,4)) [B·H, 1, Nq,
+ * levels·P], ReduceSum over the last axis, Reshape [B, H·D, Nq], Transpose
+ * 0,2,1. Fused, the plan must hold one deform_attn and no grid_sample; fused
+ * and unfused match the reference and each other. With align_corners = 1
+ * (which deform_attn does not do) nothing may be fused. */
+static void test_graph_fusion_stacked(vka_context *ctx, const char *label, const cfg *c, int align_corners)
+{
+    data x = make_data(c, VKA_F32);
+    int64_t S = total_s(c), P = c->pts[0], BH = c->B * c->H, NL = c->L;
+    float *got[2] = {malloc(sizeof(float) * x.nout), malloc(sizeof(float) * x.nout)};
+    int ran[2] = {0, 0};
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        int64_t vs[4] = {c->B, S, c->H, c->D}, ls[6] = {c->B, c->Nq, c->H, NL, P, 2}, ws[5] = {c->B, c->Nq, c->H, NL, P};
+        vka_val v = vka_graph_input(g, "value", VKA_F32, 4, vs);
+        vka_val loc = vka_graph_input(g, "loc", VKA_F32, 6, ls);
+        vka_val w = vka_graph_input(g, "weights", VKA_F32, 5, ws);
+        float two = 2, one = 1;
+        vka_val grid = vka_graph_binary(g, "loc2", VKA_MUL, loc, vka_graph_const(g, "two", VKA_F32, 0, NULL, &two));
+        grid = vka_graph_binary(g, "grid", VKA_SUB, grid, vka_graph_const(g, "one", VKA_F32, 0, NULL, &one));
+        vka_val ys[VKA_DEFORM_MAX_LEVELS];
+        int64_t s0 = 0, sax = 1, three = 3;
+        for (int l = 0; l < c->L; l++) {
+            int64_t h = c->hw[l][0], wd = c->hw[l][1], s1 = s0 + h * wd, il = l;
+            char nm[32];
+            snprintf(nm, sizeof nm, "value_%d", l);
+            vka_val vl = vka_graph_slice(g, nm, v, 1, &s0, &s1, &sax, NULL);
+            vl = vka_graph_reshape(g, nm, vl, 3, (int64_t[]){c->B, h * wd, c->H * c->D});
+            vl = vka_graph_transpose(g, nm, vl, (int[]){0, 2, 1});
+            vl = vka_graph_reshape(g, nm, vl, 4, (int64_t[]){BH, c->D, h, wd});
+            snprintf(nm, sizeof nm, "grid_%d", l);
+            vka_val gl = vka_graph_gather(g, nm, grid, vka_graph_const_i64(g, nm, 0, NULL, &il), (int)three);
+            gl = vka_graph_transpose(g, nm, gl, (int[]){0, 2, 1, 3, 4});
+            gl = vka_graph_reshape(g, nm, gl, 4, (int64_t[]){BH, c->Nq, P, 2});
+            snprintf(nm, sizeof nm, "sample_%d", l);
+            ys[l] = vka_graph_grid_sample(g, nm, vl, gl, align_corners);
+            ys[l] = vka_graph_reshape(g, nm, ys[l], 5, (int64_t[]){BH, c->D, c->Nq, 1, P});
+            s0 = s1;
+        }
+        vka_val y = vka_graph_concat(g, "stacked", (int)NL, ys, -2);
+        y = vka_graph_reshape(g, "stacked_flat", y, 4, (int64_t[]){BH, c->D, c->Nq, NL * P});
+        vka_val wt = vka_graph_transpose(g, "w_t", w, (int[]){0, 2, 1, 3, 4});
+        wt = vka_graph_reshape(g, "w_flat", wt, 4, (int64_t[]){BH, 1, c->Nq, NL * P});
+        y = vka_graph_binary(g, "weighted", VKA_MUL, y, wt);
+        int64_t last = -1;
+        y = vka_graph_reduce(g, "sum", VKA_REDUCE_SUM, y, 1, &last, 0);
+        y = vka_graph_reshape(g, "heads", y, 3, (int64_t[]){c->B, c->H * c->D, c->Nq});
+        y = vka_graph_transpose(g, "out", y, (int[]){0, 2, 1});
+        vka_status s = vka_graph_output(g, y, "out");
+        vka_graph_build_params bp = vka_graph_default_build_params();
+        bp.fuse = fuse;
+        if (!s)
+            s = vka_graph_build(g, &bp);
+        if (!s)
+            s = vka_graph_set_input(g, "value", x.v, 4 * x.nv);
+        if (!s)
+            s = vka_graph_set_input(g, "loc", x.loc, 4 * x.nloc);
+        if (!s)
+            s = vka_graph_set_input(g, "weights", x.w, 4 * x.nw);
+        for (size_t i = 0; i < x.nout; i++)
+            got[fuse][i] = NAN;
+        if (!s)
+            s = vka_graph_run(g);
+        if (!s)
+            s = vka_graph_get_output(g, "out", got[fuse], 4 * x.nout);
+        int gs = 0, da = 0;
+        for (int i = 0; !s && i < vka_graph_plan_size(g); i++) {
+            gs += !strcmp(vka_graph_plan_op(g, i), "grid_sample");
+            da += !strcmp(vka_graph_plan_op(g, i), "deform_attn");
+        }
+        char what[200];
+        snprintf(what, sizeof what, "%s graph, %s", label, fuse ? "fused" : "unfused");
+        if (s) {
+            vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
+        } else {
+            ran[fuse] = 1;
+            if (!align_corners) /* the reference samples with align_corners False */
+                vkt_compare(what, got[fuse], x.ref, x.nout, 1e-5);
+            vkt_check(fuse && !align_corners ? da == 1 && gs == 0 : da == 0 && gs == (int)NL,
+                      "%s plan: %d deform_attn, %d grid_sample", what, da, gs);
+        }
+        vka_graph_destroy(g);
+    }
+    if (ran[0] && ran[1]) {
+        double *ref = malloc(sizeof *ref * x.nout);
+        for (size_t i = 0; i < x.nout; i++)
+            ref[i] = got[0][i];
+        char what[200];
+        snprintf(what, sizeof what, "%s graph, fused vs unfused", label);
+        vkt_compare(what, got[1], ref, x.nout, 1e-5);
+        free(ref);
+    }
+    free(got[0]), free(got[1]);
+    free_data(&x);
+}
+
 static void test_errors(vka_context *ctx)
 {
     int64_t vs[4] = {1, 500, 8, 8}, ls[5] = {1, 10, 8, 6, 2}, ws[4] = {1, 10, 8, 6}, os[3] = {1, 10, 64};
@@ -417,6 +520,10 @@ int main(int argc, char **argv)
     cfg v2 = {.B = 2, .Nq = 23, .H = 3, .D = 7, .L = 3, .hw = {{10, 12}, {5, 6}, {3, 3}}, .pts = {4, 4, 4}};
     test_graph_fusion(ctx, "RT-DETRv2 form (value [B,S,H,D] flattened to [B*H,D,S] before the level slices)", &v2, 1);
     test_graph_fusion(ctx, "DEIMv2 form (value [B,H,D,S], points [4,2])", &deim, 0);
+    /* RT-DETR v1 / Ultralytics: levels stacked on a new axis (odd sizes, 2 images) */
+    cfg v1 = {.B = 2, .Nq = 11, .H = 3, .D = 16, .L = 2, .hw = {{5, 7}, {3, 4}}, .pts = {4, 4}, .split_shape = 1};
+    test_graph_fusion_stacked(ctx, "RT-DETR v1 form (levels stacked on a new axis, value [B,S,H,D])", &v1, 0);
+    test_graph_fusion_stacked(ctx, "RT-DETR v1 form with align_corners 1 (not fused)", &v1, 1);
     test_errors(ctx);
     return vkt_finish();
 }

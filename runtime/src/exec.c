@@ -775,8 +775,10 @@ vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t lo
                         g->ndeform);
     const vka__node *n = &g->nodes[g->deform_nodes[layer]];
     const vka__value *vl = &g->vals[n->in[1]], *vw = &g->vals[n->in[2]];
+    /* weights [B, Nq, H, ΣP], or [B, Nq, H, L, P] (RT-DETR v1's stacked levels): the same memory */
+    int64_t rows = vw->shape[0] * vw->shape[1] * vw->shape[2];
     vka_deform_probe_info in = {.batch = vw->shape[0], .queries = vw->shape[1], .heads = vw->shape[2],
-                                .points = vw->shape[3], .desc = n->deform};
+                                .points = rows ? vw->numel / rows : 0, .desc = n->deform};
     if (info)
         *info = in;
     vka_status s = VKA_OK;

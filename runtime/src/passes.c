@@ -551,6 +551,157 @@ static int fuse_deform(vka_graph *g, uses *u)
     return count;
 }
 
+static bool all_steps_one(const vka__node *sl, int nd)
+{
+    for (int a = 0; a < nd; a++)
+        if (sl->steps[a] != 1)
+            return false;
+    return true;
+}
+
+/* Slice x of one run along `axis` (steps 1, the other axes whole): its start there, else -1. */
+static int64_t slice_start_on(const vka_graph *g, const vka__node *sl, int axis)
+{
+    const vka__value *x = &g->vals[sl->in[0]], *y = &g->vals[sl->out];
+    if (!all_steps_one(sl, x->ndim))
+        return -1;
+    for (int a = 0; a < x->ndim; a++)
+        if (a != axis && (y->shape[a] != x->shape[a] || sl->starts[a] != 0))
+            return -1;
+    return sl->starts[axis];
+}
+
+/* Multi-scale deformable attention as RT-DETR v1 (Ultralytics) and Deformable-DETR's
+ * multi_scale_deformable_attn_pytorch export it, the levels stacked on a new axis:
+ *   value_l = Reshape(Transpose(Reshape(Slice(V [B,S,H,D], axis 1, level l)), 0,2,1)) -> [B·H, D, h_l, w_l]
+ *   grid_l  = Reshape(Transpose(Gather(2·L - 1, axis 3, l), 0,2,1,3,4))              -> [B·H, Nq, P, 2]
+ *             (L [B,Nq,H,levels,P,2]; a Gather of one index is a Slice and a Reshape)
+ *   y = Transpose(Reshape(ReduceSum(Reshape(Concat_l(Unsqueeze(GridSample(value_l, grid_l), 3)))
+ *                                   · Reshape(Transpose(W [B,Nq,H,levels,P], 0,2,1,3,4)))), 0,2,1)
+ * -> one deform_attn(V, L, W) with output [B, Nq, H·D]. */
+static int fuse_deform_stacked(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *cat = &g->nodes[i];
+        const vka__value *vc = &g->vals[cat->out];
+        if (cat->dead || cat->op != VKA__OP_CONCAT || cat->axis != 3 || vc->ndim != 5 || cat->nin > VKA_DEFORM_MAX_LEVELS)
+            continue;
+        /* cat: [B·H, D, Nq, levels, P] */
+        int64_t BH = vc->shape[0], D = vc->shape[1], Nq = vc->shape[2], NL = cat->nin, P = vc->shape[4];
+        vka_deform_attn_desc d = vka_deform_attn_default_desc();
+        d.value_layout = VKA_DEFORM_VALUE_BSHD;
+        d.levels = cat->nin;
+        vka_val V = VKA_NONE, G = VKA_NONE;
+        int64_t s_next = 0;
+        bool ok = P >= 1 && P <= 255;
+        for (int l = 0; l < cat->nin && ok; l++) {
+            /* Unsqueeze(GridSample(value_l, grid_l)): [B·H, D, Nq, P] -> [B·H, D, Nq, 1, P] */
+            vka__node *gs = through_reshapes(g, cat->in[l], NULL);
+            ok = gs && gs->op == VKA__OP_GRID_SAMPLE && gs->sub == 0 && g->vals[cat->in[l]].shape[3] == 1;
+            if (!ok)
+                break;
+            const vka__value *xv = &g->vals[gs->in[0]], *yv = &g->vals[gs->out];
+            ok = xv->shape[0] == BH && xv->shape[1] == D && yv->shape[2] == Nq && yv->shape[3] == P;
+            /* value_l: Slice [B, S_l, H, D] -> Reshape [B, S_l, H·D] -> Transpose [B, H·D, S_l] -> Reshape */
+            vka__node *tr = ok ? through_reshapes(g, gs->in[0], NULL) : NULL;
+            ok = perm_is(tr, 3, (int[]){0, 2, 1});
+            vka__node *sl = ok ? through_reshapes(g, tr->in[0], NULL) : NULL;
+            ok = sl && sl->op == VKA__OP_SLICE && g->vals[sl->in[0]].ndim == 4 && (V < 0 || V == sl->in[0]);
+            if (!ok)
+                break;
+            const vka__value *vv = &g->vals[sl->in[0]], *vs = &g->vals[sl->out], *vt = &g->vals[tr->in[0]];
+            int64_t hw = xv->shape[2] * xv->shape[3];
+            ok = slice_start_on(g, sl, 1) == s_next && vs->shape[1] == hw && vv->shape[0] * vv->shape[2] == BH &&
+                 vv->shape[3] == D && vt->ndim == 3 && vt->shape[0] == vv->shape[0] && vt->shape[1] == hw &&
+                 vt->shape[2] == vv->shape[2] * D;
+            if (!ok)
+                break;
+            V = sl->in[0];
+            d.spatial_shapes[l][0] = xv->shape[2];
+            d.spatial_shapes[l][1] = xv->shape[3];
+            d.points[l] = (int)P;
+            s_next += hw;
+            /* grid_l: Slice [B, Nq, H, 1, P, 2] of G at level l -> Reshape -> Transpose 0,2,1,3,4 -> Reshape */
+            vka__node *gt = through_reshapes(g, gs->in[1], NULL);
+            ok = perm_is(gt, 5, (int[]){0, 2, 1, 3, 4});
+            vka__node *gsl = ok ? through_reshapes(g, gt->in[0], NULL) : NULL;
+            ok = gsl && gsl->op == VKA__OP_SLICE && g->vals[gsl->in[0]].ndim == 6 && (G < 0 || G == gsl->in[0]);
+            if (!ok)
+                break;
+            G = gsl->in[0];
+            const vka__value *vg = &g->vals[G], *vgt = &g->vals[gt->in[0]];
+            int64_t want[5] = {vv->shape[0], Nq, vv->shape[2], P, 2};
+            ok = slice_start_on(g, gsl, 3) == l && g->vals[gsl->out].shape[3] == 1 && vg->shape[0] == vv->shape[0] &&
+                 vg->shape[1] == Nq && vg->shape[2] == vv->shape[2] && vg->shape[3] == NL && vg->shape[4] == P &&
+                 vg->shape[5] == 2 && vgt->ndim == 5;
+            for (int a = 0; ok && a < 5; a++)
+                ok = vgt->shape[a] == want[a];
+        }
+        if (!ok || V < 0 || g->vals[V].shape[1] != s_next)
+            continue;
+        /* G = Sub(Mul(L, 2), 1) */
+        vka__node *sub = producer(g, G);
+        double c;
+        vka_val o;
+        bool cf;
+        if (!is_binary(sub, VKA_SUB) || !scalar_operand(g, sub, &c, &o, &cf) || cf || c != 1.0)
+            continue;
+        vka__node *mul2 = producer(g, o);
+        if (!is_binary(mul2, VKA_MUL) || !scalar_operand(g, mul2, &c, &o, NULL) || c != 2.0)
+            continue;
+        vka_val L = o;
+        /* Reshape(cat) [B·H, D, Nq, levels·P] · Reshape(Transpose(W, 0,2,1,3,4)) [B·H, 1, Nq, levels·P] */
+        vka_val cur = cat->out;
+        vka__node *mw = sole_reader(g, u, cur);
+        while (mw && mw->op == VKA__OP_RESHAPE) {
+            cur = mw->out;
+            mw = sole_reader(g, u, cur);
+        }
+        if (!is_binary(mw, VKA_MUL) || cur == cat->out)
+            continue;
+        vka_val wr = mw->in[0] == cur ? mw->in[1] : mw->in[0];
+        const vka__value *vf = &g->vals[cur], *vwr = &g->vals[wr], *vm = &g->vals[mw->out];
+        int64_t fl[4] = {BH, D, Nq, NL * P}, wl[4] = {BH, 1, Nq, NL * P};
+        ok = vf->ndim == 4 && vwr->ndim == 4 && vm->ndim == 4;
+        for (int a = 0; ok && a < 4; a++)
+            ok = vf->shape[a] == fl[a] && vwr->shape[a] == wl[a] && vm->shape[a] == fl[a];
+        vka__node *wt = ok ? through_reshapes(g, wr, NULL) : NULL;
+        if (!perm_is(wt, 5, (int[]){0, 2, 1, 3, 4}))
+            continue;
+        vka_val W = wt->in[0];
+        /* ReduceSum over the points, reshapes to [B, H·D, Nq], Transpose(0,2,1) */
+        vka__node *rs = sole_reader(g, u, mw->out);
+        if (!rs || rs->op != VKA__OP_REDUCE || rs->sub != VKA_REDUCE_SUM || rs->axis != 3)
+            continue;
+        cur = rs->out;
+        vka__node *nx = sole_reader(g, u, cur);
+        while (nx && nx->op == VKA__OP_RESHAPE) {
+            cur = nx->out;
+            nx = sole_reader(g, u, cur);
+        }
+        if (!perm_is(nx, 3, (int[]){0, 2, 1}))
+            continue;
+        const vka__value *vl = &g->vals[L], *vw = &g->vals[W], *vv = &g->vals[V], *vo = &g->vals[cur];
+        int64_t B = vv->shape[0], H = vv->shape[2];
+        int64_t ls[6] = {B, Nq, H, NL, P, 2}, to[3] = {B, H * D, Nq};
+        ok = vl->ndim == 6 && vw->ndim == 5 && vo->ndim == 3;
+        for (int a = 0; ok && a < 6; a++)
+            ok = vl->shape[a] == ls[a] && (a == 5 || vw->shape[a] == ls[a]);
+        for (int a = 0; ok && a < 3; a++)
+            ok = vo->shape[a] == to[a];
+        if (!ok || !available_before(g, L, nx) || !available_before(g, W, nx) || !available_before(g, V, nx))
+            continue;
+        nx->op = VKA__OP_DEFORM_ATTN;
+        nx->in[0] = V, nx->in[1] = L, nx->in[2] = W;
+        nx->nin = 3;
+        nx->deform = d;
+        count_uses(g, u);
+        count++;
+    }
+    return count;
+}
+
 /* ---------------------------------------------------------------- conv + per-channel affine */
 
 /* A constant that scales or shifts each output channel of an NCHW tensor: [C, 1, 1] or [1, C, 1, 1]. */
@@ -708,6 +859,7 @@ vka_status vka__graph_fuse(vka_graph *g)
     int nl = fuse_layernorm(g, &u);
     int na = fuse_attention(g, &u);
     int nd = fuse_deform(g, &u);
+    nd += fuse_deform_stacked(g, &u);
     int ng = fuse_gelu(g, &u);
     int ne = fuse_epilogues(g, &u);
     vka__log(g->ctx, VKA_LOG_INFO,
