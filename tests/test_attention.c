@@ -1,8 +1,9 @@
 /* test_attention.c — vka_attention (every variant), vka_attention_probe and
  * vka_attention_naive against a float64 CPU reference: head dims 8 .. 128
  * (every multiple of 16, and 8, 24, 40 for the multiples of 8 that are not of
- * 16: DETR decoders such as DEIMv2's run 8 heads of D = 8), N = 1 .. 16384, cross-attention (nq != nk), B·H > 1, [B,H,N,D], [B,N,H,D]
- * and packed QKV [B,N,3,H,D] through strides, unaligned views and offsets,
+ * 16: DETR decoders such as DEIMv2's run 8 heads of D = 8), N = 1 .. 16384,
+ * cross-attention (nq != nk), B·H > 1, [B,H,N,D], [B,N,H,D] and packed QKV
+ * [B,N,3,H,D] through strides, unaligned views and offsets,
  * additive masks with -inf entries, causal, LSE; logits large enough that exp
  * overflows without the max subtraction; on CPU devices, which row kernel ran
  * (K/V as texel buffers when aligned, else storage buffers). Then the error
