@@ -25,7 +25,7 @@ layout(std430, binding = 3) writeonly buffer Ob { T o[]; };
 layout(std430, binding = 4) readonly buffer Mb { T mask[]; };
 layout(std430, binding = 5) writeonly buffer Lb { float lse[]; };
 
-const uint LW = 8u;    // lanes that share one key row load (D % LW == 0)
+const uint LW = 8u;    // lanes that share one key row load (D % LW == 0: D is a multiple of 8)
 const uint KB = 8u;    // keys per online-softmax update
 
 // Loops over D and KB are unrolled: faster, and llvmpipe stops an invocation

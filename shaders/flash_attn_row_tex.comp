@@ -18,7 +18,7 @@
 #include "common.glsl"
 #include "attn.glsl"
 
-layout(constant_id = 0) const uint D = 64;      // head dim (multiple of 16)
+layout(constant_id = 0) const uint D = 64;      // head dim (multiple of 8: texel pairs)
 layout(local_size_x_id = 1) in;                 // WG invocations per workgroup
 layout(constant_id = 2) const uint ROWS = 2;    // query rows per invocation (1..4)
 

@@ -16,7 +16,7 @@ typedef struct {
     int64_t *labels;
     float *boxes, *scores;
     int n;
-    int grid_samples, deform_attns;   /* in the executed plan */
+    int grid_samples, deform_attns, flash_attns;   /* in the executed plan */
 } dets;
 
 static void free_dets(dets *d)
@@ -166,6 +166,7 @@ static int detr_run(vka_context *ctx, const char *model, const vka_safetensors *
     for (int i = 0; i < vka_graph_plan_size(g); i++) {
         out->grid_samples += !strcmp(vka_graph_plan_op(g, i), "grid_sample");
         out->deform_attns += !strcmp(vka_graph_plan_op(g, i), "deform_attn");
+        out->flash_attns += !strcmp(vka_graph_plan_op(g, i), "flash_attention");
     }
     const vka_st_tensor *gl = vka_safetensors_find(st, "labels");
     int n = gl ? (int)gl->shape[1] : 0;

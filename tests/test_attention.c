@@ -1,7 +1,9 @@
 /* test_attention.c — vka_attention (every variant), vka_attention_probe and
- * vka_attention_naive against a float64 CPU reference: every supported head
- * dim, N = 1 .. 16384, cross-attention (nq != nk), B·H > 1, [B,H,N,D], [B,N,H,D]
- * and packed QKV [B,N,3,H,D] through strides, unaligned views and offsets,
+ * vka_attention_naive against a float64 CPU reference: head dims 8 .. 128
+ * (every multiple of 16, and 8, 24, 40 for the multiples of 8 that are not of
+ * 16: DETR decoders such as DEIMv2's run 8 heads of D = 8), N = 1 .. 16384,
+ * cross-attention (nq != nk), B·H > 1, [B,H,N,D], [B,N,H,D] and packed QKV
+ * [B,N,3,H,D] through strides, unaligned views and offsets,
  * additive masks with -inf entries, causal, LSE; logits large enough that exp
  * overflows without the max subtraction; on CPU devices, which row kernel ran
  * (K/V as texel buffers when aligned, else storage buffers). Then the error
@@ -354,19 +356,22 @@ done:
 
 static void test_errors(vka_context *ctx)
 {
-    int64_t s4[4] = {1, 2, 10, 64}, s4b[4] = {1, 2, 9, 64}, s72[4] = {1, 2, 10, 72}, ms[2] = {10, 11};
+    int64_t s4[4] = {1, 2, 10, 64}, s4b[4] = {1, 2, 9, 64}, s12[4] = {1, 2, 10, 12}, ms[2] = {10, 11};
     vka_tensor *q = vkt_tensor(ctx, VKA_F32, 4, s4, NULL), *k = vkt_tensor(ctx, VKA_F32, 4, s4, NULL),
                *v = vkt_tensor(ctx, VKA_F32, 4, s4, NULL), *o = vkt_tensor(ctx, VKA_F32, 4, s4, NULL),
-               *small = vkt_tensor(ctx, VKA_F32, 4, s4b, NULL), *q72 = vkt_tensor(ctx, VKA_F32, 4, s72, NULL),
+               *small = vkt_tensor(ctx, VKA_F32, 4, s4b, NULL), *q12 = vkt_tensor(ctx, VKA_F32, 4, s12, NULL),
                *badmask = vkt_tensor(ctx, VKA_F32, 2, ms, NULL), *qh = vkt_tensor(ctx, VKA_F16, 4, s4, NULL);
     vka_tensor_set_name(small, "tiny_key");
     vka_tensor_set_name(badmask, "pad_mask");
     vka_cmd *cmd = vka_cmd_create(ctx);
     vka_cmd_begin(cmd);
     vka_attn_desc d = vka_attn_default_desc();
-    d.batch = 1, d.heads = 2, d.nq = 10, d.nk = 10, d.head_dim = 72;
-    vkt_expect_error("head_dim 72 unsupported", vka_attention(cmd, &d, q72, q72, q72, o), VKA_ERR_UNSUPPORTED,
-                     "head_dim 72");
+    d.batch = 1, d.heads = 2, d.nq = 10, d.nk = 10, d.head_dim = 12;
+    vkt_expect_error("head_dim 12 unsupported", vka_attention(cmd, &d, q12, q12, q12, o), VKA_ERR_UNSUPPORTED,
+                     "multiples of 8 from 8 to 128");
+    d.head_dim = 136;
+    vkt_expect_error("head_dim 136 unsupported", vka_attention_probe(cmd, &d, q, k, q, o), VKA_ERR_UNSUPPORTED,
+                     "head_dim 136");
     d.head_dim = 64;
     vkt_expect_error("k too small names the tensor", vka_attention(cmd, &d, q, small, v, o), VKA_ERR_SHAPE,
                      "tiny_key");
@@ -391,7 +396,7 @@ static void test_errors(vka_context *ctx)
     vkt_check(s == VKA_OK, "valid call after errors: %s", vka_status_str(s));
     vka_cmd_end(cmd);
     vka_cmd_destroy(cmd);
-    vka_tensor *all[] = {q, k, v, o, small, q72, badmask, qh};
+    vka_tensor *all[] = {q, k, v, o, small, q12, badmask, qh};
     for (int i = 0; i < 8; i++)
         vka_tensor_destroy(all[i]);
 }
@@ -399,9 +404,11 @@ static void test_errors(vka_context *ctx)
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
-    static const int64_t dims[] = {16, 32, 48, 64, 80, 96, 112, 128};
-    /* every head dim, f32 and f16, B·H > 1, cross-attention shapes */
-    for (int i = 0; i < 8; i++) {
+    /* the multiples of 16 and three of 8 (each D is its own pipeline, and on
+     * lavapipe an unrolled one takes seconds to compile: not all 16) */
+    static const int64_t dims[] = {8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128};
+    /* f32 and f16, B·H > 1, cross-attention shapes */
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
         acase c = {.dt = VKA_F32, .B = 2, .H = 3, .nq = 37, .nk = 45, .D = dims[i], .layout = L_BHND, .lse = 1,
                    .sd = 5.5f, .naive = 1};
         run_case(ctx, &c);
@@ -436,6 +443,29 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(ctx, &cases[i]);
+    /* head dims that are multiples of 8 but not of 16 (texel pairs, 8-lane key
+     * sharing, 8-column split reduce): odd N, nq != nk, B·H > 1, every layout,
+     * mask, causal, LSE and probe rows, both row kernels, f32 and f16 */
+    acase d8[] = {
+        {.dt = VKA_F32, .B = 1, .H = 1, .nq = 1, .nk = 1, .D = 8, .lse = 1, .sd = 5.5f, .probe = 1, .naive = 1},
+        /* DEIMv2's decoder self-attention: 8 heads of 8 over its queries */
+        {.dt = VKA_F32, .B = 1, .H = 8, .nq = 300, .nk = 300, .D = 8, .layout = L_BNHD, .lse = 1, .sd = 5.5f,
+         .probe = 1, .naive = 1},
+        {.dt = VKA_F16, .B = 2, .H = 8, .nq = 7, .nk = 197, .D = 8, .mask = 1, .causal = 1, .lse = 1, .sd = 3.0f,
+         .probe = 1, .naive = 0},
+        {.dt = VKA_F32, .B = 2, .H = 2, .nq = 300, .nk = 7, .D = 8, .mask = 1, .lse = 1, .sd = 5.5f, .probe = 1,
+         .notexel = 1, .naive = 1},
+        {.dt = VKA_F16, .B = 2, .H = 1, .nq = 197, .nk = 197, .D = 24, .layout = L_QKV, .lse = 1, .unaligned = 1,
+         .sd = 3.0f, .probe = 1, .naive = 1},
+        {.dt = VKA_F32, .B = 1, .H = 3, .nq = 61, .nk = 83, .D = 24, .layout = L_BNHD, .mask = 1, .causal = 1,
+         .lse = 1, .sd = 5.5f, .probe = 1, .rows = "3"},
+        {.dt = VKA_F32, .B = 1, .H = 2, .nq = 7, .nk = 300, .D = 40, .mask = 1, .causal = 1, .lse = 1, .sd = 5.5f,
+         .probe = 1},
+        {.dt = VKA_F16, .B = 2, .H = 2, .nq = 45, .nk = 45, .D = 40, .layout = L_QKV, .lse = 1, .sd = 3.0f,
+         .probe = 1, .naive = 1},
+    };
+    for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++)
+        run_case(ctx, &d8[i]);
     /* the row variant with K/V as texel buffers (CPU devices) and without:
      * packed QKV through aligned offsets, every rows-per-invocation count, f16,
      * nq not a multiple of a workgroup's rows, causal and mask */
@@ -465,6 +495,13 @@ int main(int argc, char **argv)
             {.dt = VKA_F16, .B = 1, .H = 2, .nq = 65, .nk = 131, .D = 32, .layout = L_BNHD, .mask = 1, .lse = 1,
              .sd = 3.0f},
             {.dt = VKA_F32, .B = 1, .H = 1, .nq = 5, .nk = 401, .D = 48, .causal = 1, .lse = 1, .sd = 5.5f},
+            /* D % 16 != 0: the split variant reduces 8 columns per round */
+            {.dt = VKA_F32, .B = 2, .H = 8, .nq = 7, .nk = 300, .D = 8, .mask = 1, .lse = 1, .sd = 5.5f,
+             .probe = 1},
+            {.dt = VKA_F16, .B = 1, .H = 2, .nq = 37, .nk = 197, .D = 24, .layout = L_BNHD, .causal = 1, .lse = 1,
+             .sd = 3.0f, .probe = 1},
+            {.dt = VKA_F32, .B = 1, .H = 3, .nq = 61, .nk = 61, .D = 40, .layout = L_QKV, .unaligned = 1,
+             .mask = 1, .lse = 1, .sd = 5.5f, .probe = 1},
         };
         for (size_t i = 0; i < sizeof vc / sizeof vc[0]; i++) {
             vc[i].variant = variants[vi];
