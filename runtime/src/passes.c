@@ -405,6 +405,22 @@ static int fuse_gelu(vka_graph *g, uses *u)
 
 /* ---------------------------------------------------------------- deformable attention */
 
+/* GridSample's grid from sampling locations in [0, 1]: Sub(Mul(L, 2), 1).
+ * Returns L, or VKA_NONE when grid is not that. */
+static vka_val grid_locations(vka_graph *g, vka_val grid)
+{
+    vka__node *sub = producer(g, grid);
+    double c;
+    vka_val o;
+    bool cf;
+    if (!is_binary(sub, VKA_SUB) || !scalar_operand(g, sub, &c, &o, &cf) || cf || c != 1.0)
+        return VKA_NONE;
+    vka__node *mul2 = producer(g, o);
+    if (!is_binary(mul2, VKA_MUL) || !scalar_operand(g, mul2, &c, &o, NULL) || c != 2.0)
+        return VKA_NONE;
+    return o;
+}
+
 static bool available_before(vka_graph *g, vka_val v, const vka__node *at)
 {
     int p = g->vals[v].producer;
@@ -504,16 +520,9 @@ static int fuse_deform(vka_graph *g, uses *u)
         vka__node *gt = through_reshapes(g, Gr, &gsrc);
         if (!perm_is(gt, 5, (int[]){0, 2, 1, 3, 4}))
             continue;
-        vka__node *sub = producer(g, gt->in[0]);
-        double c;
-        vka_val o;
-        bool cf;
-        if (!is_binary(sub, VKA_SUB) || !scalar_operand(g, sub, &c, &o, &cf) || cf || c != 1.0)
+        vka_val L = grid_locations(g, gt->in[0]);
+        if (L == VKA_NONE)
             continue;
-        vka__node *mul2 = producer(g, o);
-        if (!is_binary(mul2, VKA_MUL) || !scalar_operand(g, mul2, &c, &o, NULL) || c != 2.0)
-            continue;
-        vka_val L = o;
         /* weights: Mul(Concat, Reshape(Transpose(W, perm 0,2,1,3))) */
         vka__node *mw = u->nuse[cat->out] == 1 ? &g->nodes[u->reader[cat->out]] : NULL;
         if (!is_binary(mw, VKA_MUL))
@@ -641,16 +650,9 @@ static int fuse_deform_stacked(vka_graph *g, uses *u)
         if (!ok || V < 0 || g->vals[V].shape[1] != s_next)
             continue;
         /* G = Sub(Mul(L, 2), 1) */
-        vka__node *sub = producer(g, G);
-        double c;
-        vka_val o;
-        bool cf;
-        if (!is_binary(sub, VKA_SUB) || !scalar_operand(g, sub, &c, &o, &cf) || cf || c != 1.0)
+        vka_val L = grid_locations(g, G);
+        if (L == VKA_NONE)
             continue;
-        vka__node *mul2 = producer(g, o);
-        if (!is_binary(mul2, VKA_MUL) || !scalar_operand(g, mul2, &c, &o, NULL) || c != 2.0)
-            continue;
-        vka_val L = o;
         /* Reshape(cat) [B·H, D, Nq, levels·P] · Reshape(Transpose(W, 0,2,1,3,4)) [B·H, 1, Nq, levels·P] */
         vka_val cur = cat->out;
         vka__node *mw = sole_reader(g, u, cur);
