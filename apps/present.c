@@ -365,8 +365,8 @@ int presenter_show(presenter *p, vka_tensor *image)
     }
     if (!p->vulkan)
         return show_renderer(p, image);
-    if (!p->swapchain) /* minimized earlier */
-        return build_swapchain(p) ? 1 : 1;
+    if (!p->swapchain) /* minimized earlier: try again, skip this frame either way */
+        return build_swapchain(p) < 0 ? -1 : 1;
     CHECK(p, p->vk.vkWaitForFences(p->device, 1, &p->fence, VK_TRUE, UINT64_MAX));
     uint32_t idx;
     VkResult r = p->vk.vkAcquireNextImageKHR(p->device, p->swapchain, UINT64_MAX, p->acquired, VK_NULL_HANDLE, &idx);
