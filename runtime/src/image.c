@@ -41,6 +41,21 @@
  * than a real photo, and H*W*3 bytes would not fit a device buffer anyway. */
 #define VKA_IMAGE_MAX_SIDE 16384
 
+/* Decoded pixels into an image that owns them (freed on failure); fn and what name them in the error. */
+static vka_image *wrap(uint8_t *rgb, int w, int h, const char *fn, const char *what)
+{
+    vka_image *img = malloc(sizeof *img);
+    if (!img) {
+        stbi_image_free(rgb);
+        vka__set_tls_error("%s: out of host memory for %s", fn, what);
+        return NULL;
+    }
+    img->width = w;
+    img->height = h;
+    img->rgb = rgb;
+    return img;
+}
+
 vka_image *vka_image_load(const char *path)
 {
     if (!path) {
@@ -79,16 +94,7 @@ vka_image *vka_image_load(const char *path)
         vka__set_tls_error("vka_image_load: decoding %s failed: %s", path, stbi_failure_reason());
         return NULL;
     }
-    vka_image *img = malloc(sizeof *img);
-    if (!img) {
-        stbi_image_free(rgb);
-        vka__set_tls_error("vka_image_load: out of host memory for %s", path);
-        return NULL;
-    }
-    img->width = w;
-    img->height = h;
-    img->rgb = rgb;
-    return img;
+    return wrap(rgb, w, h, "vka_image_load", path);
 }
 
 vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
@@ -113,16 +119,7 @@ vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
         vka__set_tls_error("vka_image_decode: decoding %s failed: %s", what, stbi_failure_reason());
         return NULL;
     }
-    vka_image *img = malloc(sizeof *img);
-    if (!img) {
-        stbi_image_free(rgb);
-        vka__set_tls_error("vka_image_decode: out of host memory for %s", what);
-        return NULL;
-    }
-    img->width = w;
-    img->height = h;
-    img->rgb = rgb;
-    return img;
+    return wrap(rgb, w, h, "vka_image_decode", what);
 }
 
 void vka_image_free(vka_image *img)

@@ -427,6 +427,22 @@ static bool available_before(vka_graph *g, vka_val v, const vka__node *at)
     return p < 0 || p < (int)(at - g->nodes);
 }
 
+/* The matched subgraph's last node nx becomes one deform_attn over value V,
+ * locations L and weights W (the rest dies in DCE), when all three exist
+ * before nx. Returns 1 when it did. */
+static int rewrite_as_deform(vka_graph *g, uses *u, vka__node *nx, vka_val V, vka_val L, vka_val W,
+                             const vka_deform_attn_desc *d)
+{
+    if (!available_before(g, L, nx) || !available_before(g, W, nx) || !available_before(g, V, nx))
+        return 0;
+    nx->op = VKA__OP_DEFORM_ATTN;
+    nx->in[0] = V, nx->in[1] = L, nx->in[2] = W;
+    nx->nin = 3;
+    nx->deform = *d;
+    count_uses(g, u);
+    return 1;
+}
+
 /* Follows reshapes (views) back to the first producer that is not one. */
 static vka__node *through_reshapes(vka_graph *g, vka_val v, vka_val *src)
 {
@@ -547,15 +563,9 @@ static int fuse_deform(vka_graph *g, uses *u)
         const vka__value *vl = &g->vals[L], *vw = &g->vals[W], *vo = &g->vals[nx->out];
         const vka__value *vv = &g->vals[V];
         if (vl->ndim != 5 || vl->shape[3] != p_next || vw->ndim != 4 || vw->shape[3] != p_next ||
-            vo->shape[2] != vv->shape[1] * vv->shape[2] || !available_before(g, L, nx) || !available_before(g, W, nx) ||
-            !available_before(g, V, nx))
+            vo->shape[2] != vv->shape[1] * vv->shape[2])
             continue;
-        nx->op = VKA__OP_DEFORM_ATTN;
-        nx->in[0] = V, nx->in[1] = L, nx->in[2] = W;
-        nx->nin = 3;
-        nx->deform = d;
-        count_uses(g, u);
-        count++;
+        count += rewrite_as_deform(g, u, nx, V, L, W, &d);
     }
     return count;
 }
@@ -692,14 +702,8 @@ static int fuse_deform_stacked(vka_graph *g, uses *u)
             ok = vl->shape[a] == ls[a] && (a == 5 || vw->shape[a] == ls[a]);
         for (int a = 0; ok && a < 3; a++)
             ok = vo->shape[a] == to[a];
-        if (!ok || !available_before(g, L, nx) || !available_before(g, W, nx) || !available_before(g, V, nx))
-            continue;
-        nx->op = VKA__OP_DEFORM_ATTN;
-        nx->in[0] = V, nx->in[1] = L, nx->in[2] = W;
-        nx->nin = 3;
-        nx->deform = d;
-        count_uses(g, u);
-        count++;
+        if (ok)
+            count += rewrite_as_deform(g, u, nx, V, L, W, &d);
     }
     return count;
 }
