@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 ASSETS ?= $(or $(VKATTN_ASSETS),../shared/assets)
 DEMO_IMAGES = $(ASSETS)/images/coco_000000039769.png $(ASSETS)/images/ort_kitten_224.png $(ASSETS)/images/ort_fish.png
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test asan demo bench clean
 
 all: build
 
@@ -22,6 +22,16 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The whole suite in an AddressSanitizer + UndefinedBehaviorSanitizer build
+# (build-asan/): any report, leak or undefined behaviour fails the test.
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/tests/ubsan.supp
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVKA_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 
 # DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
 # CLS attention of each head of the last layer and their mean. DEIMv2 atto on
@@ -44,4 +54,4 @@ bench: build
 	./$(BUILD)/apps/vkattn bench attention
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

@@ -87,6 +87,15 @@ vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool 
 {
     if (ndim < 0 || ndim > VKA_MAX_DIMS)
         return gerr(g, name, VKA_ERR_SHAPE, "rank %d outside 0..%d", ndim, VKA_MAX_DIMS);
+    /* Callers often pass another value's shape (a pointer into g->vals) and
+     * the realloc below would free it: copy the dims first. The name may point
+     * there too. */
+    int64_t dims[VKA_MAX_DIMS];
+    for (int i = 0; i < ndim; i++)
+        dims[i] = shape[i];
+    char nm[sizeof g->vals[0].name];
+    snprintf(nm, sizeof nm, "%s", name ? name : "");
+    name = nm;
     if (g->nvals == g->cap_vals) {
         int cap = g->cap_vals ? g->cap_vals * 2 : 256;
         vka__value *nv = realloc(g->vals, sizeof *nv * (size_t)cap);
@@ -103,10 +112,10 @@ vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool 
     v->ndim = ndim;
     v->numel = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0)
-            return gerr(g, name, VKA_ERR_SHAPE, "dimension %d is negative (%lld)", i, (long long)shape[i]);
-        v->shape[i] = shape[i];
-        v->numel *= shape[i];
+        if (dims[i] < 0)
+            return gerr(g, name, VKA_ERR_SHAPE, "dimension %d is negative (%lld)", i, (long long)dims[i]);
+        v->shape[i] = dims[i];
+        v->numel *= dims[i];
     }
     v->producer = -1;
     v->alias = VKA_NONE;
