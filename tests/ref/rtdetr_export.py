@@ -9,7 +9,7 @@ tools/export_onnx.py does, plus the exact input tensors for a golden.
 writes OUT/rtdetrv2_r18vd_rand.onnx (inputs images [N,3,640,640] f32 and
 orig_target_sizes [N,2] i64; outputs labels, boxes, scores: the official
 deploy model and postprocessor) and OUT/rtdetrv2_r18vd_rand_input_bus.safetensors
-(images, orig_target_sizes) for tests/ref/rtdetr_golden.js.
+(images, orig_target_sizes) for tests/ref/ort_golden.js.
 
 Debian's torch 1.13 runs the official code with these patches, all made here
 at import time (the repository copy is not edited, no model math changes):
@@ -23,15 +23,38 @@ at import time (the repository copy is not edited, no model math changes):
   5. torchvision.disable_beta_transforms_warning (torchvision >= 0.15), called
      by src.misc.visualizer at import -> a no-op.
 Weights: see randomize() below; they are fixed by seeds.
-"""
-import argparse
-import os
-import sys
-import types
 
-import numpy as np
-import torch
-import torch.nn as nn
+Reduced width (--width-div N, --size S; tests/data/rtdetr): the same model code
+and graph, every channel count divided by N: the config's HybridEncoder
+(in_channels, hidden_dim, dim_feedforward) and RTDETRTransformerv2
+(feat_channels, hidden_dim, dim_feedforward) through YAMLConfig overrides, and
+the PResNet, whose widths are constants of its code, by narrowing each of its
+Conv2d / BatchNorm2d after construction (slim_convs; the modules and forward
+are unchanged). eval_spatial_size (precomputed anchors and position
+embeddings) and the traced input become S x S. Heads, layers, points, levels,
+queries and classes are kept. Files: rtdetrv2_r18vd_div{N}_{S}_rand*.
+
+Floating-point bits depend on the CPU kernels: OpenBLAS (DYNAMIC_ARCH) picks
+them per CPU and runs on its own threads, oneDNN picks its ISA, so the
+BatchNorm calibration and constant folding differ in low bits between
+machines. The pins below (set unless already in the environment, before numpy
+and torch load) made the sums in tests/ref/README.md on an AVX-512 x86-64 CPU;
+without OPENBLAS_CORETYPE=Haswell, an AMD EPYC 9004 (Zen 4) gets OpenBLAS's
+Cooperlake kernels and other bytes.
+"""
+import os
+
+PINS = {'OPENBLAS_CORETYPE': 'Haswell', 'OPENBLAS_NUM_THREADS': '2', 'OMP_NUM_THREADS': '1'}
+for _k, _v in PINS.items():
+    os.environ.setdefault(_k, _v)
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 
 
 def patch_imports(repo):
@@ -54,7 +77,26 @@ def patch_imports(repo):
     sys.path.insert(0, repo)
 
 
-def randomize(model):
+def slim_convs(module, div, keep_in=3):
+    """Divides the channels of every Conv2d and BatchNorm2d under module by div
+    (a Conv2d reading keep_in channels, the image, keeps its input), replacing
+    each with a fresh module of the same kind, kernel, stride, padding and
+    groups. For backbones whose widths are constants of their code."""
+    for name, m in module.named_children():
+        if isinstance(m, nn.Conv2d):
+            cin = m.in_channels if m.in_channels == keep_in else m.in_channels // div
+            groups = 1 if m.groups == 1 else m.groups // div
+            assert m.out_channels % div == 0 and (cin == keep_in or m.in_channels % div == 0)
+            setattr(module, name, nn.Conv2d(cin, m.out_channels // div, m.kernel_size, m.stride, m.padding,
+                                            m.dilation, groups, m.bias is not None, m.padding_mode))
+        elif isinstance(m, nn.BatchNorm2d):
+            setattr(module, name, nn.BatchNorm2d(m.num_features // div, m.eps, m.momentum, m.affine,
+                                                 m.track_running_stats))
+        else:
+            slim_convs(m, div, keep_in)
+
+
+def randomize(model, size=640):
     """The official init leaves many tensors constant (zero sampling-offset and
     attention-weight projections, zero last box-MLP layers, constant biases,
     unit norms, BatchNorm statistics 0/1), which would hide mistakes. So:
@@ -64,7 +106,7 @@ def randomize(model):
     everything else as 0.02*randn (2-D weights) or 0.1*randn (biases); then the
     BatchNorm running statistics are calibrated (momentum None = plain average)
     by one no-grad forward, BatchNorm in train mode and everything else in eval
-    mode, on torch.rand(2, 3, 640, 640, generator=Generator().manual_seed(2))."""
+    mode, on torch.rand(2, 3, size, size, generator=Generator().manual_seed(2))."""
     g = torch.Generator().manual_seed(1)
     norms = set()
     for name, m in model.named_modules():
@@ -87,7 +129,7 @@ def randomize(model):
         m.reset_running_stats()
         m.momentum = None
         m.train()
-    x = torch.rand(2, 3, 640, 640, generator=torch.Generator().manual_seed(2))
+    x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         model(x)
     model.eval()
@@ -122,14 +164,27 @@ def main():
     ap.add_argument('--config', default='configs/rtdetrv2/rtdetrv2_r18vd_120e_coco.yml')
     ap.add_argument('--raw', action='store_true', help='also export the model without postprocessor '
                     '(outputs pred_logits, pred_boxes) as *_raw.onnx, for debugging')
+    ap.add_argument('--width-div', type=int, default=1, help='divide every channel count by this (1: the r18vd)')
+    ap.add_argument('--size', type=int, default=640, help='input height and width (eval_spatial_size)')
     args = ap.parse_args()
     repo = os.path.abspath(args.repo)
     patch_imports(repo)
     from src.core import YAMLConfig
 
+    S, div = args.size, args.width_div
+    name = 'rtdetrv2_r18vd' + (f'_div{div}' if div > 1 else '') + (f'_{S}' if S != 640 else '') + '_rand'
+    over = {'PResNet': {'pretrained': False}}
+    if div > 1 or S != 640:
+        over['eval_spatial_size'] = [S, S]
+        over['HybridEncoder'] = {'in_channels': [128 // div, 256 // div, 512 // div], 'hidden_dim': 256 // div,
+                                 'dim_feedforward': 1024 // div}
+        over['RTDETRTransformerv2'] = {'feat_channels': [256 // div] * 3, 'hidden_dim': 256 // div,
+                                       'dim_feedforward': 1024 // div}
     torch.manual_seed(0)
-    cfg = YAMLConfig(os.path.join(repo, args.config), PResNet={'pretrained': False})
-    redrawn, nbn = randomize(cfg.model)
+    cfg = YAMLConfig(os.path.join(repo, args.config), **over)
+    if div > 1:
+        slim_convs(cfg.model.backbone, div)
+    redrawn, nbn = randomize(cfg.model, S)
     print(f'{len(redrawn)} constant parameters re-drawn, {nbn} BatchNorm layers calibrated')
 
     class Model(nn.Module):  # as tools/export_onnx.py
@@ -144,10 +199,10 @@ def main():
             return outputs
 
     model = Model()
-    data = torch.rand(1, 3, 640, 640)
-    size = torch.tensor([[640, 640]])
+    data = torch.rand(1, 3, S, S)
+    size = torch.tensor([[S, S]])
     _ = model(data, size)
-    onnx_path = os.path.join(args.out, 'rtdetrv2_r18vd_rand.onnx')
+    onnx_path = os.path.join(args.out, name + '.onnx')
     torch.onnx.export(model, (data, size), onnx_path, input_names=['images', 'orig_target_sizes'],
                       output_names=['labels', 'boxes', 'scores'],
                       dynamic_axes={'images': {0: 'N'}, 'orig_target_sizes': {0: 'N'}},
@@ -172,24 +227,26 @@ def main():
     ops = {}
     for n in m.graph.node:
         ops[n.op_type] = ops.get(n.op_type, 0) + 1
-    print('nodes', len(m.graph.node), 'ops', sorted(ops.items(), key=lambda kv: -kv[1]))
+    print('nodes', len(m.graph.node), 'initializers', len(m.graph.initializer), 'parameters',
+          sum(p.numel() for p in model.parameters()), 'ops', sorted(ops.items(), key=lambda kv: -kv[1]))
 
-    # the official preprocessing (references/deploy/rtdetrv2_onnxruntime.py): T.Resize((640, 640)) on the
+    # the official preprocessing (references/deploy/rtdetrv2_onnxruntime.py): T.Resize((S, S)) on the
     # PIL image (bilinear, antialiased when downscaling), T.ToTensor() (u8 / 255), no mean/std
     from PIL import Image
     im = Image.open(args.image).convert('RGB')
     w, h = im.size
-    x = np.asarray(im.resize((640, 640), Image.BILINEAR), dtype=np.float32) / np.float32(255)
+    x = np.asarray(im.resize((S, S), Image.BILINEAR), dtype=np.float32) / np.float32(255)
     x = x.transpose(2, 0, 1)[None]
     stem = os.path.splitext(os.path.basename(args.image))[0]
-    write_safetensors(os.path.join(args.out, f'rtdetrv2_r18vd_rand_input_{stem}.safetensors'),
+    write_safetensors(os.path.join(args.out, f'{name}_input_{stem}.safetensors'),
                       [('images', x), ('orig_target_sizes', np.array([[w, h]], dtype=np.int64))],
                       {'image': os.path.basename(args.image),
-                       'preprocessing': 'PIL RGB, resize((640,640), BILINEAR), /255, CHW, batch 1'})
+                       'preprocessing': f'PIL RGB, resize(({S},{S}), BILINEAR), /255, CHW, batch 1'})
     with torch.no_grad():
         lab, box, sco = model(torch.from_numpy(x), torch.tensor([[w, h]]))
     print('torch top-5 scores', sco[0, :5].tolist(), 'labels', lab[0, :5].tolist())
-    np.save(os.path.join(args.out, f'torch_scores_{stem}.npy'), sco.numpy())
+    np.savez(os.path.join(args.out, f'{name}_torch_{stem}.npz'), labels=lab.numpy(), boxes=box.numpy(),
+             scores=sco.numpy())
 
 
 if __name__ == '__main__':
