@@ -1,29 +1,33 @@
 /* soak.c — long-run check that vkattn holds no growing memory and no Vulkan
  * object past its lifetime (issue #13 item 4; figures in docs/soak.md):
  *
- *     build/tests/soak [--runs N] [--cycles M] [--sample K] [--warmup W] [--inject-leak]
+ *     build/tests/soak [--runs N] [--cycles M] [--sample K] [--warmup W] [--cycle-graphs G] [--inject-leak]
  *
  * 1. Runs: one context, DeiT-Tiny and DEIMv2 atto built once each, then N
  *    inferences of each (alternating, inputs uploaded every time). Every K
- *    runs it samples the process RSS and the context's device memory
- *    (vka_context_memory_used); it reports both at the start and end and
- *    their least-squares slope per 1000 runs over the samples after the first
- *    W runs (lazy first-run allocations are not a leak), and checks that
- *    every run's outputs are bit-identical to the first run's.
- * 2. Cycles: M times create a context, load and build both models, run each
- *    once (outputs bit-identical to phase 1's), destroy the graphs (the
- *    context's device memory must return to what it held before them) and the
- *    context; RSS after each teardown, and its slope per 100 cycles. These
- *    contexts have the Khronos validation layer on (VKATTN_VALIDATE=0 turns it
- *    off): its object tracker reports every VkBuffer, VkPipeline, ... still
- *    alive at vkDestroyDevice, so any error it logs fails the soak.
- *    --inject-leak first runs one extra context that leaks a VkSemaphore, to show
- *    that such a leak is seen: the soak fails unless the layer reports it.
+ *    runs it samples the process RSS, the host heap in use (glibc mallinfo2)
+ *    and the context's device memory (vka_context_memory_used: the blocks
+ *    its allocator holds); it reports them after run 1 and at the end and
+ *    their least-squares slopes per 1000 runs over the samples after the
+ *    first W runs (lazy first-run allocations are not a leak), and checks
+ *    that every run's outputs are bit-identical to the first run's.
+ * 2. Cycles: M times create a context, load and build the first G models
+ *    (default both), run each once (outputs bit-identical to phase 1's),
+ *    destroy the graphs (the context's device memory must return to what it
+ *    held before them) and the context; RSS and heap after each teardown,
+ *    and their slopes per 100 cycles. These contexts have the Khronos
+ *    validation layer on (VKATTN_VALIDATE=0 turns it off): its object tracker
+ *    reports every VkBuffer, VkPipeline, ... still alive at vkDestroyDevice,
+ *    so any error it logs fails the soak. --inject-leak first runs one extra
+ *    context that leaks a VkSemaphore, to show that such a leak is seen: the
+ *    soak fails unless the layer reports it.
  *
- * Models and goldens (for a first-run sanity check against ONNX Runtime) come
- * from VKATTN_ASSETS (default ../shared/assets). Exit 0: all checks held;
- * 1: a check failed; 77: assets missing (a failure with VKATTN_REQUIRE_ASSETS=1).
- * Run phase 1's validation from VKATTN_VALIDATE (default off). */
+ * Phase 1's validation follows VKATTN_VALIDATE (default off). The phases can
+ * run as two processes: --cycles 0, and --runs 1 --cycles M. Models and
+ * goldens (for a first-run sanity check against ONNX Runtime) come from
+ * VKATTN_ASSETS (default ../shared/assets). Exit 0: all checks held; 1: a
+ * check failed; 77: assets missing (a failure with VKATTN_REQUIRE_ASSETS=1).
+ * Slopes are reported, not judged: docs/soak.md reads them. */
 #include "vkattn.h"
 
 #define VK_NO_PROTOTYPES
@@ -37,6 +41,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 typedef struct {
     const char *name, *onnx, *golden;   /* paths relative to the assets */
@@ -78,17 +85,53 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Resident set size in KiB (/proc/self/statm). */
-static double rss_kib(void)
+/* Resident set size in KiB (/proc/self/status: VmRSS = RssAnon + RssFile + RssShmem); *anon gets
+ * RssAnon (heap, anonymous mmaps such as JIT code) when not NULL. */
+static double rss_kib2(double *anon)
 {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-            resident = 0;
-        fclose(f);
+    char line[256];
+    double rss = 0, an = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "VmRSS:", 6))
+            rss = atof(line + 6);
+        else if (!strncmp(line, "RssAnon:", 8))
+            an = atof(line + 8);
     }
-    return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
+    if (f)
+        fclose(f);
+    if (anon)
+        *anon = an;
+    return rss;
+}
+
+static double rss_kib(void) { return rss_kib2(NULL); }
+
+/* Number of mappings of the process (/proc/self/maps lines): a driver or loader that leaves
+ * mappings behind (JIT code, dlopen'ed libraries) shows here. */
+static long map_count(void)
+{
+    long n = 0;
+    int c;
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f && (c = fgetc(f)) != EOF)
+        n += c == '\n';
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Host heap bytes in use (glibc's mallinfo2: allocated chunks in all arenas plus mmapped ones), in
+ * KiB; -1 without glibc. Unlike RSS it does not move with fragmentation or with pages the allocator
+ * keeps after a free: a growing heap is memory someone still holds. */
+static double heap_kib(void)
+{
+#ifdef __GLIBC__
+    struct mallinfo2 mi = mallinfo2();
+    return (double)(mi.uordblks + mi.hblkhd) / 1024.0;
+#else
+    return -1;
+#endif
 }
 
 /* Least-squares slope of y over x. */
@@ -269,13 +312,13 @@ static void leak_free_all(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: soak [--runs N (10000)] [--cycles M (200)] [--sample K (runs/20)] "
-                    "[--warmup W (min(100, runs/10))] [--inject-leak]\n");
+                    "[--warmup W (min(100, runs/10))] [--cycle-graphs 0|1|2 (2)] [--inject-leak]\n");
 }
 
 int main(int argc, char **argv)
 {
     long runs = 10000, cycles = 200, sample = 0, warmup = -1;
-    int inject = 0;
+    int inject = 0, cycle_graphs = NMODELS;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atol(argv[++i]);
@@ -285,6 +328,8 @@ int main(int argc, char **argv)
             sample = atol(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
             warmup = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--cycle-graphs") && i + 1 < argc)
+            cycle_graphs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--inject-leak"))
             inject = 1;
         else {
@@ -292,7 +337,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (runs < 1 || cycles < 0) {
+    if (runs < 1 || cycles < 0 || cycle_graphs < 0 || cycle_graphs > NMODELS) {
         usage();
         return 2;
     }
@@ -337,12 +382,13 @@ int main(int argc, char **argv)
         if (!(models[m].g = load(ctx, dir, &models[m])) || !setup_outputs(&models[m]))
             return 1;
     long nsamples = runs / sample + 2, ns = 0, diff_runs = 0;
+    double t_run1 = now_s();
     double *sx = calloc((size_t)nsamples, sizeof *sx), *srss = calloc((size_t)nsamples, sizeof *srss),
-           *sdev = calloc((size_t)nsamples, sizeof *sdev);
+           *sdev = calloc((size_t)nsamples, sizeof *sdev), *sheap = calloc((size_t)nsamples, sizeof *sheap);
     double rss_built = rss_kib(), dev_built = (double)vka_context_memory_used(ctx);
     printf("RSS %.0f KiB before the context, %.0f KiB with both graphs built; device memory %.2f MiB\n", rss0,
            rss_built, dev_built / 1048576.0);
-    printf("%8s %12s %14s %10s\n", "run", "RSS KiB", "device bytes", "seconds");
+    printf("%8s %12s %12s %14s %10s\n", "run", "RSS KiB", "heap KiB", "device bytes", "seconds");
     for (long r = 1; r <= runs; r++) {
         for (int m = 0; m < NMODELS; m++) {
             model *md = &models[m];
@@ -356,12 +402,15 @@ int main(int argc, char **argv)
                     printf("  %s run %ld: outputs differ from run 1\n", md->name, r);
             }
         }
-        if (r == 1)
+        if (r == 1) {
+            t_run1 = now_s();
             for (int m = 0; m < NMODELS; m++)
                 report_vs_golden(&models[m]);
+        }
         if (r == 1 || r % sample == 0 || r == runs) {
-            sx[ns] = (double)r, srss[ns] = rss_kib(), sdev[ns] = (double)vka_context_memory_used(ctx);
-            printf("%8ld %12.0f %14.0f %10.1f\n", r, srss[ns], sdev[ns], now_s() - t0);
+            sx[ns] = (double)r, srss[ns] = rss_kib(), sheap[ns] = heap_kib();
+            sdev[ns] = (double)vka_context_memory_used(ctx);
+            printf("%8ld %12.0f %12.0f %14.0f %10.1f\n", r, srss[ns], sheap[ns], sdev[ns], now_s() - t0);
             fflush(stdout);
             ns++;
         }
@@ -370,11 +419,13 @@ int main(int argc, char **argv)
     while (first < ns - 2 && sx[first] < (double)warmup)
         first++;
     double rs = 1000 * slope(sx + first, srss + first, (int)(ns - first)),
+           hs = 1000 * slope(sx + first, sheap + first, (int)(ns - first)),
            ds = 1000 * slope(sx + first, sdev + first, (int)(ns - first));
-    printf("phase 1: %ld runs of each model in %.0f s; RSS %.0f KiB after run 1, %.0f KiB at the end; slope "
-           "from run %.0f on: RSS %+.1f KiB per 1000 runs, device memory %+.0f bytes per 1000 runs (%.0f -> %.0f "
-           "bytes)\n",
-           runs, now_s() - t0, srss[0], srss[ns - 1], sx[first], rs, ds, sdev[0], sdev[ns - 1]);
+    printf("phase 1: %ld runs of each model in %.0f s (%.1f ms per pair); after run 1 -> at the end: RSS %.0f -> "
+           "%.0f KiB, heap %.0f -> %.0f KiB, device memory %.0f -> %.0f bytes; slopes from run %.0f on: RSS %+.1f "
+           "KiB, heap %+.1f KiB, device memory %+.0f bytes per 1000 runs\n",
+           runs, now_s() - t0, 1000 * (now_s() - t_run1) / (double)(runs > 1 ? runs - 1 : 1), srss[0],
+           srss[ns - 1], sheap[0], sheap[ns - 1], sdev[0], sdev[ns - 1], sx[first], rs, hs, ds);
     check(diff_runs == 0, "phase 1: every run's outputs bit-identical to run 1's (%ld runs differ)", diff_runs);
     for (int m = 0; m < NMODELS; m++)
         vka_graph_destroy(models[m].g), models[m].g = NULL;
@@ -382,16 +433,18 @@ int main(int argc, char **argv)
           "phase 1: graphs destroyed, the context holds %llu bytes of device memory (%llu before them, %.0f with them)",
           (unsigned long long)vka_context_memory_used(ctx), (unsigned long long)dev_bare, dev_built);
     vka_context_destroy(ctx);
-    free(sx), free(srss), free(sdev);
+    free(sx), free(srss), free(sdev), free(sheap);
 
     /* ---- phase 2: cycles */
     if (cycles > 0) {
         int cval = !(ve && !strcmp(ve, "0"));
-        double *cx = calloc((size_t)cycles, sizeof *cx), *crss = calloc((size_t)cycles, sizeof *crss);
+        double *cx = calloc((size_t)cycles, sizeof *cx), *crss = calloc((size_t)cycles, sizeof *crss),
+               *cheap = calloc((size_t)cycles, sizeof *cheap), *canon = calloc((size_t)cycles, sizeof *canon);
         vlog v = {0, 0, 0};
         long diff_cycles = 0, held_cycles = 0;
         double tc = now_s();
-        printf("phase 2: %ld cycles of context + both graphs, validation %s\n", cycles, cval ? "on" : "off");
+        printf("phase 2: %ld cycles of a context and %s, validation %s\n", cycles,
+               cycle_graphs == 0 ? "no graph" : cycle_graphs == 1 ? "DeiT-Tiny" : "both graphs", cval ? "on" : "off");
         if (inject) {
             vlog iv = {0, 0, 0};
             vka_context *cc = make_context(cval, &iv);
@@ -408,7 +461,7 @@ int main(int argc, char **argv)
             if (!cc)
                 return 1;
             uint64_t base = vka_context_memory_used(cc);
-            for (int m = 0; m < NMODELS; m++) {
+            for (int m = 0; m < cycle_graphs; m++) {
                 model *md = &models[m];
                 vka_graph *g = load(cc, dir, md);
                 vka_status s = g ? infer(g, md, md->cur) : VKA_ERR_INVALID_ARG;
@@ -421,24 +474,30 @@ int main(int argc, char **argv)
             }
             held_cycles += vka_context_memory_used(cc) != base;
             vka_context_destroy(cc);
-            cx[c] = (double)c, crss[c] = rss_kib();
+            cx[c] = (double)c, crss[c] = rss_kib2(&canon[c]), cheap[c] = heap_kib();
             if (c == 0 || (c + 1) % 10 == 0 || c + 1 == cycles) {
-                printf("  cycle %4ld: RSS %.0f KiB, %.1f s\n", c + 1, crss[c], now_s() - tc);
+                printf("  cycle %4ld: RSS %.0f KiB (anonymous %.0f), heap %.0f KiB, %ld mappings, %.1f s\n", c + 1,
+                       crss[c], canon[c], cheap[c], map_count(), now_s() - tc);
                 fflush(stdout);
             }
         }
         int cf = cycles > 10 ? 2 : 0; /* the first cycles fill caches (pipeline cache file, allocator arenas) */
-        double cs = cycles - cf >= 2 ? 100 * slope(cx + cf, crss + cf, (int)(cycles - cf)) : 0;
-        printf("phase 2: %ld cycles in %.0f s; RSS %.0f KiB after cycle 1, %.0f KiB after cycle %ld; slope from "
-               "cycle %d on: %+.1f KiB per 100 cycles\n",
-               cycles, now_s() - tc, crss[0], crss[cycles - 1], cycles, cf + 1, cs);
+        int nc = (int)(cycles - cf);
+        double cs = nc >= 2 ? 100 * slope(cx + cf, crss + cf, nc) : 0,
+               cas = nc >= 2 ? 100 * slope(cx + cf, canon + cf, nc) : 0,
+               chs = nc >= 2 ? 100 * slope(cx + cf, cheap + cf, nc) : 0;
+        printf("phase 2: %ld cycles in %.0f s; after cycle 1 -> after cycle %ld: RSS %.0f -> %.0f KiB (anonymous "
+               "%.0f -> %.0f), heap %.0f -> %.0f KiB; slopes from cycle %d on: RSS %+.1f KiB (anonymous %+.1f), heap "
+               "%+.1f KiB per 100 cycles\n",
+               cycles, now_s() - tc, cycles, crss[0], crss[cycles - 1], canon[0], canon[cycles - 1], cheap[0],
+               cheap[cycles - 1], cf + 1, cs, cas, chs);
         check(diff_cycles == 0, "phase 2: outputs of every cycle bit-identical to phase 1's (%ld differ)",
               diff_cycles);
         check(held_cycles == 0, "phase 2: device memory back to the bare context's after destroying the graphs "
               "(%ld cycles held more)", held_cycles);
         check(v.errors == 0, "phase 2: validation layer %s: %d errors, %d of them objects not destroyed",
               cval ? "on" : "OFF (VKATTN_VALIDATE=0)", v.errors, v.leaks);
-        free(cx), free(crss);
+        free(cx), free(crss), free(cheap), free(canon);
     }
     for (int m = 0; m < NMODELS; m++) {
         for (int i = 0; i < models[m].nout; i++)
