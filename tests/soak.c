@@ -421,11 +421,16 @@ int main(int argc, char **argv)
     double rs = 1000 * slope(sx + first, srss + first, (int)(ns - first)),
            hs = 1000 * slope(sx + first, sheap + first, (int)(ns - first)),
            ds = 1000 * slope(sx + first, sdev + first, (int)(ns - first));
-    printf("phase 1: %ld runs of each model in %.0f s (%.1f ms per pair); after run 1 -> at the end: RSS %.0f -> "
-           "%.0f KiB, heap %.0f -> %.0f KiB, device memory %.0f -> %.0f bytes; slopes from run %.0f on: RSS %+.1f "
-           "KiB, heap %+.1f KiB, device memory %+.0f bytes per 1000 runs\n",
-           runs, now_s() - t0, 1000 * (now_s() - t_run1) / (double)(runs > 1 ? runs - 1 : 1), srss[0],
-           srss[ns - 1], sheap[0], sheap[ns - 1], sdev[0], sdev[ns - 1], sx[first], rs, hs, ds);
+    /* and over the second half alone: allocators grow in steps early on and then settle */
+    int half = first + (int)(ns - first) / 2;
+    double rs2 = ns - half >= 2 ? 1000 * slope(sx + half, srss + half, (int)(ns - half)) : 0,
+           hs2 = ns - half >= 2 ? 1000 * slope(sx + half, sheap + half, (int)(ns - half)) : 0;
+    printf("phase 1: %ld runs of each model in %.0f s (%.1f ms per pair after run 1); after run 1 -> at the end: RSS "
+           "%.0f -> %.0f KiB, heap %.0f -> %.0f KiB, device memory %.0f -> %.0f bytes; slopes from run %.0f on: RSS "
+           "%+.1f KiB, heap %+.1f KiB, device memory %+.0f bytes per 1000 runs; from run %.0f on: RSS %+.1f KiB, "
+           "heap %+.1f KiB per 1000 runs\n",
+           runs, now_s() - t0, runs > 1 ? 1000 * (now_s() - t_run1) / (double)(runs - 1) : NAN, srss[0],
+           srss[ns - 1], sheap[0], sheap[ns - 1], sdev[0], sdev[ns - 1], sx[first], rs, hs, ds, sx[half], rs2, hs2);
     check(diff_runs == 0, "phase 1: every run's outputs bit-identical to run 1's (%ld runs differ)", diff_runs);
     for (int m = 0; m < NMODELS; m++)
         vka_graph_destroy(models[m].g), models[m].g = NULL;
@@ -486,11 +491,14 @@ int main(int argc, char **argv)
         double cs = nc >= 2 ? 100 * slope(cx + cf, crss + cf, nc) : 0,
                cas = nc >= 2 ? 100 * slope(cx + cf, canon + cf, nc) : 0,
                chs = nc >= 2 ? 100 * slope(cx + cf, cheap + cf, nc) : 0;
+        int h2 = cf + nc / 2, n2 = (int)(cycles - h2);
+        double cs2 = n2 >= 2 ? 100 * slope(cx + h2, crss + h2, n2) : 0,
+               chs2 = n2 >= 2 ? 100 * slope(cx + h2, cheap + h2, n2) : 0;
         printf("phase 2: %ld cycles in %.0f s; after cycle 1 -> after cycle %ld: RSS %.0f -> %.0f KiB (anonymous "
                "%.0f -> %.0f), heap %.0f -> %.0f KiB; slopes from cycle %d on: RSS %+.1f KiB (anonymous %+.1f), heap "
-               "%+.1f KiB per 100 cycles\n",
+               "%+.1f KiB per 100 cycles; from cycle %d on: RSS %+.1f KiB, heap %+.1f KiB per 100 cycles\n",
                cycles, now_s() - tc, cycles, crss[0], crss[cycles - 1], canon[0], canon[cycles - 1], cheap[0],
-               cheap[cycles - 1], cf + 1, cs, cas, chs);
+               cheap[cycles - 1], cf + 1, cs, cas, chs, h2 + 1, cs2, chs2);
         check(diff_cycles == 0, "phase 2: outputs of every cycle bit-identical to phase 1's (%ld differ)",
               diff_cycles);
         check(held_cycles == 0, "phase 2: device memory back to the bare context's after destroying the graphs "
