@@ -854,8 +854,27 @@ vka_status vka_draw_glyphs(vka_cmd *cmd, vka_tensor *font, int font_w, int font_
 
 /* ------------------------------------------------------------------ benchmark helpers */
 
-/* Measured fp32 FMA throughput of the device in GFLOP/s (a peak-throughput
- * shader timed with GPU timestamps). */
+/* How vka_measure_fp32_peak_ex measured: the FMA shader (48 FMAs per invocation
+ * per iteration) timed with GPU timestamps, `reps` dispatches of `iters`
+ * iterations each after a calibration, so that one dispatch runs for at least
+ * min_ms. The best repetition is the peak: on a shared machine the others lost
+ * time to other processes, never gained it. */
+typedef struct vka_peak_info {
+    double gflops;         /* best repetition: the peak */
+    double median_gflops;  /* median repetition */
+    double worst_gflops;   /* slowest repetition */
+    int reps;              /* repetitions timed (after calibration) */
+    double rep_ms;         /* GPU time of the best repetition */
+    double total_ms;       /* GPU time of all timed repetitions */
+    uint64_t invocations;  /* per dispatch */
+    uint32_t iters;        /* loop iterations per invocation */
+} vka_peak_info;
+/* Measured fp32 FMA throughput of the device: reps repetitions (<= 0: 5), each
+ * dispatch at least min_ms of GPU time (<= 0: 200). Takes ~reps·min_ms plus a
+ * calibration of similar length. A spread (worst / best) far below 1 says the
+ * machine was busy and the peak may be low, which inflates "% of peak". */
+vka_status vka_measure_fp32_peak_ex(vka_context *ctx, int reps, double min_ms, vka_peak_info *info);
+/* vka_measure_fp32_peak_ex with the defaults; *gflops = info.gflops. */
 vka_status vka_measure_fp32_peak(vka_context *ctx, double *gflops);
 
 #ifdef __cplusplus

@@ -343,13 +343,33 @@ int vka__texel_ok(const vka_context *ctx, const vka_tensor *t)
            (off - lo + t->bytes) / (4 * vka_dtype_size(t->dtype)) <= lim->maxTexelBufferElements;
 }
 
-/* A view of 4-vectors of t's dtype from byte lo (the storage descriptor's
- * offset, so that shaders index both alike), kept until the next recording. */
-static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo, VkDeviceSize range,
+static VkFormat texel_format(vka_dtype dt, int comps)
+{
+    if (comps == 1)
+        return dt == VKA_F16 ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R32_SFLOAT;
+    return dt == VKA_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+}
+
+int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t)
+{
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    VkDeviceSize off = t->alloc.offset + t->byte_offset;
+    VkDeviceSize lo = off / lim->minStorageBufferOffsetAlignment * lim->minStorageBufferOffsetAlignment;
+    if (lo % lim->minTexelBufferOffsetAlignment || (off - lo + t->bytes) / vka_dtype_size(t->dtype) > lim->maxTexelBufferElements)
+        return 0;
+    VkFormatProperties fp;
+    vkGetPhysicalDeviceFormatProperties(ctx->phys, texel_format(t->dtype, 1), &fp);
+    return (fp.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT) != 0;
+}
+
+/* A view of 4-vectors (comps 4) or scalars (comps 1) of t's dtype from byte lo
+ * (the storage descriptor's offset, so that shaders index both alike), kept
+ * until the next recording. */
+static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo, VkDeviceSize range, int comps,
                              VkBufferView *out)
 {
     vka_context *ctx = cmd->ctx;
-    VkDeviceSize texel = 4 * (VkDeviceSize)vka_dtype_size(t->dtype);
+    VkDeviceSize texel = (VkDeviceSize)comps * vka_dtype_size(t->dtype);
     VkDeviceSize n = range / texel;
     if (lo % ctx->props.limits.minTexelBufferOffsetAlignment || n == 0 || n > ctx->props.limits.maxTexelBufferElements)
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "tensor %s cannot be a texel buffer (offset %llu, %llu texels)",
@@ -364,8 +384,7 @@ static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo,
     }
     VkBufferViewCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                                  .buffer = t->alloc.block->buf,
-                                 .format = t->dtype == VKA_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT
-                                                               : VK_FORMAT_R32G32B32A32_SFLOAT,
+                                 .format = texel_format(t->dtype, comps),
                                  .offset = lo,
                                  .range = n * texel};
     VKA_VK(ctx, ctx->vk.vkCreateBufferView(ctx->device, &ci, NULL, &cmd->views[cmd->nviews]));
@@ -391,7 +410,7 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
     vka__pipeline *p;
     uint32_t texel = 0;
     for (int i = 0; i < nbind; i++)
-        if (b[i].write == VKA__TEXEL)
+        if (b[i].write == VKA__TEXEL || b[i].write == VKA__TEXEL1)
             texel |= 1u << i;
     if ((s = vka__pipeline_get(ctx, shader, spec, nspec, nbind, texel, &p)))
         return s;
@@ -418,8 +437,8 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
                                       .descriptorCount = 1,
                                       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                       .pBufferInfo = &bi[i]};
-        if (b[i].write == VKA__TEXEL) {
-            if ((s = texel_view(cmd, t, lo, range, &bv[i])))
+        if (b[i].write == VKA__TEXEL || b[i].write == VKA__TEXEL1) {
+            if ((s = texel_view(cmd, t, lo, range, b[i].write == VKA__TEXEL1 ? 1 : 4, &bv[i])))
                 return s;
             w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
             w[i].pBufferInfo = NULL;

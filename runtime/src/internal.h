@@ -183,7 +183,7 @@ struct vka_cmd {
 
 typedef struct vka__binding {
     vka_tensor *t;               /* NULL: the context's dummy buffer */
-    int write;                   /* 1: written; 0 or VKA__TEXEL: read */
+    int write;                   /* 1: written; 0, VKA__TEXEL or VKA__TEXEL1: read */
 } vka__binding;
 
 /* vka__binding.write: read through a storage texel buffer of 4-vectors of the
@@ -195,11 +195,17 @@ typedef struct vka__binding {
  * starts where the storage descriptor would, so vka__off() holds for it too (in
  * elements; divide by 4 for texels). */
 #define VKA__TEXEL 2
+/* As VKA__TEXEL with texels of one element (GLSL imageBuffer r32f or r16f):
+ * any offset and stride, for operands whose rows are not whole 4-vectors. */
+#define VKA__TEXEL1 3
 
 /* Can t be bound as a texel buffer (VKA__TEXEL): the view's start meets the
  * device's texel alignment and its length the texel limit. Whole texels are
  * the caller's to check (offsets and strides in multiples of 4 elements). */
 int vka__texel_ok(const vka_context *ctx, const vka_tensor *t);
+/* The same for VKA__TEXEL1 (one-element texels; the device must support the
+ * format as a storage texel buffer, which R32_SFLOAT always is). */
+int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t);
 
 /* Elements between the bound descriptor offset and the tensor's first element
  * (non-zero for views whose start is not aligned to the device's
