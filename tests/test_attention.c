@@ -1,7 +1,8 @@
 /* test_attention.c — vka_attention (every variant), vka_attention_probe and
- * vka_attention_naive against a float64 CPU reference: head dims 8 .. 128
- * (every multiple of 16, and 8, 24, 40 for the multiples of 8 that are not of
- * 16: DETR decoders such as DEIMv2's run 8 heads of D = 8), N = 1 .. 16384,
+ * vka_attention_naive against a float64 CPU reference: head dims 4 .. 128
+ * (every multiple of 16; 8, 24, 40 for the multiples of 8 that are not of 16;
+ * 4, 12, 20, 36 for the multiples of 4 that are not of 8: DETR decoders such
+ * as DEIMv2 atto's run 8 heads of D = 8, femto's of D = 12), N = 1 .. 16384,
  * cross-attention (nq != nk), B·H > 1, [B,H,N,D], [B,N,H,D] and packed QKV
  * [B,N,3,H,D] through strides, unaligned views and offsets,
  * additive masks with -inf entries, causal, LSE; logits large enough that exp
@@ -399,7 +400,7 @@ done:
 
 static void test_errors(vka_context *ctx)
 {
-    int64_t s4[4] = {1, 2, 10, 64}, s4b[4] = {1, 2, 9, 64}, s12[4] = {1, 2, 10, 12}, ms[2] = {10, 11};
+    int64_t s4[4] = {1, 2, 10, 64}, s4b[4] = {1, 2, 9, 64}, s12[4] = {1, 2, 10, 10}, ms[2] = {10, 11};
     vka_tensor *q = vkt_tensor(ctx, VKA_F32, 4, s4, NULL), *k = vkt_tensor(ctx, VKA_F32, 4, s4, NULL),
                *v = vkt_tensor(ctx, VKA_F32, 4, s4, NULL), *o = vkt_tensor(ctx, VKA_F32, 4, s4, NULL),
                *small = vkt_tensor(ctx, VKA_F32, 4, s4b, NULL), *q12 = vkt_tensor(ctx, VKA_F32, 4, s12, NULL),
@@ -409,9 +410,9 @@ static void test_errors(vka_context *ctx)
     vka_cmd *cmd = vka_cmd_create(ctx);
     vka_cmd_begin(cmd);
     vka_attn_desc d = vka_attn_default_desc();
-    d.batch = 1, d.heads = 2, d.nq = 10, d.nk = 10, d.head_dim = 12;
-    vkt_expect_error("head_dim 12 unsupported", vka_attention(cmd, &d, q12, q12, q12, o), VKA_ERR_UNSUPPORTED,
-                     "multiples of 8 from 8 to 128");
+    d.batch = 1, d.heads = 2, d.nq = 10, d.nk = 10, d.head_dim = 10;
+    vkt_expect_error("head_dim 10 unsupported", vka_attention(cmd, &d, q12, q12, q12, o), VKA_ERR_UNSUPPORTED,
+                     "multiples of 4 from 4 to 128");
     d.head_dim = 136;
     vkt_expect_error("head_dim 136 unsupported", vka_attention_probe(cmd, &d, q, k, q, o), VKA_ERR_UNSUPPORTED,
                      "head_dim 136");
@@ -508,6 +509,28 @@ static void run_all(vka_context *ctx)
     };
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++)
         run_case(ctx, &d8[i]);
+    /* head dims that are multiples of 4 but not of 8 (score groups of 4, 4-lane
+     * key sharing, single-texel groups, 4-column split reduce): the same
+     * spread of shapes, layouts, masks and kernels */
+    acase d4[] = {
+        {.dt = VKA_F32, .B = 1, .H = 1, .nq = 1, .nk = 1, .D = 4, .lse = 1, .sd = 5.5f, .probe = 1, .naive = 1},
+        /* DEIMv2 femto's decoder self-attention: 8 heads of 12 over its 150 queries */
+        {.dt = VKA_F32, .B = 1, .H = 8, .nq = 150, .nk = 150, .D = 12, .layout = L_BNHD, .lse = 1, .sd = 5.5f,
+         .probe = 1, .naive = 1},
+        {.dt = VKA_F16, .B = 2, .H = 8, .nq = 7, .nk = 197, .D = 12, .mask = 1, .causal = 1, .lse = 1, .sd = 3.0f,
+         .probe = 1},
+        {.dt = VKA_F32, .B = 2, .H = 2, .nq = 300, .nk = 7, .D = 12, .mask = 1, .lse = 1, .sd = 5.5f, .probe = 1,
+         .notexel = 1, .naive = 1},
+        {.dt = VKA_F16, .B = 2, .H = 1, .nq = 197, .nk = 197, .D = 20, .layout = L_QKV, .lse = 1, .unaligned = 1,
+         .sd = 3.0f, .probe = 1, .naive = 1},
+        {.dt = VKA_F32, .B = 1, .H = 3, .nq = 61, .nk = 83, .D = 12, .layout = L_BNHD, .mask = 1, .causal = 1,
+         .lse = 1, .sd = 5.5f, .probe = 1, .rows = "3"},
+        {.dt = VKA_F32, .B = 1, .H = 2, .nq = 45, .nk = 37, .D = 36, .layout = L_QKV, .lse = 1, .sd = 5.5f,
+         .probe = 1, .rows = "1", .naive = 1},
+        {.dt = VKA_F16, .B = 1, .H = 2, .nq = 29, .nk = 23, .D = 4, .layout = L_BNHD, .mask = 1, .sd = 3.0f},
+    };
+    for (size_t i = 0; i < sizeof d4 / sizeof d4[0]; i++)
+        run_case(ctx, &d4[i]);
     /* the row variant with K/V as texel buffers (CPU devices) and without:
      * packed QKV through aligned offsets, every rows-per-invocation count, f16,
      * nq not a multiple of a workgroup's rows, causal and mask */
@@ -544,6 +567,13 @@ static void run_all(vka_context *ctx)
              .sd = 3.0f, .probe = 1},
             {.dt = VKA_F32, .B = 1, .H = 3, .nq = 61, .nk = 61, .D = 40, .layout = L_QKV, .unaligned = 1,
              .mask = 1, .lse = 1, .sd = 5.5f, .probe = 1},
+            /* D % 8 != 0: score groups of 4, the split variant reduces 4 columns per round */
+            {.dt = VKA_F32, .B = 1, .H = 8, .nq = 150, .nk = 150, .D = 12, .layout = L_BNHD, .lse = 1, .sd = 5.5f,
+             .probe = 1},
+            {.dt = VKA_F16, .B = 2, .H = 2, .nq = 9, .nk = 301, .D = 12, .mask = 1, .causal = 1, .lse = 1,
+             .sd = 3.0f, .probe = 1},
+            {.dt = VKA_F32, .B = 1, .H = 2, .nq = 65, .nk = 65, .D = 4, .layout = L_QKV, .unaligned = 1, .lse = 1,
+             .sd = 5.5f, .probe = 1},
         };
         for (size_t i = 0; i < sizeof vc / sizeof vc[0]; i++) {
             vc[i].variant = variants[vi];

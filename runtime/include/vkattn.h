@@ -410,7 +410,7 @@ void vka_fold_batchnorm(const float *w, const float *b, int64_t O, int64_t per_o
 typedef struct vka_attn_desc {
     int64_t batch, heads;      /* B, H */
     int64_t nq, nk;            /* query rows, key rows */
-    int64_t head_dim;          /* D: a multiple of 8 from 8 to 128 */
+    int64_t head_dim;          /* D: a multiple of 4 from 4 to 128 */
     float scale;               /* 0: 1/sqrt(D) */
     int causal;                /* mask key j > query i (aligned at the end when nq != nk) */
     /* element strides (batch, head, row) for q, k, v, o; the last axis is dense.
