@@ -155,11 +155,13 @@ typedef struct regtile_plan {
     const char *shader;
 } regtile_plan;
 
-/* Relative cost per multiply-add of the texel kernels on llvmpipe (measured,
- * see docs/perf.md): element texels cost four loads where a vector costs one. */
+/* Relative cost per multiply-add of the texel kernels on llvmpipe: element
+ * texels cost four loads where a vector costs one. Fitted to where the two
+ * orientations cross over (bench gemm --vary VKATTN_GEMM_SWAP=0:1, docs/perf.md):
+ * 300x32x256 even, 300x91x256 and 845x80x96 better unswapped. */
 static double texel_cost(int a4, int b4)
 {
-    return 1.0 + (a4 ? 0 : 0.3) + (b4 ? 0 : 0.3);
+    return 1.0 + (a4 ? 0 : 0.4) + (b4 ? 0 : 0.4);
 }
 
 /* Padded multiply-adds of a TM × cols tile grid over rows × cols: what llvmpipe
