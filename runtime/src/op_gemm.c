@@ -3,7 +3,9 @@
  * Two algorithms, picked per call from the device (VKATTN_GEMM_VARIANT=regtile|shared
  * overrides): a barrier-free register-tiled kernel for CPU drivers, where a
  * workgroup barrier is a coroutine switch and shared memory is just more
- * memory, and a shared-memory tiled kernel for GPUs. */
+ * memory (its operands as texel buffers where the device allows, in the
+ * orientation that keeps its lanes busy: plan_regtile), and a shared-memory
+ * tiled kernel for GPUs. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,8 +176,8 @@ static double padded(int64_t rows, int64_t cols, int64_t tm, int64_t tn)
 /* Chooses the regtile kernel for a CPU driver. Texel buffers (gemm_regtile_tex*)
  * whenever the views are possible: 4-vector texels where an operand's rows are
  * whole texels, element texels otherwise; and Cᵀ = Bᵀ·Aᵀ when C is so narrow
- * (N of 1..16: DETR box heads, DEIMv2's integral) that most lanes of a
- * column tile would compute clamped copies. The storage-buffer kernel
+ * (N up to ~32 at M in the hundreds: DETR box heads, DEIMv2's integral) that
+ * most lanes of a column tile would compute clamped copies. The storage-buffer kernel
  * (gemm_regtile) is the fallback, and what VKATTN_GEMM_TEXEL=0 forces.
  * For tests and comparisons: VKATTN_GEMM_TEXEL=vec4 is the selection from
  * before element texels and 8-wide workgroups (4-vector texels only, 64, 32
