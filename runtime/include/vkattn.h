@@ -685,6 +685,11 @@ typedef struct vka_st_tensor {
 typedef struct vka_safetensors vka_safetensors;
 
 vka_safetensors *vka_safetensors_open(const char *path);
+/* The same on a caller's buffer, which must outlive the handle (tensor data
+ * points into it); `what` names it in errors (NULL: "<memory>"). Both refuse
+ * offsets past the data or not exact integers, duplicate names and tensors
+ * whose bytes overlap. */
+vka_safetensors *vka_safetensors_open_memory(const void *data, size_t size, const char *what);
 void vka_safetensors_close(vka_safetensors *st);
 int vka_safetensors_count(const vka_safetensors *st);
 const vka_st_tensor *vka_safetensors_get(const vka_safetensors *st, int i);      /* in header order */
