@@ -1357,10 +1357,14 @@ static vka_status import_node(importer *im, const Onnx__NodeProto *n)
     vka_status s = check_node(im, n, im->def);
     if (!s)
         s = im->def->fn(im, n, name, &r);
-    if (s)
-        return s;
-    if (r < 0)
-        return g->ctx->err[0] ? VKA_ERR_SHAPE : ierr(im, VKA_ERR_SHAPE, "could not be built");
+    if (s || r < 0) {
+        if (strstr(im->ctx->err, " (op "))
+            return s ? s : VKA_ERR_SHAPE;
+        /* a builder's error names the value: add the ONNX node, op and opset */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", im->ctx->err);
+        return ierr(im, s ? s : VKA_ERR_SHAPE, "%s", msg[0] ? msg : "could not be built");
+    }
     if (!tab_put(im, n->output[0], r))
         return ierr(im, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     if (im->ctx->log_level >= VKA_LOG_DEBUG) {
