@@ -162,7 +162,8 @@ static Onnx__TensorProto *tensor(const char *name, int dt, int nd, const int64_t
     onnx__tensor_proto__init(t);
     t->name = (char *)name, t->has_data_type = 1, t->data_type = dt;
     t->n_dims = (size_t)nd, t->dims = zalloc(sizeof(int64_t) * (size_t)(nd ? nd : 1));
-    memcpy(t->dims, dims, sizeof(int64_t) * (size_t)nd);
+    if (nd)
+        memcpy(t->dims, dims, sizeof(int64_t) * (size_t)nd);
     t->has_raw_data = 1, t->raw_data.len = bytes;
     t->raw_data.data = bytes ? keep(malloc(bytes)) : NULL;
     if (bytes)
