@@ -210,38 +210,49 @@ static vka_status rec_gemm(vka_graph *g, vka_cmd *cmd, vka__node *n)
     return s;
 }
 
-/* B, H, Nq, Nk, D of an attention node; q/k/v are [B, H, N, D] or [B·H, N, D]. */
+/* The attention descriptor of node n without mask/lse: the fusion's dims and
+ * strides, or dense q/k/v/o of [B, H, N, D] or [B·H, N, D]. */
+static vka_attn_desc attn_desc_of(const vka_graph *g, const vka__node *n)
+{
+    vka_attn_desc d = vka_attn_default_desc();
+    if (n->attn_strided) {
+        d = n->attn;
+    } else {
+        const vka__value *q = &g->vals[n->in[0]], *k = &g->vals[n->in[1]];
+        int r = q->ndim;
+        d.batch = r == 4 ? q->shape[0] : 1;
+        d.heads = q->shape[r - 3];
+        d.nq = q->shape[r - 2];
+        d.nk = k->shape[r - 2];
+        d.head_dim = q->shape[r - 1];
+    }
+    d.scale = n->scale;
+    d.mask = d.lse = NULL;
+    return d;
+}
+
+/* B, H, Nq, Nk, D of an attention node. */
 static void attn_dims(const vka_graph *g, const vka__node *n, int64_t *dims)
 {
-    const vka__value *q = &g->vals[n->in[0]], *k = &g->vals[n->in[1]];
-    int r = q->ndim;
-    dims[0] = r == 4 ? q->shape[0] : 1;
-    dims[1] = q->shape[r - 3];
-    dims[2] = q->shape[r - 2];
-    dims[3] = k->shape[r - 2];
-    dims[4] = q->shape[r - 1];
+    vka_attn_desc d = attn_desc_of(g, n);
+    dims[0] = d.batch;
+    dims[1] = d.heads;
+    dims[2] = d.nq;
+    dims[3] = d.nk;
+    dims[4] = d.head_dim;
 }
 
 static vka_status rec_attention(vka_graph *g, vka_cmd *cmd, vka__node *n)
 {
-    vka__value *q = &g->vals[n->in[0]];
-    int64_t dims[5];
-    attn_dims(g, n, dims);
-    vka_attn_desc d = vka_attn_default_desc();
-    d.batch = dims[0];
-    d.heads = dims[1];
-    d.nq = dims[2];
-    d.nk = dims[3];
-    d.head_dim = dims[4];
-    d.scale = n->scale;
-    d.mask = n->mask >= 0 ? g->vals[n->mask].t : NULL;
+    vka_attn_desc d = attn_desc_of(g, n);
     d.lse = n->lse >= 0 ? g->vals[n->lse].t : NULL;
     vka_tensor *mask2 = NULL;
-    if (d.mask) {
+    if (n->mask >= 0) {
         mask2 = reshaped(g, n->mask, 2, (int64_t[]){d.nq, d.nk});
         d.mask = mask2;
     }
-    vka_status s = vka_attention(cmd, &d, q->t, g->vals[n->in[1]].t, g->vals[n->in[2]].t, g->vals[n->out].t);
+    vka_status s = vka_attention(cmd, &d, g->vals[n->in[0]].t, g->vals[n->in[1]].t, g->vals[n->in[2]].t,
+                                 g->vals[n->out].t);
     vka_tensor_destroy(mask2);
     return s;
 }
@@ -742,9 +753,7 @@ vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const i
     if (!s)
         s = vka_tensor_upload(rt, rows, (size_t)nrows * 4);
     if (!s) {
-        vka_attn_desc d = vka_attn_default_desc();
-        d.batch = B, d.heads = H, d.nq = nq, d.nk = nk, d.head_dim = dims[4];
-        d.scale = n->scale;
+        vka_attn_desc d = attn_desc_of(g, n);
         d.mask = n->mask >= 0 ? g->vals[n->mask].t : NULL;
         d.lse = g->vals[n->lse].t;
         if (!(s = vka_cmd_begin(cmd)) && !(s = vka_attention_probe(cmd, &d, g->vals[n->in[0]].t, g->vals[n->in[1]].t,

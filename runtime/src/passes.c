@@ -1,8 +1,12 @@
 /* passes.c — fusions on the graph IR: the exported attention subgraph into
- * flash attention, Erf-GELU into one op, and bias / activation / residual into
- * GEMM epilogues. Nodes are rewritten in place (the node list stays in
- * topological order); what nothing reads any more is removed by the executor's
- * dead-node pass. */
+ * flash attention (Q, K, V and O addressed through strides in the tensors the
+ * projections wrote, so the slices and transposes around it disappear), the
+ * decomposed LayerNorm and RMSNorm into one kernel each, Erf-GELU and
+ * x·sigmoid(x) into one op, bias / activation / residual into GEMM epilogues,
+ * and what elementwise chains are left into one program each (vka_eltwise).
+ * Nodes are rewritten in place (the node list stays in topological order);
+ * what nothing reads any more is removed by the executor's dead-node pass, and
+ * each removed node remembers which node absorbed it (--plan shows it). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +96,138 @@ static bool scalar_operand(vka_graph *g, const vka__node *n, double *c, vka_val 
             return true;
         }
     return false;
+}
+
+/* The reader of v if it is the only one. */
+static vka__node *sole_reader(vka_graph *g, const uses *u, vka_val v)
+{
+    return u->nuse[v] == 1 && u->reader[v] >= 0 ? &g->nodes[u->reader[v]] : NULL;
+}
+
+/* Moves node c's output onto node gm (c disappears). */
+static void absorb(vka_graph *g, vka__node *gm, vka__node *c)
+{
+    gm->out = c->out;
+    g->vals[c->out].producer = (int)(gm - g->nodes);
+    c->dead = true;
+}
+
+/* ---------------------------------------------------------------- strided views */
+
+/* A value read through strides: element (i_0, .., i_n-1) of the logical tensor
+ * `shape` is element off + Σ i_k·st[k] of base's memory. The attention and
+ * elementwise fusions read their operands this way, straight out of the
+ * tensor a slice, transpose or reshape chain started from. */
+typedef struct {
+    vka_val base;
+    int ndim;
+    int64_t shape[VKA_MAX_DIMS], st[VKA_MAX_DIMS];
+    int64_t off;
+} sview;
+
+static void dense_strides(int nd, const int64_t *shape, int64_t *st)
+{
+    int64_t acc = 1;
+    for (int k = nd - 1; k >= 0; k--) {
+        st[k] = acc;
+        acc *= shape[k];
+    }
+}
+
+static void sview_dense(const vka_graph *g, vka_val v, sview *s)
+{
+    const vka__value *x = &g->vals[v];
+    s->base = v;
+    s->ndim = x->ndim;
+    memcpy(s->shape, x->shape, sizeof s->shape);
+    dense_strides(x->ndim, x->shape, s->st);
+    s->off = 0;
+}
+
+/* Moves view s from y's memory onto x's, where y's axis k holds x's elements
+ * first_k + j·mult_k (a slice or a transpose of x). Fails when a step of the
+ * view would carry from one of y's axes into the next: then no stride of x
+ * describes it. */
+static bool sview_map(sview *s, int ynd, const int64_t *yshape, const int64_t *first, const int64_t *mult)
+{
+    int64_t ys[VKA_MAX_DIMS], digit[VKA_MAX_DIMS], reach[VKA_MAX_DIMS], nst[VKA_MAX_DIMS];
+    dense_strides(ynd, yshape, ys);
+    int64_t rem = s->off;
+    for (int k = 0; k < ynd; k++) {
+        digit[k] = rem / ys[k];
+        rem -= digit[k] * ys[k];
+        reach[k] = digit[k];
+    }
+    for (int a = 0; a < s->ndim; a++) {
+        nst[a] = 0;
+        if (s->shape[a] == 1 || s->st[a] == 0)
+            continue;
+        int k = -1;
+        for (int j = 0; j < ynd && k < 0; j++) /* the outermost axis of y a step of a stays inside */
+            if (yshape[j] > 1 && ys[j] <= s->st[a])
+                k = j;
+        if (k < 0 || s->st[a] % ys[k])
+            return false;
+        int64_t c = s->st[a] / ys[k];
+        reach[k] += c * (s->shape[a] - 1);
+        nst[a] = c * mult[k];
+    }
+    int64_t off = 0;
+    for (int k = 0; k < ynd; k++) {
+        if (reach[k] >= yshape[k])
+            return false;
+        off += first[k] + digit[k] * mult[k];
+    }
+    memcpy(s->st, nst, sizeof nst);
+    s->off = off;
+    return true;
+}
+
+/* One step back through the producer of s->base when it only moves data. */
+static bool sview_step(vka_graph *g, sview *s)
+{
+    vka__node *p = producer(g, s->base);
+    if (!p || (p->op != VKA__OP_RESHAPE && p->op != VKA__OP_SLICE && p->op != VKA__OP_TRANSPOSE))
+        return false;
+    const vka__value *y = &g->vals[s->base], *x = &g->vals[p->in[0]];
+    if (x->dtype != y->dtype || x->is_int != y->is_int)
+        return false;
+    if (p->op == VKA__OP_RESHAPE) { /* the same memory in the same order */
+        s->base = p->in[0];
+        return true;
+    }
+    int64_t xs[VKA_MAX_DIMS], first[VKA_MAX_DIMS], mult[VKA_MAX_DIMS];
+    dense_strides(x->ndim, x->shape, xs);
+    for (int k = 0; k < y->ndim; k++) {
+        if (p->op == VKA__OP_SLICE) {
+            if (p->steps[k] < 1)
+                return false;
+            first[k] = p->starts[k] * xs[k];
+            mult[k] = p->steps[k] * xs[k];
+        } else {
+            first[k] = 0;
+            mult[k] = xs[p->perm[k]];
+        }
+    }
+    sview t = *s;
+    if (!sview_map(&t, y->ndim, y->shape, first, mult))
+        return false;
+    t.base = p->in[0];
+    *s = t;
+    return true;
+}
+
+/* The view of v as far back as slices, transposes and reshapes go; with
+ * last_dense, only as far as its last axis stays contiguous. */
+static void sview_resolve(vka_graph *g, vka_val v, bool last_dense, sview *s)
+{
+    sview_dense(g, v, s);
+    for (;;) {
+        sview t = *s;
+        if (!sview_step(g, &t) || (last_dense && t.shape[t.ndim - 1] > 1 && t.st[t.ndim - 1] != 1))
+            return;
+        *s = t;
+    }
 }
 
 /* ---------------------------------------------------------------- attention */
@@ -218,6 +354,60 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
     return true;
 }
 
+/* Attention node a (q, k, v of [B, H, N, D] or [B·H, N, D]) reads Q, K and V
+ * through strides from the tensors the slices / transposes / reshapes before
+ * it started from (DeiT: the packed QKV projection), and writes O where a
+ * transpose after it (keeping D last) would have put it. */
+static void attn_views(vka_graph *g, uses *u, vka__node *a)
+{
+    const vka__value *vq = &g->vals[a->in[0]], *vk = &g->vals[a->in[1]];
+    int r = vq->ndim;
+    vka_attn_desc d = vka_attn_default_desc();
+    d.batch = r == 4 ? vq->shape[0] : 1;
+    d.heads = vq->shape[r - 3];
+    d.nq = vq->shape[r - 2];
+    d.nk = vk->shape[r - 2];
+    d.head_dim = vq->shape[r - 1];
+    d.scale = a->scale;
+    int64_t *strides[4] = {d.q_stride, d.k_stride, d.v_stride, d.o_stride};
+    int64_t *offs[4] = {&d.q_offset, &d.k_offset, &d.v_offset, &d.o_offset};
+    bool moved = false;
+    for (int i = 0; i < 3; i++) {
+        sview sv;
+        sview_resolve(g, a->in[i], true, &sv);
+        moved |= sv.base != a->in[i];
+        a->in[i] = sv.base;
+        /* (batch, head, row) strides; a lone batch of B·H heads takes any batch stride */
+        strides[i][0] = r == 4 ? sv.st[0] : sv.st[0] * sv.shape[0];
+        strides[i][1] = sv.st[r - 3];
+        strides[i][2] = sv.st[r - 2];
+        *offs[i] = sv.off;
+        if (strides[i][0] == 0 && strides[i][1] == 0 && strides[i][2] == 0)
+            strides[i][0] = 1; /* all zero means dense to vka_attention; B = H = N = 1 here */
+    }
+    /* O: the transpose that only reader applies, when it keeps D last */
+    vka_val o = a->out;
+    const vka__value *vo = &g->vals[o];
+    int64_t ost[VKA_MAX_DIMS];
+    dense_strides(r, vo->shape, ost);
+    vka__node *t = sole_reader(g, u, o);
+    if (t && t->op == VKA__OP_TRANSPOSE && !vo->is_output && t->perm[r - 1] == r - 1) {
+        int64_t ys[VKA_MAX_DIMS];
+        dense_strides(r, g->vals[t->out].shape, ys);
+        for (int k = 0; k < r; k++)
+            ost[t->perm[k]] = ys[k];
+        absorb(g, a, t);
+        moved = true;
+    }
+    if (!moved)
+        return;
+    d.o_stride[0] = r == 4 ? ost[0] : ost[0] * vo->shape[0];
+    d.o_stride[1] = ost[r - 3];
+    d.o_stride[2] = ost[r - 2];
+    a->attn = d;
+    a->attn_strided = true;
+}
+
 static int fuse_attention(vka_graph *g, uses *u)
 {
     int count = 0;
@@ -244,6 +434,8 @@ static int fuse_attention(vka_graph *g, uses *u)
             a->in[a->nin++] = m.mask;
         a->scale = m.scale;
         count_uses(g, u);
+        attn_views(g, u, a);
+        count_uses(g, u);
         count++;
     }
     return count;
@@ -266,12 +458,6 @@ void vka__graph_mark_attention(vka_graph *g)
 static bool is_mean_last(vka_graph *g, const vka__node *n)
 {
     return n && n->op == VKA__OP_REDUCE && n->sub == VKA_REDUCE_MEAN && n->axis == g->vals[n->in[0]].ndim - 1;
-}
-
-/* The reader of v if it is the only one. */
-static vka__node *sole_reader(vka_graph *g, const uses *u, vka_val v)
-{
-    return u->nuse[v] == 1 && u->reader[v] >= 0 ? &g->nodes[u->reader[v]] : NULL;
 }
 
 /* A constant of C elements that broadcasts along the last axis only. */
@@ -786,14 +972,6 @@ static vka_act act_of(int unary)
     case VKA_SIGMOID: return VKA_ACT_SIGMOID;
     default: return VKA_ACT_NONE;
     }
-}
-
-/* Moves node c's output onto node gm (c disappears). */
-static void absorb(vka_graph *g, vka__node *gm, vka__node *c)
-{
-    gm->out = c->out;
-    g->vals[c->out].producer = (int)(gm - g->nodes);
-    c->dead = true;
 }
 
 
