@@ -178,35 +178,42 @@ static vka_status rec_matmul(vka_graph *g, vka_cmd *cmd, vka__node *n)
 
 static vka_status rec_gemm(vka_graph *g, vka_cmd *cmd, vka__node *n)
 {
-    vka__value *c = &g->vals[n->out];
+    /* M and N from A and B: the output may have been reshaped by an absorbed epilogue */
+    const vka__value *va = &g->vals[n->in[0]], *vb = &g->vals[n->in[1]];
+    int64_t m = n->trans_a ? va->shape[1] : va->shape[0], nn = n->trans_b ? vb->shape[0] : vb->shape[1];
+    int64_t cs[2] = {m, nn};
     vka_gemm_desc d = vka_gemm_default_desc();
     d.trans_a = n->trans_a;
     d.trans_b = n->trans_b;
     d.alpha = n->alpha;
     d.act = n->act;
-    vka_tensor *bias = NULL, *res = NULL;
-    int64_t nn = c->shape[1];
+    vka_tensor *bias = NULL, *res = NULL, *c = reshaped(g, n->out, 2, cs);
     if (n->nin > 2) { /* ONNX C: a row vector is a bias, a full matrix a residual */
         vka__value *vc = &g->vals[n->in[2]];
+        vka_status s = VKA_OK;
         if (n->beta != 1.0f)
-            return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: Gemm with beta %g (folded only when 1)", n->name,
-                            n->beta);
-        if (vc->numel == nn)
+            s = vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: Gemm with beta %g (folded only when 1)", n->name,
+                         n->beta);
+        else if (vc->numel == nn)
             bias = reshaped(g, n->in[2], 1, &nn);
-        else if (vc->numel == c->numel)
-            res = reshaped(g, n->in[2], 2, c->shape);
+        else if (vc->numel == m * nn)
+            res = reshaped(g, n->in[2], 2, cs);
         else
-            return vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: Gemm C of %lld elements", n->name,
-                            (long long)vc->numel);
+            s = vka__err(g->ctx, VKA_ERR_UNSUPPORTED, "node %s: Gemm C of %lld elements", n->name,
+                         (long long)vc->numel);
+        if (s) {
+            vka_tensor_destroy(c);
+            return s;
+        }
     }
     if (n->bias >= 0)
         bias = reshaped(g, n->bias, 1, &nn);
     if (n->residual >= 0)
-        res = reshaped(g, n->residual, 2, c->shape);
+        res = reshaped(g, n->residual, 2, cs);
     d.bias = bias;
     d.residual = res;
-    vka_status s = vka_gemm(cmd, &d, g->vals[n->in[0]].t, g->vals[n->in[1]].t, c->t);
-    vka_tensor_destroy(bias), vka_tensor_destroy(res);
+    vka_status s = c ? vka_gemm(cmd, &d, g->vals[n->in[0]].t, g->vals[n->in[1]].t, c) : VKA_ERR_OUT_OF_MEMORY;
+    vka_tensor_destroy(bias), vka_tensor_destroy(res), vka_tensor_destroy(c);
     return s;
 }
 
@@ -278,6 +285,22 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
         vka_status s = vka_layernorm(cmd, x2, ga, be, n->eps, y2);
         vka_tensor_destroy(x2), vka_tensor_destroy(y2), vka_tensor_destroy(ga), vka_tensor_destroy(be);
         return s;
+    }
+    case VKA__OP_RMSNORM: {
+        vka__value *vx = &g->vals[n->in[0]];
+        int64_t c = vx->shape[vx->ndim - 1];
+        vka_tensor *x2 = reshaped(g, n->in[0], 2, (int64_t[]){vx->numel / c, c});
+        vka_tensor *y2 = reshaped(g, n->out, 2, (int64_t[]){vx->numel / c, c});
+        vka_tensor *ga = n->in[1] >= 0 ? reshaped(g, n->in[1], 1, &c) : NULL;
+        vka_status s = x2 && y2 ? vka_rmsnorm(cmd, x2, ga, n->eps, y2) : VKA_ERR_OUT_OF_MEMORY;
+        vka_tensor_destroy(x2), vka_tensor_destroy(y2), vka_tensor_destroy(ga);
+        return s;
+    }
+    case VKA__OP_ELTWISE: {
+        vka_tensor *xs[VKA_ELTWISE_MAX_IN];
+        for (int i = 0; i < n->nin; i++)
+            xs[i] = g->vals[n->in[i]].t;
+        return vka_eltwise(cmd, &n->ew, n->nin, xs, y);
     }
     case VKA__OP_SOFTMAX: return vka_softmax(cmd, x, n->scale, NULL, y);
     case VKA__OP_REDUCE: return vka_reduce(cmd, (vka_reduce_op)n->sub, x, n->axis, y);
