@@ -288,7 +288,8 @@ static void test_reuse(vka_context *ctx)
         ref[i] = -fabs((double)x[i]);
     size_t by = (size_t)n * 4;
     const float *ins[1] = {x};
-    float *got = run(g, 1, 1, ins, &by, (size_t)n);
+    /* unfused: fused, the chain is one elementwise program with nothing to reuse */
+    float *got = run(g, 0, 1, ins, &by, (size_t)n);
     vkt_compare("chain of 10 unary ops", got, ref, (size_t)n, 1e-7);
     uint64_t noreuse, act = vka_graph_activation_bytes(g, &noreuse);
     vkt_check(act <= 3 * (uint64_t)by + 1024 && noreuse >= 10 * (uint64_t)by,

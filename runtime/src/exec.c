@@ -88,12 +88,25 @@ static vka_status buf_get(vka_graph *g, size_t bytes, int at, int *out)
 
 static size_t value_bytes(const vka__value *v) { return (size_t)v->numel * vka_dtype_size(v->dtype); }
 
-/* Gives value v a device tensor: a typed view of a pooled buffer. */
+/* Gives value v a device tensor: a typed view of a pooled buffer, or, for a
+ * value that shares another's memory (reshape, slice or concat views), a view
+ * of that one's tensor (placed first) at its offset. */
 static vka_status place(vka_graph *g, vka_val v, int at)
 {
     vka__value *x = &g->vals[v];
     if (x->t)
         return VKA_OK;
+    if (x->alias != VKA_NONE) {
+        vka_status s = place(g, x->alias, at);
+        if (s)
+            return s;
+        x = &g->vals[v];
+        x->t = vka__tensor_view_typed(g->vals[x->alias].t, x->dtype, (size_t)x->alias_off, x->ndim, x->shape);
+        if (!x->t)
+            return VKA_ERR_OUT_OF_MEMORY;
+        vka_tensor_set_name(x->t, x->name);
+        return VKA_OK;
+    }
     int b = -1;
     vka_status s = buf_get(g, value_bytes(x), at, &b);
     if (s)
@@ -134,6 +147,128 @@ static vka_status place_const(vka_graph *g, vka_val v)
 static vka_tensor *reshaped(vka_graph *g, vka_val v, int ndim, const int64_t *shape)
 {
     return vka_tensor_view(g->vals[v].t, 0, ndim, shape);
+}
+
+/* ---------------------------------------------------------------- views */
+
+/* A slice whose elements are one contiguous run of its input's memory (inner
+ * axes whole, one partial axis, outer axes of one index): its elements' offset
+ * into the input, else -1. */
+static int64_t slice_run(const vka_graph *g, const vka__node *n)
+{
+    const vka__value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
+    if (x->dtype != y->dtype || x->ndim != y->ndim)
+        return -1;
+    int nd = x->ndim, b = nd - 1;
+    while (b >= 0 && y->shape[b] == x->shape[b] && n->starts[b] == 0 && (n->steps[b] == 1 || y->shape[b] <= 1))
+        b--;
+    if (b >= 0 && y->shape[b] > 1 && n->steps[b] != 1)
+        return -1;
+    for (int k = 0; k < b; k++)
+        if (y->shape[k] != 1)
+            return -1;
+    int64_t off = 0, acc = 1;
+    for (int k = nd - 1; k >= 0; k--) {
+        if (n->starts[k] < 0 || n->starts[k] >= (x->shape[k] ? x->shape[k] : 1))
+            return -1;
+        off += n->starts[k] * acc;
+        acc *= x->shape[k];
+    }
+    return off;
+}
+
+/* The value whose memory v is, through reshapes of the same size. */
+static vka_val through_reshape_aliases(const vka_graph *g, vka_val v)
+{
+    while (g->vals[v].alias != VKA_NONE && g->vals[v].alias_off == 0 &&
+           g->vals[g->vals[v].alias].numel == g->vals[v].numel && g->vals[g->vals[v].alias].dtype == g->vals[v].dtype)
+        v = g->vals[v].alias;
+    return v;
+}
+
+/* With fusion on, the memory plan makes two data movements views (no
+ * dispatch): a slice that is a contiguous run of its input reads it in place,
+ * and a concat whose parts are contiguous runs of its output (the axes before
+ * the concat axis of size 1) has the kernels producing its inputs write
+ * straight into it, wherever the producer writes only that input; the inputs
+ * that cannot (graph inputs, constants, views, repeats) are copied in. */
+static void plan_views(vka_graph *g)
+{
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        if (n->op == VKA__OP_SLICE) {
+            int64_t off = slice_run(g, n);
+            if (off < 0)
+                continue;
+            vka__value *y = &g->vals[n->out];
+            y->alias = n->in[0];
+            y->alias_off = off * (int64_t)vka_dtype_size(y->dtype);
+            n->view = true;
+            n->into = g->vals[root_of(g, n->in[0])].producer; /* shown under the kernel that wrote its data */
+            continue;
+        }
+        if (n->op != VKA__OP_CONCAT)
+            continue;
+        vka_val c = n->out;
+        const vka__value *vc = &g->vals[c];
+        int64_t outer = 1;
+        for (int k = 0; k < n->axis; k++)
+            outer *= vc->shape[k];
+        if (outer != 1 || vc->alias != VKA_NONE)
+            continue;
+        int64_t off = 0;
+        bool all = true;
+        n->view = false;
+        for (int j = 0; j < n->nin; j++) {
+            vka_val x = n->in[j], r = through_reshape_aliases(g, x);
+            vka__value *vr = &g->vals[r];
+            int p = vr->producer;
+            bool ok = p >= 0 && p < i && !g->nodes[p].dead && g->nodes[p].op != VKA__OP_RESHAPE &&
+                      !(g->nodes[p].op == VKA__OP_SLICE && g->nodes[p].view) && !vr->is_input && !vr->host &&
+                      vr->alias == VKA_NONE && r != c && vka_dtype_size(vr->dtype) == vka_dtype_size(vc->dtype) &&
+                      vr->numel == g->vals[x].numel;
+            for (int q = 0; q < j && ok; q++) /* one place per value */
+                ok = through_reshape_aliases(g, n->in[q]) != r;
+            if (ok) {
+                vr->alias = c;
+                vr->alias_off = off;
+                n->into = p; /* shown under the last producer that writes into it */
+            } else {
+                all = false;
+            }
+            off += (int64_t)value_bytes(&g->vals[x]);
+        }
+        n->view = all;
+        if (!all)
+            n->into = -1;
+    }
+}
+
+/* Is input j of concat node n already in place (its producer wrote it there)? */
+static bool concat_in_place(const vka_graph *g, const vka__node *n, int j)
+{
+    vka_val r = through_reshape_aliases(g, n->in[j]);
+    return g->vals[r].alias == n->out;
+}
+
+/* A partly placed concat: copies the inputs that are not in place yet. */
+static vka_status rec_concat_rest(vka_graph *g, vka_cmd *cmd, vka__node *n)
+{
+    int64_t off = 0;
+    for (int j = 0; j < n->nin; j++) {
+        vka__value *x = &g->vals[n->in[j]];
+        if (!concat_in_place(g, n, j)) {
+            vka_tensor *dst = vka_tensor_view(g->vals[n->out].t, off, x->ndim, x->shape);
+            vka_status s = dst ? vka_copy(cmd, x->t, dst) : VKA_ERR_OUT_OF_MEMORY;
+            vka_tensor_destroy(dst);
+            if (s)
+                return s;
+        }
+        off += x->numel;
+    }
+    return VKA_OK;
 }
 
 /* ---------------------------------------------------------------- recording */
@@ -308,6 +443,13 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
     case VKA__OP_TRANSPOSE: return vka_permute(cmd, x, n->perm, y);
     case VKA__OP_SLICE: return vka_slice(cmd, x, n->starts, n->steps, y);
     case VKA__OP_CONCAT: {
+        if (g->params.fuse) {
+            bool some = false;
+            for (int i = 0; i < n->nin; i++)
+                some |= concat_in_place(g, n, i);
+            if (some)
+                return rec_concat_rest(g, cmd, n);
+        }
         vka_tensor *xs[VKA__MAX_IN];
         for (int i = 0; i < n->nin; i++)
             xs[i] = g->vals[n->in[i]].t;
@@ -446,17 +588,24 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         }
     }
 
-    /* aliases, liveness */
+    /* aliases (all of them before liveness: a concat's inputs become views of a
+     * value produced after their readers), liveness */
     for (int i = 0; i < g->nvals; i++) {
         g->vals[i].last_use = -1;
         g->vals[i].alias = VKA_NONE;
+        g->vals[i].alias_off = 0;
     }
+    for (int i = 0; i < g->nnodes; i++) {
+        g->nodes[i].view = false;
+        if (!g->nodes[i].dead && g->nodes[i].op == VKA__OP_RESHAPE)
+            g->vals[g->nodes[i].out].alias = g->nodes[i].in[0];
+    }
+    if (g->params.fuse)
+        plan_views(g);
     for (int i = 0; i < g->nnodes; i++) {
         vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        if (n->op == VKA__OP_RESHAPE)
-            g->vals[n->out].alias = n->in[0];
         vka_val in[VKA__MAX_IN + 2];
         int k = node_inputs(n, in);
         for (int j = 0; j < k; j++) {
@@ -507,14 +656,9 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        vka__value *out = &g->vals[n->out];
-        if (n->op == VKA__OP_RESHAPE) {
-            vka_val r = root_of(g, n->out);
-            if (!g->vals[r].t && (s = place(g, r, i)))
+        if (n->op == VKA__OP_RESHAPE || n->view) { /* views: no dispatch */
+            if ((s = place(g, n->out, i)))
                 goto fail_s;
-            out->t = vka__tensor_view_typed(g->vals[r].t, out->dtype, 0, out->ndim, out->shape);
-            if (!out->t)
-                goto fail;
             continue;
         }
         if ((s = place(g, n->out, i)) || (n->lse >= 0 && (s = place(g, n->lse, i))) ||
