@@ -602,6 +602,19 @@ const char *vka_graph_plan_node(const vka_graph *g, int i);
 uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse);
 /* Per-node GPU time (ms) of the last run, when built with profile = 1. */
 vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms);
+/* Dispatches in the recording, and those of plan entry i (a node may record several). */
+int vka_graph_dispatch_count(const vka_graph *g);
+int vka_graph_plan_dispatches(const vka_graph *g, int i);
+/* The j-th node of the graph as built that plan entry i absorbed (fused into
+ * it, or a slice / concat made a view of the memory it writes), with its op
+ * name in *op when op is not NULL; NULL past the last. */
+const char *vka_graph_plan_absorbed(const vka_graph *g, int i, int j, const char **op);
+/* Floating-point operations of plan entry i: 2 per multiply-add of matmul, GEMM,
+ * convolution, attention (Q·Kᵀ and P·V) and deformable attention (4 bilinear
+ * taps per sampling point); 1 per output element and op for elementwise ops,
+ * 5 per element for softmax and norms, 1 per element read for reductions and
+ * pooling windows; 0 for data movement (copies, gathers, resize, grid sample). */
+double vka_graph_plan_flops(const vka_graph *g, int i);
 
 /* Number of attention nodes in the plan (fused or not). */
 int vka_graph_attention_count(const vka_graph *g);

@@ -819,6 +819,79 @@ const char *vka_graph_plan_node(const vka_graph *g, int i)
     return g && i >= 0 && i < g->nplan ? g->nodes[g->plan[i].node].name : NULL;
 }
 
+int vka_graph_dispatch_count(const vka_graph *g) { return g && g->cmd ? vka_cmd_dispatch_count(g->cmd) : 0; }
+
+int vka_graph_plan_dispatches(const vka_graph *g, int i)
+{
+    return g && i >= 0 && i < g->nplan ? g->plan[i].count : 0;
+}
+
+/* The plan node that node k ended up in (following absorptions), or -1. */
+static int absorbed_by(const vka_graph *g, int k)
+{
+    for (int steps = 0; k >= 0 && steps <= g->nnodes; steps++) {
+        const vka__node *n = &g->nodes[k];
+        if (!n->dead && !n->view && n->op != VKA__OP_RESHAPE)
+            return k;
+        k = n->into;
+    }
+    return -1;
+}
+
+const char *vka_graph_plan_absorbed(const vka_graph *g, int i, int j, const char **op)
+{
+    if (!g || i < 0 || i >= g->nplan || j < 0)
+        return NULL;
+    int target = g->plan[i].node;
+    for (int k = 0; k < g->nnodes; k++) {
+        const vka__node *n = &g->nodes[k];
+        if (k == target || n->into < 0 || !(n->dead || n->view) || absorbed_by(g, k) != target || j-- > 0)
+            continue;
+        if (op)
+            *op = vka__op_name(n->op);
+        return n->name;
+    }
+    return NULL;
+}
+
+double vka_graph_plan_flops(const vka_graph *g, int i)
+{
+    if (!g || i < 0 || i >= g->nplan)
+        return 0;
+    const vka__node *n = &g->nodes[g->plan[i].node];
+    const vka__value *y = &g->vals[n->out], *x = n->nin > 0 && n->in[0] >= 0 ? &g->vals[n->in[0]] : NULL;
+    double out = (double)y->numel;
+    switch (n->op) {
+    case VKA__OP_MATMUL: return 2.0 * out * (double)x->shape[x->ndim - 1];
+    case VKA__OP_GEMM: return 2.0 * out * (double)(n->trans_a ? x->shape[0] : x->shape[1]);
+    case VKA__OP_CONV: {
+        const vka__value *w = &g->vals[n->in[1]];
+        return 2.0 * out * (double)(w->numel / (w->shape[0] ? w->shape[0] : 1));
+    }
+    case VKA__OP_ATTENTION: {
+        vka_attn_desc d = attn_desc_of(g, n);
+        return 4.0 * (double)(d.batch * d.heads * d.nq * d.nk * d.head_dim);
+    }
+    case VKA__OP_DEFORM_ATTN: {
+        double points = 0;
+        for (int l = 0; l < n->deform.levels; l++)
+            points += n->deform.points[l];
+        if (points <= 0) { /* one P for every level, from the weights [.., ΣP] */
+            const vka__value *w = &g->vals[n->in[2]];
+            points = (double)w->shape[w->ndim - 1];
+        }
+        return 8.0 * points * out;
+    }
+    case VKA__OP_ELTWISE: return out * n->ew.ncode;
+    case VKA__OP_BINARY: case VKA__OP_UNARY: case VKA__OP_CLIP: case VKA__OP_COMPARE: case VKA__OP_WHERE:
+        return out;
+    case VKA__OP_SOFTMAX: case VKA__OP_LAYERNORM: case VKA__OP_RMSNORM: return 5.0 * out;
+    case VKA__OP_REDUCE: return (double)x->numel;
+    case VKA__OP_POOL: return n->sub < 0 ? (double)x->numel : out * (double)(n->pool.kernel[0] * n->pool.kernel[1]);
+    default: return 0;
+    }
+}
+
 uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse)
 {
     if (without_reuse)

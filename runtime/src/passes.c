@@ -1404,6 +1404,7 @@ static int fuse_eltwise(vka_graph *g, uses *u)
 /* The data flow before the passes, to say afterwards which node absorbed each
  * node they removed. */
 typedef struct {
+    vka__op *op;
     vka_val (*in)[VKA__MAX_IN];
     int *nin;
     vka_val *out;
@@ -1413,13 +1414,15 @@ typedef struct {
 static bool flow_save(const vka_graph *g, flow *f)
 {
     size_t n = (size_t)g->nnodes + 1;
+    f->op = malloc(sizeof *f->op * n);
     f->in = malloc(sizeof *f->in * n);
     f->nin = malloc(sizeof *f->nin * n);
     f->out = malloc(sizeof *f->out * n);
     f->dead = malloc(sizeof *f->dead * n);
-    if (!f->in || !f->nin || !f->out || !f->dead)
+    if (!f->op || !f->in || !f->nin || !f->out || !f->dead)
         return false;
     for (int i = 0; i < g->nnodes; i++) {
+        f->op[i] = g->nodes[i].op;
         memcpy(f->in[i], g->nodes[i].in, sizeof f->in[i]);
         f->nin[i] = g->nodes[i].nin;
         f->out[i] = g->nodes[i].out;
@@ -1430,7 +1433,7 @@ static bool flow_save(const vka_graph *g, flow *f)
 
 static void flow_free(flow *f)
 {
-    free(f->in), free(f->nin), free(f->out), free(f->dead);
+    free(f->op), free(f->in), free(f->nin), free(f->out), free(f->dead);
 }
 
 /* For each node the passes removed: the node now producing its old output
@@ -1445,16 +1448,18 @@ static void record_absorbed(vka_graph *g, const flow *f)
         free(queue), free(seen);
         return;
     }
+    for (int j = 0; j < n; j++) { /* first the nodes whose output another node now writes */
+        vka__node *d = &g->nodes[j];
+        int p = !d->dead || f->dead[j] || f->out[j] < 0 ? -1 : g->vals[f->out[j]].producer;
+        if (p >= 0 && p != j && !g->nodes[p].dead)
+            d->into = p;
+    }
     for (int j = 0; j < n; j++) {
         vka__node *d = &g->nodes[j];
-        if (!d->dead || f->dead[j] || f->out[j] < 0)
+        if (!d->dead || f->dead[j] || f->out[j] < 0 || d->into >= 0)
             continue;
-        int p = g->vals[f->out[j]].producer;
-        if (p >= 0 && p != j && !g->nodes[p].dead) {
-            d->into = p;
-            continue;
-        }
-        /* breadth first along the old edges; nodes come in index order */
+        /* breadth first along the old edges (nodes come in index order) to a
+         * live node or to one already placed above */
         memset(seen, 0, (size_t)n);
         int head = 0, tail = 0;
         queue[tail++] = j;
@@ -1472,11 +1477,16 @@ static void record_absorbed(vka_graph *g, const flow *f)
                 seen[r] = 1;
                 if (!g->nodes[r].dead)
                     d->into = r;
+                else if (g->nodes[r].into >= 0 && g->vals[f->out[r]].producer == g->nodes[r].into)
+                    d->into = g->nodes[r].into;
                 else
                     queue[tail++] = r;
             }
         }
     }
+    for (int j = 0; j < n; j++) /* a removed node shows its op as imported, not what a rewrite made of it */
+        if (g->nodes[j].dead && !f->dead[j])
+            g->nodes[j].op = f->op[j];
     free(queue), free(seen);
 }
 
