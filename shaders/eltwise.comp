@@ -15,9 +15,12 @@
 
 layout(local_size_x = 256) in;
 
-// keep in sync with vka_eltwise in runtime/src/op_eltwise.c: instruction count,
-// then 7 words of two 16-bit instructions (op 0..5, dst 6..7, a 8..11, b 12..15)
-layout(constant_id = 0) const uint NCODE = 0u;
+// keep in sync with vka_eltwise in runtime/src/op_eltwise.c: instruction count
+// (bits 0..7) and whether y is written through strides (bit 8), then 7 words of
+// two 16-bit instructions (op 0..5, dst 6..7, a 8..11, b 12..15)
+layout(constant_id = 0) const uint HEAD = 0u;
+const uint NCODE = HEAD & 255u;
+const bool Y_STRIDED = (HEAD & 256u) != 0u;
 layout(constant_id = 1) const uint CW0 = 0u;
 layout(constant_id = 2) const uint CW1 = 0u;
 layout(constant_id = 3) const uint CW2 = 0u;
@@ -36,11 +39,13 @@ layout(std430, binding = 4) writeonly buffer Y { T y[]; };
 layout(push_constant) uniform Push {
     uint n;
     uint off_y;
-    uint shape[4];  // of y after merging, outermost first, padded with leading 1s
+    uint shape[3];  // axes 1..3 of the computed shape after merging (axis 0 runs to n)
     uint st[16];    // st[4·i + k]: element stride of input i along axis k (0: broadcast)
     uint off[4];    // first element of each input
-    float imm[6];
+    uint tail[7];   // immediates (float bits); Y_STRIDED: 3 immediates, then y's 4 strides
 } pc;
+
+float imm(uint i) { return uintBitsToFloat(pc.tail[i]); }
 
 uint instr(uint k)
 {
@@ -60,7 +65,7 @@ uint instr(uint k)
 // operand: 0..3 registers, 4..7 inputs, 8..13 immediates
 float operand(uint o, float r[4], float xs[4])
 {
-    return o < 4u ? r[o] : o < 8u ? xs[o - 4u] : pc.imm[min(o - 8u, 5u)];
+    return o < 4u ? r[o] : o < 8u ? xs[o - 4u] : imm(min(o - 8u, 6u));
 }
 
 bool is_unary(uint w) { return (w & 63u) >= 32u; }
@@ -87,16 +92,18 @@ float program(float xs[4])
     return r[0];
 }
 
-// Offsets of element i in each input, and i's index along the last axis.
-void locate(uint i, out uint idx[4], out uint last)
+// Offsets of element i in each input and in y, and i's index along the last axis.
+void locate(uint i, out uint idx[4], out uint iy, out uint last)
 {
-    uint c3 = i % pc.shape[3], q = i / pc.shape[3];
-    uint c2 = q % pc.shape[2];
-    q /= pc.shape[2];
-    uint c1 = q % pc.shape[1], c0 = q / pc.shape[1];
+    uint c3 = i % pc.shape[2], q = i / pc.shape[2];
+    uint c2 = q % pc.shape[1];
+    q /= pc.shape[1];
+    uint c1 = q % pc.shape[0], c0 = q / pc.shape[0];
     for (uint j = 0u; j < 4u; j++)
         idx[j] = pc.off[j] + c0 * pc.st[4u * j] + c1 * pc.st[4u * j + 1u] + c2 * pc.st[4u * j + 2u] +
                  c3 * pc.st[4u * j + 3u];
+    iy = Y_STRIDED ? pc.off_y + c0 * pc.tail[3] + c1 * pc.tail[4] + c2 * pc.tail[5] + c3 * pc.tail[6]
+                   : pc.off_y + i;
     last = c3;
 }
 
@@ -106,8 +113,8 @@ void main()
     if (first >= pc.n)
         return;
     bool u0 = uses_input(0u), u1 = uses_input(1u), u2 = uses_input(2u), u3 = uses_input(3u);
-    uint idx[4], last;
-    locate(first, idx, last);
+    uint idx[4], iy, last;
+    locate(first, idx, iy, last);
     for (uint e = 0u; e < EPT; e++) {
         uint i = first + e;
         if (i >= pc.n)
@@ -116,14 +123,15 @@ void main()
             last++;
             for (uint j = 0u; j < 4u; j++)
                 idx[j] += pc.st[4u * j + 3u];
-            if (last == pc.shape[3])
-                locate(i, idx, last);
+            iy += Y_STRIDED ? pc.tail[6] : 1u;
+            if (last == pc.shape[2])
+                locate(i, idx, iy, last);
         }
         float xs[4];
         xs[0] = u0 ? float(x0[idx[0]]) : 0.0;
         xs[1] = u1 ? float(x1[idx[1]]) : 0.0;
         xs[2] = u2 ? float(x2[idx[2]]) : 0.0;
         xs[3] = u3 ? float(x3[idx[3]]) : 0.0;
-        y[pc.off_y + i] = T(program(xs));
+        y[iy] = T(program(xs));
     }
 }

@@ -2,8 +2,9 @@
  * interpreter of the same program: the chains the fusion pass makes (Relu ->
  * per-channel scale -> shift, x·sigmoid(x), box arithmetic on strided
  * slices), every unary and binary op, random programs over random broadcasts
- * and strides, transposed reads, f32 and f16 storage, in place, unaligned
- * views, and the error paths. Outputs are NaN-poisoned before each run. */
+ * and strides, transposed reads, strided writes (the columns of a concat),
+ * f32 and f16 storage, in place, unaligned views, and the error paths.
+ * Outputs are NaN-poisoned before each run. */
 #include "common.h"
 
 typedef struct {
@@ -342,6 +343,120 @@ static void test_random(vka_context *ctx, vka_dtype dt, int count)
     }
 }
 
+/* Four programs write the four columns of a [N, 4] box tensor through y
+ * strides (a concat along the last axis made a view): cx ± w/2, cy ± h/2 from
+ * a [N, 4] (cx, cy, w, h) input read through strides. With cols = 3, one
+ * column is left out and must stay as poisoned. */
+static void test_columns(vka_context *ctx, vka_dtype dt, int cols, int unaligned)
+{
+    const int64_t N = 203;
+    int64_t bs[2] = {N, 4};
+    float *boxes = vkt_uniform((size_t)(N * 4), 0.05f, 0.95f);
+    if (dt == VKA_F16)
+        vkt_round_f16(boxes, (size_t)(N * 4));
+    vka_tensor *x = vkt_tensor(ctx, dt, 2, bs, boxes), *parent = NULL, *y;
+    if (unaligned) {
+        int64_t big = N * 4 + 3;
+        parent = vkt_tensor(ctx, dt, 1, &big, NULL);
+        vkt_poison(parent);
+        y = vka_tensor_view(parent, 1, 2, bs);
+    } else {
+        y = vkt_tensor(ctx, dt, 2, bs, NULL);
+        vkt_poison(y);
+    }
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    double *ref = malloc(sizeof *ref * (size_t)(N * 4));
+    vka_status s = VKA_OK;
+    for (int c = 0; c < cols && !s; c++) {
+        vka_eltwise_desc d = {0};
+        d.nimm = 1;
+        d.imm[0] = c < 2 ? -0.5f : 0.5f;
+        d.ncode = 2;
+        d.code[0] = I(VKA_MUL, 1, VKA_EW_X(1), VKA_EW_C(0));
+        d.code[1] = I(VKA_ADD, 0, VKA_EW_X(0), VKA_EW_R(1));
+        d.strided[0] = d.strided[1] = 1;
+        d.offset[0] = c % 2, d.stride[0][0] = 4; /* cx or cy */
+        d.offset[1] = 2 + c % 2, d.stride[1][0] = 4; /* w or h */
+        d.y_strided = 1;
+        d.ndim = 2;
+        d.shape[0] = N, d.shape[1] = 1;
+        d.y_stride[0] = 4, d.y_stride[1] = 1;
+        d.y_offset = c;
+        vka_tensor *xs[2] = {x, x};
+        s = vka_eltwise(cmd, &d, 2, xs, y);
+        for (int64_t r = 0; r < N; r++)
+            ref[r * 4 + c] = boxes[r * 4 + c % 2] + (double)d.imm[0] * boxes[r * 4 + 2 + c % 2];
+    }
+    char what[160];
+    snprintf(what, sizeof what, "eltwise %d programs into the columns of [%lld, 4] %s%s", cols, (long long)N,
+             vka_dtype_str(dt), unaligned ? ", unaligned view" : "");
+    if (s) {
+        vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
+    } else {
+        vkt_run(cmd);
+        float *all = vkt_download(unaligned ? parent : y), *got = all + (unaligned ? 1 : 0);
+        float *sel = malloc(sizeof *sel * (size_t)(N * cols));
+        double *rsel = malloc(sizeof *rsel * (size_t)(N * cols));
+        int untouched = 1;
+        for (int64_t r = 0; r < N; r++)
+            for (int c = 0; c < 4; c++) {
+                if (c < cols) {
+                    sel[r * cols + c] = got[r * 4 + c];
+                    rsel[r * cols + c] = ref[r * 4 + c];
+                } else {
+                    untouched &= isnan(got[r * 4 + c]);
+                }
+            }
+        vkt_compare(what, sel, rsel, (size_t)(N * cols), dt == VKA_F16 ? 5e-3 : 1e-6);
+        if (cols < 4)
+            vkt_check(untouched, "%s: the column left out stays untouched", what);
+        if (unaligned)
+            vkt_check(isnan(all[0]) && isnan(all[N * 4 + 1]), "%s writes nothing outside y", what);
+        free(all), free(sel), free(rsel);
+    }
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(x), vka_tensor_destroy(y), vka_tensor_destroy(parent);
+    free(boxes), free(ref);
+}
+
+static void test_strided_errors(vka_context *ctx)
+{
+    int64_t s34[2] = {3, 4};
+    vka_tensor *x = vkt_tensor(ctx, VKA_F32, 2, s34, NULL), *y = vkt_tensor(ctx, VKA_F32, 2, s34, NULL);
+    vka_tensor_set_name(y, "boxes");
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vka_eltwise_desc d = {0};
+    d.ncode = 1;
+    d.code[0] = U(VKA_NEG, 0, VKA_EW_X(0));
+    d.strided[0] = 1;
+    d.stride[0][0] = 4;
+    d.y_strided = 1;
+    d.ndim = 2;
+    d.shape[0] = 3, d.shape[1] = 1;
+    d.y_stride[0] = 4, d.y_stride[1] = 1;
+    vka_tensor *xs[1] = {x};
+    vka_eltwise_desc bad = d;
+    bad.y_offset = 1;
+    bad.y_stride[0] = 6; /* 1 + 2·6 = 13 > 11 */
+    vkt_expect_error("eltwise y strides past the end", vka_eltwise(cmd, &bad, 1, xs, y), VKA_ERR_SHAPE, "boxes");
+    bad = d;
+    bad.shape[1] = 2, bad.y_stride[1] = 0;
+    bad.stride[0][1] = 1;
+    vkt_expect_error("eltwise y strides writing twice", vka_eltwise(cmd, &bad, 1, xs, y), VKA_ERR_INVALID_ARG,
+                     "twice");
+    bad = d;
+    bad.nimm = 4;
+    vkt_expect_error("eltwise 4 immediates with a strided y", vka_eltwise(cmd, &bad, 1, xs, y), VKA_ERR_INVALID_ARG,
+                     "strided y");
+    vka_tensor *same[1] = {y};
+    vkt_expect_error("eltwise strided y over its input", vka_eltwise(cmd, &d, 1, same, y), VKA_ERR_INVALID_ARG,
+                     "overlaps");
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(x), vka_tensor_destroy(y);
+}
+
 static void test_errors(vka_context *ctx)
 {
     int64_t s6[1] = {6}, s5[1] = {5}, s32[2] = {3, 2};
@@ -440,7 +555,10 @@ int main(int argc, char **argv)
         test_binary_ops(ctx, dt);
         test_unary_ops(ctx, dt);
         test_random(ctx, dt, dt == VKA_F32 ? 24 : 8);
+        test_columns(ctx, dt, 4, 0);
+        test_columns(ctx, dt, 3, 1);
     }
     test_errors(ctx);
+    test_strided_errors(ctx);
     return vkt_finish();
 }

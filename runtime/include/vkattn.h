@@ -305,15 +305,19 @@ vka_status vka_unary(vka_cmd *cmd, vka_unary_op op, vka_tensor *x, vka_tensor *y
  *     op < VKA_BINARY_COUNT:   dst = a op b           (vka_binary_op)
  *     op = VKA_EW_UNARY + u:   dst = u(a)             (vka_unary_op; b unused)
  * Operands: VKA_EW_R(i) register i, VKA_EW_X(i) input i's element,
- * VKA_EW_C(i) immediate imm[i]. y = register 0 after the last instruction.
- * Inputs broadcast to y numpy-style from their own shape, or, when
- * strided[i], are read at offset[i] + Σ_k index_k·stride[i][k] over y's axes
- * (a slice, a transpose or a broadcast of a bigger tensor, with no copy).
- * All tensors share one float dtype (f32 or f16; fp32 math). y must not
- * overlap an input unless it is the same elements. */
+ * VKA_EW_C(i) immediate imm[i]. The result is register 0 after the last
+ * instruction. It is computed for every element of y, or, when y_strided, for
+ * every element of `shape` and written at y_offset + Σ_k index_k·y_stride[k]
+ * into y (a column of a concat, say; at most VKA_ELTWISE_MAX_IMM_STRIDED
+ * immediates then). Inputs broadcast numpy-style from their own shape to the
+ * computed shape, or, when strided[i], are read at offset[i] +
+ * Σ_k index_k·stride[i][k] (a slice, a transpose or a broadcast of a bigger
+ * tensor, with no copy). All tensors share one float dtype (f32 or f16; fp32
+ * math). y must not overlap an input unless it is the same elements, dense. */
 #define VKA_ELTWISE_MAX_IN 4
 #define VKA_ELTWISE_MAX_CODE 14
-#define VKA_ELTWISE_MAX_IMM 6
+#define VKA_ELTWISE_MAX_IMM 7
+#define VKA_ELTWISE_MAX_IMM_STRIDED 3
 #define VKA_EW_UNARY 32
 #define VKA_EW_R(i) (i)
 #define VKA_EW_X(i) (4 + (i))
@@ -331,12 +335,17 @@ typedef struct vka_eltwise_desc {
     int nimm;
     float imm[VKA_ELTWISE_MAX_IMM];
     int strided[VKA_ELTWISE_MAX_IN];                  /* 0: numpy broadcasting of the input's shape */
-    int64_t stride[VKA_ELTWISE_MAX_IN][VKA_MAX_DIMS]; /* elements per step of each of y's axes */
+    int64_t stride[VKA_ELTWISE_MAX_IN][VKA_MAX_DIMS]; /* elements per step of each computed axis */
     int64_t offset[VKA_ELTWISE_MAX_IN];               /* elements into the input */
+    int y_strided;                                    /* 0: y is dense and its shape is computed */
+    int ndim;                                         /* y_strided: the computed shape */
+    int64_t shape[VKA_MAX_DIMS];
+    int64_t y_stride[VKA_MAX_DIMS];                   /* y_strided: where each computed element goes */
+    int64_t y_offset;
 } vka_eltwise_desc;
 
 /* nin: 0..VKA_ELTWISE_MAX_IN inputs xs; y: the output. At most 4 axes after
- * merging the ones every input walks alike (VKA_ERR_UNSUPPORTED beyond). */
+ * merging the ones every input and y walk alike (VKA_ERR_UNSUPPORTED beyond). */
 vka_status vka_eltwise(vka_cmd *cmd, const vka_eltwise_desc *d, int nin, vka_tensor *const *xs, vka_tensor *y);
 
 typedef enum vka_reduce_op { VKA_REDUCE_SUM = 0, VKA_REDUCE_MEAN, VKA_REDUCE_MAX, VKA_REDUCE_COUNT } vka_reduce_op;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "op_shape.h"
 
 vka_graph_build_params vka_graph_default_build_params(void)
 {
@@ -186,14 +187,93 @@ static vka_val through_reshape_aliases(const vka_graph *g, vka_val v)
     return v;
 }
 
+/* Eltwise node p computing e, which reaches concat output c as input x (e
+ * itself, or e squeezed / unsqueezed by reshapes), can write it straight into
+ * c at element offset `first` through c's strides, when those still merge
+ * into 4 axes with the program's input strides and it reads nothing of c.
+ * Sets that up and returns true. */
+static bool place_eltwise(vka_graph *g, vka__node *p, vka_val e, vka_val x, vka_val c, int64_t first)
+{
+    const vka__value *ve = &g->vals[e], *vx = &g->vals[x], *vc = &g->vals[c];
+    if (p->op != VKA__OP_ELTWISE || p->out != e || p->ew_dst != VKA_NONE || p->ew.y_strided ||
+        p->ew.nimm > VKA_ELTWISE_MAX_IMM_STRIDED || vx->ndim != vc->ndim || ve->dtype != vc->dtype)
+        return false;
+    for (int i = 0; i < p->nin; i++)
+        if (root_of(g, p->in[i]) == root_of(g, c))
+            return false;
+    /* c's strides over x's axes, then over e's: the axes longer than 1 pair up in order */
+    int64_t cst[VKA_MAX_DIMS], yst[VKA_MAX_DIMS] = {0}, acc = 1;
+    for (int k = vc->ndim - 1; k >= 0; k--) {
+        cst[k] = acc;
+        acc *= vc->shape[k];
+    }
+    int kx = 0;
+    for (int a = 0; a < ve->ndim; a++) {
+        if (ve->shape[a] == 1)
+            continue;
+        while (kx < vx->ndim && vx->shape[kx] == 1)
+            kx++;
+        if (kx == vx->ndim || vx->shape[kx] != ve->shape[a])
+            return false;
+        yst[a] = cst[kx++];
+    }
+    while (kx < vx->ndim && vx->shape[kx] == 1)
+        kx++;
+    if (kx != vx->ndim)
+        return false;
+    int64_t shape[VKA_MAX_DIMS], st[VKA_ELTWISE_MAX_IN + 1][VKA_MAX_DIMS] = {{0}};
+    memcpy(shape, ve->shape, sizeof shape);
+    for (int i = 0; i < p->nin; i++)
+        memcpy(st[i], p->ew.stride[i], sizeof st[i]);
+    memcpy(st[VKA_ELTWISE_MAX_IN], yst, sizeof yst);
+    if (ve->ndim && vka__merge_axes(ve->ndim, shape, VKA_ELTWISE_MAX_IN + 1, st) > 4)
+        return false;
+    p->ew.y_strided = 1;
+    p->ew.ndim = ve->ndim;
+    memcpy(p->ew.shape, ve->shape, sizeof p->ew.shape);
+    memcpy(p->ew.y_stride, yst, sizeof yst);
+    p->ew.y_offset = first;
+    p->ew_dst = c;
+    return true;
+}
+
+/* v and the reshapes between it and r are read once each (by the next one,
+ * finally by the concat) and are no outputs: nothing else needs them. */
+static bool read_once(const vka_graph *g, const int *readers, vka_val v, vka_val r)
+{
+    for (;;) {
+        const vka__value *x = &g->vals[v];
+        if (readers[v] != 1 || x->is_output || x->pinned)
+            return false;
+        if (v == r)
+            return true;
+        v = x->alias;
+    }
+}
+
 /* With fusion on, the memory plan makes two data movements views (no
  * dispatch): a slice that is a contiguous run of its input reads it in place,
- * and a concat whose parts are contiguous runs of its output (the axes before
- * the concat axis of size 1) has the kernels producing its inputs write
- * straight into it, wherever the producer writes only that input; the inputs
- * that cannot (graph inputs, constants, views, repeats) are copied in. */
+ * and a concat has the kernels producing its inputs write straight into it:
+ * any kernel when its part is a contiguous run of the output (the axes before
+ * the concat axis of size 1), an elementwise program through output strides
+ * otherwise (e.g. box coordinates concatenated along the last axis). The
+ * inputs that cannot be (graph inputs, constants, views, values read
+ * elsewhere too when strided) are copied in. */
 static void plan_views(vka_graph *g)
 {
+    /* readers of each value, for the strided case */
+    int *readers = calloc((size_t)g->nvals + 1, sizeof *readers);
+    if (!readers)
+        return; /* no views: correct, only slower */
+    for (int i = 0; i < g->nnodes; i++) {
+        const vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        vka_val in[VKA__MAX_IN + 2];
+        int k = node_inputs(n, in);
+        for (int j = 0; j < k; j++)
+            readers[in[j]]++;
+    }
     for (int i = 0; i < g->nnodes; i++) {
         vka__node *n = &g->nodes[i];
         if (n->dead)
@@ -213,60 +293,91 @@ static void plan_views(vka_graph *g)
             continue;
         vka_val c = n->out;
         const vka__value *vc = &g->vals[c];
-        int64_t outer = 1;
+        int64_t outer = 1, inner = 1;
         for (int k = 0; k < n->axis; k++)
             outer *= vc->shape[k];
-        if (outer != 1 || vc->alias != VKA_NONE)
+        for (int k = n->axis + 1; k < vc->ndim; k++)
+            inner *= vc->shape[k];
+        if (vc->alias != VKA_NONE)
             continue;
-        int64_t off = 0;
+        int64_t off = 0, first = 0;
         bool all = true;
-        n->view = false;
         for (int j = 0; j < n->nin; j++) {
             vka_val x = n->in[j], r = through_reshape_aliases(g, x);
             vka__value *vr = &g->vals[r];
+            const vka__value *vx = &g->vals[x];
             int p = vr->producer;
             bool ok = p >= 0 && p < i && !g->nodes[p].dead && g->nodes[p].op != VKA__OP_RESHAPE &&
                       !(g->nodes[p].op == VKA__OP_SLICE && g->nodes[p].view) && !vr->is_input && !vr->host &&
                       vr->alias == VKA_NONE && r != c && vka_dtype_size(vr->dtype) == vka_dtype_size(vc->dtype) &&
-                      vr->numel == g->vals[x].numel;
+                      vr->numel == vx->numel;
             for (int q = 0; q < j && ok; q++) /* one place per value */
                 ok = through_reshape_aliases(g, n->in[q]) != r;
-            if (ok) {
+            if (ok && outer == 1) {
                 vr->alias = c;
                 vr->alias_off = off;
-                n->into = p; /* shown under the last producer that writes into it */
-            } else {
+            } else if (!(ok && read_once(g, readers, x, r) && place_eltwise(g, &g->nodes[p], r, x, c, first))) {
                 all = false;
+                ok = false;
             }
-            off += (int64_t)value_bytes(&g->vals[x]);
+            if (ok)
+                n->into = p; /* shown under the last producer that writes into it */
+            off += (int64_t)value_bytes(vx);
+            first += (vx->ndim > n->axis ? vx->shape[n->axis] : 1) * inner;
         }
         n->view = all;
         if (!all)
             n->into = -1;
     }
+    free(readers);
 }
 
 /* Is input j of concat node n already in place (its producer wrote it there)? */
 static bool concat_in_place(const vka_graph *g, const vka__node *n, int j)
 {
     vka_val r = through_reshape_aliases(g, n->in[j]);
-    return g->vals[r].alias == n->out;
+    int p = g->vals[r].producer;
+    return g->vals[r].alias == n->out || (p >= 0 && g->nodes[p].ew_dst == n->out);
 }
 
-/* A partly placed concat: copies the inputs that are not in place yet. */
+/* A partly placed concat: copies in the inputs that are not in place: a
+ * contiguous run by vka_copy, a strided part by a copy program (x·1, exact). */
 static vka_status rec_concat_rest(vka_graph *g, vka_cmd *cmd, vka__node *n)
 {
-    int64_t off = 0;
+    const vka__value *vc = &g->vals[n->out];
+    int64_t outer = 1, inner = 1, st[VKA_MAX_DIMS], first = 0;
+    for (int k = 0; k < n->axis; k++)
+        outer *= vc->shape[k];
+    for (int k = vc->ndim - 1; k >= 0; k--) {
+        st[k] = inner;
+        inner *= vc->shape[k];
+    }
     for (int j = 0; j < n->nin; j++) {
         vka__value *x = &g->vals[n->in[j]];
+        vka_status s = VKA_OK;
         if (!concat_in_place(g, n, j)) {
-            vka_tensor *dst = vka_tensor_view(g->vals[n->out].t, off, x->ndim, x->shape);
-            vka_status s = dst ? vka_copy(cmd, x->t, dst) : VKA_ERR_OUT_OF_MEMORY;
-            vka_tensor_destroy(dst);
-            if (s)
-                return s;
+            if (outer == 1) {
+                vka_tensor *dst = vka_tensor_view(vc->t, first, x->ndim, x->shape);
+                s = dst ? vka_copy(cmd, x->t, dst) : VKA_ERR_OUT_OF_MEMORY;
+                vka_tensor_destroy(dst);
+            } else {
+                vka_eltwise_desc d;
+                memset(&d, 0, sizeof d);
+                d.ncode = 1;
+                d.nimm = 1;
+                d.imm[0] = 1.0f;
+                d.code[0] = (vka_eltwise_instr){VKA_MUL, 0, VKA_EW_X(0), VKA_EW_C(0)};
+                d.y_strided = 1;
+                d.ndim = x->ndim;
+                memcpy(d.shape, x->shape, sizeof d.shape);
+                memcpy(d.y_stride, st, sizeof st);
+                d.y_offset = first;
+                s = vka_eltwise(cmd, &d, 1, &x->t, vc->t);
+            }
         }
-        off += x->numel;
+        if (s)
+            return s;
+        first += (x->ndim > n->axis ? x->shape[n->axis] : 1) * st[n->axis];
     }
     return VKA_OK;
 }
@@ -435,7 +546,8 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
         vka_tensor *xs[VKA_ELTWISE_MAX_IN];
         for (int i = 0; i < n->nin; i++)
             xs[i] = g->vals[n->in[i]].t;
-        return vka_eltwise(cmd, &n->ew, n->nin, xs, y);
+        /* placed by the memory plan: written straight into the concat */
+        return vka_eltwise(cmd, &n->ew, n->nin, xs, n->ew_dst >= 0 ? g->vals[n->ew_dst].t : y);
     }
     case VKA__OP_SOFTMAX: return vka_softmax(cmd, x, n->scale, NULL, y);
     case VKA__OP_REDUCE: return vka_reduce(cmd, (vka_reduce_op)n->sub, x, n->axis, y);
@@ -597,6 +709,10 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
     }
     for (int i = 0; i < g->nnodes; i++) {
         g->nodes[i].view = false;
+        if (g->nodes[i].ew_dst != VKA_NONE) {
+            g->nodes[i].ew_dst = VKA_NONE;
+            g->nodes[i].ew.y_strided = 0;
+        }
         if (!g->nodes[i].dead && g->nodes[i].op == VKA__OP_RESHAPE)
             g->vals[g->nodes[i].out].alias = g->nodes[i].in[0];
     }
@@ -657,11 +773,12 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         if (n->dead)
             continue;
         if (n->op == VKA__OP_RESHAPE || n->view) { /* views: no dispatch */
-            if ((s = place(g, n->out, i)))
-                goto fail_s;
+            int rp = g->vals[root_of(g, n->out)].producer;
+            if ((rp < 0 || g->nodes[rp].ew_dst < 0) && (s = place(g, n->out, i)))
+                goto fail_s; /* (a reshape of what an eltwise wrote into a concat needs no tensor) */
             continue;
         }
-        if ((s = place(g, n->out, i)) || (n->lse >= 0 && (s = place(g, n->lse, i))) ||
+        if ((s = place(g, n->ew_dst >= 0 ? n->ew_dst : n->out, i)) || (n->lse >= 0 && (s = place(g, n->lse, i))) ||
             (n->out2 >= 0 && (s = place(g, n->out2, i))))
             goto fail_s;
         int first = vka_cmd_dispatch_count(g->cmd);

@@ -146,6 +146,7 @@ int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_va
     n->out = n->out2 = VKA_NONE;
     n->bias = n->residual = n->mask = n->lse = VKA_NONE;
     n->into = -1;
+    n->ew_dst = VKA_NONE;
     n->alpha = 1;
     n->beta = 0;
     return g->nnodes++;

@@ -94,6 +94,7 @@ typedef struct vka__node {
     vka_eltwise_desc ew;         /* VKA__OP_ELTWISE: program and input strides over out's axes */
     int into;                    /* a node fused away or made a view: the node that absorbed it, or -1 */
     bool view;                   /* slice / concat done by the memory plan: no dispatch */
+    vka_val ew_dst;              /* ELTWISE placed by the memory plan: writes into this concat (ew.y_strided) */
 } vka__node;
 
 typedef struct vka__buffer {
