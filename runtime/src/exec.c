@@ -187,6 +187,59 @@ static vka_val through_reshape_aliases(const vka_graph *g, vka_val v)
     return v;
 }
 
+/* The value whose memory v is part of (following every view), and v's byte
+ * offset into it. */
+static vka_val root_at(const vka_graph *g, vka_val v, int64_t *off)
+{
+    *off = 0;
+    while (g->vals[v].alias != VKA_NONE) {
+        *off += g->vals[v].alias_off;
+        v = g->vals[v].alias;
+    }
+    return v;
+}
+
+/* Puts value r (a kernel's output, not yet placed) inside concat n's output at
+ * byte `base`, when every input of n that overlaps that range lies inside it
+ * and is exactly the view of r at that spot: r itself, or its slices (a
+ * Split's parts concatenated back in order). offs: the inputs' byte offsets. */
+static bool try_place(vka_graph *g, const vka__node *n, int at, vka_val r, int64_t base, const int64_t *offs)
+{
+    vka_val c = n->out;
+    vka__value *vr = &g->vals[r];
+    const vka__value *vc = &g->vals[c];
+    int p = vr->producer;
+    int64_t end = base + (int64_t)value_bytes(vr);
+    if (p < 0 || p >= at || g->nodes[p].dead || g->nodes[p].op == VKA__OP_RESHAPE ||
+        vr->is_input || vr->host || vr->alias != VKA_NONE || r == c || base < 0 || end > (int64_t)value_bytes(vc) ||
+        vka_dtype_size(vr->dtype) != vka_dtype_size(vc->dtype))
+        return false;
+    for (int k = 0; k < n->nin; k++) {
+        if (offs[k + 1] <= base || offs[k] >= end)
+            continue;
+        int64_t o;
+        if (offs[k] < base || offs[k + 1] > end || root_at(g, n->in[k], &o) != r || o != offs[k] - base)
+            return false;
+    }
+    vr->alias = c;
+    vr->alias_off = base;
+    return true;
+}
+
+/* Is input j of concat node n already in place (its producer wrote it there,
+ * or it is a view of what was)? */
+static bool concat_in_place(const vka_graph *g, const vka__node *n, int j)
+{
+    int64_t oc, ox, at = 0;
+    for (int k = 0; k < j; k++)
+        at += (int64_t)value_bytes(&g->vals[n->in[k]]);
+    vka_val rc = root_at(g, n->out, &oc), rx = root_at(g, n->in[j], &ox);
+    if (rc == rx && ox == oc + at)
+        return true;
+    int p = g->vals[through_reshape_aliases(g, n->in[j])].producer;
+    return p >= 0 && g->nodes[p].ew_dst == n->out;
+}
+
 /* Eltwise node p computing e, which reaches concat output c as input x (e
  * itself, or e squeezed / unsqueezed by reshapes), can write it straight into
  * c at element offset `first` through c's strides, when those still merge
@@ -300,44 +353,34 @@ static void plan_views(vka_graph *g)
             inner *= vc->shape[k];
         if (vc->alias != VKA_NONE)
             continue;
-        int64_t off = 0, first = 0;
-        bool all = true;
+        int64_t offs[VKA__MAX_IN + 1] = {0}, first = 0;
+        for (int j = 0; j < n->nin; j++)
+            offs[j + 1] = offs[j] + (int64_t)value_bytes(&g->vals[n->in[j]]);
         for (int j = 0; j < n->nin; j++) {
-            vka_val x = n->in[j], r = through_reshape_aliases(g, x);
-            vka__value *vr = &g->vals[r];
+            vka_val x = n->in[j];
             const vka__value *vx = &g->vals[x];
-            int p = vr->producer;
-            bool ok = p >= 0 && p < i && !g->nodes[p].dead && g->nodes[p].op != VKA__OP_RESHAPE &&
-                      !(g->nodes[p].op == VKA__OP_SLICE && g->nodes[p].view) && !vr->is_input && !vr->host &&
-                      vr->alias == VKA_NONE && r != c && vka_dtype_size(vr->dtype) == vka_dtype_size(vc->dtype) &&
-                      vr->numel == vx->numel;
-            for (int q = 0; q < j && ok; q++) /* one place per value */
-                ok = through_reshape_aliases(g, n->in[q]) != r;
-            if (ok && outer == 1) {
-                vr->alias = c;
-                vr->alias_off = off;
-            } else if (!(ok && read_once(g, readers, x, r) && place_eltwise(g, &g->nodes[p], r, x, c, first))) {
-                all = false;
-                ok = false;
+            int64_t o;
+            vka_val r = root_at(g, x, &o);
+            if (outer == 1 && try_place(g, n, i, r, offs[j] - o, offs))
+                n->into = g->vals[r].producer; /* shown under the last producer that writes into it */
+            if (!concat_in_place(g, n, j)) {
+                /* strided: an eltwise program whose result only this concat reads */
+                vka_val e = through_reshape_aliases(g, x);
+                int p = g->vals[e].producer;
+                if (outer != 1 && p >= 0 && p < i && !g->nodes[p].dead && g->vals[e].alias == VKA_NONE &&
+                    read_once(g, readers, x, e) && place_eltwise(g, &g->nodes[p], e, x, c, first))
+                    n->into = p;
             }
-            if (ok)
-                n->into = p; /* shown under the last producer that writes into it */
-            off += (int64_t)value_bytes(vx);
             first += (vx->ndim > n->axis ? vx->shape[n->axis] : 1) * inner;
         }
+        bool all = true;
+        for (int j = 0; j < n->nin; j++)
+            all &= concat_in_place(g, n, j);
         n->view = all;
         if (!all)
             n->into = -1;
     }
     free(readers);
-}
-
-/* Is input j of concat node n already in place (its producer wrote it there)? */
-static bool concat_in_place(const vka_graph *g, const vka__node *n, int j)
-{
-    vka_val r = through_reshape_aliases(g, n->in[j]);
-    int p = g->vals[r].producer;
-    return g->vals[r].alias == n->out || (p >= 0 && g->nodes[p].ew_dst == n->out);
 }
 
 /* A partly placed concat: copies in the inputs that are not in place: a
