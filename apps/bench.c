@@ -318,10 +318,14 @@ static double median(double *v, int n)
 static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 {
     if (argc < 2 || !ctx) {
-        printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K]\n"
+        printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K] [--no-peak]\n"
                "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
                "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
-               "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run.\n");
+               "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run; the plan's\n"
+               "  kernel nodes and dispatches, the model's GFLOP counted from the plan (vka_graph_plan_flops)\n"
+               "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
+               "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
+               "  --no-peak   skip the peak measurement\n");
         return argc < 2 ? 2 : 0;
     }
     int runs = atoi(cli_opt(argc, argv, "--runs", "20")), top = atoi(cli_opt(argc, argv, "--top", "5"));
@@ -393,11 +397,19 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     else {
         cli_print_bench_header(ctx, "model");
         uint64_t noreuse, act = vka_graph_activation_bytes(g, &noreuse);
-        printf("# model %s, %s, %d kernel nodes, build %.0f ms, activations %.2f MiB (%.2f MiB without reuse)\n",
-               argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), build_ms, act / 1048576.0,
-               noreuse / 1048576.0);
-        printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, median(lat, runs),
-               median(gpu, runs));
+        double flops = 0, peak = 0;
+        for (int i = 0; i < vka_graph_plan_size(g); i++)
+            flops += vka_graph_plan_flops(g, i);
+        printf("# model %s, %s, %d kernel nodes, %d dispatches, %.3f GFLOP, build %.0f ms, activations %.2f MiB "
+               "(%.2f MiB without reuse)\n",
+               argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), vka_graph_dispatch_count(g),
+               flops / 1e9, build_ms, act / 1048576.0, noreuse / 1048576.0);
+        double ms = median(lat, runs), gms = median(gpu, runs);
+        printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, ms, gms);
+        if (cli_flag(argc, argv, "--no-peak") < 0 && vka_measure_fp32_peak(ctx, &peak) == VKA_OK && peak > 0)
+            printf("measured fp32 FMA peak %.1f GFLOP/s; model at %.2f GFLOP/s end to end = %.1f%% of peak "
+                   "(%.1f%% by GPU time)\n",
+                   peak, flops / (ms * 1e6), 100.0 * flops / (ms * 1e6) / peak, 100.0 * flops / (gms * 1e6) / peak);
         cli_print_profile(g, top);
     }
     for (int i = 0; i < ni; i++)

@@ -20,6 +20,8 @@ int cli_detect(int argc, char **argv);
 int cli_view(int argc, char **argv);
 /* Prints the top n plan nodes of the last run by GPU time. */
 void cli_print_profile(vka_graph *g, int top);
+/* The built plan with what each node absorbed, and the totals (`run --plan`). */
+void cli_print_plan(vka_graph *g);
 int cli_bench(int argc, char **argv);
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv);
 int cli_bench_attention(vka_context *ctx, int argc, char **argv);

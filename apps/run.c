@@ -17,7 +17,9 @@ static void run_usage(void)
            "  little-endian .f32). Prints each output's shape and stats; --output writes them.\n"
            "  --no-fuse     run without the fusion passes (to check them)\n"
            "  --profile     per-node GPU time (timestamps), slowest first\n"
-           "  --plan        list the executed plan (one line per kernel-level node)\n");
+           "  --plan        list the executed plan: one line per kernel-level node (op, dispatches,\n"
+           "                MFLOP, node), each followed by the nodes it absorbed (fused into it,\n"
+           "                or slices/concats it made views of), then the totals\n");
 }
 
 /* Minimal .npy reader: little-endian <f4 or <i8, C order; *is_int says which. */
@@ -190,6 +192,24 @@ void cli_print_profile(vka_graph *g, int top)
     free(rows);
 }
 
+void cli_print_plan(vka_graph *g)
+{
+    int absorbed = 0;
+    double flops = 0;
+    for (int i = 0; i < vka_graph_plan_size(g); i++) {
+        double f = vka_graph_plan_flops(g, i);
+        flops += f;
+        printf("plan %4d  %-16s %2d %10.3f  %s\n", i, vka_graph_plan_op(g, i), vka_graph_plan_dispatches(g, i), f / 1e6,
+               vka_graph_plan_node(g, i));
+        const char *name, *op;
+        for (int j = 0; (name = vka_graph_plan_absorbed(g, i, j, &op)); j++, absorbed++)
+            printf("              + %-14s %s\n", op, name);
+    }
+    printf("plan: %d kernel nodes, %d dispatches, %.3f GFLOP, %d nodes absorbed (columns: op, dispatches, MFLOP, "
+           "node)\n",
+           vka_graph_plan_size(g), vka_graph_dispatch_count(g), flops / 1e9, absorbed);
+}
+
 int cli_run(int argc, char **argv)
 {
     if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
@@ -213,8 +233,7 @@ int cli_run(int argc, char **argv)
         goto out;
     }
     if (cli_flag(argc, argv, "--plan") > 0)
-        for (int i = 0; i < vka_graph_plan_size(g); i++)
-            printf("plan %4d  %-16s %s\n", i, vka_graph_plan_op(g, i), vka_graph_plan_node(g, i));
+        cli_print_plan(g);
     if (feed_inputs(g, argc, argv))
         goto out;
     if (vka_graph_run(g)) {

@@ -269,6 +269,10 @@ vka_status vka_softmax(vka_cmd *cmd, vka_tensor *x, float scale, vka_tensor *mas
  * x, y: [..., C]; gamma, beta: [C] or NULL (1 and 0). */
 vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_tensor *beta, float eps, vka_tensor *y);
 
+/* RMSNorm over the last axis: y = x / sqrt(mean(x²) + eps) · gamma.
+ * x, y: [..., C]; gamma: [C] or NULL (1). y may alias x. */
+vka_status vka_rmsnorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, float eps, vka_tensor *y);
+
 typedef enum vka_binary_op {
     VKA_ADD = 0, VKA_SUB, VKA_MUL, VKA_DIV, VKA_POW, VKA_MAX, VKA_MIN,
     VKA_BINARY_COUNT
@@ -292,6 +296,57 @@ typedef enum vka_unary_op {
  * (fp32 math), or i32 for VKA_NEG and VKA_ABS only (others are
  * VKA_ERR_UNSUPPORTED); both wrap, so -INT32_MIN and abs(INT32_MIN) are INT32_MIN. */
 vka_status vka_unary(vka_cmd *cmd, vka_unary_op op, vka_tensor *x, vka_tensor *y);
+
+/* An elementwise program: a chain of unary and binary ops on up to
+ * VKA_ELTWISE_MAX_IN inputs in one dispatch (what the graph fusion makes of
+ * Relu -> Mul(scale[C]) -> Add(shift[C]), x·sigmoid(x), box arithmetic on
+ * slices). Instructions run in order on four fp32 registers; each reads
+ * operands a and b and writes register dst:
+ *     op < VKA_BINARY_COUNT:   dst = a op b           (vka_binary_op)
+ *     op = VKA_EW_UNARY + u:   dst = u(a)             (vka_unary_op; b unused)
+ * Operands: VKA_EW_R(i) register i, VKA_EW_X(i) input i's element,
+ * VKA_EW_C(i) immediate imm[i]. The result is register 0 after the last
+ * instruction. It is computed for every element of y, or, when y_strided, for
+ * every element of `shape` and written at y_offset + Σ_k index_k·y_stride[k]
+ * into y (a column of a concat, say; at most VKA_ELTWISE_MAX_IMM_STRIDED
+ * immediates then). Inputs broadcast numpy-style from their own shape to the
+ * computed shape, or, when strided[i], are read at offset[i] +
+ * Σ_k index_k·stride[i][k] (a slice, a transpose or a broadcast of a bigger
+ * tensor, with no copy). All tensors share one float dtype (f32 or f16; fp32
+ * math). y must not overlap an input unless it is the same elements, dense. */
+#define VKA_ELTWISE_MAX_IN 4
+#define VKA_ELTWISE_MAX_CODE 14
+#define VKA_ELTWISE_MAX_IMM 7
+#define VKA_ELTWISE_MAX_IMM_STRIDED 3
+#define VKA_EW_UNARY 32
+#define VKA_EW_R(i) (i)
+#define VKA_EW_X(i) (4 + (i))
+#define VKA_EW_C(i) (8 + (i))
+
+typedef struct vka_eltwise_instr {
+    uint8_t op;                /* vka_binary_op, or VKA_EW_UNARY + vka_unary_op */
+    uint8_t dst;               /* register 0..3 */
+    uint8_t a, b;              /* operands (VKA_EW_R/X/C) */
+} vka_eltwise_instr;
+
+typedef struct vka_eltwise_desc {
+    int ncode;
+    vka_eltwise_instr code[VKA_ELTWISE_MAX_CODE];
+    int nimm;
+    float imm[VKA_ELTWISE_MAX_IMM];
+    int strided[VKA_ELTWISE_MAX_IN];                  /* 0: numpy broadcasting of the input's shape */
+    int64_t stride[VKA_ELTWISE_MAX_IN][VKA_MAX_DIMS]; /* elements per step of each computed axis */
+    int64_t offset[VKA_ELTWISE_MAX_IN];               /* elements into the input */
+    int y_strided;                                    /* 0: y is dense and its shape is computed */
+    int ndim;                                         /* y_strided: the computed shape */
+    int64_t shape[VKA_MAX_DIMS];
+    int64_t y_stride[VKA_MAX_DIMS];                   /* y_strided: where each computed element goes */
+    int64_t y_offset;
+} vka_eltwise_desc;
+
+/* nin: 0..VKA_ELTWISE_MAX_IN inputs xs; y: the output. At most 4 axes after
+ * merging the ones every input and y walk alike (VKA_ERR_UNSUPPORTED beyond). */
+vka_status vka_eltwise(vka_cmd *cmd, const vka_eltwise_desc *d, int nin, vka_tensor *const *xs, vka_tensor *y);
 
 typedef enum vka_reduce_op { VKA_REDUCE_SUM = 0, VKA_REDUCE_MEAN, VKA_REDUCE_MAX, VKA_REDUCE_COUNT } vka_reduce_op;
 
@@ -556,6 +611,19 @@ const char *vka_graph_plan_node(const vka_graph *g, int i);
 uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse);
 /* Per-node GPU time (ms) of the last run, when built with profile = 1. */
 vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms);
+/* Dispatches in the recording, and those of plan entry i (a node may record several). */
+int vka_graph_dispatch_count(const vka_graph *g);
+int vka_graph_plan_dispatches(const vka_graph *g, int i);
+/* The j-th node of the graph as built that plan entry i absorbed (fused into
+ * it, or a slice / concat made a view of the memory it writes), with its op
+ * name in *op when op is not NULL; NULL past the last. */
+const char *vka_graph_plan_absorbed(const vka_graph *g, int i, int j, const char **op);
+/* Floating-point operations of plan entry i: 2 per multiply-add of matmul, GEMM,
+ * convolution, attention (Q·Kᵀ and P·V) and deformable attention (4 bilinear
+ * taps per sampling point); 1 per output element and op for elementwise ops,
+ * 5 per element for softmax and norms, 1 per element read for reductions and
+ * pooling windows; 0 for data movement (copies, gathers, resize, grid sample). */
+double vka_graph_plan_flops(const vka_graph *g, int i);
 
 /* Number of attention nodes in the plan (fused or not). */
 int vka_graph_attention_count(const vka_graph *g);

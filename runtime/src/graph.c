@@ -10,7 +10,7 @@ static const char *const op_names[VKA__OP_COUNT] = {
     "matmul", "gemm",  "binary", "unary",  "layernorm", "softmax", "reshape", "transpose",
     "slice",  "concat", "gather", "expand", "cast",      "where",   "conv",    "flash_attention",
     "reduce", "pad",  "pool",   "resize", "clip", "topk", "gather_elements", "tile", "compare",
-    "grid_sample", "deform_attn",
+    "grid_sample", "deform_attn", "rmsnorm", "eltwise",
 };
 
 const char *vka__op_name(vka__op op) { return op < VKA__OP_COUNT ? op_names[op] : "?"; }
@@ -158,6 +158,8 @@ int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_va
     n->nin = nin;
     n->out = n->out2 = VKA_NONE;
     n->bias = n->residual = n->mask = n->lse = VKA_NONE;
+    n->into = -1;
+    n->ew_dst = VKA_NONE;
     n->alpha = 1;
     n->beta = 0;
     return g->nnodes++;

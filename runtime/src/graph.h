@@ -33,6 +33,8 @@ typedef enum vka__op {
     VKA__OP_COMPARE,
     VKA__OP_GRID_SAMPLE,
     VKA__OP_DEFORM_ATTN,
+    VKA__OP_RMSNORM,            /* in: x, gamma or VKA_NONE; eps */
+    VKA__OP_ELTWISE,            /* a fused chain: node.ew over in[0..nin) */
     VKA__OP_COUNT
 } vka__op;
 
@@ -51,7 +53,8 @@ typedef struct vka__value {
     /* filled by vka_graph_build */
     int nuse;                    /* live consumers */
     int last_use;                /* index of the last node reading it */
-    vka_val alias;               /* reshape: the value whose memory this one shares */
+    vka_val alias;               /* reshape, slice or concat view: the value whose memory this one shares */
+    int64_t alias_off;           /* bytes into alias's memory where this one starts */
     bool pinned;                 /* kept alive to the end (outputs, probes) */
     vka_tensor *t;               /* device tensor (a view into a pooled buffer) */
     int buf;                     /* pooled buffer index, -1 none */
@@ -85,6 +88,13 @@ typedef struct vka__node {
     vka_val mask;
     vka_val lse;                 /* probe: saved log-sum-exp, or VKA_NONE */
     bool is_attention_softmax;   /* unfused path: a softmax that is an attention's P */
+    /* set by fusion */
+    bool attn_strided;           /* attention: q, k, v, o addressed by attn (dims, strides, offsets) */
+    vka_attn_desc attn;          /* its mask/lse pointers unused (from mask/lse above) */
+    vka_eltwise_desc ew;         /* VKA__OP_ELTWISE: program and input strides over out's axes */
+    int into;                    /* a node fused away or made a view: the node that absorbed it, or -1 */
+    bool view;                   /* slice / concat done by the memory plan: no dispatch */
+    vka_val ew_dst;              /* ELTWISE placed by the memory plan: writes into this concat (ew.y_strided) */
 } vka__node;
 
 typedef struct vka__buffer {
