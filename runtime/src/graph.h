@@ -121,6 +121,7 @@ struct vka_graph {
     int nattn;
     int *deform_nodes;           /* plan order of deformable-attention nodes */
     int ndeform;
+    struct vka__run *run;        /* exec.c: inputs set, a pending run, slices, the secondary recording */
 };
 
 /* graph.c */
@@ -134,6 +135,9 @@ double vka__const_at(const vka_graph *g, vka_val v, int64_t i);
 /* Element i as int64, exactly for integer constants (INT64_MAX ends of slices). */
 int64_t vka__const_i64(const vka_graph *g, vka_val v, int64_t i);
 bool vka__const_scalar(const vka_graph *g, vka_val v, double *out);
+
+/* exec.c: frees g->run (waiting for a pending run); graph destroy and rebuild call it */
+void vka__graph_run_free(vka_graph *g);
 
 /* passes.c */
 vka_status vka__graph_fuse(vka_graph *g);
