@@ -851,7 +851,7 @@ vka_status vka_graph_wait(vka_graph *g, int64_t timeout_ns)
             left = rest > 0 ? (int64_t)rest : 0;
         }
         vka_status s = vka_cmd_wait(r->cur, left);
-        if (s == VKA_NOT_READY)
+        if (s == VKA_NOT_READY || s == VKA_ERR_TIMEOUT) /* still pending: the caller may wait again */
             return s;
         if (s) {
             r->running = false;
