@@ -20,22 +20,16 @@ install(FILES ${PROJECT_BINARY_DIR}/vkattnConfig.cmake ${PROJECT_BINARY_DIR}/vka
 
 # pkg-config: the shared library by default, `pkg-config --static` adds what
 # libvkattn.a needs (cJSON, libdl, libm, threads; protobuf-c is inside).
-set(VKA_PC_LIBDIR ${CMAKE_INSTALL_LIBDIR})
-set(VKA_PC_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR})
-if(IS_ABSOLUTE ${CMAKE_INSTALL_LIBDIR})
-  set(VKA_PC_LIBDIR_FULL ${CMAKE_INSTALL_LIBDIR})
-else()
-  set(VKA_PC_LIBDIR_FULL "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
-endif()
-if(IS_ABSOLUTE ${CMAKE_INSTALL_INCLUDEDIR})
-  set(VKA_PC_INCLUDEDIR_FULL ${CMAKE_INSTALL_INCLUDEDIR})
-else()
-  set(VKA_PC_INCLUDEDIR_FULL "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
-endif()
+# Relocatable: the prefix is found from where the .pc file lies
+# (`cmake --install --prefix` elsewhere, or a copied tree).
+file(RELATIVE_PATH VKA_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" VKA_PC_TO_PREFIX "${VKA_PC_TO_PREFIX}")
+file(RELATIVE_PATH VKA_PC_LIBDIR ${CMAKE_INSTALL_PREFIX} ${CMAKE_INSTALL_FULL_LIBDIR})
+file(RELATIVE_PATH VKA_PC_INCLUDEDIR ${CMAKE_INSTALL_PREFIX} ${CMAKE_INSTALL_FULL_INCLUDEDIR})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/vkattn.pc.in ${PROJECT_BINARY_DIR}/vkattn.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/vkattn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/THIRD_PARTY.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/vkattn)
 if(VKA_CLI)
   install(TARGETS vkattn_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
