@@ -9,6 +9,7 @@
  * for; a graph run with an input never set fails naming it (DEIMv2 without
  * orig_target_sizes). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <volk.h>
 
 #include "common.h"
@@ -173,7 +174,7 @@ static void test_record(vka_graph *g)
 typedef struct {
     app *a;
     pthread_mutex_t mu;
-    volatile int stop;
+    atomic_int stop;             /* set by the main thread, read by the application thread */
     int submits, locks, unlocks, held;
     int bad;                     /* lock/unlock out of order */
 } shared_queue;
