@@ -81,20 +81,26 @@ void cli_default_labels(char *buf, size_t n, const char *file)
         fclose(f);
         return;
     }
-    char exe[2048];
+    char exe[2048], alt[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-        snprintf(buf, n, "%s/%s/labels/%s", exe, VKA_BIN_TO_DATADIR, file);
-        if ((f = fopen(buf, "r"))) {
+    exe[len > 0 ? len : 0] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    for (int i = 0; i < 2; i++) {
+        if (i == 0 && !exe[0])
+            continue;
+        if (i == 0)
+            snprintf(alt, sizeof alt, "%s/%s/labels/%s", exe, VKA_BIN_TO_DATADIR, file);
+        else
+            snprintf(alt, sizeof alt, "%s/labels/%s", VKA_DATADIR, file);
+        if ((f = fopen(alt, "r"))) {
             fclose(f);
+            snprintf(buf, n, "%s", alt);
             return;
         }
     }
-    snprintf(buf, n, "%s/labels/%s", VKA_DATADIR, file);
+    /* none there either: the warning names the assets path */
 #endif
 }
 
