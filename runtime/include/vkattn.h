@@ -239,7 +239,9 @@ VKA_API vka_status vka_vulkan_device_wants(void *instance, void *physical_device
 VKA_API const vka_device_info *vka_context_device(const vka_context *ctx);
 /* The context's Vulkan handles (its own or the application's), for sharing
  * the device: e.g. to create a swapchain on it. They stay the context's; the
- * queue must not be used from two threads at once. */
+ * queue must not be used from two threads at once (see queue_lock).
+ * get_instance_proc_addr is the context's, for the application's own loader
+ * (e.g. volkInitializeCustom): the library's is private. */
 VKA_API vka_status vka_context_vulkan(const vka_context *ctx, vka_external_vulkan *out);
 VKA_API const char *vka_context_last_error(const vka_context *ctx);
 /* Validation messages of severity error seen since creation (0 without validation). */
@@ -299,7 +301,9 @@ VKA_API vka_cmd *vka_cmd_create(vka_context *ctx);
 VKA_API void vka_cmd_destroy(vka_cmd *cmd);
 VKA_API vka_status vka_cmd_begin(vka_cmd *cmd);                  /* discards any earlier recording */
 VKA_API vka_status vka_cmd_end(vka_cmd *cmd);
-VKA_API vka_status vka_cmd_submit(vka_cmd *cmd);                 /* runs it and waits */
+/* Runs it and waits, up to the context's timeout (then VKA_ERR_TIMEOUT: the
+ * command is still running; vka_cmd_wait for it before anything else). */
+VKA_API vka_status vka_cmd_submit(vka_cmd *cmd);
 
 /* Synchronisation with the application's own work on the queue, for
  * non-blocking runs. Handles are VkSemaphore and VkFence. */
