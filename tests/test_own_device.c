@@ -72,7 +72,7 @@ static void run_deimv2(vka_context *ctx, const char *what)
     if (!st)
         return;
     dets d;
-    char w[160];
+    char w[96];
     snprintf(w, sizeof w, "%s: DEIMv2 atto on bus", what);
     if (detr_run(ctx, model, st, 1, 3, 0.005, &d))
         detr_check(w, &d, st, 0.3f);
