@@ -169,7 +169,9 @@ typedef struct vka_context_params {
     /* Blocking waits (vka_cmd_submit, vka_graph_run, vka_graph_wait with a
      * negative timeout, staged uploads and downloads) give up after this many
      * milliseconds with VKA_ERR_TIMEOUT, so a hung device cannot hang the host.
-     * 0 (default): $VKATTN_TIMEOUT_MS, else 60000; < 0: wait forever. */
+     * 0 (default): $VKATTN_TIMEOUT_MS, else 60 s on a GPU and 10 minutes on
+     * a CPU driver (lavapipe: a loaded host stretches a submission); < 0:
+     * wait forever. */
     int64_t timeout_ms;
 } vka_context_params;
 

@@ -280,15 +280,17 @@ vka_status vka_cmd_poll(vka_cmd *cmd)
     return finished(cmd);
 }
 
-vka_status vka_cmd_wait(vka_cmd *cmd, int64_t timeout_ns)
+vka_status vka__cmd_wait_named(vka_cmd *cmd, int64_t timeout_ns, const char *what)
 {
     if (!cmd)
         return VKA_ERR_INVALID_ARG;
     if (!cmd->inflight)
         return VKA_OK;
-    vka_status s = vka__fence_wait(cmd->ctx, cmd->fence, timeout_ns, "vka_cmd_wait");
+    vka_status s = vka__fence_wait(cmd->ctx, cmd->fence, timeout_ns, what);
     return s ? s : finished(cmd);
 }
+
+vka_status vka_cmd_wait(vka_cmd *cmd, int64_t timeout_ns) { return vka__cmd_wait_named(cmd, timeout_ns, "vka_cmd_wait"); }
 
 vka_status vka_cmd_submit(vka_cmd *cmd)
 {

@@ -95,6 +95,12 @@ static vka_status finish_setup(vka_context *ctx)
     ctx->info.fp16_storage = ctx->feat.storage16;
     ctx->info.fp16_arith = ctx->feat.float16;
     ctx->info.int8_arith = ctx->feat.int8;
+    /* Default timeout: a GPU finishes any one submission of ours in well under a
+     * minute (and its kernel driver usually resets a hung one first); a CPU
+     * driver runs on the host's cores, where a loaded machine can stretch one
+     * submission to minutes. */
+    if (ctx->timeout_ns == 0)
+        ctx->timeout_ns = (ctx->info.type == VKA_DEVICE_CPU ? 600ll : 60ll) * 1000000000ll;
     char fb[160];
     vka__log(ctx, VKA_LOG_INFO, "device features in use: %s", vka__features_str(&ctx->feat, fb, sizeof fb));
     vka_status s = choose_memory(ctx);
@@ -139,8 +145,7 @@ static vka_context *ctx_alloc(const vka_context_params *p)
     const char *env = getenv("VKATTN_TIMEOUT_MS");
     if (ms == 0 && env && *env)
         ms = strtoll(env, NULL, 10);
-    if (ms == 0)
-        ms = 60000;
+    /* 0: by device type, once it is known (finish_setup) */
     ctx->timeout_ns = ms < 0 ? -1 : ms > INT64_MAX / 1000000 ? INT64_MAX : ms * 1000000;
     return ctx;
 }

@@ -850,7 +850,9 @@ vka_status vka_graph_wait(vka_graph *g, int64_t timeout_ns)
             double rest = end - vka__now_ns();
             left = rest > 0 ? (int64_t)rest : 0;
         }
-        vka_status s = vka_cmd_wait(r->cur, left);
+        char what[96];
+        snprintf(what, sizeof what, "vka_graph_wait (part %d of %d)", r->next, r->nslices);
+        vka_status s = vka__cmd_wait_named(r->cur, left, r->nslices > 1 ? what : "vka_graph_wait");
         if (s == VKA_NOT_READY || s == VKA_ERR_TIMEOUT) /* still pending: the caller may wait again */
             return s;
         if (s) {

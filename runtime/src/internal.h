@@ -258,6 +258,8 @@ vka_cmd *vka__cmd_create_secondary(vka_context *ctx);
 /* Submits an ended primary command with the waits of sync (when `waits`) and
  * its signals and fence (when `signals`); the command is then in flight. */
 vka_status vka__cmd_submit_sync(vka_cmd *cmd, const vka_sync *sync, bool waits, bool signals);
+/* vka_cmd_wait with `what` naming the wait in a timeout's message. */
+vka_status vka__cmd_wait_named(vka_cmd *cmd, int64_t timeout_ns, const char *what);
 
 vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec,
                          const vka__binding *b, int nbind, const void *push, size_t push_size,
