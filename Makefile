@@ -39,8 +39,8 @@ tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS=-fsanitize=thread \
 		-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread $(CMAKE_FLAGS)
 	cmake --build build-tsan -j$(JOBS) --target test_threads test_async
-	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_threads
-	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_async
+	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp build-tsan/tests/test_threads
+	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp build-tsan/tests/test_async
 
 # DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
 # CLS attention of each head of the last layer and their mean. DEIMv2 atto on
