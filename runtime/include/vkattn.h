@@ -732,12 +732,29 @@ VKA_API vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows,
  * Imports an ONNX model (opsets 13-17) into a graph: initializers (raw_data,
  * typed fields, external data next to the model), constant folding of shape
  * arithmetic for the fixed input size, and every op of the ViT and DETR
- * assets. An unsupported op is an error naming the node, op type and opset. */
+ * assets. An unsupported op, a wrong arity or an unknown attribute is an error
+ * naming the node, op type and opset (and the attribute).
+ *
+ * A model file is untrusted input. Before anything is unpacked, a pre-scan
+ * bounds the nesting (64 messages), checks every length against the file, each
+ * tensor's declared shape against the device's maxStorageBufferRange, and the
+ * memory the import would take against a host budget; the file is mapped, not
+ * read, so a refused payload is never loaded. External data must resolve (after
+ * symlinks) to a regular file inside the model's folder. */
 typedef struct vka_onnx_params {
     int64_t dynamic_dim;       /* value for symbolic dims such as batch 'N' (default 1) */
+    uint64_t host_memory_limit; /* bytes of host memory the import may take for the
+                                   unpacked model and folded constants (0: half the RAM) */
+    const char *external_data_dir; /* vka_onnx_load_memory: folder that external data is
+                                      read from (NULL: external data refused); ignored by
+                                      vka_onnx_load, which uses the model's folder */
 } vka_onnx_params;
 VKA_API vka_onnx_params vka_onnx_default_params(void);
 VKA_API vka_graph *vka_onnx_load(vka_context *ctx, const char *path, const vka_onnx_params *p);
+/* The same from a buffer (a model received over a network, a fuzzer's input):
+ * `data` is only read, and may be freed once this returns. Errors name the
+ * model "<memory>". */
+VKA_API vka_graph *vka_onnx_load_memory(vka_context *ctx, const void *data, size_t size, const vka_onnx_params *p);
 
 /* ------------------------------------------------------------------ model recipes (models/)
  * ViT classification built with the C builder API from a .safetensors file in
@@ -829,6 +846,11 @@ typedef struct vka_st_tensor {
 typedef struct vka_safetensors vka_safetensors;
 
 VKA_API vka_safetensors *vka_safetensors_open(const char *path);
+/* The same on a caller's buffer, which must outlive the handle (tensor data
+ * points into it); `what` names it in errors (NULL: "<memory>"). Both refuse
+ * offsets past the data or not exact integers, duplicate names and tensors
+ * whose bytes overlap. */
+VKA_API vka_safetensors *vka_safetensors_open_memory(const void *data, size_t size, const char *what);
 VKA_API void vka_safetensors_close(vka_safetensors *st);
 VKA_API int vka_safetensors_count(const vka_safetensors *st);
 VKA_API const vka_st_tensor *vka_safetensors_get(const vka_safetensors *st, int i);      /* in header order */

@@ -34,9 +34,11 @@ static int node_inputs(const vka__node *n, vka_val *out)
 }
 
 /* Marks nodes that no output depends on as dead. */
-static void eliminate_dead(vka_graph *g)
+static vka_status eliminate_dead(vka_graph *g)
 {
-    bool *need = calloc((size_t)g->nvals, 1);
+    bool *need = calloc((size_t)g->nvals + 1, 1);
+    if (!need)
+        return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory (dead-node pass)");
     for (int i = 0; i < g->noutputs; i++)
         need[g->outputs[i]] = true;
     for (int i = g->nnodes - 1; i >= 0; i--) {
@@ -53,6 +55,7 @@ static void eliminate_dead(vka_graph *g)
             need[n->lse] = true;
     }
     free(need);
+    return VKA_OK;
 }
 
 /* ---------------------------------------------------------------- memory plan */
@@ -119,6 +122,8 @@ static vka_status place_const(vka_graph *g, vka_val v)
     vka_tensor_set_name(x->t, x->name);
     if (x->is_int) {
         int32_t *d = malloc(sizeof *d * (size_t)(x->numel ? x->numel : 1));
+        if (!d)
+            return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "constant %s: out of host memory", x->name);
         for (int64_t i = 0; i < x->numel; i++) {
             int64_t w = ((const int64_t *)x->host)[i];
             d[i] = (int32_t)(w > INT32_MAX ? INT32_MAX : w < INT32_MIN ? INT32_MIN : w);
@@ -387,7 +392,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         dump(g, "before passes");
     if (g->params.fuse && (s = vka__graph_fuse(g)))
         return s;
-    eliminate_dead(g);
+    if ((s = eliminate_dead(g)))
+        return s;
     vka__graph_mark_attention(g);
 
     /* probes: attention nodes keep q, k and an LSE; softmax-form attention its P */
@@ -629,6 +635,8 @@ vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data,
     if (!r)
         return VKA_ERR_OUT_OF_MEMORY;
     vka__value *x = &g->vals[g->inputs[idx]];
+    if (!data)
+        return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "input %s: data is NULL", name);
     if (x->is_int) { /* int64 on the host, I32 on the device */
         if (bytes != (size_t)x->numel * 8)
             return vka__err(g->ctx, VKA_ERR_SHAPE, "input %s: %zu bytes given, %lld int64 values expected", name, bytes,
@@ -637,7 +645,7 @@ vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data,
             return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "input %s: data is NULL", name);
         int32_t *d = malloc(4 * (size_t)(x->numel ? x->numel : 1));
         if (!d)
-            return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+            return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "input %s: out of host memory", name);
         for (int64_t i = 0; i < x->numel; i++) {
             int64_t w = ((const int64_t *)data)[i];
             if (w > INT32_MAX || w < INT32_MIN) {
@@ -907,6 +915,8 @@ vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size
     if (v < 0)
         return vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no output named \"%s\"", name);
     vka__value *x = &g->vals[v];
+    if (!data)
+        return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "output %s: data is NULL", name);
     if (x->is_int) {
         if (bytes != (size_t)x->numel * 8)
             return vka__err(g->ctx, VKA_ERR_SHAPE, "output %s: %zu bytes for %lld int64 values", name, bytes,
@@ -915,7 +925,7 @@ vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size
             return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "output %s: data is NULL", name);
         int32_t *d = malloc(4 * (size_t)(x->numel ? x->numel : 1));
         if (!d)
-            return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+            return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "output %s: out of host memory", name);
         s = vka_tensor_download(x->t, d, (size_t)x->numel * 4);
         for (int64_t i = 0; !s && i < x->numel; i++)
             ((int64_t *)data)[i] = d[i];

@@ -109,6 +109,8 @@ struct vka_graph {
     vka_val *inputs, *outputs;
     int ninputs, noutputs;
     bool failed;                 /* a builder call failed: refuse to build */
+    uint64_t host_budget;        /* bytes of host constants (folding) allowed, checked before allocating */
+    uint64_t host_bytes;         /* charged so far */
     bool built;
     vka_graph_build_params params;
     vka__buffer *bufs;
@@ -135,6 +137,13 @@ double vka__const_at(const vka_graph *g, vka_val v, int64_t i);
 /* Element i as int64, exactly for integer constants (INT64_MAX ends of slices). */
 int64_t vka__const_i64(const vka_graph *g, vka_val v, int64_t i);
 bool vka__const_scalar(const vka_graph *g, vka_val v, double *out);
+/* Host storage for a constant of the given shape (int64 if is_int, else
+ * float), its element count checked and charged to g->host_budget before
+ * anything is allocated: NULL with the node's error set. *n: the count. */
+void *vka__host_new(vka_graph *g, const char *name, bool is_int, int nd, const int64_t *shape, int64_t *n);
+/* A constant value that takes over `data` (from vka__host_new; freed on failure). */
+vka_val vka__graph_const_owned(vka_graph *g, const char *name, bool is_int, int ndim, const int64_t *shape,
+                               void *data);
 
 /* exec.c: frees g->run (waiting for a pending run); graph destroy and rebuild call it */
 void vka__graph_run_free(vka_graph *g);

@@ -46,6 +46,23 @@ const char *vka__vkresult_str(VkResult r);
                             __FILE__, __LINE__);                                            \
     } while (0)
 
+/* ------------------------------------------------------------ sizes (limits.c)
+ * Every loader and builder counts elements and bytes through these: a count
+ * read from a file is a hostile number. VKA__MAX_NUMEL (2^48) keeps numel * 8
+ * far inside int64 and size_t, so a checked count times an element size needs
+ * no further check. */
+#define VKA__MAX_NUMEL ((int64_t)1 << 48)
+/* *out = a * b for counts; false (and *out = -1) if either is negative or the product passes VKA__MAX_NUMEL. */
+bool vka__mul_count(int64_t a, int64_t b, int64_t *out);
+/* The element count of a shape; false for a bad rank, a negative dim or an overflow. */
+bool vka__numel(int ndim, const int64_t *shape, int64_t *out);
+/* ONNX axis normalisation: axis in [-rank, rank) into [0, rank); false outside. */
+bool vka__axis(int64_t axis, int rank, int *out);
+/* The same for an axis inserted into a rank-`rank` tensor (Unsqueeze): [-rank-1, rank]. */
+bool vka__axis_insert(int64_t axis, int rank, int *out);
+/* Half the machine's RAM: the default host budget for a model's constants. */
+uint64_t vka__host_budget_default(void);
+
 /* ------------------------------------------------------------ memory */
 
 typedef struct vka__block {

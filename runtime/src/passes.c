@@ -731,6 +731,8 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
             (cv->nin > 2 && !vka__graph_is_const(g, cv->in[2])))
             continue;
         const vka__value *w = &g->vals[cv->in[1]];
+        if (w->ndim < 1 || w->shape[0] < 1) /* empty weights never reach here (zero-size rule); no division by 0 */
+            continue;
         int64_t O = w->shape[0], per = w->numel / O;
         for (;;) {
             if (u->nuse[cv->out] != 1 || g->vals[cv->out].is_output)
@@ -741,6 +743,10 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
             if ((!mul && !add) || !per_out_channel(g, k, O) || g->vals[c->out].numel != g->vals[cv->out].numel)
                 break;
             float *nw = malloc(sizeof *nw * (size_t)w->numel), *nb = malloc(sizeof *nb * (size_t)O);
+            if (!nw || !nb) {
+                free(nw), free(nb);
+                break; /* out of host memory: the unfused graph still runs */
+            }
             for (int64_t o = 0; o < O; o++) {
                 double kv = vka__const_at(g, k, o), b = cv->nin > 2 ? vka__const_at(g, cv->in[2], o) : 0;
                 for (int64_t j = 0; j < per; j++) {
