@@ -30,13 +30,18 @@ if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
   done
 fi
 # the live viewer: synthetic 640x480 @30 source (a new frame for every inference),
-# heatmap on, 960x720 window; its steady-state line (after 3 warm-up frames)
+# heatmap on, 960x720 window; its steady-state line (after 3 warm-up frames) and
+# how many frames went out while an inference ran, with the model in 8 slices
+# (the default) and whole (--slices 1), one after the other
 in_display() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x1024x24" "$@"; fi; }
 for m in deimv2_hgnetv2_atto_coco deit_tiny_patch16_224; do
-  echo "# view $m"
-  if ! in_display "$V" view "$A/models/$m.onnx" --source synthetic --heatmap --frames 33 --size 960x720 | grep -E '^(vkattn view|steady)'; then
-    echo "# view: not measured (no viewer in this build, or no display / xvfb-run)"
-  fi
+  for sl in 8 1; do
+    echo "# view $m --slices $sl"
+    if ! in_display "$V" view "$A/models/$m.onnx" --source synthetic --heatmap --frames 33 --size 960x720 --slices $sl |
+         grep -E '^(vkattn view|steady|non-blocking)'; then
+      echo "# view: not measured (no viewer in this build, or no display / xvfb-run)"
+    fi
+  done
 done
 if node -e "require('onnxruntime-node')" 2>/dev/null; then
   node "$(dirname "$0")/ort_latency.js" "$A/models/vit_tiny_ci.onnx" "$A/golden/vit_tiny_ci_rand.safetensors" 20

@@ -680,6 +680,7 @@ static void dump(const vka_graph *g, const char *when)
 
 static void reset_build(vka_graph *g)
 {
+    vka__graph_run_free(g);
     vka_cmd_destroy(g->cmd);
     g->cmd = NULL;
     for (int i = 0; i < g->nvals; i++) {
@@ -876,6 +877,72 @@ fail_s:
 
 /* ---------------------------------------------------------------- run */
 
+/* The state of runs, made on first use after build. */
+typedef struct vka__run {
+    bool *input_set;             /* [ninputs]: set_input or input_tensor since build */
+    bool running;                /* submitted, not yet seen finished */
+    vka_cmd *cur;                /* the command in flight */
+    int next;                    /* next slice to submit */
+    int nslices;                 /* of the pending run */
+    vka_cmd **slices;            /* the recording in parts (slices > 1), made on first use */
+    int nrecorded;               /* parts in slices[] */
+    vka_cmd *secondary;          /* vka_graph_record's */
+    /* the pending run's signals, copied: the application's arrays need not outlive the call */
+    int signal_count;
+    void *signal_semaphores[64];
+    uint64_t signal_values[64];
+    bool has_values;
+    void *fence;
+} vka__run;
+
+static void free_slices(vka__run *r)
+{
+    for (int i = 0; i < r->nrecorded; i++)
+        vka_cmd_destroy(r->slices[i]);
+    free(r->slices);
+    r->slices = NULL;
+    r->nrecorded = 0;
+}
+
+void vka__graph_run_free(vka_graph *g)
+{
+    vka__run *r = g->run;
+    if (!r)
+        return;
+    if (r->running && r->cur && vka_cmd_wait(r->cur, -1))
+        vka__log(g->ctx, VKA_LOG_ERROR, "graph destroyed while its run did not end: %s", g->ctx->err);
+    free_slices(r);
+    vka_cmd_destroy(r->secondary);
+    free(r->input_set);
+    free(r);
+    g->run = NULL;
+}
+
+static vka__run *run_state(vka_graph *g)
+{
+    if (g->run)
+        return g->run;
+    vka__run *r = calloc(1, sizeof *r);
+    bool *set = calloc((size_t)g->ninputs + 1, sizeof *set);
+    if (!r || !set) {
+        free(r), free(set);
+        vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return NULL;
+    }
+    r->input_set = set;
+    return g->run = r;
+}
+
+static vka_status check_ready(vka_graph *g, const char *what)
+{
+    if (!g->built)
+        return vka__err(g->ctx, VKA_ERR_STATE, "%s: build the graph first", what);
+    if (g->run && g->run->running)
+        return vka__err(g->ctx, VKA_ERR_STATE, "%s: a run submitted with vka_graph_submit is still pending "
+                                               "(vka_graph_poll or vka_graph_wait until it has finished)", what);
+    return VKA_OK;
+}
+
 static vka_val find_named(const vka_graph *g, const vka_val *list, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -884,22 +951,36 @@ static vka_val find_named(const vka_graph *g, const vka_val *list, int n, const 
     return VKA_NONE;
 }
 
+static int input_index(const vka_graph *g, const char *name)
+{
+    for (int i = 0; i < g->ninputs; i++)
+        if (strcmp(g->vals[g->inputs[i]].name, name) == 0)
+            return i;
+    return -1;
+}
+
 vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data, size_t bytes)
 {
     if (!g || !name)
         return VKA_ERR_INVALID_ARG;
-    if (!g->built)
-        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_set_input: build the graph first");
-    vka_val v = find_named(g, g->inputs, g->ninputs, name);
-    if (v < 0)
+    vka_status s = check_ready(g, "vka_graph_set_input");
+    if (s)
+        return s;
+    int idx = input_index(g, name);
+    if (idx < 0)
         return vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no input named \"%s\"", name);
-    vka__value *x = &g->vals[v];
+    vka__run *r = run_state(g);
+    if (!r)
+        return VKA_ERR_OUT_OF_MEMORY;
+    vka__value *x = &g->vals[g->inputs[idx]];
     if (!data)
         return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "input %s: data is NULL", name);
     if (x->is_int) { /* int64 on the host, I32 on the device */
         if (bytes != (size_t)x->numel * 8)
             return vka__err(g->ctx, VKA_ERR_SHAPE, "input %s: %zu bytes given, %lld int64 values expected", name, bytes,
                             (long long)x->numel);
+        if (!data && bytes)
+            return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "input %s: data is NULL", name);
         int32_t *d = malloc(4 * (size_t)(x->numel ? x->numel : 1));
         if (!d)
             return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "input %s: out of host memory", name);
@@ -912,47 +993,252 @@ vka_status vka_graph_set_input(vka_graph *g, const char *name, const void *data,
             }
             d[i] = (int32_t)w;
         }
-        vka_status s = vka_tensor_upload(x->t, d, (size_t)x->numel * 4);
+        s = vka_tensor_upload(x->t, d, (size_t)x->numel * 4);
         free(d);
-        return s;
+    } else {
+        s = vka_tensor_upload(x->t, data, bytes);
     }
-    return vka_tensor_upload(x->t, data, bytes);
+    if (!s)
+        r->input_set[idx] = true;
+    return s;
 }
 
 vka_tensor *vka_graph_input_tensor(vka_graph *g, const char *name)
 {
     if (!g || !name)
         return NULL;
-    if (!g->built) {
-        vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_input_tensor: build the graph first");
+    if (check_ready(g, "vka_graph_input_tensor"))
         return NULL;
-    }
-    vka_val v = find_named(g, g->inputs, g->ninputs, name);
-    if (v < 0) {
+    int idx = input_index(g, name);
+    if (idx < 0) {
         vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no input named \"%s\"", name);
         return NULL;
     }
-    return g->vals[v].t;
+    vka__run *r = run_state(g);
+    if (!r)
+        return NULL;
+    r->input_set[idx] = true; /* the application fills it on the device */
+    return g->vals[g->inputs[idx]].t;
+}
+
+/* Every input set since build, or an error naming those that are not. */
+static vka_status check_inputs(vka_graph *g, vka__run *r, const char *what)
+{
+    char names[512];
+    int k = 0, n = 0;
+    names[0] = 0;
+    for (int i = 0; i < g->ninputs; i++)
+        if (!r->input_set[i]) {
+            n++;
+            if (k < (int)sizeof names - 100)
+                k += snprintf(names + k, sizeof names - (size_t)k, "%s\"%s\"", k ? ", " : "", g->vals[g->inputs[i]].name);
+        }
+    if (n)
+        return vka__err(g->ctx, VKA_ERR_STATE, "%s: input%s %s never set (vka_graph_set_input, or "
+                                               "vka_graph_input_tensor to fill it on the device)",
+                        what, n > 1 ? "s" : "", names);
+    return VKA_OK;
+}
+
+/* Records plan entries [first, end) into cmd (after build: same tensors, same order). */
+static vka_status record_plan(vka_graph *g, vka_cmd *cmd, int first, int end)
+{
+    vka_status s = vka_cmd_begin(cmd);
+    for (int i = first; !s && i < end; i++) {
+        vka__node *n = &g->nodes[g->plan[i].node];
+        vka_cmd_set_label(cmd, n->name);
+        s = record_node(g, cmd, n);
+    }
+    return s ? s : vka_cmd_end(cmd);
+}
+
+/* The recording in n parts of about equal dispatch counts (made once per n). */
+static vka_status record_slices(vka_graph *g, vka__run *r, int n)
+{
+    if (r->nrecorded == n)
+        return VKA_OK;
+    free_slices(r);
+    if (!(r->slices = calloc((size_t)n, sizeof *r->slices)))
+        return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    int total = vka_cmd_dispatch_count(g->cmd), first = 0;
+    vka_status s = VKA_OK;
+    for (int k = 0; k < n && !s; k++) {
+        int end = first;
+        int64_t goal = (int64_t)total * (k + 1) / n; /* dispatches up to the end of this part */
+        while (end < g->nplan && (k == n - 1 || g->plan[end].first + g->plan[end].count <= goal || end == first))
+            end++;
+        if (!(r->slices[k] = vka_cmd_create(g->ctx)))
+            s = VKA_ERR_OUT_OF_MEMORY;
+        r->nrecorded = k + 1;
+        if (!s)
+            s = record_plan(g, r->slices[k], first, end);
+        first = end;
+    }
+    if (s) {
+        free_slices(r);
+        return s;
+    }
+    return VKA_OK;
+}
+
+vka_submit_params vka_submit_default_params(void)
+{
+    vka_submit_params p = {.slices = 1};
+    return p;
+}
+
+/* Submits part r->next of the pending run (the application's waits on the
+ * first part, its signals and fence on the last). */
+static vka_status submit_next(vka_graph *g, vka__run *r, const vka_sync *first_sync)
+{
+    bool first = r->next == 0, last = r->next == r->nslices - 1;
+    vka_cmd *cmd = r->nslices == 1 ? g->cmd : r->slices[r->next];
+    vka_sync y = first_sync ? *first_sync : vka_sync_default();
+    if (!first)
+        y.wait_count = 0;
+    y.signal_count = r->signal_count;
+    y.signal_semaphores = r->signal_semaphores;
+    y.signal_values = r->has_values ? r->signal_values : NULL;
+    y.fence = r->fence;
+    vka_status s = vka__cmd_submit_sync(cmd, &y, first, last);
+    if (s) {
+        r->running = false;
+        return s;
+    }
+    r->cur = cmd;
+    r->next++;
+    return VKA_OK;
+}
+
+vka_status vka_graph_submit(vka_graph *g, const vka_submit_params *p)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    vka_status s = check_ready(g, "vka_graph_submit");
+    if (s)
+        return s;
+    vka__run *r = run_state(g);
+    if (!r)
+        return VKA_ERR_OUT_OF_MEMORY;
+    vka_submit_params d = vka_submit_default_params();
+    if (!p)
+        p = &d;
+    if ((s = check_inputs(g, r, "vka_graph_submit")))
+        return s;
+    const vka_sync *y = &p->sync;
+    if (p->slices < 1 || p->slices > 1024 || y->signal_count < 0 || y->signal_count > 64 ||
+        (y->signal_count && !y->signal_semaphores))
+        return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "vka_graph_submit: slices %d (1..1024), %d signal semaphores "
+                                                     "(0..64, with a list)", p->slices, y->signal_count);
+    int n = p->slices < g->nplan ? p->slices : g->nplan > 0 ? g->nplan : 1;
+    if (n > 1 && (s = record_slices(g, r, n)))
+        return s;
+    r->nslices = n;
+    r->next = 0;
+    r->signal_count = y->signal_count;
+    r->has_values = y->signal_values != NULL;
+    for (int i = 0; i < y->signal_count; i++) {
+        r->signal_semaphores[i] = y->signal_semaphores[i];
+        r->signal_values[i] = y->signal_values ? y->signal_values[i] : 0;
+    }
+    r->fence = y->fence;
+    r->running = true;
+    return submit_next(g, r, y);
+}
+
+/* The part in flight has finished: submit the next, or end the run. */
+static vka_status advance(vka_graph *g, vka__run *r)
+{
+    if (r->next < r->nslices) {
+        vka_status s = submit_next(g, r, NULL);
+        return s ? s : VKA_NOT_READY;
+    }
+    r->running = false;
+    if (r->nslices == 1 && g->params.profile)
+        for (int i = 0; i < g->nplan; i++) {
+            double sum = 0;
+            for (int j = 0; j < g->plan[i].count; j++) {
+                double ms;
+                vka_cmd_timing(g->cmd, g->plan[i].first + j, NULL, &ms);
+                sum += ms > 0 ? ms : 0;
+            }
+            g->plan[i].ms = sum;
+        }
+    return VKA_OK;
+}
+
+vka_status vka_graph_poll(vka_graph *g)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    vka__run *r = g->run;
+    if (!r || !r->running)
+        return VKA_OK;
+    vka_status s = vka_cmd_poll(r->cur);
+    if (s == VKA_NOT_READY)
+        return s;
+    if (s) {
+        r->running = false;
+        return s;
+    }
+    return advance(g, r);
+}
+
+vka_status vka_graph_wait(vka_graph *g, int64_t timeout_ns)
+{
+    if (!g)
+        return VKA_ERR_INVALID_ARG;
+    vka__run *r = g->run;
+    double end = timeout_ns >= 0 ? vka__now_ns() + (double)timeout_ns : 0;
+    while (r && r->running) {
+        int64_t left = -1;
+        if (timeout_ns >= 0) {
+            double rest = end - vka__now_ns();
+            left = rest > 0 ? (int64_t)rest : 0;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "vka_graph_wait (part %d of %d)", r->next, r->nslices);
+        vka_status s = vka__cmd_wait_named(r->cur, left, r->nslices > 1 ? what : "vka_graph_wait");
+        if (s == VKA_NOT_READY || s == VKA_ERR_TIMEOUT) /* still pending: the caller may wait again */
+            return s;
+        if (s) {
+            r->running = false;
+            return s;
+        }
+        if ((s = advance(g, r)) && s != VKA_NOT_READY)
+            return s;
+    }
+    return VKA_OK;
 }
 
 vka_status vka_graph_run(vka_graph *g)
 {
+    vka_status s = vka_graph_submit(g, NULL);
+    return s ? s : vka_graph_wait(g, -1);
+}
+
+vka_status vka_graph_record(vka_graph *g, void *command_buffer)
+{
     if (!g)
         return VKA_ERR_INVALID_ARG;
+    if (!command_buffer)
+        return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "vka_graph_record: command_buffer is NULL");
     if (!g->built)
-        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_run: build the graph first");
-    vka_status s = vka_cmd_submit(g->cmd);
-    if (s || !g->params.profile)
-        return s;
-    for (int i = 0; i < g->nplan; i++) {
-        double sum = 0;
-        for (int j = 0; j < g->plan[i].count; j++) {
-            double ms;
-            vka_cmd_timing(g->cmd, g->plan[i].first + j, NULL, &ms);
-            sum += ms > 0 ? ms : 0;
+        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_record: build the graph first");
+    vka__run *r = run_state(g);
+    if (!r)
+        return VKA_ERR_OUT_OF_MEMORY;
+    if (!r->secondary) {
+        vka_status s;
+        if (!(r->secondary = vka__cmd_create_secondary(g->ctx)))
+            return VKA_ERR_OUT_OF_MEMORY;
+        if ((s = record_plan(g, r->secondary, 0, g->nplan))) {
+            vka_cmd_destroy(r->secondary);
+            r->secondary = NULL;
+            return s;
         }
-        g->plan[i].ms = sum;
     }
+    g->ctx->vk.vkCmdExecuteCommands((VkCommandBuffer)command_buffer, 1, &r->secondary->cb);
     return VKA_OK;
 }
 
@@ -960,8 +1246,9 @@ vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size
 {
     if (!g || !name)
         return VKA_ERR_INVALID_ARG;
-    if (!g->built)
-        return vka__err(g->ctx, VKA_ERR_STATE, "vka_graph_get_output: build the graph first");
+    vka_status s = check_ready(g, "vka_graph_get_output");
+    if (s)
+        return s;
     vka_val v = find_named(g, g->outputs, g->noutputs, name);
     if (v < 0)
         return vka__err(g->ctx, VKA_ERR_NOT_FOUND, "the graph has no output named \"%s\"", name);
@@ -972,10 +1259,12 @@ vka_status vka_graph_get_output(vka_graph *g, const char *name, void *data, size
         if (bytes != (size_t)x->numel * 8)
             return vka__err(g->ctx, VKA_ERR_SHAPE, "output %s: %zu bytes for %lld int64 values", name, bytes,
                             (long long)x->numel);
+        if (!data && bytes)
+            return vka__err(g->ctx, VKA_ERR_INVALID_ARG, "output %s: data is NULL", name);
         int32_t *d = malloc(4 * (size_t)(x->numel ? x->numel : 1));
         if (!d)
             return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "output %s: out of host memory", name);
-        vka_status s = vka_tensor_download(x->t, d, (size_t)x->numel * 4);
+        s = vka_tensor_download(x->t, d, (size_t)x->numel * 4);
         for (int64_t i = 0; !s && i < x->numel; i++)
             ((int64_t *)data)[i] = d[i];
         free(d);
@@ -1126,6 +1415,9 @@ vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const i
     if (!g || !rows || !out || nrows <= 0)
         return VKA_ERR_INVALID_ARG;
     vka_context *ctx = g->ctx;
+    vka_status s0 = check_ready(g, "attention probe");
+    if (s0)
+        return s0;
     if (!g->params.probe_attention)
         return vka__err(ctx, VKA_ERR_STATE, "attention probe: build with probe_attention = 1 and run first");
     int64_t sh[4] = {0}, dims[5] = {0};
@@ -1191,6 +1483,9 @@ vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t lo
     vka_context *ctx = g->ctx;
     if (!g->built || !g->params.probe_attention)
         return vka__err(ctx, VKA_ERR_STATE, "deformable-attention probe: build with probe_attention = 1 and run first");
+    vka_status s0 = (loc || weights) ? check_ready(g, "deformable-attention probe") : VKA_OK;
+    if (s0)
+        return s0;
     if (layer < 0)
         layer += g->ndeform;
     if (layer < 0 || layer >= g->ndeform)

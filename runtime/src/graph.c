@@ -36,6 +36,7 @@ void vka_graph_destroy(vka_graph *g)
 {
     if (!g)
         return;
+    vka__graph_run_free(g);
     vka_cmd_destroy(g->cmd);
     for (int i = 0; i < g->nvals; i++) {
         vka_tensor_destroy(g->vals[i].t);

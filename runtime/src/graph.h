@@ -133,6 +133,7 @@ struct vka_graph {
     int nattn;
     int *deform_nodes;           /* plan order of deformable-attention nodes */
     int ndeform;
+    struct vka__run *run;        /* exec.c: inputs set, a pending run, slices, the secondary recording */
 };
 
 /* graph.c */
@@ -153,6 +154,9 @@ void *vka__host_new(vka_graph *g, const char *name, bool is_int, int nd, const i
 /* A constant value that takes over `data` (from vka__host_new; freed on failure). */
 vka_val vka__graph_const_owned(vka_graph *g, const char *name, bool is_int, int ndim, const int64_t *shape,
                                void *data);
+
+/* exec.c: frees g->run (waiting for a pending run); graph destroy and rebuild call it */
+void vka__graph_run_free(vka_graph *g);
 
 /* passes.c */
 vka_status vka__graph_fuse(vka_graph *g);

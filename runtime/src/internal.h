@@ -15,6 +15,7 @@
 #include <volk.h>
 
 #include "vkattn.h"
+#include "loader.h"
 #include "shaders.h"
 
 #define VKA_PUSH_MAX 128
@@ -102,6 +103,38 @@ void vka__pipelines_destroy(vka_context *ctx);
 vka_status vka__pipeline_cache_load(vka_context *ctx);
 void vka__pipeline_cache_save(vka_context *ctx);
 
+/* ------------------------------------------------------------ features (features.c) */
+
+/* Device features the kernels use, as SPIR-V capabilities ask for them. On a
+ * context: those enabled on its device (all it has when the runtime made the
+ * device; what the application enabled on its own device). pipeline.c picks
+ * a variant without a missing one, or fails naming it. */
+typedef struct vka__features {
+    bool int64;                  /* shaderInt64: the GEMM's 64-bit B loads */
+    bool int8;                   /* shaderInt8: 8-bit arithmetic (vka_yuyv_to_rgb) */
+    bool float16;                /* shaderFloat16: f16 arithmetic (f16 compare, gather, pad, where) */
+    bool storage16;              /* storageBuffer16BitAccess: f16 tensors */
+    bool storage8;               /* storageBuffer8BitAccess: u8 tensors (images, Where's u8 condition) */
+} vka__features;
+
+/* What the physical device supports. */
+void vka__features_query(const vka__instance_fns *vi, VkPhysicalDevice pd, vka__features *have);
+/* What an application enabled, from the VkDeviceCreateInfo it gave vkCreateDevice. */
+vka_status vka__features_enabled(const void *device_create_info, vka__features *on);
+/* "shaderInt64, storageBuffer8BitAccess" into buf ("none" when empty). */
+const char *vka__features_str(const vka__features *f, char *buf, size_t n);
+
+/* ------------------------------------------------------------ queue (queue.c) */
+
+/* vkQueueSubmit under the application's queue lock (vka_context_params.queue_lock). */
+VkResult vka__queue_submit(vka_context *ctx, uint32_t n, const VkSubmitInfo *si, VkFence fence);
+/* Waits for a fence: timeout_ns >= 0 waits that long and returns VKA_NOT_READY
+ * if it is still unsignalled; < 0 waits the context's timeout and then fails
+ * with VKA_ERR_TIMEOUT naming `what`. A lost device is VKA_ERR_DEVICE_LOST. */
+vka_status vka__fence_wait(vka_context *ctx, VkFence fence, int64_t timeout_ns, const char *what);
+/* A monotonic clock, in nanoseconds. */
+double vka__now_ns(void);
+
 /* ------------------------------------------------------------ objects */
 
 struct vka_context {
@@ -110,9 +143,15 @@ struct vka_context {
     VkDevice device;
     VkQueue queue;
     uint32_t queue_family;
-    struct VolkDeviceTable vk;
+    vka__instance_fns vi;        /* instance-level functions (loader.c), the context's own */
+    struct VolkDeviceTable vk;   /* device-level functions, the context's own */
     bool own_instance, own_device;
-    bool shader_int64; /* enabled on a device we created; unknown (false) on an application's */
+    vka__features feat;          /* enabled on the device */
+    bool shader_int64;           /* feat.int64 (op_gemm.c reads it) */
+    VkSubgroupFeatureFlags subgroup_ops; /* supported in compute shaders (0 when compute has none) */
+    vka_queue_lock_fn queue_lock;
+    void *queue_lock_user;
+    int64_t timeout_ns;          /* blocking waits; < 0: forever */
     VkDebugUtilsMessengerEXT messenger;
     int validation;
     int validation_errors;
@@ -131,6 +170,7 @@ struct vka_context {
 
     VkCommandPool pool;          /* for one-shot transfers */
     VkFence xfer_fence;
+    VkCommandBuffer xfer_pending; /* a transfer whose wait timed out */
     VkBuffer staging_buf;
     VkDeviceMemory staging_mem;
     void *staging_map;
@@ -177,6 +217,8 @@ struct vka_cmd {
     VkCommandBuffer cb;
     VkFence fence;
     int state;                   /* 0 idle, 1 recording, 2 ended */
+    bool inflight;               /* submitted; the fence not yet seen signalled */
+    bool secondary;              /* a secondary command buffer (vka_graph_record) */
     VkDescriptorPool *dpools;
     int ndpools;
     VkBufferView *views;         /* texel-buffer views of the recorded dispatches */
@@ -232,6 +274,15 @@ uint32_t vka__off(const vka_tensor *t);
 /* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
 vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
                                    const int64_t *shape);
+
+/* cmd.c: a command recorded into a secondary command buffer, for an
+ * application's primary one to execute (vka_graph_record). */
+vka_cmd *vka__cmd_create_secondary(vka_context *ctx);
+/* Submits an ended primary command with the waits of sync (when `waits`) and
+ * its signals and fence (when `signals`); the command is then in flight. */
+vka_status vka__cmd_submit_sync(vka_cmd *cmd, const vka_sync *sync, bool waits, bool signals);
+/* vka_cmd_wait with `what` naming the wait in a timeout's message. */
+vka_status vka__cmd_wait_named(vka_cmd *cmd, int64_t timeout_ns, const char *what);
 
 vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec,
                          const vka__binding *b, int nbind, const void *push, size_t push_size,

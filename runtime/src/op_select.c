@@ -449,10 +449,7 @@ vka_status vka_where(vka_cmd *cmd, vka_tensor *cond, vka_tensor *a, vka_tensor *
                         vka__tdesc(cond, dc, sizeof dc), vka_dtype_str(cond->dtype));
     if (cond->dtype == VKA_U8) {
         /* where_u8 declares 8-bit storage; without it the pipeline would not build */
-        VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f12};
-        vkGetPhysicalDeviceFeatures2(ctx->phys, &f);
-        if (!f12.storageBuffer8BitAccess)
+        if (!ctx->feat.storage8)
             return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: device \"%s\" lacks storageBuffer8BitAccess for u8 cond %s",
                             OP, ctx->info.name, vka__tdesc(cond, dc, sizeof dc));
     }

@@ -74,7 +74,13 @@ layout(binding = 1, VKA_TEX4) uniform readonly imageBuffer b_tex;
 // B again, as vectors: a non-uniform load costs a per-lane loop on llvmpipe,
 // and a vec4 amortises the loop over four elements.
 layout(std430, binding = 1) readonly buffer B4 { T4 b4_buf[]; };
-#if defined(VKA_F16) && VKA_F16
+#if defined(VKA_NO_INT64)
+// no shaderInt64 on the device: vec4 loads only (the C side sets WIDE = 0)
+vec4 load_b4(uint i)
+{
+    return vec4(b4_buf[i]);
+}
+#elif defined(VKA_F16) && VKA_F16
 layout(std430, binding = 1) readonly buffer B8 { uint64_t b8_buf[]; };
 vec4 load_b4(uint i)
 {
