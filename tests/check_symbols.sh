@@ -3,9 +3,12 @@
 # volk vk*/volk* entry points, no protobuf-c or onnx__ symbols, no vka__
 # internals, no embedded SPIR-V arrays; every function vkattn.h declares is
 # defined in both; neither links libvulkan or libprotobuf-c.
-#   check_symbols.sh libvkattn.a libvkattn.so vkattn.h
+# With the library's object directory as 4th argument: no runtime object but
+# volk's own reads volk's global vk* pointers (they stay NULL: the runtime
+# calls Vulkan through the context's tables, ctx->vi and ctx->vk).
+#   check_symbols.sh libvkattn.a libvkattn.so vkattn.h [objdir]
 set -eu
-a=$1 so=$2 header=$3
+a=$1 so=$2 header=$3 objdir=${4:-}
 fail=0 pass=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -29,6 +32,16 @@ done
 und=$(nm -u "$a" | awk '{print $2}' | grep -E '^(vk[A-Z]|volk|protobuf_c_|onnx__)' | sort -u || true)
 if [ -z "$und" ]; then ok "a: no undefined vk*/volk*/protobuf_c_* references"; else
   bad "a: undefined references left for the application: $und"; fi
+if [ -n "$objdir" ]; then
+  glob=""
+  for o in "$objdir"/*.o; do
+    case "$o" in */volk_table.c.o) continue ;; esac
+    u=$(nm -u "$o" | awk '{print $2}' | grep -E '^(vk[A-Z]|volk)' || true)
+    [ -z "$u" ] || glob="$glob $(basename "$o"): $(echo $u)"
+  done
+  if [ -z "$glob" ]; then ok "objects: none reads volk's global vk* pointers"; else
+    bad "objects call Vulkan through volk's globals (NULL here; use ctx->vi / ctx->vk):$glob"; fi
+fi
 needed=$(readelf -d "$so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
 soname=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 case "$needed" in

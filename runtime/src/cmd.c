@@ -479,7 +479,7 @@ int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t)
     if (lo % lim->minTexelBufferOffsetAlignment || (off - lo + t->bytes) / vka_dtype_size(t->dtype) > lim->maxTexelBufferElements)
         return 0;
     VkFormatProperties fp;
-    vkGetPhysicalDeviceFormatProperties(ctx->phys, texel_format(t->dtype, 1), &fp);
+    ctx->vi.vkGetPhysicalDeviceFormatProperties(ctx->phys, texel_format(t->dtype, 1), &fp);
     return (fp.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT) != 0;
 }
 

@@ -83,6 +83,7 @@ int vka__instance_fns_load(vka__instance_fns *t, PFN_vkGetInstanceProcAddr gipa,
     }
     CORE(vkDestroyInstance) CORE(vkEnumeratePhysicalDevices) CORE(vkGetPhysicalDeviceProperties)
     CORE(vkGetPhysicalDeviceProperties2) CORE(vkGetPhysicalDeviceFeatures2) CORE(vkGetPhysicalDeviceMemoryProperties)
+    CORE(vkGetPhysicalDeviceFormatProperties)
     CORE(vkGetPhysicalDeviceQueueFamilyProperties) CORE(vkEnumerateDeviceExtensionProperties) CORE(vkCreateDevice)
     CORE(vkGetDeviceProcAddr)
 #undef CORE

@@ -36,6 +36,7 @@ void vka__loader_from(vka__loader *out, PFN_vkGetInstanceProcAddr gipa);
     X(vkGetPhysicalDeviceProperties2)                                                                          \
     X(vkGetPhysicalDeviceFeatures2)                                                                            \
     X(vkGetPhysicalDeviceMemoryProperties)                                                                     \
+    X(vkGetPhysicalDeviceFormatProperties)                                                                     \
     X(vkGetPhysicalDeviceQueueFamilyProperties)                                                                \
     X(vkEnumerateDeviceExtensionProperties)                                                                    \
     X(vkCreateDevice)                                                                                          \
