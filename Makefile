@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 ASSETS ?= $(or $(VKATTN_ASSETS),../shared/assets)
 DEMO_IMAGES = $(ASSETS)/images/coco_000000039769.png $(ASSETS)/images/ort_kitten_224.png $(ASSETS)/images/ort_fish.png
 
-.PHONY: all deps build test asan demo bench clean
+.PHONY: all deps build test asan tsan demo bench clean
 
 all: build
 
@@ -33,6 +33,15 @@ asan: deps
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 
+# ThreadSanitizer, by hand (too slow for CI): contexts on several threads
+# (test_threads) and a queue shared with an application thread (test_async).
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS=-fsanitize=thread \
+		-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread $(CMAKE_FLAGS)
+	cmake --build build-tsan -j$(JOBS) --target test_threads test_async
+	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp build-tsan/tests/test_threads
+	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp build-tsan/tests/test_async
+
 # DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
 # CLS attention of each head of the last layer and their mean. DEIMv2 atto on
 # bus.jpg: its detections, and out/detect_bus.png with the boxes drawn over
@@ -54,4 +63,4 @@ bench: build
 	./$(BUILD)/apps/vkattn bench attention
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan

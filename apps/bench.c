@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -12,15 +13,16 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-double cli_time_cmd(vka_cmd *cmd, int runs)
+/* GPU time of each of `runs` submits after a warm-up, sorted ascending; NULL on failure. */
+static double *time_runs(vka_cmd *cmd, int runs)
 {
     if (vka_cmd_submit(cmd)) /* warm-up: pipelines and caches */
-        return -1;
+        return NULL;
     double *t = malloc(sizeof *t * (size_t)runs);
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; t && r < runs; r++) {
         if (vka_cmd_submit(cmd)) {
             free(t);
-            return -1;
+            return NULL;
         }
         double sum = 0;
         for (int i = 0; i < vka_cmd_dispatch_count(cmd); i++) {
@@ -30,7 +32,16 @@ double cli_time_cmd(vka_cmd *cmd, int runs)
         }
         t[r] = sum;
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    if (t)
+        qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    return t;
+}
+
+double cli_time_cmd(vka_cmd *cmd, int runs)
+{
+    double *t = time_runs(cmd, runs);
+    if (!t)
+        return -1;
     double med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
     free(t);
     return med;
@@ -44,6 +55,13 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
     printf("# vkattn bench %s\n# device: %s (%s, %s %s), date: %s\n", what, d->name, vka_device_type_str(d->type),
            d->driver_name, d->driver_info, date);
+    /* other work on the machine skews CPU-driver timings: say how busy it was */
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l1, l5;
+    if (f && fscanf(f, "%lf %lf", &l1, &l5) == 2)
+        printf("# load average %.2f (1 min), %.2f (5 min) on %ld CPUs\n", l1, l5, sysconf(_SC_NPROCESSORS_ONLN));
+    if (f)
+        fclose(f);
 }
 
 static void fill_random(vka_tensor *t)
@@ -65,20 +83,62 @@ static void fill_random(vka_tensor *t)
     free(buf);
 }
 
-static double bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t n, int64_t k, int runs)
+double cli_measure_peak(vka_context *ctx)
+{
+    vka_peak_info pi;
+    if (vka_measure_fp32_peak_ex(ctx, 0, 0, &pi) != VKA_OK) {
+        printf("# fp32 FMA peak: not measured (%s)\n", vka_context_last_error(ctx));
+        return 0;
+    }
+    printf("# measured fp32 FMA peak: %.1f GFLOP/s (best of %d dispatches of %.0f ms: %llu invocations x %u "
+           "iterations x 48 FMA; median %.1f, worst %.1f)\n",
+           pi.gflops, pi.reps, pi.rep_ms, (unsigned long long)pi.invocations, pi.iters, pi.median_gflops,
+           pi.worst_gflops);
+    if (pi.worst_gflops < 0.8 * pi.gflops)
+        printf("# warning: the peak repetitions spread by %.0f%%: the machine is busy, shares of peak are "
+               "unreliable\n",
+               100.0 * (1 - pi.worst_gflops / pi.gflops));
+    return pi.gflops;
+}
+
+const char *cli_peak_share(char *buf, size_t n, double gflops, double peak)
+{
+    if (peak <= 0)
+        snprintf(buf, n, "-");
+    else if (gflops > peak) /* a timing or the peak was disturbed: not a fact */
+        snprintf(buf, n, "%.0f%%?!", 100.0 * gflops / peak);
+    else
+        snprintf(buf, n, "%.1f%%", 100.0 * gflops / peak);
+    return buf;
+}
+
+/* Median GPU time of C = A·B (ms; -1 on failure), the fastest run in *best. */
+static double bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t n, int64_t k, int runs,
+                             double *best, const char **kernel)
 {
     int64_t sa[2] = {m, k}, sb[2] = {k, n}, sc[2] = {m, n};
     vka_tensor *a = vka_tensor_create(ctx, dt, 2, sa), *b = vka_tensor_create(ctx, dt, 2, sb),
                *c = vka_tensor_create(ctx, dt, 2, sc);
     vka_cmd *cmd = vka_cmd_create(ctx);
     double ms = -1;
+    static char name[64];
+    name[0] = 0;
     if (a && b && c && cmd) {
         fill_random(a);
         fill_random(b);
         vka_gemm_desc g = vka_gemm_default_desc();
         vka_cmd_enable_timestamps(cmd, 1);
+        double *t = NULL;
         if (!vka_cmd_begin(cmd) && !vka_gemm(cmd, &g, a, b, c) && !vka_cmd_end(cmd))
-            ms = cli_time_cmd(cmd, runs);
+            t = time_runs(cmd, runs);
+        if (t) {
+            ms = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
+            *best = t[0];
+            free(t);
+        }
+        const char *label = NULL;
+        if (ms > 0 && vka_cmd_timing(cmd, 0, &label, NULL) == VKA_OK && label)
+            snprintf(name, sizeof name, "%s", label);
     }
     if (ms < 0)
         fprintf(stderr, "vkattn: gemm %lldx%lldx%lld: %s\n", (long long)m, (long long)n, (long long)k,
@@ -87,63 +147,156 @@ static double bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t 
     vka_tensor_destroy(a);
     vka_tensor_destroy(b);
     vka_tensor_destroy(c);
+    *kernel = name;
     return ms;
 }
+
+/* Named shape sets of `bench gemm` (M x N x K). */
+typedef struct gemm_shape {
+    int64_t m, n, k;
+    const char *what;
+} gemm_shape;
+static const gemm_shape VIT_SHAPES[] = {
+    {197, 2304, 768, "ViT-B qkv"}, {197, 768, 768, "ViT-B proj"},
+    {197, 3072, 768, "ViT-B fc1"}, {197, 768, 3072, "ViT-B fc2"},
+};
+static const gemm_shape DEIT_SHAPES[] = {
+    {197, 576, 192, "DeiT-Ti qkv"}, {197, 192, 192, "DeiT-Ti proj"},
+    {197, 768, 192, "DeiT-Ti fc1"}, {197, 192, 768, "DeiT-Ti fc2"},
+};
+static const gemm_shape ODD_SHAPES[] = {
+    {400, 1, 33, "DEIMv2 integral"},   {300, 4, 256, "box head out"}, {300, 91, 256, "91 classes"},
+    {150, 150, 12, "D=12 scores"},     {1, 1000, 192, "DeiT-Ti head"}, {257, 129, 33, "all odd"},
+};
+
+#define GEMM_MAX_SHAPES 64
+static int add_set(gemm_shape *sh, int ns, const gemm_shape *set, int n)
+{
+    for (int i = 0; i < n && ns < GEMM_MAX_SHAPES; i++)
+        sh[ns++] = set[i];
+    return ns;
+}
+
+/* --vary VAR=V1:V2:...: each shape is timed once per value of the environment
+ * variable (interleaved, "-" unsets it), e.g. to compare kernel variants. */
+#define GEMM_MAX_VARY 8
 
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
 {
     if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
-        printf("usage: vkattn bench gemm [--runs N] [--dtype f32|f16] [--sizes S1,S2,...] [--no-vit] [--no-peak]\n"
-               "  Times C[M,N] = A[M,K]·B[K,N] with GPU timestamps (median of N runs after a warm-up)\n"
-               "  for square sizes (default 256,512,1024,2048) and the ViT-B/16 shapes\n"
-               "  197x768x2304 (qkv), 197x768x768 (proj), 197x768x3072 (fc1), 197x3072x768 (fc2),\n"
-               "  and reports GFLOP/s (2·M·N·K) against the device's measured fp32 FMA peak.\n");
+        printf("usage: vkattn bench gemm [--runs N] [--rounds R] [--dtype f32|f16] [--shapes LIST]\n"
+               "                         [--sizes S1,S2,...] [--vary VAR=V1:V2:...] [--no-peak]\n"
+               "  Times C[M,N] = A[M,K]·B[K,N] with GPU timestamps (median and best of N runs after a\n"
+               "  warm-up) and reports GFLOP/s (2·M·N·K, of the median) and the shares of the device's\n"
+               "  measured fp32 FMA peak of the median and of the best run\n"
+               "  (best of 5 dispatches of >= 200 ms; a share over 100%% is flagged \"?!\").\n"
+               "  --shapes  comma-separated sets and MxNxK shapes (default square,vit,deit,odd):\n"
+               "            square  S x S x S for --sizes (default 256,512,1024,2048)\n"
+               "            vit     ViT-B/16: 197x2304x768 qkv, 197x768x768 proj, 197x3072x768 fc1,\n"
+               "                    197x768x3072 fc2\n"
+               "            deit    DeiT-Tiny: 197x576x192 qkv, 197x192x192 proj, 197x768x192 fc1,\n"
+               "                    197x192x768 fc2\n"
+               "            odd     N, K or M not multiples of 4: 400x1x33 (DEIMv2 integral),\n"
+               "                    300x4x256, 300x91x256, 150x150x12, 1x1000x192, 257x129x33\n"
+               "  --vary    time every shape once per value of an environment variable, interleaved\n"
+               "            (\"-\" unsets it), e.g. --vary VKATTN_GEMM_VARIANT=regtile:shared\n"
+               "  --rounds  repeat the whole list R times (interleaved A/B comparisons)\n");
         return 0;
     }
     int runs = atoi(cli_opt(argc, argv, "--runs", "10"));
     if (runs < 1)
         runs = 1;
+    int rounds = atoi(cli_opt(argc, argv, "--rounds", "1"));
+    if (rounds < 1)
+        rounds = 1;
     const char *dts = cli_opt(argc, argv, "--dtype", "f32");
     vka_dtype dt = strcmp(dts, "f16") == 0 ? VKA_F16 : VKA_F32;
-    char sizes[256];
+    char sizes[256], list[512], vary[512];
     snprintf(sizes, sizeof sizes, "%s", cli_opt(argc, argv, "--sizes", "256,512,1024,2048"));
-    int vit = cli_flag(argc, argv, "--no-vit") < 0 && cli_flag(argc, argv, "--sizes") < 0;
+    /* --sizes alone: just those squares, as before the shape sets */
+    const char *defl = cli_flag(argc, argv, "--sizes") > 0 ? "square" : "square,vit,deit,odd";
+    snprintf(list, sizeof list, "%s", cli_opt(argc, argv, "--shapes", defl));
+    snprintf(vary, sizeof vary, "%s", cli_opt(argc, argv, "--vary", ""));
+
+    gemm_shape shapes[GEMM_MAX_SHAPES];
+    int ns = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        long long m, n, k;
+        if (!strcmp(tok, "square")) {
+            char *s2 = NULL;
+            for (char *sz = strtok_r(sizes, ",", &s2); sz && ns < GEMM_MAX_SHAPES; sz = strtok_r(NULL, ",", &s2))
+                if (atoll(sz) > 0)
+                    shapes[ns++] = (gemm_shape){atoll(sz), atoll(sz), atoll(sz), ""};
+        } else if (!strcmp(tok, "vit")) {
+            ns = add_set(shapes, ns, VIT_SHAPES, 4);
+        } else if (!strcmp(tok, "deit")) {
+            ns = add_set(shapes, ns, DEIT_SHAPES, 4);
+        } else if (!strcmp(tok, "odd")) {
+            ns = add_set(shapes, ns, ODD_SHAPES, 6);
+        } else if (sscanf(tok, "%lldx%lldx%lld", &m, &n, &k) == 3 && m > 0 && n > 0 && k > 0) {
+            if (ns < GEMM_MAX_SHAPES)
+                shapes[ns++] = (gemm_shape){m, n, k, ""};
+        } else {
+            fprintf(stderr, "vkattn: bench gemm: unknown shape \"%s\" (square, vit, deit, odd or MxNxK)\n", tok);
+            return 2;
+        }
+    }
+    const char *vvals[GEMM_MAX_VARY] = {NULL};
+    char vname[128] = "";
+    int nv = 1;
+    if (vary[0]) {
+        char *eq = strchr(vary, '=');
+        if (!eq || eq == vary || (size_t)(eq - vary) >= sizeof vname) {
+            fprintf(stderr, "vkattn: bench gemm: --vary wants VAR=V1:V2:...\n");
+            return 2;
+        }
+        memcpy(vname, vary, (size_t)(eq - vary));
+        vname[eq - vary] = 0;
+        nv = 0;
+        for (char *v = strtok_r(eq + 1, ":", &save); v && nv < GEMM_MAX_VARY; v = strtok_r(NULL, ":", &save))
+            vvals[nv++] = v;
+        if (!nv) {
+            fprintf(stderr, "vkattn: bench gemm: --vary %s has no values\n", vname);
+            return 2;
+        }
+    }
 
     cli_print_bench_header(ctx, "gemm");
-    double peak = 0;
-    if (cli_flag(argc, argv, "--no-peak") < 0 && vka_measure_fp32_peak(ctx, &peak) == VKA_OK)
-        printf("# measured fp32 FMA peak: %.1f GFLOP/s\n", peak);
-    printf("# dtype %s, median of %d runs, GPU timestamps\n", vka_dtype_str(dt), runs);
-    printf("%-22s %10s %10s %8s\n", "M x N x K", "ms", "GFLOP/s", "% peak");
-    int64_t shapes[16][3];
-    int ns = 0;
-    for (char *tok = strtok(sizes, ","); tok && ns < 8; tok = strtok(NULL, ",")) {
-        int64_t v = atoll(tok);
-        if (v > 0)
-            shapes[ns][0] = shapes[ns][1] = shapes[ns][2] = v, ns++;
-    }
-    if (vit) {
-        int64_t vs[4][3] = {{197, 2304, 768}, {197, 768, 768}, {197, 3072, 768}, {197, 768, 3072}};
-        for (int i = 0; i < 4; i++)
-            memcpy(shapes[ns++], vs[i], sizeof vs[i]);
-    }
+    double peak = cli_flag(argc, argv, "--no-peak") < 0 ? cli_measure_peak(ctx) : 0;
+    printf("# dtype %s, median of %d runs, GPU timestamps%s\n", vka_dtype_str(dt), runs,
+           rounds > 1 ? ", rounds interleaved" : "");
+    printf("%-14s %-16s %-14s %9s %9s %8s %8s %8s  %s\n", "M x N x K", "shape", vname[0] ? vname : "variant",
+           "ms", "best ms", "GFLOP/s", "% peak", "best %", "kernel");
     int rc = 0;
-    for (int i = 0; i < ns; i++) {
-        int64_t m = shapes[i][0], n = shapes[i][1], k = shapes[i][2];
-        double ms = bench_one_gemm(ctx, dt, m, n, k, runs);
-        char label[64];
-        snprintf(label, sizeof label, "%lldx%lldx%lld", (long long)m, (long long)n, (long long)k);
-        if (ms <= 0) {
-            printf("%-22s %10s\n", label, "failed");
-            rc = 1;
-            continue;
-        }
-        double gf = 2.0 * m * n * k / (ms * 1e6);
-        if (peak > 0)
-            printf("%-22s %10.3f %10.1f %7.1f%%\n", label, ms, gf, 100.0 * gf / peak);
-        else
-            printf("%-22s %10.3f %10.1f %8s\n", label, ms, gf, "-");
-    }
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < ns; i++)
+            for (int v = 0; v < nv; v++) {
+                if (vname[0]) {
+                    if (!strcmp(vvals[v], "-"))
+                        unsetenv(vname);
+                    else
+                        setenv(vname, vvals[v], 1);
+                }
+                int64_t m = shapes[i].m, n = shapes[i].n, k = shapes[i].k;
+                const char *kernel = "";
+                double best = 0, ms = bench_one_gemm(ctx, dt, m, n, k, runs, &best, &kernel);
+                char label[64], share[32], bshare[32];
+                snprintf(label, sizeof label, "%lldx%lldx%lld", (long long)m, (long long)n, (long long)k);
+                const char *var = vname[0] ? vvals[v] : "default";
+                if (ms <= 0) {
+                    printf("%-14s %-16s %-14s %9s\n", label, shapes[i].what, var, "failed");
+                    rc = 1;
+                    continue;
+                }
+                double gf = 2.0 * m * n * k / (ms * 1e6), gb = 2.0 * m * n * k / (best * 1e6);
+                printf("%-14s %-16s %-14s %9.3f %9.3f %8.2f %8s %8s  %s\n", label, shapes[i].what, var, ms, best, gf,
+                       cli_peak_share(share, sizeof share, gf, peak), cli_peak_share(bshare, sizeof bshare, gb, peak),
+                       kernel);
+                fflush(stdout);
+            }
+    if (vname[0])
+        unsetenv(vname);
     return rc;
 }
 
@@ -165,10 +318,14 @@ static double median(double *v, int n)
 static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 {
     if (argc < 2 || !ctx) {
-        printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K]\n"
+        printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K] [--no-peak]\n"
                "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
                "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
-               "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run.\n");
+               "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run; the plan's\n"
+               "  kernel nodes and dispatches, the model's GFLOP counted from the plan (vka_graph_plan_flops)\n"
+               "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
+               "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
+               "  --no-peak   skip the peak measurement\n");
         return argc < 2 ? 2 : 0;
     }
     int runs = atoi(cli_opt(argc, argv, "--runs", "20")), top = atoi(cli_opt(argc, argv, "--top", "5"));
@@ -240,11 +397,19 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     else {
         cli_print_bench_header(ctx, "model");
         uint64_t noreuse, act = vka_graph_activation_bytes(g, &noreuse);
-        printf("# model %s, %s, %d kernel nodes, build %.0f ms, activations %.2f MiB (%.2f MiB without reuse)\n",
-               argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), build_ms, act / 1048576.0,
-               noreuse / 1048576.0);
-        printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, median(lat, runs),
-               median(gpu, runs));
+        double flops = 0, peak = 0;
+        for (int i = 0; i < vka_graph_plan_size(g); i++)
+            flops += vka_graph_plan_flops(g, i);
+        printf("# model %s, %s, %d kernel nodes, %d dispatches, %.3f GFLOP, build %.0f ms, activations %.2f MiB "
+               "(%.2f MiB without reuse)\n",
+               argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), vka_graph_dispatch_count(g),
+               flops / 1e9, build_ms, act / 1048576.0, noreuse / 1048576.0);
+        double ms = median(lat, runs), gms = median(gpu, runs);
+        printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, ms, gms);
+        if (cli_flag(argc, argv, "--no-peak") < 0 && vka_measure_fp32_peak(ctx, &peak) == VKA_OK && peak > 0)
+            printf("measured fp32 FMA peak %.1f GFLOP/s; model at %.2f GFLOP/s end to end = %.1f%% of peak "
+                   "(%.1f%% by GPU time)\n",
+                   peak, flops / (ms * 1e6), 100.0 * flops / (ms * 1e6) / peak, 100.0 * flops / (gms * 1e6) / peak);
         cli_print_profile(g, top);
     }
     for (int i = 0; i < ni; i++)

@@ -18,6 +18,8 @@ static const shape shapes[] = {
     {"ViT-B/16@384", 1, 12, 577, 64},
     {"DeiT-Tiny", 1, 3, 197, 64},
     {"RT-DETR AIFI", 1, 8, 400, 32},
+    {"DEIMv2 atto dec", 1, 8, 100, 8},
+    {"DEIMv2 femto dec", 1, 8, 150, 12},
     {"N=1024 D=64", 1, 8, 1024, 64},
     {"N=1024 D=128", 1, 8, 1024, 128},
     {"N=4096 D=64", 1, 8, 4096, 64},
@@ -72,9 +74,9 @@ static double time_path(vka_context *ctx, int naive, vka_tensor *q, vka_tensor *
 static void print_row(const char *name, const char *path, double ms, double gflop, double mib, const char *why)
 {
     if (ms > 0)
-        printf("%-15s %-6s %10.3f %9.1f %10.1f\n", name, path, ms, gflop / (ms * 1e-3), mib);
+        printf("%-17s %-6s %10.3f %9.1f %10.1f\n", name, path, ms, gflop / (ms * 1e-3), mib);
     else
-        printf("%-15s %-6s %10s %9s %10.1f  %s\n", name, path, "-", "-", mib, why);
+        printf("%-17s %-6s %10s %9s %10.1f  %s\n", name, path, "-", "-", mib, why);
 }
 
 int cli_bench_attention(vka_context *ctx, int argc, char **argv)
@@ -84,7 +86,8 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
                "  Times fused flash attention (vka_attention) against the naive path\n"
                "  (vka_attention_naive: GEMM, softmax, GEMM through an [B,H,N,N] score tensor)\n"
                "  on ViT-B/16 (H=12 N=197 D=64), ViT-B/16@384 (N=577), DeiT-Tiny (H=3 N=197),\n"
-               "  RT-DETR AIFI (H=8 N=400 D=32) and N = 1024, 4096, 16384 with H=8, D=64 and 128.\n"
+               "  RT-DETR AIFI (H=8 N=400 D=32), the DEIMv2 decoders' self-attention (atto: H=8\n"
+               "  N=100 D=8; femto: H=8 N=150 D=12) and N = 1024, 4096, 16384 with H=8, D=64, 128.\n"
                "  Reports the median GPU time of N runs (default 5; 1 for N >= 16384) after a\n"
                "  warm-up, GFLOP/s (4·N²·D·H) and the device memory of the tensors each path\n"
                "  allocates. The naive path's score tensor goes over maxStorageBufferRange\n"
@@ -109,7 +112,7 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
     printf("# dtype %s, median of %d runs (1 for N >= 16384), GPU timestamps, flash variant %s\n", dts, runs,
            var ? var : "auto");
     printf("# memory: bytes of the tensors each path allocates (q, k, v, o [+ scores])\n");
-    printf("%-15s %-6s %10s %9s %10s\n", "shape", "path", "ms", "GFLOP/s", "MiB");
+    printf("%-17s %-6s %10s %9s %10s\n", "shape", "path", "ms", "GFLOP/s", "MiB");
     int rc = 0;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const shape *sh = &shapes[i];
@@ -121,7 +124,7 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
                    *v = vka_tensor_create(ctx, dt, 4, s4), *o = vka_tensor_create(ctx, dt, 4, s4);
         char why[512] = "";
         if (!q || !k || !v || !o) {
-            printf("%-15s %s\n", sh->name, vka_context_last_error(ctx));
+            printf("%-17s %s\n", sh->name, vka_context_last_error(ctx));
             rc = 1;
             goto next;
         }
@@ -147,7 +150,7 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
             double nms = time_path(ctx, 1, q, k, v, o, scores, &d, r, why, sizeof why);
             print_row(sh->name, "naive", nms, gflop, qkvo + smib, why);
             if (nms > 0 && fms > 0)
-                printf("%-15s flash/naive speed-up %.2fx\n", sh->name, nms / fms);
+                printf("%-17s flash/naive speed-up %.2fx\n", sh->name, nms / fms);
         }
         vka_tensor_destroy(scores);
     next:

@@ -26,7 +26,7 @@ static void classify_usage(void)
            "                 (DeiT-Tiny: 3 heads + mean = 4 tiles, 896x224). With several images,\n"
            "                 F's stem gets _<image stem> (out/h.png -> out/h_cat.png)\n"
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/imagenet1000_simple.txt,\n"
-           "                 VKATTN_ASSETS defaulting to ../shared/assets)\n"
+           "                 VKATTN_ASSETS defaulting to ../shared/assets, then the installed labels)\n"
            "  --layer L      attention layer for --heatmap, 0-based, negative from the end (default -1)\n"
            "  --no-fuse      run without the fusion passes\n");
 }

@@ -20,6 +20,8 @@ int cli_detect(int argc, char **argv);
 int cli_view(int argc, char **argv);
 /* Prints the top n plan nodes of the last run by GPU time. */
 void cli_print_profile(vka_graph *g, int top);
+/* The built plan with what each node absorbed, and the totals (`run --plan`). */
+void cli_print_plan(vka_graph *g);
 int cli_bench(int argc, char **argv);
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv);
 int cli_bench_attention(vka_context *ctx, int argc, char **argv);
@@ -29,6 +31,12 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv);
 double cli_time_cmd(vka_cmd *cmd, int runs);
 /* Prints "device, driver, date" for benchmark headers. */
 void cli_print_bench_header(vka_context *ctx, const char *what);
+/* Measures the fp32 FMA peak (vka_measure_fp32_peak_ex, defaults) and prints
+ * it and how it was measured on "#" lines; returns GFLOP/s, 0 on failure. */
+double cli_measure_peak(vka_context *ctx);
+/* The "% of peak" text of gflops into buf: "-" without a peak, and flagged
+ * "?!" over 100% (the peak or the timing was disturbed, not a fact). */
+const char *cli_peak_share(char *buf, size_t n, double gflops, double peak);
 
 /* Attention heatmaps (heatmap.c). Tiles: one per map plus their mean, at most
  * 4 per row, each size x size. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli.h"
@@ -70,6 +71,37 @@ void cli_default_labels(char *buf, size_t n, const char *file)
 {
     const char *assets = getenv("VKATTN_ASSETS");
     snprintf(buf, n, "%s/labels/%s", assets && *assets ? assets : "../shared/assets", file);
+#ifdef VKA_DATADIR
+    /* an installed CLI: the labels `cmake --install` shipped (next to the
+     * executable's prefix, wherever it was moved), unless VKATTN_ASSETS has them */
+    if (assets && *assets)
+        return;
+    FILE *f = fopen(buf, "r");
+    if (f) {
+        fclose(f);
+        return;
+    }
+    char exe[2048], alt[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[len > 0 ? len : 0] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    for (int i = 0; i < 2; i++) {
+        if (i == 0 && !exe[0])
+            continue;
+        if (i == 0)
+            snprintf(alt, sizeof alt, "%s/%s/labels/%s", exe, VKA_BIN_TO_DATADIR, file);
+        else
+            snprintf(alt, sizeof alt, "%s/labels/%s", VKA_DATADIR, file);
+        if ((f = fopen(alt, "r"))) {
+            fclose(f);
+            snprintf(buf, n, "%s", alt);
+            return;
+        }
+    }
+    /* none there either: the warning names the assets path */
+#endif
 }
 
 char **cli_read_labels(const char *path, int *n)

@@ -38,7 +38,7 @@ static void detect_usage(void)
            "                 attention sampled for the kept detections (weights of all heads, blurred,\n"
            "                 inferno colormap)\n"
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/coco80.txt,\n"
-           "                 VKATTN_ASSETS defaulting to ../shared/assets)\n"
+           "                 VKATTN_ASSETS defaulting to ../shared/assets, then the installed labels)\n"
            "  --no-fuse      run without the fusion passes\n"
            "  A failed image is reported on stderr and the exit status is 1; the other images still run.\n");
 }

@@ -182,6 +182,9 @@ static int vulkan_init(presenter *p)
     p->device = (VkDevice)h.device;
     p->queue = (VkQueue)h.queue;
     p->family = h.queue_family;
+    /* the CLI's own volk (the library's loader is private), loaded through the
+     * context's vkGetInstanceProcAddr */
+    volkInitializeCustom((PFN_vkGetInstanceProcAddr)h.get_instance_proc_addr);
     volkLoadInstanceOnly(p->instance);
     volkLoadDeviceTable(&p->vk, p->device);
     if (!p->vk.vkCreateSwapchainKHR) {

@@ -1,6 +1,7 @@
 /* run.c — `vkattn run`: an ONNX model on inputs from files, outputs to a
  * safetensors file (how goldens are checked), with the per-node profile. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,13 @@ static void run_usage(void)
            "  little-endian .f32). Prints each output's shape and stats; --output writes them.\n"
            "  --no-fuse     run without the fusion passes (to check them)\n"
            "  --profile     per-node GPU time (timestamps), slowest first\n"
-           "  --plan        list the executed plan (one line per kernel-level node)\n");
+           "  --plan        list the executed plan: one line per kernel-level node (op, dispatches,\n"
+           "                MFLOP, node), each followed by the nodes it absorbed (fused into it,\n"
+           "                or slices/concats it made views of), then the totals\n");
 }
 
-/* Minimal .npy reader: little-endian <f4 or <i8, C order. */
-static void *read_npy(const char *path, size_t *bytes)
+/* Minimal .npy reader: little-endian <f4 or <i8, C order; *is_int says which. */
+static void *read_npy(const char *path, size_t *bytes, int *is_int)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -38,6 +41,7 @@ static void *read_npy(const char *path, size_t *bytes)
         char *hdr = calloc(1, hl + 1);
         if (hdr && fread(hdr, 1, hl, f) == hl && !strstr(hdr, "'fortran_order': True") &&
             (strstr(hdr, "<f4") || strstr(hdr, "<i8"))) {
+            *is_int = strstr(hdr, "<i8") != NULL;
             long pos = ftell(f);
             fseek(f, 0, SEEK_END);
             *bytes = (size_t)(ftell(f) - pos);
@@ -93,6 +97,7 @@ static int feed_inputs(vka_graph *g, int argc, char **argv)
         vka_val v = vka_graph_input_at(g, i);
         const char *name = vka_graph_value_name(g, v);
         size_t need = cli_value_bytes(g, v), have = 0;
+        int want_int = vka_graph_is_int(g, v), have_int = want_int; /* raw .f32 files carry no dtype */
         const void *data = NULL;
         void *owned = NULL;
         for (int a = 1; a + 1 < argc; a++) /* --input NAME=FILE */
@@ -100,7 +105,8 @@ static int feed_inputs(vka_graph *g, int argc, char **argv)
                 argv[a + 1][strlen(name)] == '=') {
                 const char *file = argv[a + 1] + strlen(name) + 1;
                 size_t len = strlen(file);
-                owned = len > 4 && !strcmp(file + len - 4, ".npy") ? read_npy(file, &have) : read_raw(file, &have);
+                owned = len > 4 && !strcmp(file + len - 4, ".npy") ? read_npy(file, &have, &have_int)
+                                                                   : read_raw(file, &have);
                 if (!owned) {
                     fprintf(stderr, "vkattn: cannot read input %s from %s (.npy must be <f4 or <i8, C order)\n", name,
                             file);
@@ -109,8 +115,25 @@ static int feed_inputs(vka_graph *g, int argc, char **argv)
                 data = owned;
             }
         if (!data && st) {
+            /* the tensor must be what the graph declares, dtype and shape, not just as many bytes */
             const vka_st_tensor *t = vka_safetensors_find(st, name);
-            if (t && (t->dtype == VKA_ST_F32 || t->dtype == VKA_ST_I64)) {
+            const int64_t *shp = vka_graph_shape(g, v);
+            int nd = vka_graph_ndim(g, v);
+            bool same = t && t->ndim == nd;
+            for (int d = 0; same && d < nd; d++)
+                same = t->shape[d] == shp[d];
+            if (t && (t->dtype != (want_int ? VKA_ST_I64 : VKA_ST_F32) || !same)) {
+                char gs[160], ts[160];
+                size_t k = 0, j = 0;
+                for (int d = 0; d < nd && k < sizeof gs - 24; d++)
+                    k += (size_t)snprintf(gs + k, sizeof gs - k, d ? ", %lld" : "%lld", (long long)shp[d]);
+                for (int d = 0; d < t->ndim && j < sizeof ts - 24; d++)
+                    j += (size_t)snprintf(ts + j, sizeof ts - j, d ? ", %lld" : "%lld", (long long)t->shape[d]);
+                gs[k] = ts[j] = 0;
+                fprintf(stderr, "vkattn: input %s: %s has it as %s [%s], the model expects %s [%s]\n", name, sf,
+                        vka_st_dtype_str(t->dtype), ts, want_int ? "I64" : "F32", gs);
+                rc = 1;
+            } else if (t) {
                 data = t->data;
                 have = t->bytes;
             }
@@ -118,6 +141,11 @@ static int feed_inputs(vka_graph *g, int argc, char **argv)
         if (!rc && !data) {
             fprintf(stderr, "vkattn: no data for input %s (use --inputs FILE.safetensors or --input %s=FILE)\n", name,
                     name);
+            rc = 1;
+        }
+        if (!rc && data && have_int != want_int) {
+            fprintf(stderr, "vkattn: input %s: the file holds %s, the model expects %s\n", name,
+                    have_int ? "int64" : "float32", want_int ? "int64" : "float32");
             rc = 1;
         }
         if (!rc && have != need) {
@@ -164,6 +192,24 @@ void cli_print_profile(vka_graph *g, int top)
     free(rows);
 }
 
+void cli_print_plan(vka_graph *g)
+{
+    int absorbed = 0;
+    double flops = 0;
+    for (int i = 0; i < vka_graph_plan_size(g); i++) {
+        double f = vka_graph_plan_flops(g, i);
+        flops += f;
+        printf("plan %4d  %-16s %2d %10.3f  %s\n", i, vka_graph_plan_op(g, i), vka_graph_plan_dispatches(g, i), f / 1e6,
+               vka_graph_plan_node(g, i));
+        const char *name, *op;
+        for (int j = 0; (name = vka_graph_plan_absorbed(g, i, j, &op)); j++, absorbed++)
+            printf("              + %-14s %s\n", op, name);
+    }
+    printf("plan: %d kernel nodes, %d dispatches, %.3f GFLOP, %d nodes absorbed (columns: op, dispatches, MFLOP, "
+           "node)\n",
+           vka_graph_plan_size(g), vka_graph_dispatch_count(g), flops / 1e9, absorbed);
+}
+
 int cli_run(int argc, char **argv)
 {
     if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
@@ -187,8 +233,7 @@ int cli_run(int argc, char **argv)
         goto out;
     }
     if (cli_flag(argc, argv, "--plan") > 0)
-        for (int i = 0; i < vka_graph_plan_size(g); i++)
-            printf("plan %4d  %-16s %s\n", i, vka_graph_plan_op(g, i), vka_graph_plan_node(g, i));
+        cli_print_plan(g);
     if (feed_inputs(g, argc, argv))
         goto out;
     if (vka_graph_run(g)) {

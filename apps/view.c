@@ -38,7 +38,7 @@ static void view_usage(void)
         "  --heatmap        start with the heatmap on (key a/h also turn it on)\n"
         "  --opacity A      heatmap weight over the frame, 0..1 (default 0.55)\n"
         "  --labels FILE    class names (default $VKATTN_ASSETS/labels/coco80.txt or imagenet1000_simple.txt)\n"
-        "  --frames N       render N frames after the first captured one, then exit (headless runs)\n"
+        "  --frames N       render N frames once the first inference has finished, then exit (headless runs)\n"
         "  --screenshot F   with --frames: save the last frame as PNG F; key s saves F-1.png, F-2.png, ...\n"
         "                   (default vkattn-view-1.png, ...)\n"
         "  --script LIST    keys pressed at given frames, for tests and demos: \"3:h,5:s,6:resize=640x480\"\n"
@@ -46,6 +46,8 @@ static void view_usage(void)
         "                   q; resize=WxH resizes the window)\n"
         "  --present P      vulkan (default) or sdl (SDL_Renderer: a download per frame)\n"
         "  --no-fuse        run the model without the fusion passes\n"
+        "  --slices N       submit each inference in N parts (default 8, 1..64): the model never blocks the\n"
+        "                   window; on a device with one queue (lavapipe) frames go between the parts\n"
         "  --device, --validate as for every command\n"
         "keys:\n"
         "  h / H      next / previous head            a      average of the heads\n"
@@ -64,7 +66,7 @@ typedef struct {
 typedef struct {
     /* options */
     const char *model_path, *source, *screenshot, *labels_path;
-    int win_w, win_h, cap_w, cap_h, fps, mjpeg, frames, vulkan, fuse;
+    int win_w, win_h, cap_w, cap_h, fps, mjpeg, frames, vulkan, fuse, slices;
     float threshold, opacity;
     script_event script[64];
     int nscript;
@@ -259,13 +261,14 @@ int cli_view(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     static const char *const valued[] = {"--source", "--capture", "--fps", "--size", "--threshold", "--opacity",
-                                         "--labels", "--frames", "--screenshot", "--script", "--present"};
+                                         "--labels", "--frames", "--screenshot", "--script", "--present", "--slices"};
     static const char *const flags[] = {"--mjpeg", "--heatmap", "--no-fuse"};
     int npos;
-    const char **pos = cli_positionals(argc, argv, "view", valued, 11, flags, 3, &npos);
+    const char **pos = cli_positionals(argc, argv, "view", valued, 12, flags, 3, &npos);
     if (!pos)
         return 2;
-    view_state v = {.win_w = 960, .win_h = 720, .threshold = 0.5f, .opacity = 0.55f, .vulkan = 1, .sel = -1};
+    view_state v = {.win_w = 960, .win_h = 720, .threshold = 0.5f, .opacity = 0.55f, .vulkan = 1, .sel = -1,
+                    .slices = 8};
     int bad = npos != 1;
     if (bad)
         fprintf(stderr, "vkattn: view needs one model (vkattn view --help)\n");
@@ -284,6 +287,8 @@ int cli_view(int argc, char **argv)
         bad = fprintf(stderr, "vkattn: view: --capture \"%s\" is not WxH (16..8192)\n", o);
     if ((o = cli_opt(argc, argv, "--fps", NULL)) && ((v.fps = (int)strtol(o, &end, 10)) < 1 || *end || v.fps > 1000))
         bad = fprintf(stderr, "vkattn: view: --fps \"%s\" is not 1..1000\n", o);
+    if ((o = cli_opt(argc, argv, "--slices", NULL)) && ((v.slices = (int)strtol(o, &end, 10)) < 1 || *end || v.slices > 64))
+        bad = fprintf(stderr, "vkattn: view: --slices \"%s\" is not 1..64\n", o);
     if ((o = cli_opt(argc, argv, "--frames", NULL)) && ((v.frames = (int)strtol(o, &end, 10)) < 1 || *end))
         bad = fprintf(stderr, "vkattn: view: --frames \"%s\" is not a positive count\n", o);
     if ((o = cli_opt(argc, argv, "--threshold", NULL)) &&
@@ -308,9 +313,16 @@ int cli_view(int argc, char **argv)
     capture *cap = NULL;
     vision_model m = {0};
     cap_frame fr = {0};
-    vka_tensor *frame_rgb = NULL, *frame_yuyv = NULL;
+    /* Two frames on the device: the one on screen (whose results are drawn)
+     * and the one in the model; a new frame goes into the one not on screen
+     * when the model is free. Before the first result the frame in the model
+     * is shown without overlays. */
+    vka_tensor *frame_rgb[2] = {NULL, NULL}, *frame_yuyv = NULL;
+    int slot_w[2] = {0, 0}, slot_h[2] = {0, 0}, shown_slot = -1, infer_slot = -1, have_result = 0;
     vka_cmd *conv = NULL;
-    float *loc = NULL, *wts = NULL, *heat = NULL, *cls = NULL;
+    float *loc = NULL, *wts = NULL, *heat = NULL, *cls = NULL, *avg = NULL;
+    int cls_layer = -1;
+    size_t per_layer = 0;
     char err[512];
 
     /* the source first: a wrong path fails before the window and the model */
@@ -376,10 +388,11 @@ int cli_view(int argc, char **argv)
     v.nlayers = det ? vka_graph_deform_count(m.g) : vka_graph_attention_count(m.g);
     v.layer = v.nlayers - 1;
     vka_deform_probe_info info = {0};
-    if (det && v.nlayers > 0) {
+    if (det && v.nlayers > 0) { /* every layer's sampling, read when a run finishes */
         vka_graph_deform_probe(m.g, -1, NULL, 0, NULL, 0, &info);
-        size_t n = (size_t)(info.batch * info.queries * info.heads * info.points);
-        loc = malloc(sizeof(float) * 2 * n), wts = malloc(sizeof(float) * n);
+        per_layer = (size_t)(info.batch * info.queries * info.heads * info.points);
+        loc = malloc(sizeof(float) * 2 * per_layer * (size_t)v.nlayers);
+        wts = malloc(sizeof(float) * per_layer * (size_t)v.nlayers);
     }
     heat = malloc(sizeof(float) * CLI_DET_GRID * CLI_DET_GRID);
 
@@ -394,19 +407,21 @@ int cli_view(int argc, char **argv)
         goto out;
     }
 
-    double t_start = cli_now_ms(), t_last = t_start, fps = 0, infer_ms = 0, first_wait = cli_now_ms();
+    double t_start = cli_now_ms(), t_last = t_start, fps = 0, infer_ms = 0, first_wait = cli_now_ms(), t_submit = 0;
     /* steady state: per-phase sums over the frames after the first WARM (pipelines compiled, caches warm) */
     enum { WARM = 3 };
     double t_warm = 0, sum_infer = 0, sum_overlay = 0, sum_compose = 0, sum_present = 0, t_phase = 0, ms_infer = 0;
     int n_infer = 0;
-    int shown = 0, have = 0, heads = 0, grid = 0, nkept = 0, next_script = 0;
+    /* shown: frames presented; counted: those with results (--frames, --script); during: presented while
+     * an inference ran */
+    int shown = 0, counted = 0, during = 0, ninfer = 0, heads = 0, grid = 0, nkept = 0, next_script = 0;
     int64_t kept[512];
     float top_p = 0;
     int64_t top_c = -1;
     while (!v.quit) {
-        /* scripted keys of the coming frame (numbered from 1 once a frame is in) */
+        /* scripted keys of the coming frame (numbered from 1 once a result is in) */
         for (int i = 0; i < v.nscript; i++)
-            if (have && v.script[i].frame == shown + 1 && i >= next_script) {
+            if (have_result && v.script[i].frame == counted + 1 && i >= next_script) {
                 if (push_key(win, v.script[i].key))
                     fprintf(stderr, "vkattn: view: --script: unknown key \"%s\"\n", v.script[i].key);
                 next_script = i + 1;
@@ -435,44 +450,75 @@ int cli_view(int argc, char **argv)
             }
         }
 
-        /* a new frame: to the device (YUYV converted there), through the model */
-        int r = capture_latest(cap, fr.seq, &fr);
+        /* the inference in flight: finished? (paused: wait for it, so that the picture freezes with its results) */
+        if (infer_slot >= 0) {
+            vka_status s = v.paused ? vision_wait(&m) : vision_poll(&m);
+            if (s && s != VKA_NOT_READY) {
+                fprintf(stderr, "vkattn: view: inference: %s\n", vka_context_last_error(ctx));
+                goto out;
+            }
+            if (s == VKA_OK) {
+                infer_ms = ms_infer = cli_now_ms() - t_submit;
+                shown_slot = infer_slot, infer_slot = -1, have_result = 1, ninfer++;
+                for (int l = 0; det && loc && l < v.nlayers; l++)
+                    if (vka_graph_deform_probe(m.g, l, loc + (size_t)l * 2 * per_layer, sizeof(float) * 2 * per_layer,
+                                               wts + (size_t)l * per_layer, sizeof(float) * per_layer, NULL)) {
+                        fprintf(stderr, "vkattn: view: probe: %s\n", vka_context_last_error(ctx));
+                        goto out;
+                    }
+                cls_layer = -1; /* new attention: the maps are read again */
+            }
+        }
+        /* ViT heat maps of the shown layer, read while the model is free (they need its saved tensors) */
+        if (!det && have_result && infer_slot < 0 && v.heatmap && cls_layer != v.layer) {
+            free(cls);
+            cls = vision_cls_maps(&m, v.layer, &heads, &grid);
+            cls_layer = v.layer;
+        }
+
+        /* a new frame, when the model is free: to the device (YUYV converted there) into the frame not on
+         * screen, preprocessed into the model's input, and the model submitted without waiting */
+        int r = infer_slot < 0 ? capture_latest(cap, fr.seq, &fr) : 0;
         if (r < 0) {
             fprintf(stderr, "vkattn: view: %s\n", capture_error(cap));
             goto out;
         }
         if (r) {
-            double t0 = cli_now_ms();
+            int k = shown_slot == 0 ? 1 : 0;
             int64_t rs[3] = {fr.height, fr.width, 3}, ys[2] = {fr.height, 2 * (int64_t)fr.width};
             vka_status s = VKA_OK;
-            if (!frame_rgb || vka_tensor_dim(frame_rgb, 0) != fr.height || vka_tensor_dim(frame_rgb, 1) != fr.width) {
-                vka_tensor_destroy(frame_rgb);
-                vka_tensor_destroy(frame_yuyv);
-                frame_yuyv = NULL;
-                if (!(frame_rgb = vka_tensor_create(ctx, VKA_U8, 3, rs)))
+            if (!frame_rgb[k] || slot_w[k] != fr.width || slot_h[k] != fr.height) {
+                vka_tensor_destroy(frame_rgb[k]);
+                if (!(frame_rgb[k] = vka_tensor_create(ctx, VKA_U8, 3, rs)))
                     s = VKA_ERR_OUT_OF_MEMORY;
+                slot_w[k] = fr.width, slot_h[k] = fr.height;
             }
             if (!s && fr.format == CAP_YUYV) {
+                if (frame_yuyv && (vka_tensor_dim(frame_yuyv, 0) != ys[0] || vka_tensor_dim(frame_yuyv, 1) != ys[1])) {
+                    vka_tensor_destroy(frame_yuyv);
+                    frame_yuyv = NULL;
+                }
                 if (!frame_yuyv && !(frame_yuyv = vka_tensor_create(ctx, VKA_U8, 2, ys)))
                     s = VKA_ERR_OUT_OF_MEMORY;
                 if (!s && !(s = vka_tensor_upload(frame_yuyv, fr.data, fr.bytes)) && !(s = vka_cmd_begin(conv)) &&
-                    !(s = vka_yuyv_to_rgb(conv, frame_yuyv, frame_rgb)) && !(s = vka_cmd_end(conv)))
+                    !(s = vka_yuyv_to_rgb(conv, frame_yuyv, frame_rgb[k])) && !(s = vka_cmd_end(conv)))
                     s = vka_cmd_submit(conv);
             } else if (!s) {
-                s = vka_tensor_upload(frame_rgb, fr.data, fr.bytes);
+                s = vka_tensor_upload(frame_rgb[k], fr.data, fr.bytes);
             }
             if (!s)
-                s = vision_run(&m, frame_rgb);
+                s = vision_submit(&m, frame_rgb[k], v.slices);
             if (s) {
                 fprintf(stderr, "vkattn: view: frame %llu: %s\n", (unsigned long long)fr.seq,
                         vka_context_last_error(ctx));
                 goto out;
             }
-            infer_ms = cli_now_ms() - t0;
-            ms_infer = infer_ms;
-            have = 1;
+            t_submit = cli_now_ms();
+            infer_slot = k;
+            if (!have_result) /* nothing to show yet but this frame */
+                shown_slot = k;
         }
-        if (!have) { /* nothing captured yet: keep the window alive, give up after 20 s */
+        if (shown_slot < 0) { /* nothing captured yet: keep the window alive, give up after 20 s */
             if (cli_now_ms() - first_wait > 20000) {
                 fprintf(stderr, "vkattn: view: no frame from %s in 20 s\n", capture_describe(cap));
                 goto out;
@@ -481,31 +527,32 @@ int cli_view(int argc, char **argv)
             continue;
         }
 
-        /* results of the last inference at the current settings */
+        /* results of the last finished inference at the current settings */
         t_phase = cli_now_ms();
         const float *map = NULL;
         int gw = 0, gh = 0;
         float lo = 0, hi = 1;
         nkept = 0;
-        if (det) {
+        if (det && have_result) {
             for (int64_t i = 0; i < m.n && nkept < 512; i++)
                 if (m.scores[i] >= v.threshold)
                     kept[nkept++] = i;
             if (v.sel >= nkept)
                 v.sel = -1;
             heads = (int)info.heads;
-            if (v.heatmap && loc && !vka_graph_deform_probe(m.g, v.layer, loc, sizeof(float) * 2 * (size_t)(info.queries * info.heads * info.points), wts, sizeof(float) * (size_t)(info.queries * info.heads * info.points), NULL)) {
+            if (v.heatmap && loc) {
                 int64_t qs[512];
                 int nq = 0;
                 for (int i = 0; i < nkept; i++)
                     if ((v.sel < 0 || v.sel == i) && m.query[kept[i]] >= 0)
                         qs[nq++] = m.query[kept[i]];
-                cli_deform_heat(heat, loc, wts, &info, qs, nq, v.avg ? -1 : v.head);
+                cli_deform_heat(heat, loc + (size_t)v.layer * 2 * per_layer, wts + (size_t)v.layer * per_layer, &info,
+                                qs, nq, v.avg ? -1 : v.head);
                 map = heat, gw = gh = CLI_DET_GRID;
                 min_max(heat, CLI_DET_GRID * CLI_DET_GRID, &lo, &hi);
                 lo = 0;
             }
-        } else {
+        } else if (!det && have_result) {
             top_c = 0;
             double mx = -INFINITY, sum = 0;
             for (int64_t i = 0; i < m.classes; i++)
@@ -514,28 +561,31 @@ int cli_view(int argc, char **argv)
             for (int64_t i = 0; i < m.classes; i++)
                 sum += exp(m.logits[i] - mx);
             top_p = (float)(1.0 / sum);
-            free(cls);
-            cls = v.heatmap ? vision_cls_maps(&m, v.layer, &heads, &grid) : NULL;
-            if (cls) {
+            if (v.heatmap && cls && cls_layer == v.layer) {
                 int hd = v.head < heads ? v.head : 0;
-                if (v.avg) { /* the mean map in the head-0 slot's place */
-                    for (int k = 0; k < grid * grid; k++) {
-                        float a = 0;
-                        for (int h = 0; h < heads; h++)
-                            a += cls[h * grid * grid + k];
-                        cls[k] = a / heads;
-                    }
-                    hd = 0;
-                }
                 map = cls + hd * grid * grid, gw = gh = grid;
+                if (v.avg) { /* the mean map of the heads */
+                    float *na = realloc(avg, sizeof(float) * (size_t)(grid * grid));
+                    if (na) {
+                        avg = na;
+                        for (int k = 0; k < grid * grid; k++) {
+                            float a = 0;
+                            for (int h = 0; h < heads; h++)
+                                a += cls[h * grid * grid + k];
+                            avg[k] = a / heads;
+                        }
+                        map = avg;
+                    }
+                }
                 min_max(map, grid * grid, &lo, &hi);
             }
         }
 
-        /* geometry: the full frame, or what the model saw */
-        float fw = (float)fr.width, fh = (float)fr.height, cr[4] = {0, 0, fw, fh};
+        /* geometry: the full frame on screen, or what the model saw */
+        int sw = slot_w[shown_slot], shh = slot_h[shown_slot];
+        float fw = (float)sw, fh = (float)shh, cr[4] = {0, 0, fw, fh};
         if (!det)
-            crop_rect(&m, fr.width, fr.height, cr);
+            crop_rect(&m, sw, shh, cr);
         view_map vm;
         if (v.model_view && det)
             fit(&vm, 0, 0, fw, fh, 1.0f, W, H);
@@ -577,13 +627,14 @@ int cli_view(int argc, char **argv)
             if (v.heatmap && v.sel >= 0 && loc && m.query[kept[v.sel]] >= 0) {
                 /* the selected box's sampling points, size by weight */
                 int64_t q = m.query[kept[v.sel]];
+                const float *ll = loc + (size_t)v.layer * 2 * per_layer, *ww = wts + (size_t)v.layer * per_layer;
                 for (int64_t h = 0; h < info.heads; h++) {
                     if (!v.avg && h != v.head)
                         continue;
                     for (int64_t p = 0; p < info.points; p++) {
                         size_t k = (size_t)((q * info.heads + h) * info.points + p);
-                        int x = (int)map_x(&vm, loc[2 * k] * fw), y = (int)map_y(&vm, loc[2 * k + 1] * fh);
-                        int rad = 1 + (int)lrintf(4 * sqrtf(fminf(wts[k], 1.0f)));
+                        int x = (int)map_x(&vm, ll[2 * k] * fw), y = (int)map_y(&vm, ll[2 * k + 1] * fh);
+                        int rad = 1 + (int)lrintf(4 * sqrtf(fminf(ww[k], 1.0f)));
                         composer_rect(comp, COMPOSE_OVERLAY, x - rad, y - rad, x + rad + 1, y + rad + 1, 0xC000FFFFu);
                     }
                 }
@@ -595,10 +646,12 @@ int cli_view(int argc, char **argv)
         uint64_t ncap = 0, dropped = 0;
         capture_stats(cap, &ncap, &dropped);
         snprintf(l0, sizeof l0, "%.200s", devname);
-        snprintf(l1, sizeof l1, "FPS %.1f  infer %.1f ms  capture %.1f ms  dropped %llu", fps, infer_ms, fr.capture_ms,
-                 (unsigned long long)dropped);
+        snprintf(l1, sizeof l1, "FPS %.1f  infer %.1f ms%s  capture %.1f ms  dropped %llu", fps, infer_ms,
+                 infer_slot >= 0 ? "*" : "", fr.capture_ms, (unsigned long long)dropped);
         snprintf(l2, sizeof l2, "%s%s", capture_describe(cap), v.paused ? "  PAUSED" : "");
-        if (det)
+        if (!have_result)
+            snprintf(l3, sizeof l3, "waiting for the first inference");
+        else if (det)
             snprintf(l3, sizeof l3, "%d boxes >= %.2f  %s", nkept, v.threshold,
                      v.sel < 0 ? "all boxes" : class_name(&v, m.labels[kept[v.sel]], nb, sizeof nb));
         else
@@ -619,8 +672,9 @@ int cli_view(int argc, char **argv)
         for (int i = 0; i < 5; i++)
             composer_text(comp, 2 * hs + 2, 2 * hs + i * lh, lines[i], hs, i == 1 ? 0xFFFFE119u : 0xFFFFFFFFu);
 
+        /* compositing and presenting go to the queue behind the model's slice in flight (one queue) */
         double t_compose = cli_now_ms();
-        if (composer_draw(comp, frame_rgb, &ip, map, gw, gh)) {
+        if (composer_draw(comp, frame_rgb[shown_slot], &ip, map, gw, gh)) {
             fprintf(stderr, "vkattn: view: compositing: %s\n", vka_context_last_error(ctx));
             goto out;
         }
@@ -637,10 +691,12 @@ int cli_view(int argc, char **argv)
             continue;
         }
         shown++;
+        counted += have_result;
+        during += infer_slot >= 0;
         double now = cli_now_ms();
-        if (shown == WARM) {
+        if (counted == WARM) {
             t_warm = now;
-        } else if (shown > WARM) {
+        } else if (counted > WARM) {
             sum_overlay += t_compose - t_phase, sum_compose += t_present - t_compose, sum_present += now - t_present;
             if (ms_infer > 0)
                 sum_infer += ms_infer, n_infer++;
@@ -648,10 +704,10 @@ int cli_view(int argc, char **argv)
         ms_infer = 0;
         fps = fps == 0 ? 1000.0 / fmax(now - t_last, 1e-3) : 0.8 * fps + 0.2 * 1000.0 / fmax(now - t_last, 1e-3);
         t_last = now;
-        if (v.frames && shown >= v.frames)
+        if (v.frames && counted >= v.frames)
             break;
     }
-    if (v.frames && v.screenshot && shown >= v.frames) {
+    if (v.frames && v.screenshot && counted >= v.frames) {
         if (composer_screenshot(comp, v.screenshot)) {
             fprintf(stderr, "vkattn: view: screenshot %s: %s\n", v.screenshot, vka_last_error());
             goto out;
@@ -665,22 +721,25 @@ int cli_view(int argc, char **argv)
         printf("frames %d in %.2f s (%.2f fps), last inference %.1f ms, captured %llu, dropped %llu, %s builds %d\n",
                shown, secs, shown / fmax(secs, 1e-9), infer_ms, (unsigned long long)ncap, (unsigned long long)dropped,
                presenter_is_vulkan(pr) ? "swapchain" : "texture", presenter_rebuilds(pr));
-        int n = shown - WARM;
+        printf("non-blocking: %d of %d frames presented while an inference ran (%d inferences in %d slices each)\n",
+               during, shown, ninfer, v.slices);
+        int n = counted - WARM;
         if (n > 0)
             printf("steady state (frames %d..%d): %.2f fps; per frame: inference %.1f ms (%d runs), overlays %.1f ms, "
-                   "compositing %.1f ms, present %.1f ms\n", WARM + 1, shown, n / fmax((t_last - t_warm) / 1000.0, 1e-9),
+                   "compositing %.1f ms, present %.1f ms\n", WARM + 1, counted, n / fmax((t_last - t_warm) / 1000.0, 1e-9),
                    n_infer ? sum_infer / n_infer : 0.0, n_infer, sum_overlay / n, sum_compose / n, sum_present / n);
     }
     rc = 0;
 out:
     capture_close(cap);
     cap_frame_free(&fr);
-    free(loc), free(wts), free(heat), free(cls);
+    free(loc), free(wts), free(heat), free(cls), free(avg);
     vka_cmd_destroy(conv);
-    vka_tensor_destroy(frame_rgb);
-    vka_tensor_destroy(frame_yuyv);
     composer_destroy(comp);
-    vision_free(&m);
+    vision_free(&m); /* waits for an inference still running, before its input frame goes */
+    vka_tensor_destroy(frame_rgb[0]);
+    vka_tensor_destroy(frame_rgb[1]);
+    vka_tensor_destroy(frame_yuyv);
     presenter_destroy(pr);
     if (ctx && vka_context_validation_errors(ctx)) {
         fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));

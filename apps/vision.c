@@ -151,7 +151,7 @@ int vision_load(vision_model *m, vka_context *ctx, const char *path, vision_kind
     return 0;
 }
 
-vka_status vision_run(vision_model *m, vka_tensor *rgb)
+vka_status vision_submit(vision_model *m, vka_tensor *rgb, int slices)
 {
     int64_t h = vka_tensor_dim(rgb, 0), w = vka_tensor_dim(rgb, 1);
     vka_tensor *in = vka_graph_input_tensor(m->g, m->in_images);
@@ -167,14 +167,28 @@ vka_status vision_run(vision_model *m, vka_tensor *rgb)
     }
     if ((s = vka_cmd_submit(m->cmd)))
         return s;
+    if (m->kind == VISION_DETECTOR) {
+        int64_t sizes[2] = {w, h};
+        if ((s = vka_graph_set_input(m->g, m->in_sizes, sizes, sizeof sizes)))
+            return s;
+    }
+    vka_submit_params sp = vka_submit_default_params();
+    sp.slices = slices;
+    if ((s = vka_graph_submit(m->g, &sp)))
+        return s;
+    m->pending = 1;
+    return VKA_OK;
+}
+
+/* The finished run's outputs into m. */
+static vka_status collect(vision_model *m)
+{
+    vka_status s;
+    m->pending = 0;
     if (m->kind == VISION_CLASSIFIER)
-        return (s = vka_graph_run(m->g))
-                   ? s
-                   : vka_graph_get_output(m->g, m->out_logits, m->logits, sizeof(float) * (size_t)m->classes);
-    int64_t sizes[2] = {w, h};
+        return vka_graph_get_output(m->g, m->out_logits, m->logits, sizeof(float) * (size_t)m->classes);
     size_t n = (size_t)m->n;
-    if ((s = vka_graph_set_input(m->g, m->in_sizes, sizes, sizeof sizes)) || (s = vka_graph_run(m->g)) ||
-        (s = vka_graph_get_output(m->g, m->out_labels, m->labels, sizeof(int64_t) * n)) ||
+    if ((s = vka_graph_get_output(m->g, m->out_labels, m->labels, sizeof(int64_t) * n)) ||
         (s = vka_graph_get_output(m->g, m->out_boxes, m->boxes, sizeof(float) * 4 * n)) ||
         (s = vka_graph_get_output(m->g, m->out_scores, m->scores, sizeof(float) * n)))
         return s;
@@ -190,6 +204,28 @@ vka_status vision_run(vision_model *m, vka_tensor *rgb)
             m->query[i] = per > 0 ? m->query[i] / per : -1;
     }
     return VKA_OK;
+}
+
+vka_status vision_poll(vision_model *m)
+{
+    vka_status s = vka_graph_poll(m->g);
+    if (s || !m->pending)
+        return s;
+    return collect(m);
+}
+
+vka_status vision_wait(vision_model *m)
+{
+    vka_status s = vka_graph_wait(m->g, -1);
+    if (s || !m->pending)
+        return s;
+    return collect(m);
+}
+
+vka_status vision_run(vision_model *m, vka_tensor *rgb)
+{
+    vka_status s = vision_submit(m, rgb, 1);
+    return s ? s : vision_wait(m);
 }
 
 float *vision_cls_maps(vision_model *m, int layer, int *heads, int *grid)

@@ -43,6 +43,7 @@ typedef struct vision_model {
     float *scores;               /* [n] */
     int64_t *query;              /* [n] decoder query of each detection (trace_queries), else NULL */
     int64_t flat;                /* queries x classes of the traced TopK */
+    int pending;                 /* vision_submit'ed, outputs not yet read */
 } vision_model;
 
 /* Loads an .onnx (classifier or detector by its inputs and outputs) or a
@@ -52,6 +53,15 @@ int vision_load(vision_model *m, vka_context *ctx, const char *path, vision_kind
 /* Preprocesses rgb U8 [h, w, 3] on the device into the graph's input, runs the
  * graph and reads the outputs. Returns a status; the context has the message. */
 vka_status vision_run(vision_model *m, vka_tensor *rgb);
+/* The same without waiting (the viewer): preprocesses rgb into the graph's
+ * input and submits the graph in `slices` parts (vka_submit_params.slices);
+ * vision_poll returns VKA_NOT_READY while it runs and VKA_OK once it has
+ * finished and the outputs are in m. rgb may be written again once
+ * vision_submit has returned; m's outputs stay those of the last finished run. */
+vka_status vision_submit(vision_model *m, vka_tensor *rgb, int slices);
+vka_status vision_poll(vision_model *m);
+/* Waits for a submitted run (the context's timeout) and reads its outputs. */
+vka_status vision_wait(vision_model *m);
 /* Classifier, after a run with probe: the CLS row of attention layer `layer`
  * as maps [heads, grid, grid] (caller frees); NULL after printing why. */
 float *vision_cls_maps(vision_model *m, int layer, int *heads, int *grid);

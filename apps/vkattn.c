@@ -22,7 +22,7 @@ static void usage(FILE *f)
             "  view MODEL [--source S]      live window: camera/image/folder/synthetic frames through the model,\n"
             "                               boxes and per-head attention heatmaps composited on the GPU\n"
             "                               (vkattn view --help for options and keys)\n"
-            "  bench gemm [options]         GEMM GFLOP/s (square 256..2048 and ViT-B shapes) vs measured fp32 peak\n"
+            "  bench gemm [options]         GEMM GFLOP/s (square, ViT-B, DeiT-Tiny, odd shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
             "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
             "\n"

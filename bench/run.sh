@@ -17,7 +17,7 @@ $V bench gemm --runs "$runs"
 $V bench attention --runs "$runs"
 for m in vit_tiny_ci deit_tiny_patch16_224 deimv2_hgnetv2_atto_coco deimv2_hgnetv2_femto_coco; do
   $V bench model "$A/models/$m.onnx" --runs "$runs"
-  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
+  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse --no-peak | sed -n '3,4p'
 done
 # the official RT-DETRv2 and Ultralytics RT-DETR-l random-weight exports, when
 # generated (tests/ref/README.md): VKATTN_RTDETR_DIR points at them
@@ -26,17 +26,22 @@ if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
   for m in rtdetrv2_r18vd_rand rtdetr_l_rand; do
     [ -f "$R/$m.onnx" ] || continue
     $V bench model "$R/$m.onnx" --runs "$runs"
-    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse | sed -n '3,4p'
+    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse --no-peak | sed -n '3,4p'
   done
 fi
 # the live viewer: synthetic 640x480 @30 source (a new frame for every inference),
-# heatmap on, 960x720 window; its steady-state line (after 3 warm-up frames)
+# heatmap on, 960x720 window; its steady-state line (after 3 warm-up frames) and
+# how many frames went out while an inference ran, with the model in 8 slices
+# (the default) and whole (--slices 1), one after the other
 in_display() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x1024x24" "$@"; fi; }
 for m in deimv2_hgnetv2_atto_coco deit_tiny_patch16_224; do
-  echo "# view $m"
-  if ! in_display "$V" view "$A/models/$m.onnx" --source synthetic --heatmap --frames 33 --size 960x720 | grep -E '^(vkattn view|steady)'; then
-    echo "# view: not measured (no viewer in this build, or no display / xvfb-run)"
-  fi
+  for sl in 8 1; do
+    echo "# view $m --slices $sl"
+    if ! in_display "$V" view "$A/models/$m.onnx" --source synthetic --heatmap --frames 33 --size 960x720 --slices $sl |
+         grep -E '^(vkattn view|steady|non-blocking)'; then
+      echo "# view: not measured (no viewer in this build, or no display / xvfb-run)"
+    fi
+  done
 done
 if node -e "require('onnxruntime-node')" 2>/dev/null; then
   node "$(dirname "$0")/ort_latency.js" "$A/models/vit_tiny_ci.onnx" "$A/golden/vit_tiny_ci_rand.safetensors" 20

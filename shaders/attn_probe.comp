@@ -34,10 +34,11 @@ void main()
         uint kb = pc.k_off + b * pc.k_sb + h * pc.k_sh + j * pc.k_sr;
         float s = 0.0;
         // the same order of operations as flash_attn_row.comp (scale · q) · k in
-        // groups of 8: the LSE it saved then normalises these rows exactly
-        [[unroll]] for (uint d0 = 0u; d0 < D; d0 += 8u) {
+        // groups of G: the LSE it saved then normalises these rows exactly
+        const uint G = VKA_ATTN_G;
+        [[unroll]] for (uint d0 = 0u; d0 < D; d0 += G) {
             float g = (float(q[qb + d0]) * pc.scale) * float(k[kb + d0]);
-            [[unroll]] for (uint c = 1u; c < 8u; c++)
+            [[unroll]] for (uint c = 1u; c < G; c++)
                 g += (float(q[qb + d0 + c]) * pc.scale) * float(k[kb + d0 + c]);
             s += g;
         }

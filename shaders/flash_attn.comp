@@ -52,8 +52,8 @@ void main()
     for (uint t0 = 0u; t0 < kend; t0 += BC) {
         uint n = min(BC, kend - t0);
         barrier(); // the previous tile has been consumed by every row
-        // a constant trip count the compiler can unroll (BC·D is a multiple of
-        // WG = 64: BC and D are multiples of 8; jj < n guards any remainder)
+        // a constant trip count the compiler can unroll (BC·D is mostly a
+        // multiple of WG = 64; jj < n <= BC guards any remainder and the tile's end)
         VKA_LOOP for (uint e0 = 0u; e0 < BC * D; e0 += WG) {
             uint e = e0 + lid, jj = e / D, d = e - jj * D;
             if (jj < n) {

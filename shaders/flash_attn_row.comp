@@ -25,7 +25,8 @@ layout(std430, binding = 3) writeonly buffer Ob { T o[]; };
 layout(std430, binding = 4) readonly buffer Mb { T mask[]; };
 layout(std430, binding = 5) writeonly buffer Lb { float lse[]; };
 
-const uint LW = 8u;    // lanes that share one key row load (D % LW == 0: D is a multiple of 8)
+// lanes that share one key row load: the score group (8, or 4 when D % 8 != 0)
+const uint LW = VKA_ATTN_G;
 const uint KB = 8u;    // keys per online-softmax update
 
 // Loops over D and KB are unrolled: faster, and llvmpipe stops an invocation
@@ -33,17 +34,23 @@ const uint KB = 8u;    // keys per online-softmax update
 // The row state lives in main's locals (macros, not functions over globals):
 // llvmpipe keeps locals in registers but global private arrays in memory.
 
-// x = scale·q·k[j] (+ mask), -inf past the row's last visible key
+// x = scale·q·k[j] (+ mask), -inf past the row's last visible key; each group
+// of LW products summed left to right, then added (as flash_core.glsl)
 #define SCORE(x, j)                                                             \
     {                                                                           \
         x = 0.0;                                                                \
         uint base_ = kb + (j) * pc.k_sr + lane;                                 \
         [[unroll]] for (uint d0 = 0u; d0 < D; d0 += LW) {                       \
             float kx = float(k[base_ + d0]);                                    \
-            x += qv[d0] * subgroupBroadcast(kx, 0u) + qv[d0 + 1u] * subgroupBroadcast(kx, 1u) \
-               + qv[d0 + 2u] * subgroupBroadcast(kx, 2u) + qv[d0 + 3u] * subgroupBroadcast(kx, 3u) \
-               + qv[d0 + 4u] * subgroupBroadcast(kx, 4u) + qv[d0 + 5u] * subgroupBroadcast(kx, 5u) \
-               + qv[d0 + 6u] * subgroupBroadcast(kx, 6u) + qv[d0 + 7u] * subgroupBroadcast(kx, 7u); \
+            float g_ = qv[d0] * subgroupBroadcast(kx, 0u) + qv[d0 + 1u] * subgroupBroadcast(kx, 1u) \
+                     + qv[d0 + 2u] * subgroupBroadcast(kx, 2u) + qv[d0 + 3u] * subgroupBroadcast(kx, 3u); \
+            if (LW == 8u) {                                                     \
+                g_ += qv[d0 + 4u] * subgroupBroadcast(kx, 4u);                  \
+                g_ += qv[d0 + 5u] * subgroupBroadcast(kx, 5u);                  \
+                g_ += qv[d0 + 6u] * subgroupBroadcast(kx, 6u);                  \
+                g_ += qv[d0 + 7u] * subgroupBroadcast(kx, 7u);                  \
+            }                                                                   \
+            x += g_;                                                            \
         }                                                                       \
         if ((pc.flags & VKA_ATTN_MASK) != 0u)                                   \
             x += float(mask[pc.mask_off + ic * pc.nk + (j)]);                   \
@@ -60,10 +67,12 @@ const uint KB = 8u;    // keys per online-softmax update
             acc[d0 + 1u] += (p) * subgroupBroadcast(vx, 1u);                    \
             acc[d0 + 2u] += (p) * subgroupBroadcast(vx, 2u);                    \
             acc[d0 + 3u] += (p) * subgroupBroadcast(vx, 3u);                    \
-            acc[d0 + 4u] += (p) * subgroupBroadcast(vx, 4u);                    \
-            acc[d0 + 5u] += (p) * subgroupBroadcast(vx, 5u);                    \
-            acc[d0 + 6u] += (p) * subgroupBroadcast(vx, 6u);                    \
-            acc[d0 + 7u] += (p) * subgroupBroadcast(vx, 7u);                    \
+            if (LW == 8u) {                                                     \
+                acc[d0 + 4u] += (p) * subgroupBroadcast(vx, 4u);                \
+                acc[d0 + 5u] += (p) * subgroupBroadcast(vx, 5u);                \
+                acc[d0 + 6u] += (p) * subgroupBroadcast(vx, 6u);                \
+                acc[d0 + 7u] += (p) * subgroupBroadcast(vx, 7u);                \
+            }                                                                   \
         }                                                                       \
     }
 

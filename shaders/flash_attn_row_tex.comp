@@ -18,7 +18,7 @@
 #include "common.glsl"
 #include "attn.glsl"
 
-layout(constant_id = 0) const uint D = 64;      // head dim (multiple of 8: texel pairs)
+layout(constant_id = 0) const uint D = 64;      // head dim (multiple of 4: whole texels)
 layout(local_size_x_id = 1) in;                 // WG invocations per workgroup
 layout(constant_id = 2) const uint ROWS = 2;    // query rows per invocation (1..4)
 
@@ -36,6 +36,7 @@ layout(std430, binding = 5) writeonly buffer Lb { float lse[]; };
 
 const uint KB = 8u;     // keys per online-softmax update
 const uint D4 = D / 4u;
+const uint G = VKA_ATTN_G;  // products per score group: texel pairs, or single texels when D % 8 != 0
 const uint MAXR = 4u;   // array bound for ROWS (arrays need a constant size)
 
 // Every loop but the key loop is unrolled: faster, and llvmpipe stops an
@@ -45,21 +46,27 @@ const uint MAXR = 4u;   // array bound for ROWS (arrays need a constant size)
 // ROWS < MAXR fold away since ROWS is a specialization constant.
 
 // sc[r] = scale·q_r·k[j] (+ mask), -inf past row r's last visible key. The
-// products are summed in groups of 8 like flash_core.glsl and attn_probe.comp:
-// every variant rounds the scores alike, so the probe matches whichever
-// variant saved the LSE.
+// products are summed in groups of G (left to right, then added) like
+// flash_core.glsl and attn_probe.comp: every variant rounds the scores alike,
+// so the probe matches whichever variant saved the LSE.
 #define SCORES(sc, j)                                                           \
     {                                                                           \
         [[unroll]] for (uint r = 0u; r < ROWS; r++)                             \
             sc[r] = 0.0;                                                        \
         int t_ = int(kt + (j) * k_sr4);                                         \
-        [[unroll]] for (uint d0 = 0u; d0 < D4; d0 += 2u) {                      \
+        [[unroll]] for (uint d0 = 0u; d0 < D4; d0 += G / 4u) {                  \
             vec4 ka = imageLoad(k_tex, t_ + int(d0));                           \
-            vec4 kc = imageLoad(k_tex, t_ + int(d0) + 1);                       \
+            vec4 kc = G == 8u ? imageLoad(k_tex, t_ + int(d0) + 1) : vec4(0.0); \
             [[unroll]] for (uint r = 0u; r < ROWS; r++) {                       \
                 uint e = r * D + d0 * 4u;                                       \
-                sc[r] += qv[e] * ka.x + qv[e + 1u] * ka.y + qv[e + 2u] * ka.z + qv[e + 3u] * ka.w \
-                       + qv[e + 4u] * kc.x + qv[e + 5u] * kc.y + qv[e + 6u] * kc.z + qv[e + 7u] * kc.w; \
+                float g_ = qv[e] * ka.x + qv[e + 1u] * ka.y + qv[e + 2u] * ka.z + qv[e + 3u] * ka.w; \
+                if (G == 8u) {                                                  \
+                    g_ += qv[e + 4u] * kc.x;                                    \
+                    g_ += qv[e + 5u] * kc.y;                                    \
+                    g_ += qv[e + 6u] * kc.z;                                    \
+                    g_ += qv[e + 7u] * kc.w;                                    \
+                }                                                               \
+                sc[r] += g_;                                                    \
             }                                                                   \
         }                                                                       \
         [[unroll]] for (uint r = 0u; r < ROWS; r++) {                           \

@@ -4,7 +4,7 @@
 // WG invocations take every WG-th key each with their own running max, sum and
 // output, and a reduce pass through shared memory merges the WG partial
 // softmaxes. Keeps every lane busy where one row per invocation would leave a
-// workgroup nearly empty. Grid: (nq, H, B). Needs WG >= 16 and D % 8 == 0.
+// workgroup nearly empty. Grid: (nq, H, B). Needs WG >= 16 and D % 4 == 0.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -28,10 +28,10 @@ float loadV(uint j, uint d) { return float(v[vbase + j * pc.v_sr + d]); }
 
 #include "flash_core.glsl"
 
-// output columns reduced per round: 16, or 8 when D % 16 != 0 (D is a
-// multiple of 8); a constant expression since D is a specialization constant.
+// output columns reduced per round: 16, or 8 when D % 16 != 0, or 4 when
+// D % 8 != 0 (D is a multiple of 4); D is a specialization constant.
 // keep in sync with split_dc() in runtime/src/op_attention.c
-const uint DC = 16u - (D & 8u);
+const uint DC = (D % 16u == 0u) ? 16u : (D % 8u == 0u) ? 8u : 4u;
 shared float sm[WGC], sl[WGC];
 shared float so[WGC * DC];
 

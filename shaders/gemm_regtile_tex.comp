@@ -1,5 +1,5 @@
 // vka-variants: f32 f16
-// gemm_regtile_tex.comp — gemm_regtile.comp with A and B bound as uniform
+// gemm_regtile_tex.comp — gemm_regtile.comp with A and B bound as storage
 // texel buffers of 4-vectors (vka__binding write = VKA__TEXEL), which llvmpipe
 // loads far faster than storage buffers (see include/gemm_regtile.glsl).
 #version 450

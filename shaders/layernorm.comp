@@ -4,6 +4,9 @@
 // squared deviations): E[x²] − E[x]² cancels catastrophically when |mean| ≫ std.
 // The mean pass sums x − x[0] rather than x: the partial sums then grow with
 // the spread of the row, not with its offset, so the mean keeps its last bits.
+// RMS = 1 (a specialization constant, folded by the compiler) is RMSNorm:
+// y = x / sqrt(mean(x²) + eps) · gamma, one statistics pass (no mean to
+// subtract, so nothing cancels).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -11,6 +14,8 @@
 layout(local_size_x_id = 0) in;
 // 0: one workgroup per row; 1: one invocation per row (short rows)
 layout(constant_id = 1) const uint PER_THREAD = 0u;
+// 0: LayerNorm; 1: RMSNorm (no mean, no beta)
+layout(constant_id = 2) const uint RMS = 0u;
 
 #include "rowreduce.glsl"
 
@@ -37,16 +42,19 @@ void layernorm_row(uint r, uint first, uint step, bool coop)
 {
     uint xb = pc.off_x + r * pc.n;
     uint yb = pc.off_y + r * pc.n;
-    float pivot = float(x[xb]);
-    float s = 0.0;
-    for (uint i0 = 0u; i0 < pc.n; i0 += step) {
-        uint i = i0 + first;
-        if (i < pc.n)
-            s += float(x[xb + i]) - pivot;
+    float mean = 0.0;
+    if (RMS == 0u) {
+        float pivot = float(x[xb]);
+        float s = 0.0;
+        for (uint i0 = 0u; i0 < pc.n; i0 += step) {
+            uint i = i0 + first;
+            if (i < pc.n)
+                s += float(x[xb + i]) - pivot;
+        }
+        if (coop)
+            s = vka_wg_sum(s);
+        mean = pivot + s / float(pc.n);
     }
-    if (coop)
-        s = vka_wg_sum(s);
-    float mean = pivot + s / float(pc.n);
     float q = 0.0;
     for (uint i0 = 0u; i0 < pc.n; i0 += step) {
         uint i = i0 + first;
@@ -64,7 +72,7 @@ void layernorm_row(uint r, uint first, uint step, bool coop)
             float v = (float(x[xb + i]) - mean) * rstd;
             if (pc.has_gamma != 0u)
                 v *= float(gamma[pc.off_g + i]);
-            if (pc.has_beta != 0u)
+            if (RMS == 0u && pc.has_beta != 0u)
                 v += float(beta[pc.off_b + i]);
             y[yb + i] = T(v);
         }

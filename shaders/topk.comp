@@ -1,8 +1,8 @@
 // vka-variants: f32 f16
-// topk.comp — k best of each row of x [rows, n], one workgroup per row.
-// Every value becomes a 32-bit rank key (smaller = preferred, so largest and
-// smallest share one code path) and the pair (key, index) is totally ordered:
-// ties go to the lower index, as in ONNX Runtime.
+// topk.comp — k best of each row of x [rows, n], one workgroup per row (short
+// rows with small k go to topk_row.comp instead). Every value becomes a 32-bit
+// rank key (include/topk_key.glsl) and the pair (key, index) is totally
+// ordered: ties go to the lower index, as in ONNX Runtime.
 //   MODE 0 (n <= 2048): the whole row is bitonic-sorted in shared memory.
 //   MODE 1 (k <= 2048): a radix select (4 passes of 8 bits over the key, then,
 //   only when the k-th key is tied, up to 3 passes over the tied indices) finds
@@ -36,14 +36,7 @@ shared uint si[MAXS];
 shared uint hist[256];
 shared uint s_prefix, s_rem, s_tied, s_count;
 
-uint rank_key(float f)
-{
-    uint u = floatBitsToUint(f);
-    if (f == 0.0)
-        u = 0u; // -0 ties with +0, as a comparison would have it
-    uint a = (u & 0x80000000u) != 0u ? ~u : (u | 0x80000000u); // ascending with f
-    return LARGEST != 0u ? ~a : a;
-}
+#include "topk_key.glsl"
 
 // Ascending bitonic sort of sk/si[0, pc.m) by (key, index).
 void bitonic()

@@ -344,6 +344,41 @@ static int vkt_compare(const char *what, const float *out, const double *ref, si
     return ok;
 }
 
+/* For outputs that are sums of terms which may cancel (reductions, dot
+ * products): the error of each element measured against the magnitude of the
+ * terms that make it, mag[i] = sum |term| (>= |ref[i]|), not against the value
+ * itself, which zero-mean data puts near zero; an error there is rounding of
+ * the terms, not a wrong result. Reports ||out-ref|| / ||mag|| and, for
+ * comparison, the plain relative error and the max abs error. */
+static int vkt_compare_terms(const char *what, const float *out, const double *ref, const double *mag, size_t n,
+                             double tol)
+{
+    double num = 0, den = 0, dref = 0, maxabs = 0;
+    size_t bad = 0, first_bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double o = out[i];
+        if (!isfinite(o)) {
+            if (!bad++)
+                first_bad = i;
+            continue;
+        }
+        double d = o - ref[i], m = fabs(mag[i]) > fabs(ref[i]) ? fabs(mag[i]) : fabs(ref[i]);
+        num += d * d;
+        den += m * m;
+        dref += ref[i] * ref[i];
+        if (fabs(d) > maxabs)
+            maxabs = fabs(d);
+    }
+    double rel = den > 0 ? sqrt(num / den) : sqrt(num);
+    int ok = bad == 0 && rel < tol;
+    if (bad)
+        vkt_check(0, "%s: %zu non-finite outputs (first at %zu)", what, bad, first_bad);
+    else
+        vkt_check(ok, "%s: err %.3e of the terms' magnitude (tol %.0e; rel err %.3e), max abs %.3e, n=%zu", what, rel,
+                  tol, dref > 0 ? sqrt(num / dref) : sqrt(num), maxabs, n);
+    return ok;
+}
+
 /* Checks that an expected error came back with a message containing `needle`. */
 static void vkt_expect_error(const char *what, vka_status got, vka_status want, const char *needle)
 {

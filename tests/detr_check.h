@@ -17,6 +17,7 @@ typedef struct {
     float *boxes, *scores;
     int n;
     int grid_samples, deform_attns, flash_attns;   /* in the executed plan */
+    int dispatches;                                /* in the recording */
 } dets;
 
 static void free_dets(dets *d)
@@ -163,6 +164,7 @@ static int detr_run(vka_context *ctx, const char *model, const vka_safetensors *
     }
     if (!s)
         s = vka_graph_run(g);
+    out->dispatches = vka_graph_dispatch_count(g);
     for (int i = 0; i < vka_graph_plan_size(g); i++) {
         out->grid_samples += !strcmp(vka_graph_plan_op(g, i), "grid_sample");
         out->deform_attns += !strcmp(vka_graph_plan_op(g, i), "deform_attn");

@@ -220,6 +220,8 @@ static void test_sharing(void)
     vka_external_vulkan h;
     vkt_check(vka_context_vulkan(ctx, &h) == VKA_OK && h.instance && h.device && h.queue && h.physical_device,
               "vka_context_vulkan gives the handles");
+    /* the test's own volk (the library's loader is private to it) */
+    volkInitializeCustom((PFN_vkGetInstanceProcAddr)h.get_instance_proc_addr);
     volkLoadInstanceOnly((VkInstance)h.instance);
     uint32_t nq = 0;
     vkGetPhysicalDeviceQueueFamilyProperties((VkPhysicalDevice)h.physical_device, &nq, NULL);

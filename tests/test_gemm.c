@@ -1,8 +1,11 @@
 /* test_gemm.c — vka_gemm against a float64 CPU reference: odd shapes, batches
  * (with a 2-D operand shared across them), every transpose combination, strided
- * views (Q and K straight out of a packed QKV), bias, residual, alpha, beta and
- * every activation, in f32 and f16 storage, through both kernels (regtile and
- * shared, picked with VKATTN_GEMM_VARIANT); then the error paths. */
+ * views (Q and K straight out of a packed QKV), narrow outputs (N = 1..7), bias,
+ * residual, alpha, beta and every activation, in f32 and f16 storage, through
+ * every kernel: regtile with texel buffers as the device picks them (4-vector
+ * or element texels), regtile computing Cᵀ = Bᵀ·Aᵀ (VKATTN_GEMM_SWAP=1),
+ * regtile on storage buffers (VKATTN_GEMM_TEXEL=0) and shared (picked with
+ * VKATTN_GEMM_VARIANT); then the error paths. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include "common.h"
 
@@ -17,7 +20,8 @@ typedef struct gcase {
 } gcase;
 
 static const char *variant_name;
-static int texel_runs; /* cases that ran gemm_regtile_tex (A and B as texel buffers) */
+static int texel_runs;  /* cases that ran gemm_regtile_tex (A and B as 4-vector texels) */
+static int texel1_runs; /* cases that ran a gemm_regtile_tex_* kernel (element texels) */
 
 static double act_ref(double x, vka_act a)
 {
@@ -70,7 +74,8 @@ static void run_case(vka_context *ctx, vka_dtype dt, const gcase *g)
     const char *kernel = "";
     if (!s)
         vka_cmd_timing(cmd, 0, &kernel, NULL);
-    texel_runs += strncmp(kernel, "gemm_regtile_tex", 16) == 0;
+    texel_runs += strncmp(kernel, "gemm_regtile_tex_f", 18) == 0;
+    texel1_runs += strncmp(kernel, "gemm_regtile_tex_", 17) == 0 && strncmp(kernel, "gemm_regtile_tex_f", 18) != 0;
     char what[240];
     snprintf(what, sizeof what, "%s (%s) %s %lldx%lldx%lld batch %lld%s%s%s%s%s%s%s alpha %g beta %g act %d", variant_name,
              kernel, vka_dtype_str(dt), (long long)g->m, (long long)g->n, (long long)g->k, (long long)B,
@@ -82,7 +87,7 @@ static void run_case(vka_context *ctx, vka_dtype dt, const gcase *g)
     } else {
         vkt_run(cmd);
         float *got = vkt_download(c);
-        double *ref = malloc(sizeof *ref * nc);
+        double *ref = malloc(sizeof *ref * nc), *mag = calloc(nc, sizeof *mag);
         float *out = malloc(sizeof *out * nc);
         for (int64_t z = 0; z < B; z++)
             for (int64_t i = 0; i < g->m; i++)
@@ -94,18 +99,24 @@ static void run_case(vka_context *ctx, vka_dtype dt, const gcase *g)
                             ref[ci] = 1e30;
                         continue;
                     }
-                    double acc = 0;
+                    double acc = 0, am = 0;
                     const float *pa = ha + (g->a2d ? 0 : z * ar * lda), *pb = hb + (g->b2d ? 0 : z * br * ldb);
                     for (int64_t kk = 0; kk < g->k; kk++) {
                         double av = g->trans_a ? pa[kk * lda + i] : pa[i * lda + kk];
                         double bv = g->trans_b ? pb[j * ldb + kk] : pb[kk * ldb + j];
                         acc += av * bv;
+                        am += fabs(av * bv);
                     }
                     double v = g->alpha * acc + (g->bias ? hbias[j] : 0);
                     v = act_ref(v, g->act) + (g->residual ? hres[ci] : 0) + g->beta * (double)hc0[ci];
                     ref[ci] = v, out[ci] = got[ci];
+                    /* a dot product's rounding scales with its terms, not its value (which may
+                     * cancel to near zero); the activations here have slopes of at most ~1.1 */
+                    mag[ci] = fabs(g->alpha) * am + (g->bias ? fabs(hbias[j]) : 0) + (g->residual ? fabs(hres[ci]) : 0) +
+                              fabs(g->beta * (double)hc0[ci]);
                 }
-        vkt_compare(what, out, ref, nc, dt == VKA_F32 ? 1e-5 : 5e-3);
+        vkt_compare_terms(what, out, ref, mag, nc, dt == VKA_F32 ? 1e-5 : 5e-3);
+        free(mag);
         free(got), free(ref), free(out);
     }
     vka_cmd_destroy(cmd);
@@ -172,6 +183,13 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {21, 132, 36, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
         {21, 132, 36, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
         {16, 64, 18, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
+        /* narrow outputs: DEIMv2's integral (N = 1, K = 33), a box head (N = 4),
+         * N % 4 != 0 with K % 4 == 0 (element texels for B only), batches */
+        {400, 1, 33, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, VKA_ACT_NONE},
+        {300, 4, 64, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, VKA_ACT_SIGMOID},
+        {75, 7, 12, 3, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0.5f, 0, VKA_ACT_RELU},
+        {150, 150, 12, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, VKA_ACT_NONE},
+        {70, 2, 40, 2, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0.5f, VKA_ACT_NONE},
     };
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
         run_case(ctx, dt, &plain[i]);
@@ -265,20 +283,34 @@ static void test_errors(vka_context *ctx)
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
-    const char *variants[] = {"regtile", "shared"};
-    for (int v = 0; v < 2; v++) {
-        /* vka_gemm picks its kernel per call, so the variable steers each run */
-        setenv("VKATTN_GEMM_VARIANT", variants[v], 1);
-        variant_name = variants[v];
+    /* name, VKATTN_GEMM_VARIANT, VKATTN_GEMM_TEXEL, VKATTN_GEMM_SWAP (NULL: unset) */
+    const char *variants[][4] = {
+        {"regtile", "regtile", NULL, NULL},
+        {"regtile-Cᵀ", "regtile", NULL, "1"},
+        {"regtile-storage", "regtile", "0", NULL},
+        {"shared", "shared", NULL, NULL},
+    };
+    const char *vars[3] = {"VKATTN_GEMM_VARIANT", "VKATTN_GEMM_TEXEL", "VKATTN_GEMM_SWAP"};
+    for (int v = 0; v < 4; v++) {
+        /* vka_gemm picks its kernel per call, so the variables steer each run */
+        for (int e = 0; e < 3; e++)
+            if (variants[v][e + 1])
+                setenv(vars[e], variants[v][e + 1], 1);
+            else
+                unsetenv(vars[e]);
+        variant_name = variants[v][0];
         run_all(ctx, VKA_F32);
         if (vka_context_device(ctx)->fp16_storage)
             run_all(ctx, VKA_F16);
     }
-    unsetenv("VKATTN_GEMM_VARIANT");
-    /* on CPU devices the texel kernel is the default for aligned shapes: make
-     * sure the cases above did reach it */
-    if (vka_context_device(ctx)->type == VKA_DEVICE_CPU)
+    for (int e = 0; e < 3; e++)
+        unsetenv(vars[e]);
+    /* on CPU devices the texel kernels are the default: make sure the cases
+     * above reached both kinds */
+    if (vka_context_device(ctx)->type == VKA_DEVICE_CPU) {
         vkt_check(texel_runs > 0, "regtile cases through gemm_regtile_tex: %d", texel_runs);
+        vkt_check(texel1_runs > 0, "regtile cases through element-texel kernels: %d", texel1_runs);
+    }
     test_errors(ctx);
     return vkt_finish();
 }

@@ -1,7 +1,14 @@
 /* test_graph.c — graphs built with the C builder API against float64 CPU
  * references: a decomposed LayerNorm (fused into one layernorm, and not),
  * batched and broadcast matmul, convolution through im2col + GEMM, GEMM
- * epilogue fusion (bias + GELU + residual), and activation buffer reuse. */
+ * epilogue fusion (bias + GELU + residual), and activation buffer reuse.
+ * Each later fusion is run fused and unfused against its reference, and the
+ * fused plan is checked to be what the pass makes of it (so the check fails
+ * without the pass): decomposed RMSNorm, attention reading Q/K/V out of a
+ * packed projection through strides, epilogues through reshapes, x·sigmoid(x),
+ * elementwise chains (per-channel affine, box arithmetic on slices written
+ * into a concat), slices and concats as views, and what --plan lists as
+ * absorbed. */
 #include <stdbool.h>
 
 #include "common.h"
@@ -274,6 +281,340 @@ static void test_conv_affine(vka_context *ctx)
     free(x), free(w), free(b), free(sc), free(sh), free(ref);
 }
 
+/* Names the plan entry absorbed, comma separated, into buf. */
+static const char *absorbed_list(vka_graph *g, int i, char *buf, size_t n)
+{
+    buf[0] = 0;
+    const char *name;
+    for (int j = 0; (name = vka_graph_plan_absorbed(g, i, j, NULL)); j++)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", j ? "," : "", name);
+    return buf;
+}
+
+/* y = x · 1/sqrt(mean(x²) + eps) · gamma as DEIMv2's decoder exports it
+ * (div_form 0: Mul(x, Div(1, s)); 1: Div(x, s)) -> one rmsnorm. */
+static void test_rmsnorm_decomposed(vka_context *ctx, int div_form)
+{
+    const int64_t R = 3 * 33, C = 67;
+    float *x = vkt_randn((size_t)(R * C), 1.5f), *ga = vkt_uniform((size_t)C, 0.5f, 1.5f);
+    double *ref = malloc(sizeof *ref * (size_t)(R * C));
+    const float eps = 1e-6f;
+    for (int64_t r = 0; r < R; r++) {
+        double ms = 0;
+        for (int64_t c = 0; c < C; c++)
+            ms += (double)x[r * C + c] * x[r * C + c];
+        for (int64_t c = 0; c < C; c++)
+            ref[r * C + c] = x[r * C + c] / sqrt(ms / C + eps) * ga[c];
+    }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "x", VKA_F32, 3, (int64_t[]){3, 33, C});
+        int64_t ax = -1;
+        float two = 2.0f, one = 1.0f;
+        vka_val p = vka_graph_binary(g, "pow", VKA_POW, in, vka_graph_const(g, "two", VKA_F32, 0, NULL, &two));
+        vka_val m = vka_graph_reduce(g, "mean", VKA_REDUCE_MEAN, p, 1, &ax, 1);
+        vka_val a = vka_graph_binary(g, "add_eps", VKA_ADD, m, vka_graph_const(g, "eps", VKA_F32, 0, NULL, &eps));
+        vka_val sq = vka_graph_unary(g, "sqrt", VKA_SQRT, a);
+        vka_val y;
+        if (div_form) {
+            y = vka_graph_binary(g, "div", VKA_DIV, in, sq);
+        } else {
+            vka_val r = vka_graph_binary(g, "recip", VKA_DIV, vka_graph_const(g, "one", VKA_F32, 0, NULL, &one), sq);
+            y = vka_graph_binary(g, "mul", VKA_MUL, in, r);
+        }
+        y = vka_graph_binary(g, "scale", VKA_MUL, y, vka_graph_const(g, "gamma", VKA_F32, 1, &C, ga));
+        vka_graph_output(g, y, "y");
+        size_t b = (size_t)(R * C) * 4;
+        const float *ins[1] = {x};
+        float *got = run(g, fuse, 1, ins, &b, (size_t)(R * C));
+        char w[128], ab[512];
+        snprintf(w, sizeof w, "decomposed RMSNorm (%s) [3,33,%lld] %s", div_form ? "x / s" : "x * (1 / s)", (long long)C,
+                 fuse ? "fused" : "unfused");
+        vkt_compare(w, got, ref, (size_t)(R * C), 1e-5);
+        if (fuse) {
+            vkt_check(vka_graph_plan_size(g) == 1 && plan_has(g, "rmsnorm") == 1 && vka_graph_dispatch_count(g) == 1,
+                      "fused plan is one rmsnorm (%d nodes, %d dispatches)", vka_graph_plan_size(g),
+                      vka_graph_dispatch_count(g));
+            absorbed_list(g, 0, ab, sizeof ab);
+            vkt_check(strstr(ab, "pow") && strstr(ab, "mean") && strstr(ab, "sqrt") && strstr(ab, "add_eps"),
+                      "--plan shows what the rmsnorm absorbed: %s", ab);
+        } else {
+            vkt_check(plan_has(g, "rmsnorm") == 0 && plan_has(g, "reduce") == 1, "unfused plan keeps the reduce");
+        }
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(x), free(ga), free(ref);
+}
+
+/* DeiT's (torchvision's) attention block: qkv = x·W [N, 3·H·D] sliced into q,
+ * k, v, each reshaped to [N, H, D] and transposed to [H, N, D] (k to [H, D, N]),
+ * softmax(q/√D · kᵀ)·v transposed back to [N, H, D] and reshaped to [N, H·D].
+ * Fused: the projection, one flash attention reading q/k/v out of qkv through
+ * strides and writing straight into the [N, H·D] layout, nothing else. */
+static void test_attention_packed(vka_context *ctx)
+{
+    const int64_t N = 37, H = 3, D = 16, E = H * D, K = 24;
+    float *x = vkt_randn((size_t)(N * K), 1.0f), *w = vkt_randn((size_t)(K * 3 * E), 0.3f);
+    /* float64 reference */
+    double *qkv = calloc((size_t)(N * 3 * E), sizeof *qkv), *ref = calloc((size_t)(N * E), sizeof *ref);
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t j = 0; j < 3 * E; j++)
+            for (int64_t k = 0; k < K; k++)
+                qkv[n * 3 * E + j] += (double)x[n * K + k] * w[k * 3 * E + j];
+    double scale = 1.0 / sqrt((double)D), *p = malloc(sizeof *p * (size_t)N);
+    for (int64_t h = 0; h < H; h++)
+        for (int64_t i = 0; i < N; i++) {
+            double mx = -INFINITY, sum = 0;
+            for (int64_t j = 0; j < N; j++) {
+                double sc = 0;
+                for (int64_t d = 0; d < D; d++)
+                    sc += qkv[i * 3 * E + h * D + d] * qkv[j * 3 * E + E + h * D + d];
+                p[j] = sc * scale;
+                mx = p[j] > mx ? p[j] : mx;
+            }
+            for (int64_t j = 0; j < N; j++)
+                sum += (p[j] = exp(p[j] - mx));
+            for (int64_t d = 0; d < D; d++) {
+                double o = 0;
+                for (int64_t j = 0; j < N; j++)
+                    o += p[j] / sum * qkv[j * 3 * E + 2 * E + h * D + d];
+                ref[i * E + h * D + d] = o;
+            }
+        }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "x", VKA_F32, 2, (int64_t[]){N, K});
+        vka_val pr = vka_graph_matmul(g, "qkv", in, vka_graph_const(g, "w", VKA_F32, 2, (int64_t[]){K, 3 * E}, w));
+        vka_val part[3];
+        for (int t = 0; t < 3; t++) {
+            int64_t st = t * E, en = (t + 1) * E, ax = 1;
+            char nm[32];
+            snprintf(nm, sizeof nm, "slice%d", t);
+            vka_val sl = vka_graph_slice(g, nm, pr, 1, &st, &en, &ax, NULL);
+            vka_val rs = vka_graph_reshape(g, NULL, sl, 3, (int64_t[]){N, H, D});
+            part[t] = vka_graph_transpose(g, NULL, rs, t == 1 ? (int[]){1, 2, 0} : (int[]){1, 0, 2});
+        }
+        float sd = (float)sqrt((double)D);
+        vka_val q = vka_graph_binary(g, "qscale", VKA_DIV, part[0], vka_graph_const(g, "sd", VKA_F32, 0, NULL, &sd));
+        vka_val sc = vka_graph_matmul(g, "qk", q, part[1]);
+        vka_val pm = vka_graph_softmax(g, "softmax", sc, -1);
+        vka_val o = vka_graph_matmul(g, "pv", pm, part[2]);
+        vka_val ot = vka_graph_transpose(g, "out_t", o, (int[]){1, 0, 2});
+        vka_graph_output(g, vka_graph_reshape(g, NULL, ot, 2, (int64_t[]){N, E}), "y");
+        size_t b = (size_t)(N * K) * 4;
+        const float *ins[1] = {x};
+        float *got = run(g, fuse, 1, ins, &b, (size_t)(N * E));
+        vkt_compare(fuse ? "attention on a packed QKV projection, fused" : "attention on a packed QKV projection, unfused",
+                    got, ref, (size_t)(N * E), 1e-5);
+        if (fuse) {
+            char ab[1024];
+            absorbed_list(g, 1, ab, sizeof ab);
+            vkt_check(vka_graph_plan_size(g) == 2 && plan_has(g, "matmul") == 1 && plan_has(g, "flash_attention") == 1 &&
+                          plan_has(g, "slice") == 0 && plan_has(g, "transpose") == 0,
+                      "fused plan is the projection and one flash attention, no slice or transpose (%d nodes)",
+                      vka_graph_plan_size(g));
+            vkt_check(strstr(ab, "slice0") && strstr(ab, "slice2") && strstr(ab, "out_t") && strstr(ab, "softmax"),
+                      "--plan shows the slices and transposes the attention absorbed: %s", ab);
+        } else {
+            vkt_check(plan_has(g, "slice") == 3 && plan_has(g, "transpose") == 4, "unfused plan keeps 3 slices, 4 transposes");
+        }
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(x), free(w), free(qkv), free(ref), free(p);
+}
+
+/* Gemm [N, C] -> Reshape [1, N, C] -> Add(residual [1, N, C]): the add becomes
+ * the GEMM's residual epilogue through the reshape; x·sigmoid(x) after a
+ * matmul becomes its SiLU epilogue. */
+static void test_epilogue_reshape_silu(vka_context *ctx)
+{
+    const int64_t N = 29, K = 19, C = 23;
+    float *x = vkt_randn((size_t)(N * K), 1.0f), *w = vkt_randn((size_t)(K * C), 0.5f), *w2 = vkt_randn((size_t)(C * C), 0.3f);
+    float *res = vkt_randn((size_t)(N * C), 1.0f);
+    double *h = malloc(sizeof *h * (size_t)(N * C)), *ref = malloc(sizeof *ref * (size_t)(N * C));
+    ref_matmul(x, w, h, N, K, C);
+    for (int64_t i = 0; i < N * C; i++)
+        h[i] = h[i] / (1.0 + exp(-h[i])) ; /* silu */
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t j = 0; j < C; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < C; k++)
+                s += h[i * C + k] * w2[k * C + j];
+            ref[i * C + j] = s + res[i * C + j];
+        }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "x", VKA_F32, 2, (int64_t[]){N, K});
+        vka_val rin = vka_graph_input(g, "res", VKA_F32, 3, (int64_t[]){1, N, C});
+        vka_val m = vka_graph_matmul(g, "mm1", in, vka_graph_const(g, "w", VKA_F32, 2, (int64_t[]){K, C}, w));
+        vka_val sg = vka_graph_unary(g, "sigmoid", VKA_SIGMOID, m);
+        vka_val a = vka_graph_binary(g, "swish", VKA_MUL, m, sg);
+        vka_val m2 = vka_graph_gemm(g, "gemm2", a, vka_graph_const(g, "w2", VKA_F32, 2, (int64_t[]){C, C}, w2), VKA_NONE,
+                                    1.0f, 0.0f, 0, 0);
+        vka_val r = vka_graph_reshape(g, "unsqueeze", m2, 3, (int64_t[]){1, N, C});
+        vka_graph_output(g, vka_graph_binary(g, "residual", VKA_ADD, r, rin), "y");
+        size_t b[2] = {(size_t)(N * K) * 4, (size_t)(N * C) * 4};
+        const float *ins[2] = {x, res};
+        float *got = run(g, fuse, 2, ins, b, (size_t)(N * C));
+        vkt_compare(fuse ? "matmul + x*sigmoid(x), gemm + reshape + residual, fused"
+                         : "matmul + x*sigmoid(x), gemm + reshape + residual, unfused",
+                    got, ref, (size_t)(N * C), 1e-5);
+        if (fuse)
+            vkt_check(vka_graph_plan_size(g) == 2 && plan_has(g, "binary") == 0 && plan_has(g, "unary") == 0,
+                      "fused plan is two GEMMs with SiLU and residual epilogues (%d nodes)", vka_graph_plan_size(g));
+        else
+            vkt_check(vka_graph_plan_size(g) == 5, "unfused plan keeps 5 kernel nodes (%d)", vka_graph_plan_size(g));
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(x), free(w), free(w2), free(res), free(h), free(ref);
+}
+
+/* HGNetv2's learnable affine block after a conv: Relu -> Mul(scale [C,1,1]) ->
+ * Add(bias [C,1,1]) on [1, C, H, W] -> one elementwise program. */
+static void test_eltwise_affine(vka_context *ctx)
+{
+    const int64_t C = 11, H = 13, W = 7, n = C * H * W;
+    float *x = vkt_randn((size_t)n, 1.0f), *sc = vkt_uniform((size_t)C, 0.5f, 1.5f), *sh = vkt_randn((size_t)C, 0.5f);
+    float lo = -0.75f, hi = 2.5f;
+    double *ref = malloc(sizeof *ref * (size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        double v = (x[i] > 0 ? x[i] : 0) * sc[i / (H * W)] + sh[i / (H * W)];
+        ref[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "x", VKA_F32, 4, (int64_t[]){1, C, H, W});
+        vka_val y = vka_graph_unary(g, "relu", VKA_RELU, in);
+        y = vka_graph_binary(g, "scale", VKA_MUL, y, vka_graph_const(g, "s", VKA_F32, 3, (int64_t[]){C, 1, 1}, sc));
+        y = vka_graph_binary(g, "shift", VKA_ADD, y, vka_graph_const(g, "b", VKA_F32, 3, (int64_t[]){C, 1, 1}, sh));
+        vka_graph_output(g, vka_graph_clip(g, "clip", y, lo, hi), "y");
+        size_t b = (size_t)n * 4;
+        const float *ins[1] = {x};
+        float *got = run(g, fuse, 1, ins, &b, (size_t)n);
+        vkt_compare(fuse ? "relu * scale[C] + shift[C], clip, fused" : "relu * scale[C] + shift[C], clip, unfused", got,
+                    ref, (size_t)n, 1e-6);
+        if (fuse)
+            vkt_check(vka_graph_plan_size(g) == 1 && plan_has(g, "eltwise") == 1,
+                      "fused plan is one elementwise program (%d nodes)", vka_graph_plan_size(g));
+        else
+            vkt_check(vka_graph_plan_size(g) == 4, "unfused plan keeps 4 nodes (%d)", vka_graph_plan_size(g));
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(x), free(sc), free(sh), free(ref);
+}
+
+/* DETR box decoding: boxes [Q, 4] (cx, cy, w, h) sliced into columns,
+ * x0 = cx - 0.5·w, y0 = cy - 0.5·h, x1 = cx + 0.5·w, y1 = cy + 0.5·h, each
+ * unsqueezed to [Q, 1] and concatenated along the last axis, times a scale.
+ * Fused: four programs read the columns through strides and write their
+ * column of the concat (no slice, no concat dispatch), then the scale. */
+static void test_eltwise_boxes(vka_context *ctx)
+{
+    const int64_t Q = 301;
+    float *bx = vkt_uniform((size_t)(Q * 4), 0.05f, 0.95f), s640 = 640.0f, half = 0.5f;
+    double *ref = malloc(sizeof *ref * (size_t)(Q * 4));
+    for (int64_t q = 0; q < Q; q++)
+        for (int c = 0; c < 4; c++)
+            ref[q * 4 + c] = (bx[q * 4 + c % 2] + (c < 2 ? -0.5 : 0.5) * bx[q * 4 + 2 + c % 2]) * 640.0;
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "boxes", VKA_F32, 2, (int64_t[]){Q, 4});
+        vka_val col[4], parts[4];
+        for (int c = 0; c < 4; c++) {
+            int64_t st = c, en = c + 1, ax = 1;
+            col[c] = vka_graph_reshape(g, NULL, vka_graph_slice(g, NULL, in, 1, &st, &en, &ax, NULL), 1, &Q);
+        }
+        vka_val hc = vka_graph_const(g, "half", VKA_F32, 0, NULL, &half);
+        for (int c = 0; c < 4; c++) {
+            vka_val hw = vka_graph_binary(g, NULL, VKA_MUL, col[2 + c % 2], hc);
+            vka_val e = vka_graph_binary(g, NULL, c < 2 ? VKA_SUB : VKA_ADD, col[c % 2], hw);
+            parts[c] = vka_graph_reshape(g, NULL, e, 2, (int64_t[]){Q, 1});
+        }
+        vka_val cat = vka_graph_concat(g, "xyxy", 4, parts, 1);
+        vka_val m = vka_graph_matmul(g, "keep", cat, vka_graph_const(g, "eye", VKA_F32, 2, (int64_t[]){4, 4},
+                                                                   (float[]){1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}));
+        vka_graph_output(g, vka_graph_binary(g, "scale", VKA_MUL, m, vka_graph_const(g, "s", VKA_F32, 0, NULL, &s640)),
+                         "y");
+        size_t b = (size_t)(Q * 4) * 4;
+        const float *ins[1] = {bx};
+        float *got = run(g, fuse, 1, ins, &b, (size_t)(Q * 4));
+        vkt_compare(fuse ? "box decoding on column slices into a concat, fused"
+                         : "box decoding on column slices into a concat, unfused",
+                    got, ref, (size_t)(Q * 4), 1e-6);
+        if (fuse)
+            vkt_check(plan_has(g, "eltwise") == 4 && plan_has(g, "slice") == 0 && plan_has(g, "concat") == 0 &&
+                          vka_graph_dispatch_count(g) == 6,
+                      "fused plan: 4 programs writing the concat's columns, the matmul, the scale (%d dispatches)",
+                      vka_graph_dispatch_count(g));
+        else
+            vkt_check(plan_has(g, "slice") == 4 && plan_has(g, "concat") == 1, "unfused plan keeps 4 slices, the concat");
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(bx), free(ref);
+}
+
+/* Views: a channel Split's halves through two matmuls and concatenated back
+ * with them (the concat made of the producers' outputs; the halves read in
+ * place). [2·C, F] -> halves [C, F] -> a = half0·W, b = half1·W ->
+ * concat(half0, half1, a, b) on axis 0. */
+static void test_views(vka_context *ctx)
+{
+    const int64_t C = 9, F = 13;
+    float *x = vkt_randn((size_t)(2 * C * F), 1.0f), *w = vkt_randn((size_t)(F * F), 0.4f);
+    double *ref = malloc(sizeof *ref * (size_t)(4 * C * F)), *t = malloc(sizeof *t * (size_t)(C * F));
+    for (int64_t i = 0; i < 2 * C * F; i++)
+        ref[i] = x[i];
+    for (int h = 0; h < 2; h++) {
+        ref_matmul(x + h * C * F, w, t, C, F, F);
+        memcpy(ref + (2 + h) * C * F, t, sizeof *t * (size_t)(C * F));
+    }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "x", VKA_F32, 2, (int64_t[]){2 * C, F});
+        vka_val base = vka_graph_unary(g, "produce", VKA_ABS, in); /* a kernel output to place */
+        vka_val wc = vka_graph_const(g, "w", VKA_F32, 2, (int64_t[]){F, F}, w), half[2], prod[2];
+        for (int h = 0; h < 2; h++) {
+            int64_t st = h * C, en = (h + 1) * C, ax = 0;
+            half[h] = vka_graph_slice(g, h ? "half1" : "half0", base, 1, &st, &en, &ax, NULL);
+            prod[h] = vka_graph_matmul(g, h ? "mm1" : "mm0", half[h], wc);
+        }
+        vka_val cat = vka_graph_concat(g, "cat", 4, (vka_val[]){half[0], half[1], prod[0], prod[1]}, 0);
+        vka_graph_output(g, vka_graph_unary(g, "consume", VKA_NEG, vka_graph_unary(g, NULL, VKA_NEG, cat)), "y");
+        size_t b = (size_t)(2 * C * F) * 4;
+        const float *ins[1] = {x};
+        float *got = run(g, fuse, 1, ins, &b, (size_t)(4 * C * F));
+        /* |x| for the halves */
+        double *r2 = malloc(sizeof *r2 * (size_t)(4 * C * F));
+        for (int64_t i = 0; i < 4 * C * F; i++)
+            r2[i] = i < 2 * C * F ? fabs(ref[i]) : 0;
+        for (int h = 0; h < 2; h++) {
+            float *ax = malloc(sizeof *ax * (size_t)(C * F));
+            for (int64_t i = 0; i < C * F; i++)
+                ax[i] = fabsf(x[h * C * F + i]);
+            ref_matmul(ax, w, r2 + (2 + h) * C * F, C, F, F);
+            free(ax);
+        }
+        vkt_compare(fuse ? "split halves and their matmuls concatenated, fused (views)"
+                         : "split halves and their matmuls concatenated, unfused",
+                    got, r2, (size_t)(4 * C * F), 1e-5);
+        if (fuse)
+            vkt_check(plan_has(g, "slice") == 0 && plan_has(g, "concat") == 0,
+                      "fused plan has no slice and no concat (%d nodes: the split halves are read in place, the "
+                      "producers write into the concat)",
+                      vka_graph_plan_size(g));
+        else
+            vkt_check(plan_has(g, "slice") == 2 && plan_has(g, "concat") == 1, "unfused plan keeps the slices, the concat");
+        free(got), free(r2);
+        vka_graph_destroy(g);
+    }
+    free(x), free(w), free(ref), free(t);
+}
+
 static void test_reuse(vka_context *ctx)
 {
     const int64_t n = 100003;
@@ -288,7 +629,8 @@ static void test_reuse(vka_context *ctx)
         ref[i] = -fabs((double)x[i]);
     size_t by = (size_t)n * 4;
     const float *ins[1] = {x};
-    float *got = run(g, 1, 1, ins, &by, (size_t)n);
+    /* unfused: fused, the chain is one elementwise program with nothing to reuse */
+    float *got = run(g, 0, 1, ins, &by, (size_t)n);
     vkt_compare("chain of 10 unary ops", got, ref, (size_t)n, 1e-7);
     uint64_t noreuse, act = vka_graph_activation_bytes(g, &noreuse);
     vkt_check(act <= 3 * (uint64_t)by + 1024 && noreuse >= 10 * (uint64_t)by,
@@ -306,6 +648,13 @@ int main(int argc, char **argv)
     test_conv(ctx);
     test_epilogue(ctx);
     test_conv_affine(ctx);
+    test_rmsnorm_decomposed(ctx, 0);
+    test_rmsnorm_decomposed(ctx, 1);
+    test_attention_packed(ctx);
+    test_epilogue_reshape_silu(ctx);
+    test_eltwise_affine(ctx);
+    test_eltwise_boxes(ctx);
+    test_views(ctx);
     test_reuse(ctx);
     return vkt_finish();
 }

@@ -106,6 +106,28 @@ int main(int argc, char **argv)
     vka_image_free(img);
     img = vka_image_decode("P6\n20000 10\n255\n", 16, "huge header");
     vkt_check(!img && strstr(vka_last_error(), "16384"), "decode refuses 20000 px: \"%s\"", vka_last_error());
+    {
+        /* #13: a 16384x16384 RGBA 16-bit PNG header (2 GiB decoded): stb_image would ask for a negative
+         * size; refused from the header, before decoding */
+        static const uint8_t png[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                      0, 0, 0x40, 0, 0, 0, 0x40, 0, 16, 6, 0, 0, 0, 0, 0, 0, 0,
+                                      0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+        img = vka_image_decode(png, sizeof png, "rgba16.png");
+        vkt_check(!img && strstr(vka_last_error(), "rgba16.png") && strstr(vka_last_error(), "16 bits"),
+                  "16384x16384 RGBA16 PNG refused before decoding: \"%s\"", vka_last_error());
+        vka_image_free(img);
+        char pp[256];
+        snprintf(pp, sizeof pp, "%s/rgba16.png", tmpdir);
+        FILE *pw = fopen(pp, "wb");
+        if (pw) {
+            fwrite(png, 1, sizeof png, pw);
+            fclose(pw);
+        }
+        img = vka_image_load(pp);
+        vkt_check(!img && strstr(vka_last_error(), "16 bits"), "the same file through vka_image_load: \"%s\"",
+                  vka_last_error());
+        vka_image_free(img);
+    }
     vkt_check(vka_image_decode(NULL, 10, "x") == NULL && vka_image_decode(enc, 0, "x") == NULL,
               "decode of NULL / 0 bytes refused");
     vka_image_free(NULL);

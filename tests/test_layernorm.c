@@ -2,7 +2,7 @@
  * and lengths (both kernel modes), rows of 100k, with and without gamma/beta,
  * eps 1e-5 and 1e-6, rows with a large offset (where E[x²]−E[x]² would lose
  * the variance), constant rows, y aliasing x, unaligned views, and the error
- * paths. */
+ * paths. vka_rmsnorm (the same kernel's RMS mode) the same way. */
 #include "common.h"
 
 static double *reference(const float *x, const float *g, const float *b, int64_t rows, int64_t n, float eps)
@@ -149,6 +149,98 @@ static void check_errors(vka_context *ctx)
     vka_tensor_destroy(x), vka_tensor_destroy(y), vka_tensor_destroy(g4), vka_tensor_destroy(g3);
 }
 
+/* ---------------------------------------------------------------- RMSNorm */
+
+static double *reference_rms(const float *x, const float *g, int64_t rows, int64_t n, float eps)
+{
+    double *ref = malloc(sizeof *ref * (size_t)(rows * n));
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = x + r * n;
+        double ms = 0;
+        for (int64_t i = 0; i < n; i++)
+            ms += (double)row[i] * row[i];
+        double rr = 1.0 / sqrt(ms / (double)n + (double)eps);
+        for (int64_t i = 0; i < n; i++)
+            ref[r * n + i] = row[i] * rr * (g ? g[i] : 1.0);
+    }
+    return ref;
+}
+
+/* where: 0 fresh y, 1 y aliases x, 2 unaligned views */
+static void check_rms(vka_context *ctx, vka_dtype dt, int64_t rows, int64_t n, float offset, int gamma, float eps,
+                      int where)
+{
+    int64_t numel = rows * n, shape[2] = {rows, n};
+    float *x = vkt_randn((size_t)numel, 1.5f);
+    for (int64_t i = 0; i < numel; i++)
+        x[i] += offset;
+    float *g = gamma ? vkt_uniform((size_t)n, 0.5f, 1.5f) : NULL;
+    if (dt == VKA_F16) {
+        vkt_round_f16(x, (size_t)numel);
+        if (g)
+            vkt_round_f16(g, (size_t)n);
+    }
+    vka_tensor *px = NULL, *py = NULL, *tx, *ty;
+    if (where == 2) {
+        int64_t big = numel + 7;
+        px = vkt_tensor(ctx, dt, 1, &big, NULL);
+        py = vkt_tensor(ctx, dt, 1, &big, NULL);
+        vkt_poison(py);
+        tx = vka_tensor_view(px, 5, 2, shape);
+        ty = vka_tensor_view(py, 1, 2, shape);
+        vkt_upload(tx, x);
+    } else {
+        tx = vkt_tensor(ctx, dt, 2, shape, x);
+        ty = where == 1 ? tx : vkt_tensor(ctx, dt, 2, shape, NULL);
+        if (!where)
+            vkt_poison(ty);
+    }
+    vka_tensor *tg = g ? vkt_tensor(ctx, dt, 1, &n, g) : NULL;
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vka_status s = vka_rmsnorm(cmd, tx, tg, eps, ty);
+    char what[200];
+    snprintf(what, sizeof what, "rmsnorm %s rows=%lld n=%lld%s eps=%g offset %g%s", vka_dtype_str(dt), (long long)rows,
+             (long long)n, g ? " gamma" : "", (double)eps, (double)offset,
+             where == 1 ? " y aliases x" : where == 2 ? " unaligned views" : "");
+    if (s) {
+        vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
+    } else {
+        vkt_run(cmd);
+        double *ref = reference_rms(x, g, rows, n, eps);
+        if (where == 2) {
+            float *all = vkt_download(py);
+            vkt_compare(what, all + 1, ref, (size_t)numel, tol_of(dt));
+            vkt_check(isnan(all[0]) && isnan(all[numel + 1]), "%s writes nothing outside y", what);
+            free(all);
+        } else {
+            float *got = vkt_download(ty);
+            vkt_compare(what, got, ref, (size_t)numel, tol_of(dt));
+            free(got);
+        }
+        free(ref);
+    }
+    vka_cmd_destroy(cmd);
+    if (where != 1)
+        vka_tensor_destroy(ty);
+    vka_tensor_destroy(tx), vka_tensor_destroy(tg), vka_tensor_destroy(px), vka_tensor_destroy(py);
+    free(x), free(g);
+}
+
+static void check_rms_errors(vka_context *ctx)
+{
+    int64_t s23[2] = {2, 3}, s4[1] = {4};
+    vka_tensor *x = vkt_tensor(ctx, VKA_F32, 2, s23, NULL), *g4 = vkt_tensor(ctx, VKA_F32, 1, s4, NULL);
+    vka_tensor_set_name(g4, "norm.scale");
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_cmd_begin(cmd);
+    vkt_expect_error("rmsnorm gamma shape mismatch", vka_rmsnorm(cmd, x, g4, 1e-6f, x), VKA_ERR_SHAPE, "norm.scale");
+    vkt_expect_error("rmsnorm negative eps", vka_rmsnorm(cmd, x, NULL, -1e-6f, x), VKA_ERR_INVALID_ARG, "eps");
+    vkt_expect_error("rmsnorm NULL x", vka_rmsnorm(cmd, NULL, NULL, 1e-6f, x), VKA_ERR_INVALID_ARG, "vka_rmsnorm");
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(x), vka_tensor_destroy(g4);
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -196,5 +288,21 @@ int main(int argc, char **argv)
     check(ctx, VKA_F32, 2, many, 1.0f, 0.0f, 3, 1e-5f, 0, "70001 rows");
     check(ctx, VKA_F32, 2, manyshort, 1.0f, 0.0f, 3, 1e-5f, 0, "4.5M short rows");
     check_errors(ctx);
+    /* RMSNorm: DEIMv2's decoder rows (100 x 64), odd shapes in both kernel
+     * modes, rows past llvmpipe's loop guard, an offset (nothing cancels) */
+    const int64_t rms_rows[] = {1, 5, 100, 1001}, rms_n[] = {1, 3, 64, 197, 4099};
+    for (int t = 0; t < ndt; t++) {
+        int k = 0;
+        for (size_t a = 0; a < sizeof rms_rows / sizeof *rms_rows; a++)
+            for (size_t b = 0; b < sizeof rms_n / sizeof *rms_n; b++, k++)
+                check_rms(ctx, dts_all[t], rms_rows[a], rms_n[b], k % 3 ? 0.0f : 2.0f, k % 2, k % 2 ? 1e-6f : 1e-5f, 0);
+        check_rms(ctx, dts_all[t], 3, 100003, 0.5f, 1, 1e-6f, 0);
+        check_rms(ctx, dts_all[t], 2, 1000003, 0.0f, 1, 1e-6f, 0);
+        check_rms(ctx, dts_all[t], 100, 64, 0.0f, 1, 1e-6f, 1);
+        check_rms(ctx, dts_all[t], 3, 577, 0.0f, 1, 1e-6f, 1);
+        check_rms(ctx, dts_all[t], 7, 65, 1.0f, 1, 1e-6f, 2);
+    }
+    check_rms(ctx, VKA_F32, 50, 197, 0.0f, 1, 1.0f, 0); /* eps dominates: it must be inside the root */
+    check_rms_errors(ctx);
     return vkt_finish();
 }

@@ -99,6 +99,48 @@ int main(int argc, char **argv)
                 "bad dimension");
     expect_fail("missing fields", write_st("miss.st", "{\"t\":{\"dtype\":\"F32\"}}", NULL, 0), "data_offsets");
 
+    /* #13: offsets past 2^64 (a double whose cast to uint64 is undefined; gcc gave 0), overlapping
+     * data, a duplicate name */
+    expect_fail("data_offsets >= 2^64",
+                write_st("o64.st", "{\"t\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[1e20,1e20]}}", four,
+                         16),
+                "data_offsets must be integers");
+    expect_fail("data_offsets begin 2^64, end 16",
+                write_st("o64b.st", "{\"t\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[18446744073709551616,"
+                         "18446744073709551616]}}", four, 16),
+                "data_offsets must be integers");
+    expect_fail("fractional data_offsets",
+                write_st("ofr.st", "{\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0.5,4.5]}}", four, 16),
+                "data_offsets must be integers");
+    expect_fail("overlapping data",
+                write_st("ovl.st", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]},"
+                         "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", four, 16),
+                "overlap");
+    expect_fail("duplicate name",
+                write_st("dup.st", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                         "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", four, 16),
+                "appears twice");
+    {
+        /* the same parser on a caller's buffer, without a file */
+        static const char js[] = "{\"t\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
+        size_t jl = sizeof js - 1;
+        uint8_t *mem = calloc(1, 8 + jl + 16);
+        for (int i = 0; i < 8; i++)
+            mem[i] = (uint8_t)((uint64_t)jl >> (8 * i));
+        memcpy(mem + 8, js, jl);
+        memcpy(mem + 8 + jl, four, 16);
+        vka_safetensors *ms = vka_safetensors_open_memory(mem, 8 + jl + 16, "buf");
+        const vka_st_tensor *t = ms ? vka_safetensors_find(ms, "t") : NULL;
+        vkt_check(t && t->bytes == 16 && !memcmp(t->data, four, 16), "open_memory reads a buffer: %s",
+                  t ? "ok" : vka_last_error());
+        vka_safetensors_close(ms);
+        ms = vka_safetensors_open_memory(mem, 8 + jl + 8, "cut buf");
+        vkt_check(!ms && strstr(vka_last_error(), "cut buf") && strstr(vka_last_error(), "past the end"),
+                  "open_memory on a cut buffer: \"%s\"", vka_last_error());
+        vka_safetensors_close(ms);
+        free(mem);
+    }
+
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)

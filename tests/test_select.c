@@ -1,5 +1,7 @@
-/* test_select.c — vka_topk (sort and radix-select paths, ties broken by the
- * lower index, k = 1, k = N, N 8000 with k 300, N 100000, f16), vka_gather and
+/* test_select.c — vka_topk (row-per-invocation, sort and radix-select paths,
+ * each short-row case forced through both the row and the workgroup kernels
+ * with VKATTN_TOPK_VARIANT; ties broken by the lower index, k = 1, k = N,
+ * N 8000 with k 300, N 100000, f16), vka_gather and
  * vka_gather_elements (negative and out-of-range indices, every axis, I32 and
  * f16 data), vka_tile, vka_where (I32 and U8 cond, three-way broadcasting),
  * vka_compare (every op, broadcasting, exact I32), and the error paths. Integer
@@ -41,6 +43,17 @@ static int cmp_idx(const void *pa, const void *pb)
     return a < b ? -1 : 1;
 }
 
+/* VKATTN_TOPK_VARIANT for the next cases (NULL: the library's choice) */
+static const char *topk_variant;
+static void set_topk_variant(const char *v)
+{
+    topk_variant = v;
+    if (v)
+        setenv("VKATTN_TOPK_VARIANT", v, 1);
+    else
+        unsetenv("VKATTN_TOPK_VARIANT");
+}
+
 /* ties: values from a few levels, so many equal values straddle the k-th */
 static void topk_case(vka_context *ctx, vka_dtype dt, int64_t rows, int64_t n, int64_t k, int largest, int ties)
 {
@@ -71,16 +84,23 @@ static void topk_case(vka_context *ctx, vka_dtype dt, int64_t rows, int64_t n, i
     vkt_poison(ix);
     vka_cmd *cmd = vka_cmd_create(ctx);
     vka_cmd_begin(cmd);
-    char what[160];
-    snprintf(what, sizeof what, "topk %s [%lld, %lld] k=%lld %s%s", vka_dtype_str(dt), (long long)rows, (long long)n,
-             (long long)k, largest ? "largest" : "smallest", ties ? " ties" : "");
+    char what[200];
     vka_status s = vka_topk(cmd, x, k, largest, 1, v, ix);
+    const char *kernel = "";
+    if (!s)
+        vka_cmd_timing(cmd, 0, &kernel, NULL);
+    snprintf(what, sizeof what, "topk %s [%lld, %lld] k=%lld %s%s (%s%s%s)", vka_dtype_str(dt), (long long)rows,
+             (long long)n, (long long)k, largest ? "largest" : "smallest", ties ? " ties" : "", kernel,
+             topk_variant ? ", forced " : "", topk_variant ? topk_variant : "");
     if (s) {
         vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
     } else {
+        if (topk_variant)
+            vkt_check((strncmp(kernel, "topk_row", 8) == 0) == (strcmp(topk_variant, "row") == 0),
+                      "%s: the forced kernel ran", what);
         vkt_run(cmd);
         float *gv = vkt_download(v), *gi = vkt_download(ix);
-        char w2[200];
+        char w2[220];
         snprintf(w2, sizeof w2, "%s indices", what);
         exact(w2, gi, wi, ny);
         snprintf(w2, sizeof w2, "%s values", what);
@@ -92,7 +112,7 @@ static void topk_case(vka_context *ctx, vka_dtype dt, int64_t rows, int64_t n, i
     free(hx), free(wv), free(wi), free(ord);
 }
 
-/* -0 ties with +0 (lower index first); ±inf order */
+/* -0 ties with +0 (lower index first); ±inf order (the row kernel by default) */
 static void topk_specials(vka_context *ctx)
 {
     const float x[6] = {0.0f, -INFINITY, -0.0f, INFINITY, 1.0f, 0.0f};
@@ -105,7 +125,10 @@ static void topk_specials(vka_context *ctx)
     vkt_run(cmd);
     float *gi = vkt_download(ti);
     const float want[6] = {3, 4, 0, 2, 5, 1};
-    exact("topk 1-D inf, 1, +0, -0, +0, -inf: -0 ties with +0 by index", gi, want, 6);
+    char what[160];
+    snprintf(what, sizeof what, "topk 1-D inf, 1, +0, -0, +0, -inf: -0 ties with +0 by index (%s)",
+             topk_variant ? topk_variant : "auto");
+    exact(what, gi, want, 6);
     free(gi);
     vka_cmd_destroy(cmd);
     vka_tensor_destroy(tx), vka_tensor_destroy(tv), vka_tensor_destroy(ti);
@@ -478,6 +501,26 @@ int main(int argc, char **argv)
         topk_case(ctx, VKA_F16, 2, 9000, 64, 0, 11);
     }
     topk_specials(ctx);
+    /* short rows: the row-per-invocation kernel (the default for n <= 256 and
+     * k <= 32) against the workgroup sort on the same inputs */
+    static const char *tv[3] = {NULL, "row", "group"};
+    for (int t = 0; t < 3; t++) {
+        set_topk_variant(tv[t]);
+        topk_case(ctx, VKA_F32, 400, 33, 4, 1, 0);  /* DEIMv2 lqe_layers TopK [1, 100, 4, 33] */
+        topk_case(ctx, VKA_F32, 400, 33, 4, 1, 3);
+        topk_case(ctx, VKA_F32, 37, 100, 5, 0, 4);  /* k = 5 in 8 slots, smallest, ties */
+        topk_case(ctx, VKA_F32, 9, 256, 32, 1, 7);  /* the longest rows and most slots */
+        topk_case(ctx, VKA_F32, 130, 200, 1, 0, 0); /* k = 1, rows over two workgroups */
+        topk_case(ctx, VKA_F32, 70, 3, 3, 1, 2);    /* k = n */
+        topk_case(ctx, VKA_F32, 1, 1, 1, 0, 0);
+        if (f16) {
+            topk_case(ctx, VKA_F16, 130, 33, 4, 1, 0);
+            topk_case(ctx, VKA_F16, 7, 50, 17, 0, 5);
+        }
+        if (tv[t])
+            topk_specials(ctx);
+    }
+    set_topk_variant(NULL);
 
     for (int d = 0; d < 3; d++) {
         vka_dtype dt = d == 0 ? VKA_F32 : d == 1 ? VKA_I32 : VKA_F16;

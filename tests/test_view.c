@@ -12,6 +12,9 @@
  * 3. A resize to 640x480 mid-run (--script resize=...): the swapchain is
  *    rebuilt and the final screenshot is 640x480.
  * 4. Bad options and sources exit 2 / 1 with a message naming them.
+ * 5. Inference does not block the window: the detector run presents frames
+ *    while its inference runs (in 8 slices), and its screenshot, taken after
+ *    the inference finished, has the boxes of 1.
  * Each run must exit 0: with VKATTN_VALIDATE=1 a validation error fails it. */
 #include <unistd.h>
 
@@ -64,6 +67,15 @@ static void test_detector(const char *model, const char *image)
     int rc = view(args, &out);
     vkt_check(rc == 0 && strstr(out, "screenshot:"), "view detector --heatmap: exit %d", rc);
     vkt_check(strstr(out, "Vulkan swapchain") != NULL, "presented through the Vulkan swapchain");
+    /* the model never blocks the window: in 8 slices (the default), a slice per frame at most, so at least 7
+     * frames are presented while the (only) inference runs; the boxes below come from that inference */
+    const char *nb = strstr(out, "non-blocking: ");
+    int during = -1, total = 0, slices = 0;
+    if (nb)
+        sscanf(nb, "non-blocking: %d of %d frames presented while an inference ran (%*d inferences in %d", &during,
+               &total, &slices);
+    vkt_check(during >= 7 && slices == 8, "frames presented while an inference ran: %d of %d (%d slices)", during, total,
+              slices);
     free(out);
     snprintf(args, sizeof args, "%s --source %s --frames 10 --size 800x600 --screenshot %s/plain.png", model, image,
              tmpdir);

@@ -13,6 +13,7 @@ typedef struct {
     float *probe;       /* [H, N] CLS row of the last attention layer */
     int64_t heads, ntok;
     int nattn, nsoftmax;
+    int dispatches;
 } result;
 
 static void free_result(result *r)
@@ -66,6 +67,7 @@ static int run_graph(vka_graph *g, int fuse, const vka_st_tensor *in, const char
         s = vka_graph_attention_probe(g, -1, 1, &row, r->probe, bytes, NULL);
     }
     r->nattn = plan_count(g, "flash_attention");
+    r->dispatches = vka_graph_dispatch_count(g);
     r->nsoftmax = plan_count(g, "softmax");
     if (s)
         vkt_check(0, "build/run: %s", vka_context_last_error(vkt_ctx));
@@ -162,6 +164,13 @@ static void test_onnx(vka_context *ctx, const char *model, const char *golden, c
                   layers, fused.nsoftmax);
         vkt_check(plain.nattn == 0 && plain.nsoftmax == layers, "%s --no-fuse plan: %d softmax, %d flash-attention",
                   model, plain.nsoftmax, plain.nattn);
+        /* per encoder layer at most: layernorm, QKV projection, flash attention
+         * (Q/K/V/O through strides: no slice or transpose), output projection
+         * with its residual, layernorm, two MLP GEMMs; plus 8 for the embedding
+         * and head (DeiT-Tiny: 12·7 + 8 = 92 <= 110, issue 10's target; 188 before) */
+        vkt_check(fused.dispatches > 0 && fused.dispatches <= 7 * layers + 8 && fused.dispatches < plain.dispatches,
+                  "%s fused plan: %d dispatches (at most %d; unfused %d)", model, fused.dispatches, 7 * layers + 8,
+                  plain.dispatches);
         check_probe(model, &fused, &plain);
     }
     free_result(&fused);

@@ -10,7 +10,7 @@
 
 enum { IDLE = 0, RECORDING = 1, ENDED = 2 };
 
-vka_cmd *vka_cmd_create(vka_context *ctx)
+static vka_cmd *cmd_create(vka_context *ctx, bool secondary)
 {
     if (!ctx) {
         vka__set_tls_error("vka_cmd_create: context is NULL");
@@ -22,11 +22,13 @@ vka_cmd *vka_cmd_create(vka_context *ctx)
         return NULL;
     }
     cmd->ctx = ctx;
+    cmd->secondary = secondary;
     VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
                                    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
                                    .queueFamilyIndex = ctx->queue_family};
     VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .level = secondary ? VK_COMMAND_BUFFER_LEVEL_SECONDARY
+                                                         : VK_COMMAND_BUFFER_LEVEL_PRIMARY,
                                       .commandBufferCount = 1};
     VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     VkResult r = ctx->vk.vkCreateCommandPool(ctx->device, &pci, NULL, &cmd->pool);
@@ -34,7 +36,7 @@ vka_cmd *vka_cmd_create(vka_context *ctx)
         ai.commandPool = cmd->pool;
         r = ctx->vk.vkAllocateCommandBuffers(ctx->device, &ai, &cmd->cb);
     }
-    if (r == VK_SUCCESS)
+    if (r == VK_SUCCESS && !secondary)
         r = ctx->vk.vkCreateFence(ctx->device, &fci, NULL, &cmd->fence);
     if (r != VK_SUCCESS) {
         vka__err(ctx, VKA_ERR_VULKAN, "vka_cmd_create: %s", vka__vkresult_str(r));
@@ -43,6 +45,9 @@ vka_cmd *vka_cmd_create(vka_context *ctx)
     }
     return cmd;
 }
+
+vka_cmd *vka_cmd_create(vka_context *ctx) { return cmd_create(ctx, false); }
+vka_cmd *vka__cmd_create_secondary(vka_context *ctx) { return cmd_create(ctx, true); }
 
 static void views_destroy(vka_cmd *cmd)
 {
@@ -56,6 +61,10 @@ void vka_cmd_destroy(vka_cmd *cmd)
     if (!cmd)
         return;
     vka_context *ctx = cmd->ctx;
+    /* a run still going would use what is freed below: let it finish (a hung
+     * device: give up after the context's timeout; nothing better is left) */
+    if (cmd->inflight && vka_cmd_wait(cmd, -1) != VKA_OK)
+        vka__log(ctx, VKA_LOG_ERROR, "vka_cmd_destroy: %s", ctx->err);
     for (int i = 0; i < cmd->ndpools; i++)
         ctx->vk.vkDestroyDescriptorPool(ctx->device, cmd->dpools[i], NULL);
     views_destroy(cmd);
@@ -79,6 +88,8 @@ vka_status vka_cmd_enable_timestamps(vka_cmd *cmd, int enable)
         return VKA_ERR_INVALID_ARG;
     if (cmd->state == RECORDING)
         return vka__err(cmd->ctx, VKA_ERR_STATE, "vka_cmd_enable_timestamps: call before vka_cmd_begin");
+    if (enable && cmd->secondary)
+        return vka__err(cmd->ctx, VKA_ERR_UNSUPPORTED, "vka_cmd_enable_timestamps: not in a secondary command buffer");
     if (enable && !cmd->ctx->props.limits.timestampComputeAndGraphics)
         return vka__err(cmd->ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" has no timestamps on compute queues",
                         cmd->ctx->info.name);
@@ -99,6 +110,8 @@ vka_status vka_cmd_begin(vka_cmd *cmd)
     if (!cmd)
         return VKA_ERR_INVALID_ARG;
     vka_context *ctx = cmd->ctx;
+    if (cmd->inflight)
+        return vka__err(ctx, VKA_ERR_STATE, "vka_cmd_begin: the command is still running (vka_cmd_wait first)");
     VKA_VK(ctx, ctx->vk.vkResetCommandBuffer(cmd->cb, 0));
     for (int i = 0; i < cmd->ndpools; i++)
         VKA_VK(ctx, ctx->vk.vkResetDescriptorPool(ctx->device, cmd->dpools[i], 0));
@@ -109,7 +122,12 @@ vka_status vka_cmd_begin(vka_cmd *cmd)
     cmd->ndispatch = 0;
     cmd->nbarriers = 0;
     cmd->label[0] = 0;
-    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    /* a secondary one is executed by the application's command buffers, outside
+     * render passes, possibly by several pending at once */
+    VkCommandBufferInheritanceInfo inh = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO};
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                   .flags = cmd->secondary ? VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT : 0,
+                                   .pInheritanceInfo = cmd->secondary ? &inh : NULL};
     VKA_VK(ctx, ctx->vk.vkBeginCommandBuffer(cmd->cb, &bi));
     cmd->state = RECORDING;
     if (cmd->timestamps) {
@@ -148,37 +166,140 @@ vka_status vka_cmd_end(vka_cmd *cmd)
     return VKA_OK;
 }
 
+vka_sync vka_sync_default(void)
+{
+    vka_sync z = {0};
+    return z;
+}
+
+/* After the fence: the per-dispatch times of this run. */
+static vka_status finished(vka_cmd *cmd)
+{
+    vka_context *ctx = cmd->ctx;
+    cmd->inflight = false;
+    VKA_VK(ctx, ctx->vk.vkResetFences(ctx->device, 1, &cmd->fence));
+    if (!cmd->timestamps || !cmd->ndispatch)
+        return VKA_OK;
+    int nq = cmd->ndispatch + 1 < cmd->qcap ? cmd->ndispatch + 1 : cmd->qcap;
+    uint64_t *ts = malloc(sizeof *ts * (size_t)nq);
+    if (!ts)
+        return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    VkResult r = ctx->vk.vkGetQueryPoolResults(ctx->device, cmd->qpool, 0, (uint32_t)nq, sizeof *ts * (size_t)nq, ts,
+                                               sizeof *ts, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+    if (r != VK_SUCCESS) {
+        free(ts);
+        return vka__err(ctx, VKA_ERR_VULKAN, "vkGetQueryPoolResults failed: %s", vka__vkresult_str(r));
+    }
+    double period = ctx->props.limits.timestampPeriod;
+    for (int i = 0; i < cmd->ndispatch; i++)
+        cmd->times_ms[i] = i + 1 < nq ? (double)(ts[i + 1] - ts[i]) * period * 1e-6 : -1.0;
+    free(ts);
+    return VKA_OK;
+}
+
+static vka_status check_sync(vka_context *ctx, const vka_sync *y)
+{
+    if (y->wait_count < 0 || y->wait_count > 64 || y->signal_count < 0 || y->signal_count > 64 ||
+        (y->wait_count && !y->wait_semaphores) || (y->signal_count && !y->signal_semaphores))
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_sync: %d wait and %d signal semaphores (0..64, with lists)",
+                        y->wait_count, y->signal_count);
+    return VKA_OK;
+}
+
+vka_status vka__cmd_submit_sync(vka_cmd *cmd, const vka_sync *sync, bool waits, bool signals)
+{
+    vka_context *ctx = cmd->ctx;
+    vka_sync none = {0};
+    const vka_sync *y = sync ? sync : &none;
+    vka_status s = check_sync(ctx, y);
+    if (s)
+        return s;
+    uint32_t nw = waits ? (uint32_t)y->wait_count : 0, ns = signals ? (uint32_t)y->signal_count : 0;
+    VkPipelineStageFlags stages[64];
+    for (uint32_t i = 0; i < nw; i++)
+        stages[i] = y->wait_stages ? y->wait_stages[i] : VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+    /* timeline values when given (ignored by the driver for binary semaphores) */
+    VkTimelineSemaphoreSubmitInfo tl = {.sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+                                        .waitSemaphoreValueCount = y->wait_values ? nw : 0,
+                                        .pWaitSemaphoreValues = y->wait_values,
+                                        .signalSemaphoreValueCount = y->signal_values ? ns : 0,
+                                        .pSignalSemaphoreValues = y->signal_values};
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+                       .pNext = (nw && y->wait_values) || (ns && y->signal_values) ? &tl : NULL,
+                       .waitSemaphoreCount = nw,
+                       .pWaitSemaphores = (const VkSemaphore *)y->wait_semaphores,
+                       .pWaitDstStageMask = stages,
+                       .commandBufferCount = 1,
+                       .pCommandBuffers = &cmd->cb,
+                       .signalSemaphoreCount = ns,
+                       .pSignalSemaphores = (const VkSemaphore *)y->signal_semaphores};
+    VkResult r = vka__queue_submit(ctx, 1, &si, cmd->fence);
+    if (r != VK_SUCCESS)
+        return vka__err(ctx, r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST : VKA_ERR_VULKAN,
+                        "vkQueueSubmit failed: %s", vka__vkresult_str(r));
+    cmd->inflight = true;
+    /* the application's fence: signalled once everything submitted so far is done */
+    if (signals && y->fence && (r = vka__queue_submit(ctx, 0, NULL, (VkFence)y->fence)) != VK_SUCCESS)
+        return vka__err(ctx, r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST : VKA_ERR_VULKAN,
+                        "vkQueueSubmit (the application's fence) failed: %s", vka__vkresult_str(r));
+    return VKA_OK;
+}
+
+static vka_status check_submittable(vka_cmd *cmd, const char *what)
+{
+    if (cmd->secondary)
+        return vka__err(cmd->ctx, VKA_ERR_STATE, "%s: a secondary command is executed by the application", what);
+    if (cmd->state != ENDED)
+        return vka__err(cmd->ctx, VKA_ERR_STATE, "%s: the command is not recorded (call begin ... end first)", what);
+    if (cmd->inflight)
+        return vka__err(cmd->ctx, VKA_ERR_STATE, "%s: the command is still running (vka_cmd_wait first)", what);
+    return VKA_OK;
+}
+
+vka_status vka_cmd_submit_async(vka_cmd *cmd, const vka_sync *sync)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    vka_status s = check_submittable(cmd, "vka_cmd_submit_async");
+    return s ? s : vka__cmd_submit_sync(cmd, sync, true, true);
+}
+
+vka_status vka_cmd_poll(vka_cmd *cmd)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    if (!cmd->inflight)
+        return VKA_OK;
+    vka_context *ctx = cmd->ctx;
+    VkResult r = ctx->vk.vkGetFenceStatus(ctx->device, cmd->fence);
+    if (r == VK_NOT_READY)
+        return VKA_NOT_READY;
+    if (r != VK_SUCCESS)
+        return vka__err(ctx, r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST : VKA_ERR_VULKAN,
+                        "vkGetFenceStatus failed: %s", vka__vkresult_str(r));
+    return finished(cmd);
+}
+
+vka_status vka__cmd_wait_named(vka_cmd *cmd, int64_t timeout_ns, const char *what)
+{
+    if (!cmd)
+        return VKA_ERR_INVALID_ARG;
+    if (!cmd->inflight)
+        return VKA_OK;
+    vka_status s = vka__fence_wait(cmd->ctx, cmd->fence, timeout_ns, what);
+    return s ? s : finished(cmd);
+}
+
+vka_status vka_cmd_wait(vka_cmd *cmd, int64_t timeout_ns) { return vka__cmd_wait_named(cmd, timeout_ns, "vka_cmd_wait"); }
+
 vka_status vka_cmd_submit(vka_cmd *cmd)
 {
     if (!cmd)
         return VKA_ERR_INVALID_ARG;
-    vka_context *ctx = cmd->ctx;
-    if (cmd->state != ENDED)
-        return vka__err(ctx, VKA_ERR_STATE, "vka_cmd_submit: the command is not recorded (call begin ... end first)");
-    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd->cb};
-    VKA_VK(ctx, ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, cmd->fence));
-    VkResult r = ctx->vk.vkWaitForFences(ctx->device, 1, &cmd->fence, VK_TRUE, UINT64_MAX);
-    ctx->vk.vkResetFences(ctx->device, 1, &cmd->fence);
-    if (r != VK_SUCCESS)
-        return vka__err(ctx, r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST : VKA_ERR_VULKAN,
-                        "vkWaitForFences failed: %s", vka__vkresult_str(r));
-    if (cmd->timestamps && cmd->ndispatch) {
-        int nq = cmd->ndispatch + 1 < cmd->qcap ? cmd->ndispatch + 1 : cmd->qcap;
-        uint64_t *ts = malloc(sizeof *ts * (size_t)nq);
-        if (!ts)
-            return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
-        r = ctx->vk.vkGetQueryPoolResults(ctx->device, cmd->qpool, 0, (uint32_t)nq, sizeof *ts * (size_t)nq, ts,
-                                          sizeof *ts, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
-        if (r != VK_SUCCESS) {
-            free(ts);
-            return vka__err(ctx, VKA_ERR_VULKAN, "vkGetQueryPoolResults failed: %s", vka__vkresult_str(r));
-        }
-        double period = ctx->props.limits.timestampPeriod;
-        for (int i = 0; i < cmd->ndispatch; i++)
-            cmd->times_ms[i] = i + 1 < nq ? (double)(ts[i + 1] - ts[i]) * period * 1e-6 : -1.0;
-        free(ts);
-    }
-    return VKA_OK;
+    vka_status s = check_submittable(cmd, "vka_cmd_submit");
+    if (!s)
+        s = vka__cmd_submit_sync(cmd, NULL, false, false);
+    return s ? s : vka_cmd_wait(cmd, -1);
 }
 
 int vka_cmd_dispatch_count(const vka_cmd *cmd) { return cmd ? cmd->ndispatch : 0; }
@@ -343,13 +464,33 @@ int vka__texel_ok(const vka_context *ctx, const vka_tensor *t)
            (off - lo + t->bytes) / (4 * vka_dtype_size(t->dtype)) <= lim->maxTexelBufferElements;
 }
 
-/* A view of 4-vectors of t's dtype from byte lo (the storage descriptor's
- * offset, so that shaders index both alike), kept until the next recording. */
-static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo, VkDeviceSize range,
+static VkFormat texel_format(vka_dtype dt, int comps)
+{
+    if (comps == 1)
+        return dt == VKA_F16 ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R32_SFLOAT;
+    return dt == VKA_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+}
+
+int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t)
+{
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    VkDeviceSize off = t->alloc.offset + t->byte_offset;
+    VkDeviceSize lo = off / lim->minStorageBufferOffsetAlignment * lim->minStorageBufferOffsetAlignment;
+    if (lo % lim->minTexelBufferOffsetAlignment || (off - lo + t->bytes) / vka_dtype_size(t->dtype) > lim->maxTexelBufferElements)
+        return 0;
+    VkFormatProperties fp;
+    ctx->vi.vkGetPhysicalDeviceFormatProperties(ctx->phys, texel_format(t->dtype, 1), &fp);
+    return (fp.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT) != 0;
+}
+
+/* A view of 4-vectors (comps 4) or scalars (comps 1) of t's dtype from byte lo
+ * (the storage descriptor's offset, so that shaders index both alike), kept
+ * until the next recording. */
+static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo, VkDeviceSize range, int comps,
                              VkBufferView *out)
 {
     vka_context *ctx = cmd->ctx;
-    VkDeviceSize texel = 4 * (VkDeviceSize)vka_dtype_size(t->dtype);
+    VkDeviceSize texel = (VkDeviceSize)comps * vka_dtype_size(t->dtype);
     VkDeviceSize n = range / texel;
     if (lo % ctx->props.limits.minTexelBufferOffsetAlignment || n == 0 || n > ctx->props.limits.maxTexelBufferElements)
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "tensor %s cannot be a texel buffer (offset %llu, %llu texels)",
@@ -364,8 +505,7 @@ static vka_status texel_view(vka_cmd *cmd, const vka_tensor *t, VkDeviceSize lo,
     }
     VkBufferViewCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                                  .buffer = t->alloc.block->buf,
-                                 .format = t->dtype == VKA_F16 ? VK_FORMAT_R16G16B16A16_SFLOAT
-                                                               : VK_FORMAT_R32G32B32A32_SFLOAT,
+                                 .format = texel_format(t->dtype, comps),
                                  .offset = lo,
                                  .range = n * texel};
     VKA_VK(ctx, ctx->vk.vkCreateBufferView(ctx->device, &ci, NULL, &cmd->views[cmd->nviews]));
@@ -391,7 +531,7 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
     vka__pipeline *p;
     uint32_t texel = 0;
     for (int i = 0; i < nbind; i++)
-        if (b[i].write == VKA__TEXEL)
+        if (b[i].write == VKA__TEXEL || b[i].write == VKA__TEXEL1)
             texel |= 1u << i;
     if ((s = vka__pipeline_get(ctx, shader, spec, nspec, nbind, texel, &p)))
         return s;
@@ -418,8 +558,8 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
                                       .descriptorCount = 1,
                                       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                       .pBufferInfo = &bi[i]};
-        if (b[i].write == VKA__TEXEL) {
-            if ((s = texel_view(cmd, t, lo, range, &bv[i])))
+        if (b[i].write == VKA__TEXEL || b[i].write == VKA__TEXEL1) {
+            if ((s = texel_view(cmd, t, lo, range, b[i].write == VKA__TEXEL1 ? 1 : 4, &bv[i])))
                 return s;
             w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
             w[i].pBufferInfo = NULL;

@@ -14,6 +14,9 @@ vka_context_params vka_context_default_params(void)
         .log = NULL,
         .log_user = NULL,
         .log_level = VKA_LOG_WARN,
+        .queue_lock = NULL,
+        .queue_lock_user = NULL,
+        .timeout_ms = 0,
     };
     return p;
 }
@@ -43,7 +46,7 @@ static int env_validation(void)
 /* Picks the memory types for tensors and staging. */
 static vka_status choose_memory(vka_context *ctx)
 {
-    vkGetPhysicalDeviceMemoryProperties(ctx->phys, &ctx->memprops);
+    ctx->vi.vkGetPhysicalDeviceMemoryProperties(ctx->phys, &ctx->memprops);
     const VkPhysicalDeviceMemoryProperties *mp = &ctx->memprops;
     int dev = -1, dev_hv = -1, host = -1, host_coh = -1;
     for (uint32_t i = 0; i < mp->memoryTypeCount; i++) {
@@ -84,6 +87,22 @@ static vka_status choose_memory(vka_context *ctx)
 /* What every context needs once it has a device and a queue. */
 static vka_status finish_setup(vka_context *ctx)
 {
+    VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
+    ctx->vi.vkGetPhysicalDeviceProperties2(ctx->phys, &p2);
+    ctx->subgroup_ops = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ? sg.supportedOperations : 0;
+    ctx->shader_int64 = ctx->feat.int64;
+    ctx->info.fp16_storage = ctx->feat.storage16;
+    ctx->info.fp16_arith = ctx->feat.float16;
+    ctx->info.int8_arith = ctx->feat.int8;
+    /* Default timeout: a GPU finishes any one submission of ours in well under a
+     * minute (and its kernel driver usually resets a hung one first); a CPU
+     * driver runs on the host's cores, where a loaded machine can stretch one
+     * submission to minutes. */
+    if (ctx->timeout_ns == 0)
+        ctx->timeout_ns = (ctx->info.type == VKA_DEVICE_CPU ? 600ll : 60ll) * 1000000000ll;
+    char fb[160];
+    vka__log(ctx, VKA_LOG_INFO, "device features in use: %s", vka__features_str(&ctx->feat, fb, sizeof fb));
     vka_status s = choose_memory(ctx);
     if (s)
         return s;
@@ -120,6 +139,14 @@ static vka_context *ctx_alloc(const vka_context_params *p)
     ctx->log_level = p->log_level;
     ctx->validation = p->validation < 0 ? env_validation() : p->validation;
     ctx->pcache_path[0] = p->pipeline_cache ? 1 : 0; /* marker: resolved in pipeline_cache_load */
+    ctx->queue_lock = p->queue_lock;
+    ctx->queue_lock_user = p->queue_lock_user;
+    int64_t ms = p->timeout_ms;
+    const char *env = getenv("VKATTN_TIMEOUT_MS");
+    if (ms == 0 && env && *env)
+        ms = strtoll(env, NULL, 10);
+    /* 0: by device type, once it is known (finish_setup) */
+    ctx->timeout_ns = ms < 0 ? -1 : ms > INT64_MAX / 1000000 ? INT64_MAX : ms * 1000000;
     return ctx;
 }
 
@@ -127,11 +154,11 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
 {
     VkPhysicalDevice pd = ctx->phys;
     uint32_t nq = 0;
-    vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, NULL);
+    ctx->vi.vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, NULL);
     VkQueueFamilyProperties *qf = calloc(nq ? nq : 1, sizeof *qf);
     if (!qf)
         return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
-    vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, qf);
+    ctx->vi.vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, qf);
     int fam = -1;
     /* Prefer a compute queue that has no graphics (it runs beside a renderer),
      * unless the application presents with it: graphics families are the ones
@@ -149,28 +176,25 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" has no compute queue", ctx->info.name);
     ctx->queue_family = (uint32_t)fam;
 
-    VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-    VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
-                                            .pNext = &f12};
-    VkPhysicalDeviceFeatures2 have = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f11};
-    vkGetPhysicalDeviceFeatures2(pd, &have);
-
+    /* every feature the kernels use that the device has (vka_vulkan_device_wants asks the same of an
+     * application's device); nothing else */
+    vka__features have;
+    vka__features_query(&ctx->vi, pd, &have);
     VkPhysicalDeviceVulkan12Features e12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .shaderFloat16 = f12.shaderFloat16,
-        .shaderInt8 = f12.shaderInt8,
-        .storageBuffer8BitAccess = f12.storageBuffer8BitAccess,
-        .hostQueryReset = f12.hostQueryReset,
+        .shaderFloat16 = have.float16,
+        .shaderInt8 = have.int8,
+        .storageBuffer8BitAccess = have.storage8,
     };
     VkPhysicalDeviceVulkan11Features e11 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
         .pNext = &e12,
-        .storageBuffer16BitAccess = f11.storageBuffer16BitAccess,
+        .storageBuffer16BitAccess = have.storage16,
     };
     VkPhysicalDeviceFeatures2 en = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
         .pNext = &e11,
-        .features = {.shaderInt64 = have.features.shaderInt64, .shaderInt16 = have.features.shaderInt16},
+        .features = {.shaderInt64 = have.int64},
     };
     float prio = 1.0f;
     VkDeviceQueueCreateInfo qci = {
@@ -187,12 +211,12 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
                         p->device_extension_count);
     for (int i = 0; i < p->device_extension_count; i++) {
         const char *e = p->device_extensions[i];
-        if (!e || !vka__device_has_ext(pd, e))
+        if (!e || !vka__device_has_ext(&ctx->vi, pd, e))
             return vka__err(ctx, VKA_ERR_UNSUPPORTED, "device \"%s\" lacks extension %s (asked for by the application)",
                             ctx->info.name, e ? e : "(NULL)");
         exts[nexts++] = e;
     }
-    if (vka__device_has_ext(pd, "VK_KHR_portability_subset"))
+    if (vka__device_has_ext(&ctx->vi, pd, "VK_KHR_portability_subset"))
         exts[nexts++] = "VK_KHR_portability_subset";
     VkDeviceCreateInfo dci = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
@@ -202,13 +226,11 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
         .enabledExtensionCount = nexts,
         .ppEnabledExtensionNames = exts,
     };
-    VKA_VK(ctx, vkCreateDevice(pd, &dci, NULL, &ctx->device));
+    VKA_VK(ctx, ctx->vi.vkCreateDevice(pd, &dci, NULL, &ctx->device));
     ctx->own_device = true;
-    volkLoadDeviceTable(&ctx->vk, ctx->device);
+    vka__load_device_table(&ctx->vk, ctx->device, ctx->vi.vkGetDeviceProcAddr);
     ctx->vk.vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
-    ctx->shader_int64 = have.features.shaderInt64;
-    ctx->info.fp16_arith = f12.shaderFloat16;
-    ctx->info.fp16_storage = f11.storageBuffer16BitAccess;
+    ctx->feat = have;
     return VKA_OK;
 }
 
@@ -221,7 +243,7 @@ vka_context *vka_context_create(const vka_context_params *p)
     if (!ctx)
         return NULL;
     vka_status s = vka__instance_create(ctx->validation, p->instance_extensions, p->instance_extension_count,
-                                        &ctx->instance);
+                                        &ctx->instance, &ctx->vi);
     if (s)
         goto fail_tls;
     ctx->own_instance = true;
@@ -235,17 +257,19 @@ vka_context *vka_context_create(const vka_context_params *p)
             .pfnUserCallback = on_validation,
             .pUserData = ctx,
         };
-        VkResult r = vkCreateDebugUtilsMessengerEXT(ctx->instance, &mci, NULL, &ctx->messenger);
+        VkResult r = ctx->vi.vkCreateDebugUtilsMessengerEXT
+                         ? ctx->vi.vkCreateDebugUtilsMessengerEXT(ctx->instance, &mci, NULL, &ctx->messenger)
+                         : VK_ERROR_EXTENSION_NOT_PRESENT;
         if (r != VK_SUCCESS) {
             vka__err(ctx, VKA_ERR_VULKAN, "vkCreateDebugUtilsMessengerEXT failed: %s", vka__vkresult_str(r));
             goto fail;
         }
     }
     int index;
-    if ((s = vka__device_pick(ctx->instance, p, &ctx->phys, &index)))
+    if ((s = vka__device_pick(&ctx->vi, ctx->instance, p, &ctx->phys, &index)))
         goto fail_tls;
-    vka__device_query(ctx->phys, index, &ctx->info);
-    vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
+    vka__device_query(&ctx->vi, ctx->phys, index, &ctx->info);
+    ctx->vi.vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
     if (create_device(ctx, p) || finish_setup(ctx))
         goto fail;
     vka__log(ctx, VKA_LOG_INFO, "device %d: %s (%s %s)%s", index, ctx->info.name, ctx->info.driver_name,
@@ -265,25 +289,36 @@ vka_context *vka_context_create_external(const vka_external_vulkan *ext, const v
         vka__set_tls_error("vka_context_create_external: instance, physical_device, device and queue are required");
         return NULL;
     }
-    if (vka__volk_init())
+    PFN_vkGetInstanceProcAddr gipa = (PFN_vkGetInstanceProcAddr)ext->get_instance_proc_addr;
+    if (!gipa) {
+        const vka__loader *l = vka__loader_get();
+        if (!l)
+            return NULL;
+        gipa = l->vkGetInstanceProcAddr;
+    }
+    vka__features on = {.storage16 = ext->fp16_storage_enabled != 0, .float16 = ext->fp16_arith_enabled != 0};
+    if (ext->device_create_info && vka__features_enabled(ext->device_create_info, &on))
         return NULL;
     vka_context *ctx = ctx_alloc(p);
     if (!ctx)
         return NULL;
-    if (ext->get_instance_proc_addr)
-        volkInitializeCustom((PFN_vkGetInstanceProcAddr)ext->get_instance_proc_addr);
     ctx->instance = (VkInstance)ext->instance;
     ctx->phys = (VkPhysicalDevice)ext->physical_device;
     ctx->device = (VkDevice)ext->device;
     ctx->queue = (VkQueue)ext->queue;
     ctx->queue_family = ext->queue_family;
     ctx->validation = 0; /* the application owns the instance and its layers */
-    volkLoadInstanceOnly(ctx->instance);
-    volkLoadDeviceTable(&ctx->vk, ctx->device);
-    vka__device_query(ctx->phys, -1, &ctx->info);
-    vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
-    ctx->info.fp16_storage = ext->fp16_storage_enabled;
-    ctx->info.fp16_arith = ext->fp16_arith_enabled;
+    const char *missing = NULL;
+    if (vka__instance_fns_load(&ctx->vi, gipa, ctx->instance, &missing)) {
+        vka__set_tls_error("vka_context_create_external: the instance gives no %s", missing);
+        ctx->device = VK_NULL_HANDLE; /* nothing of ours on it to destroy */
+        vka_context_destroy(ctx);
+        return NULL;
+    }
+    vka__load_device_table(&ctx->vk, ctx->device, ctx->vi.vkGetDeviceProcAddr);
+    vka__device_query(&ctx->vi, ctx->phys, -1, &ctx->info);
+    ctx->vi.vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
+    ctx->feat = on;
     if (finish_setup(ctx)) {
         vka__set_tls_error("%s", ctx->err);
         vka_context_destroy(ctx);
@@ -297,7 +332,11 @@ void vka_context_destroy(vka_context *ctx)
     if (!ctx)
         return;
     if (ctx->device) {
-        ctx->vk.vkDeviceWaitIdle(ctx->device);
+        /* Our device: wait for everything. An application's: its other queues
+         * are its own business, and our work has finished already (commands
+         * and graphs wait for theirs when destroyed, transfers are waited on). */
+        if (ctx->own_device)
+            ctx->vk.vkDeviceWaitIdle(ctx->device);
         vka_tensor_destroy(ctx->dummy);
         vka__pipeline_cache_save(ctx);
         vka__pipelines_destroy(ctx);
@@ -316,9 +355,9 @@ void vka_context_destroy(vka_context *ctx)
             ctx->vk.vkDestroyDevice(ctx->device, NULL);
     }
     if (ctx->messenger)
-        vkDestroyDebugUtilsMessengerEXT(ctx->instance, ctx->messenger, NULL);
+        ctx->vi.vkDestroyDebugUtilsMessengerEXT(ctx->instance, ctx->messenger, NULL);
     if (ctx->own_instance && ctx->instance)
-        vkDestroyInstance(ctx->instance, NULL);
+        ctx->vi.vkDestroyInstance(ctx->instance, NULL);
     free(ctx);
 }
 
@@ -334,7 +373,7 @@ vka_status vka_context_vulkan(const vka_context *ctx, vka_external_vulkan *out)
         .device = ctx->device,
         .queue = ctx->queue,
         .queue_family = ctx->queue_family,
-        .get_instance_proc_addr = (void *)vkGetInstanceProcAddr,
+        .get_instance_proc_addr = (void *)ctx->vi.vkGetInstanceProcAddr,
         .fp16_storage_enabled = ctx->info.fp16_storage,
         .fp16_arith_enabled = ctx->info.fp16_arith,
     };

@@ -5,73 +5,59 @@
 
 #include "device.h"
 
-static bool volk_ready;
-
-vka_status vka__volk_init(void)
-{
-    if (volk_ready)
-        return VKA_OK;
-    if (volkInitialize() != VK_SUCCESS) {
-        vka__set_tls_error("no Vulkan loader found (libvulkan.so.1): install libvulkan1 and a driver, "
-                           "e.g. apt-get install libvulkan1 mesa-vulkan-drivers");
-        return VKA_ERR_NOT_FOUND;
-    }
-    volk_ready = true;
-    return VKA_OK;
-}
-
-static bool has_layer(const char *name)
+static bool has_layer(const vka__loader *l, const char *name)
 {
     uint32_t n = 0;
-    vkEnumerateInstanceLayerProperties(&n, NULL);
-    VkLayerProperties *l = calloc(n ? n : 1, sizeof *l);
+    l->vkEnumerateInstanceLayerProperties(&n, NULL);
+    VkLayerProperties *p = calloc(n ? n : 1, sizeof *p);
+    if (!p)
+        return false;
+    l->vkEnumerateInstanceLayerProperties(&n, p);
+    bool found = false;
+    for (uint32_t i = 0; i < n; i++)
+        found |= strcmp(p[i].layerName, name) == 0;
+    free(p);
+    return found;
+}
+
+static bool has_instance_ext(const vka__loader *l, const char *name)
+{
+    uint32_t n = 0;
+    l->vkEnumerateInstanceExtensionProperties(NULL, &n, NULL);
+    VkExtensionProperties *e = calloc(n ? n : 1, sizeof *e);
+    if (!e)
+        return false;
+    l->vkEnumerateInstanceExtensionProperties(NULL, &n, e);
+    bool found = false;
+    for (uint32_t i = 0; i < n; i++)
+        found |= strcmp(e[i].extensionName, name) == 0;
+    free(e);
+    return found;
+}
+
+bool vka__device_has_ext(const vka__instance_fns *vi, VkPhysicalDevice pd, const char *name)
+{
+    uint32_t n = 0;
+    vi->vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL);
+    VkExtensionProperties *e = calloc(n ? n : 1, sizeof *e);
+    if (!e)
+        return false;
+    vi->vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e);
+    bool found = false;
+    for (uint32_t i = 0; i < n; i++)
+        found |= strcmp(e[i].extensionName, name) == 0;
+    free(e);
+    return found;
+}
+
+vka_status vka__instance_create(int validation, const char *const *extra, int nextra, VkInstance *out,
+                                vka__instance_fns *vi)
+{
+    const vka__loader *l = vka__loader_get();
     if (!l)
-        return false;
-    vkEnumerateInstanceLayerProperties(&n, l);
-    bool found = false;
-    for (uint32_t i = 0; i < n; i++)
-        found |= strcmp(l[i].layerName, name) == 0;
-    free(l);
-    return found;
-}
-
-static bool has_instance_ext(const char *name)
-{
-    uint32_t n = 0;
-    vkEnumerateInstanceExtensionProperties(NULL, &n, NULL);
-    VkExtensionProperties *e = calloc(n ? n : 1, sizeof *e);
-    if (!e)
-        return false;
-    vkEnumerateInstanceExtensionProperties(NULL, &n, e);
-    bool found = false;
-    for (uint32_t i = 0; i < n; i++)
-        found |= strcmp(e[i].extensionName, name) == 0;
-    free(e);
-    return found;
-}
-
-bool vka__device_has_ext(VkPhysicalDevice pd, const char *name)
-{
-    uint32_t n = 0;
-    vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL);
-    VkExtensionProperties *e = calloc(n ? n : 1, sizeof *e);
-    if (!e)
-        return false;
-    vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e);
-    bool found = false;
-    for (uint32_t i = 0; i < n; i++)
-        found |= strcmp(e[i].extensionName, name) == 0;
-    free(e);
-    return found;
-}
-
-vka_status vka__instance_create(int validation, const char *const *extra, int nextra, VkInstance *out)
-{
-    vka_status s = vka__volk_init();
-    if (s)
-        return s;
+        return VKA_ERR_NOT_FOUND;
     uint32_t api = 0;
-    if (!vkEnumerateInstanceVersion || vkEnumerateInstanceVersion(&api) != VK_SUCCESS ||
+    if (!l->vkEnumerateInstanceVersion || l->vkEnumerateInstanceVersion(&api) != VK_SUCCESS ||
         api < VK_API_VERSION_1_2) {
         vka__set_tls_error("the Vulkan loader supports version %u.%u; vkattn needs 1.2",
                            VK_API_VERSION_MAJOR(api), VK_API_VERSION_MINOR(api));
@@ -86,7 +72,7 @@ vka_status vka__instance_create(int validation, const char *const *extra, int ne
     const char *exts[32];
     uint32_t nexts = 0;
     for (int i = 0; i < nextra; i++) {
-        if (!extra[i] || !has_instance_ext(extra[i])) {
+        if (!extra[i] || !has_instance_ext(l, extra[i])) {
             vka__set_tls_error("the Vulkan loader lacks instance extension %s (asked for by the application)",
                                extra[i] ? extra[i] : "(NULL)");
             return VKA_ERR_UNSUPPORTED;
@@ -94,7 +80,7 @@ vka_status vka__instance_create(int validation, const char *const *extra, int ne
         exts[nexts++] = extra[i];
     }
     if (validation) {
-        if (!has_layer("VK_LAYER_KHRONOS_validation")) {
+        if (!has_layer(l, "VK_LAYER_KHRONOS_validation")) {
             vka__set_tls_error("validation was requested (VKATTN_VALIDATE) but VK_LAYER_KHRONOS_validation "
                                "is not installed: apt-get install vulkan-validationlayers");
             return VKA_ERR_NOT_FOUND;
@@ -107,7 +93,7 @@ vka_status vka__instance_create(int validation, const char *const *extra, int ne
             exts[nexts++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
     }
     VkInstanceCreateFlags flags = 0;
-    if (has_instance_ext("VK_KHR_portability_enumeration") && nexts < 32) {
+    if (has_instance_ext(l, "VK_KHR_portability_enumeration") && nexts < 32) {
         exts[nexts++] = "VK_KHR_portability_enumeration";
         flags |= 0x00000001; /* VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR (MoltenVK) */
     }
@@ -127,12 +113,20 @@ vka_status vka__instance_create(int validation, const char *const *extra, int ne
         .enabledExtensionCount = nexts,
         .ppEnabledExtensionNames = exts,
     };
-    VkResult r = vkCreateInstance(&ci, NULL, out);
+    VkResult r = l->vkCreateInstance(&ci, NULL, out);
     if (r != VK_SUCCESS) {
         vka__set_tls_error("vkCreateInstance failed: %s", vka__vkresult_str(r));
         return r == VK_ERROR_INCOMPATIBLE_DRIVER ? VKA_ERR_NOT_FOUND : VKA_ERR_VULKAN;
     }
-    volkLoadInstanceOnly(*out);
+    const char *missing = NULL;
+    if (vka__instance_fns_load(vi, l->vkGetInstanceProcAddr, *out, &missing)) {
+        PFN_vkDestroyInstance destroy = (PFN_vkDestroyInstance)l->vkGetInstanceProcAddr(*out, "vkDestroyInstance");
+        if (destroy)
+            destroy(*out, NULL);
+        *out = VK_NULL_HANDLE;
+        vka__set_tls_error("the Vulkan instance gives no %s", missing);
+        return VKA_ERR_UNSUPPORTED;
+    }
     return VKA_OK;
 }
 
@@ -152,21 +146,21 @@ static const char *vendor_name(uint32_t id)
     }
 }
 
-void vka__device_query(VkPhysicalDevice pd, int index, vka_device_info *info)
+void vka__device_query(const vka__instance_fns *vi, VkPhysicalDevice pd, int index, vka_device_info *info)
 {
     memset(info, 0, sizeof *info);
     VkPhysicalDeviceDriverProperties drv = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
     VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
                                              .pNext = &drv};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
-    vkGetPhysicalDeviceProperties2(pd, &p2);
+    vi->vkGetPhysicalDeviceProperties2(pd, &p2);
     VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
                                             .pNext = &f12};
     VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f11};
-    vkGetPhysicalDeviceFeatures2(pd, &f2);
+    vi->vkGetPhysicalDeviceFeatures2(pd, &f2);
     VkPhysicalDeviceMemoryProperties mp;
-    vkGetPhysicalDeviceMemoryProperties(pd, &mp);
+    vi->vkGetPhysicalDeviceMemoryProperties(pd, &mp);
 
     const VkPhysicalDeviceProperties *p = &p2.properties;
     const VkPhysicalDeviceLimits *L = &p->limits;
@@ -196,8 +190,8 @@ void vka__device_query(VkPhysicalDevice pd, int index, vka_device_info *info)
     info->fp16_arith = f12.shaderFloat16;
     info->fp16_storage = f11.storageBuffer16BitAccess;
     info->int8_arith = f12.shaderInt8;
-    info->cooperative_matrix = vka__device_has_ext(pd, "VK_KHR_cooperative_matrix") ||
-                               vka__device_has_ext(pd, "VK_NV_cooperative_matrix");
+    info->cooperative_matrix = vka__device_has_ext(vi, pd, "VK_KHR_cooperative_matrix") ||
+                               vka__device_has_ext(vi, pd, "VK_NV_cooperative_matrix");
     for (uint32_t i = 0; i < mp.memoryHeapCount; i++)
         if ((mp.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
             mp.memoryHeaps[i].size > info->device_local_bytes)
@@ -228,22 +222,23 @@ vka_status vka_devices_list(vka_device_info *out, int max, int *count)
         return VKA_ERR_INVALID_ARG;
     *count = 0;
     VkInstance inst;
-    vka_status s = vka__instance_create(0, NULL, 0, &inst);
+    vka__instance_fns vi;
+    vka_status s = vka__instance_create(0, NULL, 0, &inst, &vi);
     if (s)
         return s;
     uint32_t n = 0;
-    vkEnumeratePhysicalDevices(inst, &n, NULL);
+    vi.vkEnumeratePhysicalDevices(inst, &n, NULL);
     VkPhysicalDevice *pds = calloc(n ? n : 1, sizeof *pds);
     if (!pds) {
-        vkDestroyInstance(inst, NULL);
+        vi.vkDestroyInstance(inst, NULL);
         return VKA_ERR_OUT_OF_MEMORY;
     }
-    vkEnumeratePhysicalDevices(inst, &n, pds);
+    vi.vkEnumeratePhysicalDevices(inst, &n, pds);
     for (uint32_t i = 0; i < n && out && (int)i < max; i++)
-        vka__device_query(pds[i], (int)i, &out[i]);
+        vka__device_query(&vi, pds[i], (int)i, &out[i]);
     *count = (int)n;
     free(pds);
-    vkDestroyInstance(inst, NULL);
+    vi.vkDestroyInstance(inst, NULL);
     return VKA_OK;
 }
 
@@ -272,10 +267,11 @@ static bool contains_nocase(const char *hay, const char *needle)
     return n == 0;
 }
 
-vka_status vka__device_pick(VkInstance inst, const vka_context_params *p, VkPhysicalDevice *out, int *out_index)
+vka_status vka__device_pick(const vka__instance_fns *vi, VkInstance inst, const vka_context_params *p,
+                            VkPhysicalDevice *out, int *out_index)
 {
     uint32_t n = 0;
-    vkEnumeratePhysicalDevices(inst, &n, NULL);
+    vi->vkEnumeratePhysicalDevices(inst, &n, NULL);
     if (n == 0) {
         vka__set_tls_error("no Vulkan device found: install a driver (apt-get install mesa-vulkan-drivers "
                            "for the CPU device lavapipe)");
@@ -287,9 +283,9 @@ vka_status vka__device_pick(VkInstance inst, const vka_context_params *p, VkPhys
         free(pds), free(infos);
         return VKA_ERR_OUT_OF_MEMORY;
     }
-    vkEnumeratePhysicalDevices(inst, &n, pds);
+    vi->vkEnumeratePhysicalDevices(inst, &n, pds);
     for (uint32_t i = 0; i < n; i++)
-        vka__device_query(pds[i], (int)i, &infos[i]);
+        vka__device_query(vi, pds[i], (int)i, &infos[i]);
 
     int index = p->device_index;
     const char *name = p->device_name;

@@ -10,7 +10,7 @@ static const char *const op_names[VKA__OP_COUNT] = {
     "matmul", "gemm",  "binary", "unary",  "layernorm", "softmax", "reshape", "transpose",
     "slice",  "concat", "gather", "expand", "cast",      "where",   "conv",    "flash_attention",
     "reduce", "pad",  "pool",   "resize", "clip", "topk", "gather_elements", "tile", "compare",
-    "grid_sample", "deform_attn",
+    "grid_sample", "deform_attn", "rmsnorm", "eltwise",
 };
 
 const char *vka__op_name(vka__op op) { return op < VKA__OP_COUNT ? op_names[op] : "?"; }
@@ -28,6 +28,7 @@ vka_graph *vka_graph_create(vka_context *ctx)
     }
     g->ctx = ctx;
     g->params = vka_graph_default_build_params();
+    g->host_budget = vka__host_budget_default();
     return g;
 }
 
@@ -35,6 +36,7 @@ void vka_graph_destroy(vka_graph *g)
 {
     if (!g)
         return;
+    vka__graph_run_free(g);
     vka_cmd_destroy(g->cmd);
     for (int i = 0; i < g->nvals; i++) {
         vka_tensor_destroy(g->vals[i].t);
@@ -55,15 +57,17 @@ void vka_graph_destroy(vka_graph *g)
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *shape_str(const vka__value *v, char *buf, size_t n)
+static const char *dims_str(int nd, const int64_t *shape, char *buf, size_t n)
 {
     size_t k = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < v->ndim && k < n; i++)
-        k += (size_t)snprintf(buf + k, n - k, i ? ", %lld" : "%lld", (long long)v->shape[i]);
+    for (int i = 0; i < nd && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, i ? ", %lld" : "%lld", (long long)shape[i]);
     if (k < n)
         snprintf(buf + k, n - k, "]");
     return buf;
 }
+
+static const char *shape_str(const vka__value *v, char *buf, size_t n) { return dims_str(v->ndim, v->shape, buf, n); }
 
 /* Records a builder error naming the node; the graph then refuses to build. */
 static vka_val gerr(vka_graph *g, const char *node, vka_status s, const char *fmt, ...)
@@ -81,6 +85,14 @@ static vka_val gerr(vka_graph *g, const char *node, vka_status s, const char *fm
 }
 
 static bool valid(const vka_graph *g, vka_val v) { return v >= 0 && v < g->nvals; }
+
+/* double to int64 as the folding needs it: truncation, saturation at the ends,
+ * NaN as 0 (a cast of NaN to an integer is undefined in C and in ONNX). */
+static int64_t to_i64(double v)
+{
+    return v != v ? 0 : v >= 9.2233720368547748e18 ? INT64_MAX : v <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)v;
+}
+
 
 vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool is_int, int ndim,
                              const int64_t *shape)
@@ -110,12 +122,14 @@ vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool 
     v->dtype = is_int ? VKA_I32 : dt;
     v->is_int = is_int;
     v->ndim = ndim;
-    v->numel = 1;
     for (int i = 0; i < ndim; i++) {
         if (dims[i] < 0)
             return gerr(g, name, VKA_ERR_SHAPE, "dimension %d is negative (%lld)", i, (long long)dims[i]);
         v->shape[i] = dims[i];
-        v->numel *= dims[i];
+    }
+    if (!vka__numel(ndim, dims, &v->numel)) {
+        char sd[160];
+        return gerr(g, name, VKA_ERR_TOO_LARGE, "shape %s has more than 2^48 elements", dims_str(ndim, dims, sd, sizeof sd));
     }
     v->producer = -1;
     v->alias = VKA_NONE;
@@ -145,6 +159,8 @@ int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_va
     n->nin = nin;
     n->out = n->out2 = VKA_NONE;
     n->bias = n->residual = n->mask = n->lse = VKA_NONE;
+    n->into = -1;
+    n->ew_dst = VKA_NONE;
     n->alpha = 1;
     n->beta = 0;
     return g->nnodes++;
@@ -163,8 +179,7 @@ int64_t vka__const_i64(const vka_graph *g, vka_val v, int64_t i)
     const vka__value *x = &g->vals[v];
     if (x->is_int)
         return ((const int64_t *)x->host)[i];
-    double d = ((const float *)x->host)[i];
-    return d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
+    return to_i64(((const float *)x->host)[i]);
 }
 
 bool vka__const_scalar(const vka_graph *g, vka_val v, double *out)
@@ -184,6 +199,17 @@ static vka_val add_op(vka_graph *g, vka__op op, const char *name, const vka_val 
     vka_val out = vka__graph_add_value(g, vname, dt, is_int, ndim, shape);
     if (out < 0)
         return VKA_NONE;
+    /* The zero-size rule: empty tensors exist as host constants (shape
+     * arithmetic folds them), never on the device, where a kernel would divide
+     * by an empty axis or dispatch no work at all for an output it must write. */
+    char sd[160];
+    if (g->vals[out].numel == 0)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "%s output %s is empty (zero-size tensors run on the host only)",
+                    vka__op_name(op), shape_str(&g->vals[out], sd, sizeof sd));
+    for (int i = 0; i < nin; i++)
+        if (in[i] >= 0 && g->vals[in[i]].numel == 0)
+            return gerr(g, name, VKA_ERR_UNSUPPORTED, "%s input %d %s is empty (zero-size tensors run on the host only)",
+                        vka__op_name(op), i, shape_str(&g->vals[in[i]], sd, sizeof sd));
     int n = vka__graph_add_node(g, op, name, in, nin);
     if (n < 0)
         return VKA_NONE;
@@ -195,7 +221,7 @@ static vka_val add_op(vka_graph *g, vka__op op, const char *name, const vka_val 
 }
 
 /* A constant value with host data (taken over, not copied). */
-static vka_val add_const_owned(vka_graph *g, const char *name, bool is_int, int ndim, const int64_t *shape,
+vka_val vka__graph_const_owned(vka_graph *g, const char *name, bool is_int, int ndim, const int64_t *shape,
                                void *data)
 {
     vka_val v = vka__graph_add_value(g, name, VKA_F32, is_int, ndim, shape);
@@ -224,13 +250,37 @@ static bool all_const(const vka_graph *g, const vka_val *in, int n)
     return true;
 }
 
-/* Host storage for n elements of a value kind. */
-static void *host_alloc(bool is_int, int64_t n) { return calloc((size_t)(n ? n : 1), is_int ? 8 : 4); }
+/* Host storage for a constant of the given shape (int64 or float), its count
+ * checked and charged to the graph's host budget before anything is allocated:
+ * NULL with the node's error set. *n gets the element count. */
+void *vka__host_new(vka_graph *g, const char *name, bool is_int, int nd, const int64_t *shape, int64_t *n)
+{
+    char sd[160];
+    if (!vka__numel(nd, shape, n)) {
+        gerr(g, name, VKA_ERR_TOO_LARGE, "constant of shape %s: the element count overflows",
+             dims_str(nd, shape, sd, sizeof sd));
+        return NULL;
+    }
+    uint64_t bytes = (uint64_t)(*n ? *n : 1) * (is_int ? 8 : 4);
+    if (g->host_bytes > g->host_budget || bytes > g->host_budget - g->host_bytes) {
+        gerr(g, name, VKA_ERR_TOO_LARGE, "constant of shape %s needs %.1f MiB of host memory, over the budget of "
+             "%.1f MiB (%.1f MiB used)", dims_str(nd, shape, sd, sizeof sd), bytes / 1048576.0,
+             g->host_budget / 1048576.0, g->host_bytes / 1048576.0);
+        return NULL;
+    }
+    void *h = calloc(1, (size_t)bytes);
+    if (!h) {
+        gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory (%.1f MiB for a constant)", bytes / 1048576.0);
+        return NULL;
+    }
+    g->host_bytes += bytes;
+    return h;
+}
 
 static void host_set(void *p, bool is_int, int64_t i, double v)
 {
     if (is_int)
-        ((int64_t *)p)[i] = (int64_t)v;
+        ((int64_t *)p)[i] = to_i64(v);
     else
         ((float *)p)[i] = (float)v;
 }
@@ -297,13 +347,15 @@ vka_val vka_graph_const(vka_graph *g, const char *name, vka_dtype dtype, int ndi
         return VKA_NONE;
     if (!data)
         return gerr(g, name, VKA_ERR_INVALID_ARG, "constant data is NULL");
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i] > 0 ? shape[i] : 0;
+    if (ndim < 0 || ndim > VKA_MAX_DIMS)
+        return gerr(g, name, VKA_ERR_SHAPE, "rank %d outside 0..%d", ndim, VKA_MAX_DIMS);
+    if (dtype != VKA_F32 && dtype != VKA_I32)
+        return gerr(g, name, VKA_ERR_UNSUPPORTED, "constants are F32 or I32 (%s given)", vka_dtype_str(dtype));
+    int64_t n;
     bool is_int = dtype == VKA_I32;
-    void *h = host_alloc(is_int, n);
+    void *h = vka__host_new(g, name, is_int, ndim, shape, &n);
     if (!h)
-        return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return VKA_NONE;
     if (dtype == VKA_F32)
         memcpy(h, data, (size_t)n * 4);
     else if (dtype == VKA_I32)
@@ -313,22 +365,26 @@ vka_val vka_graph_const(vka_graph *g, const char *name, vka_dtype dtype, int ndi
         free(h);
         return gerr(g, name, VKA_ERR_UNSUPPORTED, "constants are F32 or I32 (%s given)", vka_dtype_str(dtype));
     }
-    return add_const_owned(g, name, is_int, ndim, shape, h);
+    return vka__graph_const_owned(g, name, is_int, ndim, shape, h);
 }
 
 vka_val vka_graph_const_i64(vka_graph *g, const char *name, int ndim, const int64_t *shape, const int64_t *data)
 {
     if (!g)
         return VKA_NONE;
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i] > 0 ? shape[i] : 0;
-    void *h = host_alloc(true, n);
+    if (ndim < 0 || ndim > VKA_MAX_DIMS)
+        return gerr(g, name, VKA_ERR_SHAPE, "rank %d outside 0..%d", ndim, VKA_MAX_DIMS);
+    int64_t n;
+    void *h = vka__host_new(g, name, true, ndim, shape, &n);
     if (!h)
-        return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+        return VKA_NONE;
+    if (n && !data) {
+        free(h);
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "constant data is NULL");
+    }
     if (n)
         memcpy(h, data, (size_t)n * 8);
-    return add_const_owned(g, name, true, ndim, shape, h);
+    return vka__graph_const_owned(g, name, true, ndim, shape, h);
 }
 
 vka_status vka_graph_output(vka_graph *g, vka_val v, const char *name)
@@ -370,7 +426,12 @@ static double apply_binary(vka_binary_op op, double a, double b, bool is_int)
     case VKA_ADD: return a + b;
     case VKA_SUB: return a - b;
     case VKA_MUL: return a * b;
-    case VKA_DIV: return is_int ? (b != 0 ? (double)((int64_t)a / (int64_t)b) : 0) : a / b;
+    case VKA_DIV:
+        if (!is_int)
+            return a / b;
+        if (to_i64(b) == 0 || (to_i64(a) == INT64_MIN && to_i64(b) == -1))
+            return 0;
+        return (double)(to_i64(a) / to_i64(b));
     case VKA_POW: return pow(a, b);
     case VKA_MAX: return a > b ? a : b;
     case VKA_MIN: return a < b ? a : b;
@@ -396,10 +457,10 @@ vka_val vka_graph_binary(vka_graph *g, const char *name, vka_binary_op op, vka_v
         return gerr(g, name, VKA_ERR_SHAPE, "mixes an integer and a float tensor");
     vka_val in[2] = {a, b};
     if (all_const(g, in, 2)) {
-        int64_t n = 1;
-        for (int i = 0; i < nd; i++)
-            n *= shape[i];
-        void *h = host_alloc(is_int, n);
+        int64_t n;
+        void *h = vka__host_new(g, name, is_int, nd, shape, &n);
+        if (!h)
+            return VKA_NONE;
         int64_t idx[VKA_MAX_DIMS];
         for (int64_t i = 0; i < n; i++) {
             unravel(i, shape, nd, idx);
@@ -407,7 +468,7 @@ vka_val vka_graph_binary(vka_graph *g, const char *name, vka_binary_op op, vka_v
             double y = vka__const_at(g, b, bcast_offset(idx, nd, vb->shape, vb->ndim));
             host_set(h, is_int, i, apply_binary(op, x, y, is_int));
         }
-        return add_const_owned(g, name, is_int, nd, shape, h);
+        return vka__graph_const_owned(g, name, is_int, nd, shape, h);
     }
     int node;
     vka_val out = add_op(g, VKA__OP_BINARY, name, in, 2, is_int ? VKA_I32 : va->is_int ? vb->dtype : va->dtype,
@@ -448,10 +509,13 @@ vka_val vka_graph_unary(vka_graph *g, const char *name, vka_unary_op op, vka_val
     const vka__value *v = &g->vals[x];
     if (vka__graph_is_const(g, x)) {
         bool is_int = v->is_int && (op == VKA_NEG || op == VKA_ABS || op == VKA_RELU);
-        void *h = host_alloc(is_int, v->numel);
+        int64_t hn;
+        void *h = vka__host_new(g, name, is_int, v->ndim, v->shape, &hn);
+        if (!h)
+            return VKA_NONE;
         for (int64_t i = 0; i < v->numel; i++)
             host_set(h, is_int, i, apply_unary(op, vka__const_at(g, x, i)));
-        return add_const_owned(g, name, is_int, v->ndim, v->shape, h);
+        return vka__graph_const_owned(g, name, is_int, v->ndim, v->shape, h);
     }
     if (v->is_int)
         return gerr(g, name, VKA_ERR_UNSUPPORTED, "unary op %d on an integer tensor", (int)op);
@@ -469,12 +533,15 @@ vka_val vka_graph_cast(vka_graph *g, const char *name, vka_val x, vka_dtype to)
     const vka__value *v = &g->vals[x];
     bool to_int = to == VKA_I32;
     if (vka__graph_is_const(g, x)) {
-        void *h = host_alloc(to_int, v->numel);
+        int64_t hn;
+        void *h = vka__host_new(g, name, to_int, v->ndim, v->shape, &hn);
+        if (!h)
+            return VKA_NONE;
         for (int64_t i = 0; i < v->numel; i++) {
             double d = vka__const_at(g, x, i);
             host_set(h, to_int, i, to_int ? trunc(d) : d);
         }
-        return add_const_owned(g, name, to_int, v->ndim, v->shape, h);
+        return vka__graph_const_owned(g, name, to_int, v->ndim, v->shape, h);
     }
     if (to_int == v->is_int && (to_int || to == v->dtype))
         return vka_graph_reshape(g, name, x, v->ndim, v->shape); /* no-op cast: a view */
@@ -607,7 +674,19 @@ vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka
     if (vx->ndim != 4 || vw->ndim != 4)
         return gerr(g, name, VKA_ERR_UNSUPPORTED, "Conv needs 4-D x and w (2-D convolution): %s, %s",
                     shape_str(vx, sx, sizeof sx), shape_str(vw, sw, sizeof sw));
-    int64_t gr = p->groups > 0 ? p->groups : 1;
+    if (p->groups < 1 || p->stride[0] < 1 || p->stride[1] < 1 || p->dilation[0] < 1 || p->dilation[1] < 1)
+        return gerr(g, name, VKA_ERR_SHAPE, "Conv group %lld, strides %lldx%lld, dilations %lldx%lld: each must be >= 1",
+                    (long long)p->groups, (long long)p->stride[0], (long long)p->stride[1], (long long)p->dilation[0],
+                    (long long)p->dilation[1]);
+    for (int i = 0; i < 4; i++)
+        if (p->pad[i] < 0 || p->pad[i] > VKA__MAX_NUMEL)
+            return gerr(g, name, VKA_ERR_SHAPE, "Conv pad %lld", (long long)p->pad[i]);
+    if (p->stride[0] > VKA__MAX_NUMEL || p->stride[1] > VKA__MAX_NUMEL || p->dilation[0] > 65536 ||
+        p->dilation[1] > 65536)
+        return gerr(g, name, VKA_ERR_SHAPE, "Conv strides %lldx%lld, dilations %lldx%lld out of range",
+                    (long long)p->stride[0], (long long)p->stride[1], (long long)p->dilation[0],
+                    (long long)p->dilation[1]);
+    int64_t gr = p->groups;
     if (vx->shape[1] != vw->shape[1] * gr || vw->shape[0] % gr)
         return gerr(g, name, VKA_ERR_SHAPE, "Conv x %s, w %s, groups %lld: channels do not match",
                     shape_str(vx, sx, sizeof sx), shape_str(vw, sw, sizeof sw), (long long)gr);
@@ -616,7 +695,7 @@ vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka
                     (long long)g->vals[bias].numel, (long long)vw->shape[0]);
     int64_t oh = (vx->shape[2] + p->pad[0] + p->pad[2] - p->dilation[0] * (vw->shape[2] - 1) - 1) / p->stride[0] + 1;
     int64_t ow = (vx->shape[3] + p->pad[1] + p->pad[3] - p->dilation[1] * (vw->shape[3] - 1) - 1) / p->stride[1] + 1;
-    if (oh <= 0 || ow <= 0 || p->stride[0] < 1 || p->stride[1] < 1)
+    if (oh <= 0 || ow <= 0)
         return gerr(g, name, VKA_ERR_SHAPE, "Conv output would be %lldx%lld", (long long)oh, (long long)ow);
     int64_t shape[4] = {vx->shape[0], vw->shape[0], oh, ow};
     vka_val in[3] = {x, w, bias};
@@ -664,8 +743,9 @@ vka_val vka_graph_softmax(vka_graph *g, const char *name, vka_val x, int axis)
     if (!g || !check_in(g, name, x, "x"))
         return VKA_NONE;
     const vka__value *v = &g->vals[x];
-    if (axis < 0)
-        axis += v->ndim;
+    int given = axis;
+    if (!vka__axis(given, v->ndim, &axis))
+        return gerr(g, name, VKA_ERR_SHAPE, "Softmax axis %d out of range for rank %d", given, v->ndim);
     for (int i = axis + 1; i < v->ndim; i++)
         if (v->shape[i] != 1)
             return gerr(g, name, VKA_ERR_UNSUPPORTED, "Softmax over axis %d of a rank-%d tensor (only the last)",
@@ -692,7 +772,10 @@ static vka_val reduce_one(vka_graph *g, const char *name, vka_reduce_op op, vka_
             outer *= v->shape[d];
         for (int d = axis + 1; d < v->ndim; d++)
             inner *= v->shape[d];
-        void *h = host_alloc(v->is_int, outer * inner);
+        int64_t hn;
+        void *h = vka__host_new(g, name, v->is_int, v->ndim, s, &hn);
+        if (!h)
+            return VKA_NONE;
         for (int64_t o = 0; o < outer; o++)
             for (int64_t i = 0; i < inner; i++) {
                 double acc = op == VKA_REDUCE_MAX ? -INFINITY : 0;
@@ -702,7 +785,7 @@ static vka_val reduce_one(vka_graph *g, const char *name, vka_reduce_op op, vka_
                 }
                 host_set(h, v->is_int, o * inner + i, op == VKA_REDUCE_MEAN && len ? acc / (double)len : acc);
             }
-        return add_const_owned(g, name, v->is_int, v->ndim, s, h);
+        return vka__graph_const_owned(g, name, v->is_int, v->ndim, s, h);
     }
     if (v->is_int)
         return gerr(g, name, VKA_ERR_UNSUPPORTED, "reduction of an integer tensor on the device");
@@ -771,23 +854,24 @@ vka_val vka_graph_reshape(vka_graph *g, const char *name, vka_val x, int ndim, c
             infer = i;
         } else if (s[i] < 0)
             return gerr(g, name, VKA_ERR_SHAPE, "Reshape dimension %lld", (long long)s[i]);
-        else
-            known *= s[i];
+        else if (!vka__mul_count(known, s[i], &known))
+            return gerr(g, name, VKA_ERR_SHAPE, "Reshape to more than 2^48 elements");
     }
     if (infer >= 0)
         s[infer] = known ? v->numel / known : 0;
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= s[i];
+    int64_t n;
     char sx[128];
-    if (n != v->numel)
+    if (!vka__numel(ndim, s, &n) || n != v->numel)
         return gerr(g, name, VKA_ERR_SHAPE, "cannot reshape %s (%lld elements) to %d dims of %lld elements",
                     shape_str(v, sx, sizeof sx), (long long)v->numel, ndim, (long long)n);
     if (vka__graph_is_const(g, x)) {
         size_t es = v->is_int ? 8 : 4;
-        void *h = malloc((size_t)(n ? n : 1) * es);
-        memcpy(h, v->host, (size_t)n * es);
-        return add_const_owned(g, name, v->is_int, ndim, s, h);
+        int64_t hn;
+        void *h = vka__host_new(g, name, v->is_int, ndim, s, &hn);
+        if (!h)
+            return VKA_NONE;
+        memcpy(h, g->vals[x].host, (size_t)n * es);
+        return vka__graph_const_owned(g, name, v->is_int, ndim, s, h);
     }
     return add_op(g, VKA__OP_RESHAPE, name, &x, 1, v->dtype, v->is_int, ndim, s, NULL);
 }
@@ -797,7 +881,7 @@ vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int
     if (!g || !check_in(g, name, x, "x"))
         return VKA_NONE;
     const vka__value *v = &g->vals[x];
-    int p[VKA_MAX_DIMS], seen[VKA_MAX_DIMS] = {0};
+    int p[VKA_MAX_DIMS] = {0}, seen[VKA_MAX_DIMS] = {0};
     int64_t s[VKA_MAX_DIMS];
     for (int i = 0; i < v->ndim; i++) {
         p[i] = perm ? perm[i] : v->ndim - 1 - i;
@@ -816,7 +900,10 @@ vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int
     if (trivial)
         return vka_graph_reshape(g, name, x, v->ndim, s);
     if (vka__graph_is_const(g, x)) {
-        void *h = host_alloc(v->is_int, v->numel);
+        int64_t hn;
+        void *h = vka__host_new(g, name, v->is_int, v->ndim, v->shape, &hn);
+        if (!h)
+            return VKA_NONE;
         int64_t idx[VKA_MAX_DIMS], src[VKA_MAX_DIMS];
         for (int64_t i = 0; i < v->numel; i++) {
             unravel(i, s, v->ndim, idx);
@@ -827,7 +914,7 @@ vka_val vka_graph_transpose(vka_graph *g, const char *name, vka_val x, const int
                 off = off * v->shape[d] + src[d];
             host_set(h, v->is_int, i, vka__const_at(g, x, off));
         }
-        return add_const_owned(g, name, v->is_int, v->ndim, s, h);
+        return vka__graph_const_owned(g, name, v->is_int, v->ndim, s, h);
     }
     int node;
     vka_val out = add_op(g, VKA__OP_TRANSPOSE, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
@@ -842,10 +929,10 @@ static vka_val slice_full(vka_graph *g, const char *name, vka_val x, const int64
 {
     const vka__value *v = &g->vals[x];
     if (vka__graph_is_const(g, x)) {
-        int64_t n = 1;
-        for (int i = 0; i < v->ndim; i++)
-            n *= oshape[i];
-        void *h = host_alloc(v->is_int, n);
+        int64_t n;
+        void *h = vka__host_new(g, name, v->is_int, v->ndim, oshape, &n);
+        if (!h)
+            return VKA_NONE;
         int64_t idx[VKA_MAX_DIMS];
         for (int64_t i = 0; i < n; i++) {
             unravel(i, oshape, v->ndim, idx);
@@ -854,7 +941,7 @@ static vka_val slice_full(vka_graph *g, const char *name, vka_val x, const int64
                 off = off * v->shape[d] + start[d] + idx[d] * step[d];
             host_set(h, v->is_int, i, vka__const_at(g, x, off));
         }
-        return add_const_owned(g, name, v->is_int, v->ndim, oshape, h);
+        return vka__graph_const_owned(g, name, v->is_int, v->ndim, oshape, h);
     }
     int node;
     vka_val out = add_op(g, VKA__OP_SLICE, name, &x, 1, v->dtype, v->is_int, v->ndim, oshape, &node);
@@ -870,6 +957,8 @@ vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const 
 {
     if (!g || !check_in(g, name, x, "x"))
         return VKA_NONE;
+    if (n < 0 || n > VKA_MAX_DIMS || (n && (!starts || !ends)))
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "Slice of %d axes", n);
     const vka__value *v = &g->vals[x];
     int64_t st[VKA_MAX_DIMS], sp[VKA_MAX_DIMS], os[VKA_MAX_DIMS];
     for (int i = 0; i < v->ndim; i++)
@@ -879,11 +968,11 @@ vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const 
         if (a < 0)
             a += v->ndim;
         if (a < 0 || a >= v->ndim)
-            return gerr(g, name, VKA_ERR_SHAPE, "Slice axis %lld out of range for rank %d", (long long)axes[j],
-                        v->ndim);
+            return gerr(g, name, VKA_ERR_SHAPE, "Slice axis %lld out of range for rank %d%s",
+                        (long long)(axes ? axes[j] : j), v->ndim, axes ? "" : " (more starts than axes)");
         int64_t dim = v->shape[a], step = steps ? steps[j] : 1;
-        if (step == 0)
-            return gerr(g, name, VKA_ERR_SHAPE, "Slice step 0 on axis %lld", (long long)a);
+        if (step == 0 || step == INT64_MIN)
+            return gerr(g, name, VKA_ERR_SHAPE, "Slice step %lld on axis %lld", (long long)step, (long long)a);
         int64_t s = starts[j], e = ends[j];
         if (s < 0)
             s += dim;
@@ -936,10 +1025,10 @@ vka_val vka_graph_concat(vka_graph *g, const char *name, int n, const vka_val *x
         s[axis] += vi->shape[axis];
     }
     if (all_const(g, xs, n)) {
-        int64_t total = 1;
-        for (int d = 0; d < v0->ndim; d++)
-            total *= s[d];
-        void *h = host_alloc(is_int, total);
+        int64_t total;
+        void *h = vka__host_new(g, name, is_int, v0->ndim, s, &total);
+        if (!h)
+            return VKA_NONE;
         int64_t idx[VKA_MAX_DIMS];
         for (int64_t i = 0; i < total; i++) {
             unravel(i, s, v0->ndim, idx);
@@ -952,7 +1041,7 @@ vka_val vka_graph_concat(vka_graph *g, const char *name, int n, const vka_val *x
                 off = off * vk->shape[d] + idx[d];
             host_set(h, is_int, i, vka__const_at(g, xs[k], off));
         }
-        return add_const_owned(g, name, is_int, v0->ndim, s, h);
+        return vka__graph_const_owned(g, name, is_int, v0->ndim, s, h);
     }
     int node;
     vka_val out = add_op(g, VKA__OP_CONCAT, name, xs, n, v0->dtype, is_int, v0->ndim, s, &node);
@@ -1006,10 +1095,10 @@ vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indi
             return sl < 0 ? sl : vka_graph_reshape(g, name, sl, nd, s);
         }
         if (vka__graph_is_const(g, x)) {
-            int64_t n = 1;
-            for (int d = 0; d < nd; d++)
-                n *= s[d];
-            void *h = host_alloc(v->is_int, n);
+            int64_t n;
+            void *h = vka__host_new(g, name, v->is_int, nd, s, &n);
+            if (!h)
+                return VKA_NONE;
             int64_t outer = 1, inner = 1;
             for (int d = 0; d < axis; d++)
                 outer *= v->shape[d];
@@ -1024,7 +1113,7 @@ vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indi
                     for (int64_t b = 0; b < inner; b++)
                         host_set(h, v->is_int, o++, vka__const_at(g, x, (a * v->shape[axis] + ix) * inner + b));
                 }
-            return add_const_owned(g, name, v->is_int, nd, s, h);
+            return vka__graph_const_owned(g, name, v->is_int, nd, s, h);
         }
     }
     vka_val in[2] = {x, indices};
@@ -1049,16 +1138,16 @@ vka_val vka_graph_expand(vka_graph *g, const char *name, vka_val x, int ndim, co
         return gerr(g, name, VKA_ERR_SHAPE, "cannot expand %s to %s", shape_str(v, sx, sizeof sx),
                     shape_str(&target, st, sizeof st));
     if (vka__graph_is_const(g, x)) {
-        int64_t n = 1;
-        for (int d = 0; d < nd; d++)
-            n *= s[d];
-        void *h = host_alloc(v->is_int, n);
+        int64_t n;
+        void *h = vka__host_new(g, name, v->is_int, nd, s, &n);
+        if (!h)
+            return VKA_NONE;
         int64_t idx[VKA_MAX_DIMS];
         for (int64_t i = 0; i < n; i++) {
             unravel(i, s, nd, idx);
             host_set(h, v->is_int, i, vka__const_at(g, x, bcast_offset(idx, nd, v->shape, v->ndim)));
         }
-        return add_const_owned(g, name, v->is_int, nd, s, h);
+        return vka__graph_const_owned(g, name, v->is_int, nd, s, h);
     }
     return add_op(g, VKA__OP_EXPAND, name, &x, 1, v->dtype, v->is_int, nd, s, NULL);
 }
@@ -1086,10 +1175,10 @@ vka_val vka_graph_where(vka_graph *g, const char *name, vka_val cond, vka_val a,
         return add_op(g, VKA__OP_WHERE, name, in, 3, va->is_int ? VKA_I32 : va->dtype, va->is_int, nd, s, NULL);
     }
     bool is_int = va->is_int;
-    int64_t n = 1;
-    for (int d = 0; d < nd; d++)
-        n *= s[d];
-    void *h = host_alloc(is_int, n);
+    int64_t n;
+    void *h = vka__host_new(g, name, is_int, nd, s, &n);
+    if (!h)
+        return VKA_NONE;
     int64_t idx[VKA_MAX_DIMS];
     for (int64_t i = 0; i < n; i++) {
         unravel(i, s, nd, idx);
@@ -1098,7 +1187,7 @@ vka_val vka_graph_where(vka_graph *g, const char *name, vka_val cond, vka_val a,
         const vka__value *vs = &g->vals[src];
         host_set(h, is_int, i, vka__const_at(g, src, bcast_offset(idx, nd, vs->shape, vs->ndim)));
     }
-    return add_const_owned(g, name, is_int, nd, s, h);
+    return vka__graph_const_owned(g, name, is_int, nd, s, h);
 }
 
 /* ---------------------------------------------------------------- attention */
@@ -1163,6 +1252,10 @@ vka_val vka_graph_pad(vka_graph *g, const char *name, vka_val x, const int64_t *
     int64_t s[VKA_MAX_DIMS];
     bool none = true;
     for (int i = 0; i < v->ndim; i++) {
+        if (begin[i] < -VKA__MAX_NUMEL || begin[i] > VKA__MAX_NUMEL || end[i] < -VKA__MAX_NUMEL ||
+            end[i] > VKA__MAX_NUMEL)
+            return gerr(g, name, VKA_ERR_SHAPE, "Pad of %lld, %lld on axis %d", (long long)begin[i],
+                        (long long)end[i], i);
         s[i] = v->shape[i] + begin[i] + end[i];
         none &= begin[i] == 0 && end[i] == 0;
         if (s[i] < 0)
@@ -1245,12 +1338,15 @@ vka_val vka_graph_clip(vka_graph *g, const char *name, vka_val x, float lo, floa
         return VKA_NONE;
     const vka__value *v = &g->vals[x];
     if (vka__graph_is_const(g, x)) {
-        void *h = host_alloc(v->is_int, v->numel);
+        int64_t hn;
+        void *h = vka__host_new(g, name, v->is_int, v->ndim, v->shape, &hn);
+        if (!h)
+            return VKA_NONE;
         for (int64_t i = 0; i < v->numel; i++) {
             double e = vka__const_at(g, x, i);
             host_set(h, v->is_int, i, e < lo ? lo : e > hi ? hi : e);
         }
-        return add_const_owned(g, name, v->is_int, v->ndim, v->shape, h);
+        return vka__graph_const_owned(g, name, v->is_int, v->ndim, v->shape, h);
     }
     if (v->is_int)
         return gerr(g, name, VKA_ERR_UNSUPPORTED, "Clip of an integer tensor on the device");
@@ -1315,15 +1411,15 @@ vka_val vka_graph_tile(vka_graph *g, const char *name, vka_val x, const int64_t 
     const vka__value *v = &g->vals[x];
     int64_t s[VKA_MAX_DIMS];
     for (int i = 0; i < v->ndim; i++) {
-        if (repeats[i] < 0)
-            return gerr(g, name, VKA_ERR_SHAPE, "Tile repeat %lld", (long long)repeats[i]);
-        s[i] = v->shape[i] * repeats[i];
+        if (!vka__mul_count(v->shape[i], repeats[i], &s[i]))
+            return gerr(g, name, VKA_ERR_SHAPE, "Tile repeat %lld of axis %d (%lld)", (long long)repeats[i], i,
+                        (long long)v->shape[i]);
     }
     if (vka__graph_is_const(g, x)) { /* a Tile of a constant is an Expand of an Unsqueeze: fold */
-        int64_t n = 1;
-        for (int i = 0; i < v->ndim; i++)
-            n *= s[i];
-        void *h = host_alloc(v->is_int, n);
+        int64_t n;
+        void *h = vka__host_new(g, name, v->is_int, v->ndim, s, &n);
+        if (!h)
+            return VKA_NONE;
         int64_t idx[VKA_MAX_DIMS];
         for (int64_t i = 0; i < n; i++) {
             unravel(i, s, v->ndim, idx);
@@ -1332,7 +1428,7 @@ vka_val vka_graph_tile(vka_graph *g, const char *name, vka_val x, const int64_t 
                 off = off * v->shape[d] + idx[d] % v->shape[d];
             host_set(h, v->is_int, i, vka__const_at(g, x, off));
         }
-        return add_const_owned(g, name, v->is_int, v->ndim, s, h);
+        return vka__graph_const_owned(g, name, v->is_int, v->ndim, s, h);
     }
     int node;
     vka_val out = add_op(g, VKA__OP_TILE, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
@@ -1387,7 +1483,9 @@ vka_val vka_graph_deform_attn(vka_graph *g, const char *name, const vka_deform_a
         return gerr(g, name, VKA_ERR_SHAPE, "deform_attn value must be 4-D and weights [B, Nq, H, ...]");
     int64_t H = d->value_layout == VKA_DEFORM_VALUE_BHDS ? v->shape[1] : v->shape[2];
     int64_t D = d->value_layout == VKA_DEFORM_VALUE_BHDS ? v->shape[2] : v->shape[3];
-    int64_t s[3] = {w->shape[0], w->shape[1], H * D};
+    int64_t s[3] = {w->shape[0], w->shape[1], 0};
+    if (!vka__mul_count(H, D, &s[2]))
+        return gerr(g, name, VKA_ERR_SHAPE, "deform_attn heads x dim overflows");
     vka_val in[3] = {value, loc, weights};
     int node;
     vka_val out = add_op(g, VKA__OP_DEFORM_ATTN, name, in, 3, v->dtype, false, 3, s, &node);

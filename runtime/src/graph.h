@@ -33,6 +33,8 @@ typedef enum vka__op {
     VKA__OP_COMPARE,
     VKA__OP_GRID_SAMPLE,
     VKA__OP_DEFORM_ATTN,
+    VKA__OP_RMSNORM,            /* in: x, gamma or VKA_NONE; eps */
+    VKA__OP_ELTWISE,            /* a fused chain: node.ew over in[0..nin) */
     VKA__OP_COUNT
 } vka__op;
 
@@ -51,7 +53,8 @@ typedef struct vka__value {
     /* filled by vka_graph_build */
     int nuse;                    /* live consumers */
     int last_use;                /* index of the last node reading it */
-    vka_val alias;               /* reshape: the value whose memory this one shares */
+    vka_val alias;               /* reshape, slice or concat view: the value whose memory this one shares */
+    int64_t alias_off;           /* bytes into alias's memory where this one starts */
     bool pinned;                 /* kept alive to the end (outputs, probes) */
     vka_tensor *t;               /* device tensor (a view into a pooled buffer) */
     int buf;                     /* pooled buffer index, -1 none */
@@ -85,6 +88,13 @@ typedef struct vka__node {
     vka_val mask;
     vka_val lse;                 /* probe: saved log-sum-exp, or VKA_NONE */
     bool is_attention_softmax;   /* unfused path: a softmax that is an attention's P */
+    /* set by fusion */
+    bool attn_strided;           /* attention: q, k, v, o addressed by attn (dims, strides, offsets) */
+    vka_attn_desc attn;          /* its mask/lse pointers unused (from mask/lse above) */
+    vka_eltwise_desc ew;         /* VKA__OP_ELTWISE: program and input strides over out's axes */
+    int into;                    /* a node fused away or made a view: the node that absorbed it, or -1 */
+    bool view;                   /* slice / concat done by the memory plan: no dispatch */
+    vka_val ew_dst;              /* ELTWISE placed by the memory plan: writes into this concat (ew.y_strided) */
 } vka__node;
 
 typedef struct vka__buffer {
@@ -109,6 +119,8 @@ struct vka_graph {
     vka_val *inputs, *outputs;
     int ninputs, noutputs;
     bool failed;                 /* a builder call failed: refuse to build */
+    uint64_t host_budget;        /* bytes of host constants (folding) allowed, checked before allocating */
+    uint64_t host_bytes;         /* charged so far */
     bool built;
     vka_graph_build_params params;
     vka__buffer *bufs;
@@ -121,6 +133,7 @@ struct vka_graph {
     int nattn;
     int *deform_nodes;           /* plan order of deformable-attention nodes */
     int ndeform;
+    struct vka__run *run;        /* exec.c: inputs set, a pending run, slices, the secondary recording */
 };
 
 /* graph.c */
@@ -134,6 +147,16 @@ double vka__const_at(const vka_graph *g, vka_val v, int64_t i);
 /* Element i as int64, exactly for integer constants (INT64_MAX ends of slices). */
 int64_t vka__const_i64(const vka_graph *g, vka_val v, int64_t i);
 bool vka__const_scalar(const vka_graph *g, vka_val v, double *out);
+/* Host storage for a constant of the given shape (int64 if is_int, else
+ * float), its element count checked and charged to g->host_budget before
+ * anything is allocated: NULL with the node's error set. *n: the count. */
+void *vka__host_new(vka_graph *g, const char *name, bool is_int, int nd, const int64_t *shape, int64_t *n);
+/* A constant value that takes over `data` (from vka__host_new; freed on failure). */
+vka_val vka__graph_const_owned(vka_graph *g, const char *name, bool is_int, int ndim, const int64_t *shape,
+                               void *data);
+
+/* exec.c: frees g->run (waiting for a pending run); graph destroy and rebuild call it */
+void vka__graph_run_free(vka_graph *g);
 
 /* passes.c */
 vka_status vka__graph_fuse(vka_graph *g);

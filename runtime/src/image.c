@@ -40,6 +40,21 @@
 /* Larger than any camera; beyond it a header is more likely corrupt or hostile
  * than a real photo, and H*W*3 bytes would not fit a device buffer anyway. */
 #define VKA_IMAGE_MAX_SIDE 16384
+/* stb_image sizes its buffers in int: a 16384x16384 RGBA16 PNG (2 GiB decoded)
+ * makes it ask for a negative size. The bytes stb will hold, at the file's own
+ * channels and depth and then at 3 channels, stay under this. */
+#define VKA_IMAGE_MAX_BYTES (1ull << 30)
+
+/* The decoded size check, from the header alone; NULL if fine, else why. */
+static const char *too_big(int w, int h, int c, int is16, char *buf, size_t n)
+{
+    uint64_t px = (uint64_t)w * (uint64_t)h, bytes = px * (uint64_t)(c > 3 ? c : 3) * (is16 ? 2 : 1);
+    if (bytes <= VKA_IMAGE_MAX_BYTES)
+        return NULL;
+    snprintf(buf, n, "%dx%d with %d channels of %d bits needs %.1f MiB decoded; more than %.0f MiB is refused", w, h,
+             c, is16 ? 16 : 8, bytes / 1048576.0, VKA_IMAGE_MAX_BYTES / 1048576.0);
+    return buf;
+}
 
 /* Decoded pixels into an image that owns them (freed on failure); fn and what name them in the error. */
 static vka_image *wrap(uint8_t *rgb, int w, int h, const char *fn, const char *what)
@@ -87,6 +102,12 @@ vka_image *vka_image_load(const char *path)
                            VKA_IMAGE_MAX_SIDE);
         return NULL;
     }
+    char why[160];
+    if (too_big(w, h, c, stbi_is_16_bit_from_file(f), why, sizeof why)) {
+        fclose(f);
+        vka__set_tls_error("vka_image_load: %s is %s", path, why);
+        return NULL;
+    }
     /* 3 channels requested: grey is replicated, alpha dropped (as PIL's convert('RGB')) */
     uint8_t *rgb = stbi_load_from_file(f, &w, &h, &c, 3);
     fclose(f);
@@ -112,6 +133,11 @@ vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
     if (w <= 0 || h <= 0 || w > VKA_IMAGE_MAX_SIDE || h > VKA_IMAGE_MAX_SIDE) {
         vka__set_tls_error("vka_image_decode: %s is %dx%d; 1 to %d pixels per side are accepted", what, w, h,
                            VKA_IMAGE_MAX_SIDE);
+        return NULL;
+    }
+    char why[160];
+    if (too_big(w, h, c, stbi_is_16_bit_from_memory(data, (int)bytes), why, sizeof why)) {
+        vka__set_tls_error("vka_image_decode: %s is %s", what, why);
         return NULL;
     }
     uint8_t *rgb = stbi_load_from_memory(data, (int)bytes, &w, &h, &c, 3);

@@ -15,6 +15,7 @@
 #include <volk.h>
 
 #include "vkattn.h"
+#include "loader.h"
 #include "shaders.h"
 
 #define VKA_PUSH_MAX 128
@@ -44,6 +45,23 @@ const char *vka__vkresult_str(VkResult r);
                             "%s failed: %s (%s:%d)", #call, vka__vkresult_str(vka__r),      \
                             __FILE__, __LINE__);                                            \
     } while (0)
+
+/* ------------------------------------------------------------ sizes (limits.c)
+ * Every loader and builder counts elements and bytes through these: a count
+ * read from a file is a hostile number. VKA__MAX_NUMEL (2^48) keeps numel * 8
+ * far inside int64 and size_t, so a checked count times an element size needs
+ * no further check. */
+#define VKA__MAX_NUMEL ((int64_t)1 << 48)
+/* *out = a * b for counts; false (and *out = -1) if either is negative or the product passes VKA__MAX_NUMEL. */
+bool vka__mul_count(int64_t a, int64_t b, int64_t *out);
+/* The element count of a shape; false for a bad rank, a negative dim or an overflow. */
+bool vka__numel(int ndim, const int64_t *shape, int64_t *out);
+/* ONNX axis normalisation: axis in [-rank, rank) into [0, rank); false outside. */
+bool vka__axis(int64_t axis, int rank, int *out);
+/* The same for an axis inserted into a rank-`rank` tensor (Unsqueeze): [-rank-1, rank]. */
+bool vka__axis_insert(int64_t axis, int rank, int *out);
+/* Half the machine's RAM: the default host budget for a model's constants. */
+uint64_t vka__host_budget_default(void);
 
 /* ------------------------------------------------------------ memory */
 
@@ -85,6 +103,38 @@ void vka__pipelines_destroy(vka_context *ctx);
 vka_status vka__pipeline_cache_load(vka_context *ctx);
 void vka__pipeline_cache_save(vka_context *ctx);
 
+/* ------------------------------------------------------------ features (features.c) */
+
+/* Device features the kernels use, as SPIR-V capabilities ask for them. On a
+ * context: those enabled on its device (all it has when the runtime made the
+ * device; what the application enabled on its own device). pipeline.c picks
+ * a variant without a missing one, or fails naming it. */
+typedef struct vka__features {
+    bool int64;                  /* shaderInt64: the GEMM's 64-bit B loads */
+    bool int8;                   /* shaderInt8: 8-bit arithmetic (vka_yuyv_to_rgb) */
+    bool float16;                /* shaderFloat16: f16 arithmetic (f16 compare, gather, pad, where) */
+    bool storage16;              /* storageBuffer16BitAccess: f16 tensors */
+    bool storage8;               /* storageBuffer8BitAccess: u8 tensors (images, Where's u8 condition) */
+} vka__features;
+
+/* What the physical device supports. */
+void vka__features_query(const vka__instance_fns *vi, VkPhysicalDevice pd, vka__features *have);
+/* What an application enabled, from the VkDeviceCreateInfo it gave vkCreateDevice. */
+vka_status vka__features_enabled(const void *device_create_info, vka__features *on);
+/* "shaderInt64, storageBuffer8BitAccess" into buf ("none" when empty). */
+const char *vka__features_str(const vka__features *f, char *buf, size_t n);
+
+/* ------------------------------------------------------------ queue (queue.c) */
+
+/* vkQueueSubmit under the application's queue lock (vka_context_params.queue_lock). */
+VkResult vka__queue_submit(vka_context *ctx, uint32_t n, const VkSubmitInfo *si, VkFence fence);
+/* Waits for a fence: timeout_ns >= 0 waits that long and returns VKA_NOT_READY
+ * if it is still unsignalled; < 0 waits the context's timeout and then fails
+ * with VKA_ERR_TIMEOUT naming `what`. A lost device is VKA_ERR_DEVICE_LOST. */
+vka_status vka__fence_wait(vka_context *ctx, VkFence fence, int64_t timeout_ns, const char *what);
+/* A monotonic clock, in nanoseconds. */
+double vka__now_ns(void);
+
 /* ------------------------------------------------------------ objects */
 
 struct vka_context {
@@ -93,9 +143,15 @@ struct vka_context {
     VkDevice device;
     VkQueue queue;
     uint32_t queue_family;
-    struct VolkDeviceTable vk;
+    vka__instance_fns vi;        /* instance-level functions (loader.c), the context's own */
+    struct VolkDeviceTable vk;   /* device-level functions, the context's own */
     bool own_instance, own_device;
-    bool shader_int64; /* enabled on a device we created; unknown (false) on an application's */
+    vka__features feat;          /* enabled on the device */
+    bool shader_int64;           /* feat.int64 (op_gemm.c reads it) */
+    VkSubgroupFeatureFlags subgroup_ops; /* supported in compute shaders (0 when compute has none) */
+    vka_queue_lock_fn queue_lock;
+    void *queue_lock_user;
+    int64_t timeout_ns;          /* blocking waits; < 0: forever */
     VkDebugUtilsMessengerEXT messenger;
     int validation;
     int validation_errors;
@@ -114,6 +170,7 @@ struct vka_context {
 
     VkCommandPool pool;          /* for one-shot transfers */
     VkFence xfer_fence;
+    VkCommandBuffer xfer_pending; /* a transfer whose wait timed out */
     VkBuffer staging_buf;
     VkDeviceMemory staging_mem;
     void *staging_map;
@@ -160,6 +217,8 @@ struct vka_cmd {
     VkCommandBuffer cb;
     VkFence fence;
     int state;                   /* 0 idle, 1 recording, 2 ended */
+    bool inflight;               /* submitted; the fence not yet seen signalled */
+    bool secondary;              /* a secondary command buffer (vka_graph_record) */
     VkDescriptorPool *dpools;
     int ndpools;
     VkBufferView *views;         /* texel-buffer views of the recorded dispatches */
@@ -183,7 +242,7 @@ struct vka_cmd {
 
 typedef struct vka__binding {
     vka_tensor *t;               /* NULL: the context's dummy buffer */
-    int write;                   /* 1: written; 0 or VKA__TEXEL: read */
+    int write;                   /* 1: written; 0, VKA__TEXEL or VKA__TEXEL1: read */
 } vka__binding;
 
 /* vka__binding.write: read through a storage texel buffer of 4-vectors of the
@@ -195,11 +254,17 @@ typedef struct vka__binding {
  * starts where the storage descriptor would, so vka__off() holds for it too (in
  * elements; divide by 4 for texels). */
 #define VKA__TEXEL 2
+/* As VKA__TEXEL with texels of one element (GLSL imageBuffer r32f or r16f):
+ * any offset and stride, for operands whose rows are not whole 4-vectors. */
+#define VKA__TEXEL1 3
 
 /* Can t be bound as a texel buffer (VKA__TEXEL): the view's start meets the
  * device's texel alignment and its length the texel limit. Whole texels are
  * the caller's to check (offsets and strides in multiples of 4 elements). */
 int vka__texel_ok(const vka_context *ctx, const vka_tensor *t);
+/* The same for VKA__TEXEL1 (one-element texels; the device must support the
+ * format as a storage texel buffer, which R32_SFLOAT always is). */
+int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t);
 
 /* Elements between the bound descriptor offset and the tensor's first element
  * (non-zero for views whose start is not aligned to the device's
@@ -209,6 +274,15 @@ uint32_t vka__off(const vka_tensor *t);
 /* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
 vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
                                    const int64_t *shape);
+
+/* cmd.c: a command recorded into a secondary command buffer, for an
+ * application's primary one to execute (vka_graph_record). */
+vka_cmd *vka__cmd_create_secondary(vka_context *ctx);
+/* Submits an ended primary command with the waits of sync (when `waits`) and
+ * its signals and fence (when `signals`); the command is then in flight. */
+vka_status vka__cmd_submit_sync(vka_cmd *cmd, const vka_sync *sync, bool waits, bool signals);
+/* vka_cmd_wait with `what` naming the wait in a timeout's message. */
+vka_status vka__cmd_wait_named(vka_cmd *cmd, int64_t timeout_ns, const char *what);
 
 vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec, int nspec,
                          const vka__binding *b, int nbind, const void *push, size_t push_size,

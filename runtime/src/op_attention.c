@@ -54,10 +54,10 @@ typedef enum { VAR_ROW, VAR_TILED, VAR_SPLIT } attn_variant;
 #define TILED_WG 64
 #define SPLIT_WG 64
 
-/* Output columns per reduce round of flash_attn_split (its DC = 16 - (D & 8)). */
+/* Output columns per reduce round of flash_attn_split (its DC). */
 static uint32_t split_dc(uint32_t D)
 {
-    return D % 16 ? 8 : 16;
+    return D % 16 == 0 ? 16 : D % 8 == 0 ? 8 : 4;
 }
 
 vka_attn_desc vka_attn_default_desc(void)
@@ -68,17 +68,16 @@ vka_attn_desc vka_attn_default_desc(void)
     return d;
 }
 
-/* D is a specialization constant (fully unrolled loops). Multiples of 8 from
- * 8 to 128, so that every kernel works in whole groups of 8: the scores are
- * summed in groups of 8 (all variants and the probe round alike), the row
- * variant shares a key row over 8 lanes, flash_attn_row_tex reads texel pairs
- * (8 elements), the tiled variant's BC·D stays a multiple of its 64-wide
- * workgroup (BC is a multiple of 8), and the split variant reduces its output
- * in slices of 16 columns, or of 8 when D % 16 != 0 (DETR decoders such as
- * DEIMv2's: 8 heads of D = 8). */
+/* D is a specialization constant (fully unrolled loops). Multiples of 4 from
+ * 4 to 128, so that every kernel works in whole groups G of 8 elements, or of
+ * 4 when D % 8 != 0 (VKA_ATTN_G in attn.glsl; DETR decoders such as DEIMv2
+ * atto's 8 heads of D = 8 and femto's of D = 12): the scores are summed in
+ * groups of G (all variants and the probe round alike), the row variant shares
+ * a key row over G lanes, flash_attn_row_tex reads G / 4 texels per group, and
+ * the split variant reduces its output in slices of 16, 8 or 4 columns. */
 int vka__attn_head_dim_ok(int64_t D)
 {
-    return D >= 8 && D <= 128 && D % 8 == 0;
+    return D >= 4 && D <= 128 && D % 4 == 0;
 }
 
 /* Resolves a tensor's strides (dense [B, H, N, D] when all are 0) and checks
@@ -131,7 +130,7 @@ static vka_status attn_prepare(vka_cmd *cmd, const char *op, const vka_attn_desc
                         op, (long long)d->batch, (long long)d->heads, (long long)d->nq, (long long)d->nk,
                         (long long)d->head_dim);
     if (!vka__attn_head_dim_ok(d->head_dim))
-        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported (multiples of 8 from 8 to 128)", op,
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported (multiples of 4 from 4 to 128)", op,
                         (long long)d->head_dim);
     if (d->batch > 65535 || d->heads > 65535 || d->nq > UINT32_MAX || d->nk > UINT32_MAX)
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: batch %lld / heads %lld / nq %lld / nk %lld over the grid limits", op,

@@ -106,14 +106,8 @@ static vka_status check_records(vka_context *ctx, const char *op, const vka_tens
     return VKA_OK;
 }
 
-static int has_8bit_storage(vka_context *ctx)
-{
-    /* as vka_preprocess: what the device offers (the context enables it then) */
-    VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-    VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f12};
-    vkGetPhysicalDeviceFeatures2(ctx->phys, &f);
-    return f12.storageBuffer8BitAccess == VK_TRUE;
-}
+/* as vka_preprocess: enabled on the context's device (its own, or the application's) */
+static int has_8bit_storage(vka_context *ctx) { return ctx->feat.storage8; }
 
 vka_status vka_draw_image(vka_cmd *cmd, vka_tensor *src, vka_tensor *map, const vka_draw_image_params *p,
                           vka_tensor *dst)

@@ -3,7 +3,9 @@
  * Two algorithms, picked per call from the device (VKATTN_GEMM_VARIANT=regtile|shared
  * overrides): a barrier-free register-tiled kernel for CPU drivers, where a
  * workgroup barrier is a coroutine switch and shared memory is just more
- * memory, and a shared-memory tiled kernel for GPUs. */
+ * memory (its operands as texel buffers where the device allows, in the
+ * orientation that keeps its lanes busy: plan_regtile), and a shared-memory
+ * tiled kernel for GPUs. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ typedef struct vka__gemm_push {
     uint32_t a_rs, a_ks, a_bs;   /* element strides of op(A): row, k, batch */
     uint32_t b_ks, b_ns, b_bs;   /* of op(B): k, column, batch */
     uint32_t c_rs, c_bs;         /* of C and the residual */
+    uint32_t c_cs;               /* column stride of C: 1, or c_rs when the kernel computes Cᵀ */
     uint32_t off_a, off_b, off_c, off_bias, off_res;
     float alpha, beta;
     uint32_t act;
@@ -23,10 +26,15 @@ typedef struct vka__gemm_push {
 } vka__gemm_push;
 _Static_assert(sizeof(vka__gemm_push) <= VKA_PUSH_MAX, "push constants");
 
-enum { GEMM_BIAS = 1, GEMM_RES = 2, GEMM_BETA = 4 }; /* keep in sync with VKA_GEMM_* in gemm_common.glsl */
+/* keep in sync with VKA_GEMM_* in gemm_common.glsl */
+enum { GEMM_BIAS = 1, GEMM_RES = 2, GEMM_BETA = 4, GEMM_BIAS_ROW = 8 };
 
 /* Tiles, tuned on lavapipe (regtile) and typical desktop GPUs (shared); see docs/perf.md. */
-enum { RT_WG = 64, RT_TM = 8, RT_TN = 2 };
+enum { RT_WG = 64, RT_TM = 8, RT_TN_SB = 2 };
+/* The texel kernels: workgroups of one 8-wide subgroup (64 columns of 8 rows).
+ * A workgroup streams a K × 64 panel of B; the next one down the rows finds it
+ * in L2, where 512 columns (1.5 MiB at K = 768) did not fit. */
+enum { RT_TEX_WG = 8, RT_TN = 2 };
 enum { SH_WGX = 16, SH_WGY = 16, SH_TM = 4, SH_TN = 4, SH_BK = 16 };
 
 vka_gemm_desc vka_gemm_default_desc(void)
@@ -116,6 +124,126 @@ static int use_regtile(vka_context *ctx)
     return ok && ctx->info.type == VKA_DEVICE_CPU;
 }
 
+/* The kernel computes Cᵀ = Bᵀ·Aᵀ: A and B trade places and C is written
+ * through its columns (lanes then run along the rows of C). */
+static void swap_operands(vka__gemm_push *pc)
+{
+    vka__gemm_push o = *pc;
+    pc->m = o.n, pc->n = o.m;
+    pc->a_rs = o.b_ns, pc->a_ks = o.b_ks, pc->a_bs = o.b_bs, pc->off_a = o.off_b;
+    pc->b_ks = o.a_ks, pc->b_ns = o.a_rs, pc->b_bs = o.a_bs, pc->off_b = o.off_a;
+    pc->c_rs = o.c_cs, pc->c_cs = o.c_rs;
+    pc->flags |= GEMM_BIAS_ROW;
+}
+
+/* Rows of op(A) made of whole 4-element texels (every batch too). */
+static int a_vec4(const vka__gemm_push *pc, int64_t batch)
+{
+    return pc->a_ks == 1 && pc->k % 4 == 0 && pc->off_a % 4 == 0 && (pc->m == 1 || pc->a_rs % 4 == 0) &&
+           (batch == 1 || pc->a_bs % 4 == 0);
+}
+
+/* Columns of op(B) in 4-vectors: every row of every batch starts on a texel. */
+static int b_vec4(const vka__gemm_push *pc, int64_t batch)
+{
+    return pc->b_ns == 1 && pc->n % 4 == 0 && pc->off_b % 4 == 0 && (pc->k == 1 || pc->b_ks % 4 == 0) &&
+           (batch == 1 || pc->b_bs % 4 == 0);
+}
+
+typedef struct regtile_plan {
+    uint32_t spec[5];            /* WG, TM, TN, VEC, WIDE */
+    int swap;                    /* compute Cᵀ = Bᵀ·Aᵀ */
+    int tex_a, tex_b;            /* vka__binding.write of A and B: 0, VKA__TEXEL or VKA__TEXEL1 */
+    const char *shader;
+} regtile_plan;
+
+/* Relative cost per multiply-add of the texel kernels on llvmpipe: element
+ * texels cost four loads where a vector costs one. Fitted to where the two
+ * orientations cross over (bench gemm --vary VKATTN_GEMM_SWAP=0:1, docs/perf.md):
+ * 300x32x256 even, 300x91x256 and 845x80x96 better unswapped. */
+static double texel_cost(int a4, int b4)
+{
+    return 1.0 + (a4 ? 0 : 0.4) + (b4 ? 0 : 0.4);
+}
+
+/* Padded multiply-adds of a TM × cols tile grid over rows × cols: what llvmpipe
+ * computes, clamped lanes included. */
+static double padded(int64_t rows, int64_t cols, int64_t tm, int64_t tn)
+{
+    return (double)((rows + tm - 1) / tm * tm) * (double)((cols + tn - 1) / tn * tn);
+}
+
+/* Chooses the regtile kernel for a CPU driver. Texel buffers (gemm_regtile_tex*)
+ * whenever the views are possible: 4-vector texels where an operand's rows are
+ * whole texels, element texels otherwise; and Cᵀ = Bᵀ·Aᵀ when C is so narrow
+ * (N up to ~32 at M in the hundreds: DETR box heads, DEIMv2's integral) that
+ * most lanes of a column tile would compute clamped copies. The storage-buffer kernel
+ * (gemm_regtile) is the fallback, and what VKATTN_GEMM_TEXEL=0 forces.
+ * For tests and comparisons: VKATTN_GEMM_TEXEL=vec4 is the selection from
+ * before element texels and 8-wide workgroups (4-vector texels only, 64, 32
+ * or 16 lanes); VKATTN_GEMM_SWAP=0|1 forces the orientation;
+ * VKATTN_GEMM_TILE=wg,tm,tn[,wide] sets the tile. */
+static void plan_regtile(vka_context *ctx, const vka__gemm_push *pc, const vka_tensor *a, const vka_tensor *b,
+                         int64_t batch, regtile_plan *rp)
+{
+    const char *tx = getenv("VKATTN_GEMM_TEXEL");
+    int no_tex = tx && strcmp(tx, "0") == 0, vec4_only = tx && strcmp(tx, "vec4") == 0;
+    int64_t m = pc->m, n = pc->n;
+    memset(rp, 0, sizeof *rp);
+    rp->spec[0] = RT_TEX_WG, rp->spec[1] = RT_TM, rp->spec[2] = RT_TN, rp->spec[3] = 4;
+    int64_t tm = RT_TM, tn = (int64_t)RT_TEX_WG * RT_TN * 4;
+
+    /* the texel kernels, both orientations */
+    int a4 = a_vec4(pc, batch), b4 = b_vec4(pc, batch);
+    int ok = !no_tex && (a4 ? vka__texel_ok(ctx, a) : vka__texel1_ok(ctx, a)) &&
+             (b4 ? vka__texel_ok(ctx, b) : vka__texel1_ok(ctx, b));
+    if (vec4_only)
+        ok = ok && a4 && b4;
+    vka__gemm_push t = *pc;
+    swap_operands(&t);
+    int ta4 = a_vec4(&t, batch), tb4 = b_vec4(&t, batch);
+    int tok = !no_tex && !vec4_only && (ta4 ? vka__texel_ok(ctx, b) : vka__texel1_ok(ctx, b)) &&
+              (tb4 ? vka__texel_ok(ctx, a) : vka__texel1_ok(ctx, a));
+    double cost = ok ? padded(m, n, tm, tn) * texel_cost(a4, b4) : 1e300;
+    double tcost = tok ? padded(n, m, tm, tn) * texel_cost(ta4, tb4) : 1e300;
+    if (tok && tcost < cost) {
+        rp->swap = 1;
+        a4 = ta4, b4 = tb4;
+    }
+    const char *sw = getenv("VKATTN_GEMM_SWAP"); /* 0 / 1 forces the orientation (tests) */
+    if (sw && (sw[0] == '0' || sw[0] == '1') && !sw[1] && tok && ok) {
+        rp->swap = sw[0] == '1';
+        a4 = rp->swap ? ta4 : a_vec4(pc, batch), b4 = rp->swap ? tb4 : b_vec4(pc, batch);
+    }
+    if (ok && vec4_only) {
+        /* the narrowest of 64, 32, 16 invocations that wastes the fewest
+         * columns in the last tile, as before the 8-wide workgroups */
+        double best = 1e300;
+        for (uint32_t w = 64; w >= 16; w /= 2)
+            if (padded(1, n, 1, (int64_t)w * RT_TN * 4) < best)
+                best = padded(1, n, 1, (int64_t)w * RT_TN * 4), rp->spec[0] = w;
+    }
+    if (ok || rp->swap) {
+        rp->tex_a = a4 ? VKA__TEXEL : VKA__TEXEL1;
+        rp->tex_b = b4 ? VKA__TEXEL : VKA__TEXEL1;
+        rp->shader = a4 && b4 ? "gemm_regtile_tex" : a4 ? "gemm_regtile_tex_b1" : b4 ? "gemm_regtile_tex_a1"
+                                                                                  : "gemm_regtile_tex_a1b1";
+    } else {
+        /* storage buffers: B as vec4 when every row of every batch starts on a 4-element boundary */
+        rp->spec[0] = RT_WG, rp->spec[2] = RT_TN_SB, rp->spec[3] = b_vec4(pc, batch) ? 4 : 1;
+        rp->spec[4] = ctx->shader_int64 ? 1 : 0;
+        rp->shader = "gemm_regtile";
+    }
+    /* tuning aid: VKATTN_GEMM_TILE=wg,tm,tn[,wide] */
+    const char *tile = getenv("VKATTN_GEMM_TILE");
+    unsigned wg, tmv, tnv, wide;
+    int nt = tile ? sscanf(tile, "%u,%u,%u,%u", &wg, &tmv, &tnv, &wide) : 0;
+    if (nt >= 3 && wg && tmv && tnv && (rp->tex_a || wg % 8 == 0))
+        rp->spec[0] = wg, rp->spec[1] = tmv, rp->spec[2] = tnv;
+    if (nt == 4 && !rp->tex_a)
+        rp->spec[4] = wide && ctx->shader_int64;
+}
+
 vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_tensor *b, vka_tensor *c)
 {
     static const char *op = "vka_gemm";
@@ -196,7 +324,7 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
         .a_bs = (uint32_t)oa.bs,
         .b_ks = (uint32_t)(d->trans_b ? 1 : ob.ld), .b_ns = (uint32_t)(d->trans_b ? ob.ld : 1),
         .b_bs = (uint32_t)ob.bs,
-        .c_rs = (uint32_t)oc.ld, .c_bs = (uint32_t)oc.bs,
+        .c_rs = (uint32_t)oc.ld, .c_bs = (uint32_t)oc.bs, .c_cs = 1,
         .off_a = vka__off(a), .off_b = vka__off(b), .off_c = vka__off(c),
         .off_bias = vka__off(d->bias), .off_res = vka__off(d->residual),
         .alpha = d->alpha, .beta = d->beta,
@@ -204,53 +332,43 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
         .flags = (d->bias ? GEMM_BIAS : 0) | (d->residual ? GEMM_RES : 0) | (d->beta != 0.0f ? GEMM_BETA : 0),
     };
 
-    char name[32];
+    char name[40];
     uint32_t spec[6];
     int nspec;
     int64_t bm, bn;
     int rowmajor_grid = 0;
-    int texel = 0;
+    int bind_a = 0, bind_b = 0, swapped = 0;
+    vka_tensor *ta = a, *tb = b;
     if (use_regtile(ctx)) {
         rowmajor_grid = 1;
-        /* B as vec4 when every row of every batch starts on a 4-element boundary */
-        int vec = pc.b_ns == 1 && pc.off_b % 4 == 0 && pc.b_ks % 4 == 0 && pc.b_bs % 4 == 0 && n % 4 == 0;
-        spec[0] = RT_WG, spec[1] = RT_TM, spec[2] = RT_TN, spec[3] = vec ? 4 : 1, nspec = 5;
-        spec[4] = ctx->shader_int64 ? 1 : 0;
-        /* tuning aid: VKATTN_GEMM_TILE=wg,tm,tn[,wide] */
-        const char *tile = getenv("VKATTN_GEMM_TILE");
-        unsigned wg, tm, tn, wide;
-        int nt = tile ? sscanf(tile, "%u,%u,%u,%u", &wg, &tm, &tn, &wide) : 0;
-        if (nt >= 3 && wg && tm && tn && wg % 8 == 0)
-            spec[0] = wg, spec[1] = tm, spec[2] = tn;
-        if (nt == 4)
-            spec[4] = wide && ctx->shader_int64;
+        regtile_plan rp;
+        plan_regtile(ctx, &pc, a, b, batch, &rp);
+        memcpy(spec, rp.spec, sizeof rp.spec);
+        nspec = 5;
         bm = spec[1], bn = (int64_t)spec[0] * spec[2] * spec[3];
-        /* A and B as texel buffers (gemm_regtile_tex) when they can be: B in
-         * vec4 columns, A's rows made of whole 4-element texels, views the
-         * device accepts. VKATTN_GEMM_TEXEL=0 turns it off (for comparisons). */
-        const char *tx = getenv("VKATTN_GEMM_TEXEL");
-        texel = vec && k % 4 == 0 && pc.a_ks == 1 && pc.off_a % 4 == 0 && pc.a_rs % 4 == 0 && pc.a_bs % 4 == 0 &&
-                  vka__texel_ok(ctx, a) && vka__texel_ok(ctx, b) && !(tx && strcmp(tx, "0") == 0);
-        if (texel && !tile) {
-            /* the narrowest of 64, 32, 16 invocations that wastes the fewest
-             * columns in the last tile (ViT's n = 768 is 1.5 tiles of 512):
-             * llvmpipe computes the clamped columns all the same */
-            int64_t best = INT64_MAX;
-            for (uint32_t w = RT_WG; w >= 16; w /= 2) {
-                int64_t tw = (int64_t)w * spec[2] * 4, padded = (n + tw - 1) / tw * tw;
-                if (padded < best)
-                    best = padded, spec[0] = w;
-            }
-            bn = (int64_t)spec[0] * spec[2] * spec[3];
+        if (rp.swap) { /* Cᵀ = Bᵀ·Aᵀ */
+            swapped = 1;
+            swap_operands(&pc);
+            ta = b, tb = a;
         }
-        vka__variant(name, sizeof name, texel ? "gemm_regtile_tex" : "gemm_regtile", a->dtype);
+        bind_a = rp.tex_a, bind_b = rp.tex_b;
+        /* llvmpipe ends an invocation after 65535 loop iterations in all:
+         * refuse what would silently be cut short (k / 4 or k / 8 trips) */
+        int64_t trips = rp.tex_a ? k / 4 + 4 : k / 8 + 2;
+        if (strstr(ctx->info.driver_name, "llvmpipe") && trips > 65000)
+            return vka__err(ctx, VKA_ERR_TOO_LARGE,
+                            "vka_gemm: k = %lld needs %lld loop iterations per invocation, over llvmpipe's limit of "
+                            "65535",
+                            (long long)k, (long long)trips);
+        vka__variant(name, sizeof name, rp.shader, a->dtype);
     } else {
         spec[0] = SH_WGX, spec[1] = SH_WGY, spec[2] = SH_TM, spec[3] = SH_TN, spec[4] = SH_BK, nspec = 5;
         bm = SH_WGY * SH_TM, bn = SH_WGX * SH_TN;
         vka__variant(name, sizeof name, "gemm_shared", a->dtype);
     }
+    int64_t km = swapped ? n : m, kn = swapped ? m : n; /* the kernel's rows and columns */
     const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
-    int64_t gx = (n + bn - 1) / bn, gy = (m + bm - 1) / bm;
+    int64_t gx = (kn + bn - 1) / bn, gy = (km + bm - 1) / bm;
     if (rowmajor_grid) { /* regtile: x over rows (see gemm_regtile.comp) */
         int64_t t = gx;
         gx = gy, gy = t;
@@ -258,7 +376,7 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     if (gx > maxg[0] || gy > maxg[1])
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_gemm: c %s [%lld, %lld] needs a %lldx%lld grid; the device allows %ux%u",
                         vka__tname(c), (long long)m, (long long)n, (long long)gx, (long long)gy, maxg[0], maxg[1]);
-    vka__binding bind[] = {{a, texel ? VKA__TEXEL : 0}, {b, texel ? VKA__TEXEL : 0}, {c, 1}, {d->bias, 0}, {d->residual, 0}};
+    vka__binding bind[] = {{ta, bind_a}, {tb, bind_b}, {c, 1}, {d->bias, 0}, {d->residual, 0}};
     /* batches beyond maxComputeWorkGroupCount[2] go into further dispatches */
     for (int64_t z0 = 0; z0 < batch; z0 += maxg[2]) {
         int64_t gz = batch - z0 < maxg[2] ? batch - z0 : maxg[2];

@@ -1,4 +1,4 @@
-/* op_norm.c — vka_softmax and vka_layernorm: row-wise ops over the last axis. */
+/* op_norm.c — vka_softmax, vka_layernorm and vka_rmsnorm: row-wise ops over the last axis. */
 #include "op_rows.h"
 
 /* keep in sync with shaders/softmax.comp */
@@ -136,9 +136,10 @@ static vka_status check_affine(vka_context *ctx, const char *op, const vka_tenso
     return VKA_OK;
 }
 
-vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_tensor *beta, float eps, vka_tensor *y)
+/* LayerNorm, or RMSNorm when rms (layernorm.comp's RMS specialization constant). */
+static vka_status norm_rows(vka_cmd *cmd, const char *op, int rms, vka_tensor *x, vka_tensor *gamma, vka_tensor *beta,
+                            float eps, vka_tensor *y)
 {
-    const char *op = "vka_layernorm";
     vka_status s = vka__check_cmd(cmd, op);
     if (s)
         return s;
@@ -152,15 +153,26 @@ vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_ten
         return VKA_OK;
     int64_t n = x->shape[x->ndim - 1];
     uint64_t rows = (uint64_t)(x->numel / n);
-    uint32_t spec[2], gx, gy;
+    uint32_t spec[3], gx, gy;
     uint64_t groups;
-    if (vka__rows_plan(ctx, (uint64_t)n, rows, 3, VKA_ROWS_PER_THREAD_MAX, spec, &groups))
+    if (vka__rows_plan(ctx, (uint64_t)n, rows, rms ? 2 : 3, VKA_ROWS_PER_THREAD_MAX, spec, &groups))
         return too_long(ctx, op, x);
+    spec[2] = rms ? 1u : 0u;
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__layernorm_push pc = {(uint32_t)rows, (uint32_t)n, vka__off(x), vka__off(gamma), vka__off(beta), vka__off(y),
                               gamma != NULL, beta != NULL, eps};
     char name[32];
     vka__binding b[] = {{x, 0}, {gamma, 0}, {beta, 0}, {y, 1}};
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "layernorm", x->dtype), spec, 2, b, 4, &pc, sizeof pc,
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, "layernorm", x->dtype), spec, 3, b, 4, &pc, sizeof pc,
                          gx, gy, 1);
+}
+
+vka_status vka_layernorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, vka_tensor *beta, float eps, vka_tensor *y)
+{
+    return norm_rows(cmd, "vka_layernorm", 0, x, gamma, beta, eps, y);
+}
+
+vka_status vka_rmsnorm(vka_cmd *cmd, vka_tensor *x, vka_tensor *gamma, float eps, vka_tensor *y)
+{
+    return norm_rows(cmd, "vka_rmsnorm", 1, x, gamma, NULL, eps, y);
 }

@@ -51,16 +51,9 @@ static void axis(int64_t in, int64_t out, int antialias, float *scale, float *su
     *k = (float)(1.0 / (2.0 * out * fs)); /* the shader's tap() scales an integer by it */
 }
 
-static int has_8bit_storage(vka_context *ctx)
-{
-    /* The context enables storageBuffer8BitAccess when the device has it. (A
-     * bring-your-own-Vulkan device must have enabled it too: there is no field
-     * to say so, so this checks what the device offers.) */
-    VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-    VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f12};
-    vkGetPhysicalDeviceFeatures2(ctx->phys, &f);
-    return f12.storageBuffer8BitAccess == VK_TRUE;
-}
+/* storageBuffer8BitAccess enabled on the context's device: its own has it
+ * when the device does; an application's says so in device_create_info. */
+static int has_8bit_storage(vka_context *ctx) { return ctx->feat.storage8; }
 
 vka_status vka_preprocess(vka_cmd *cmd, vka_tensor *rgb, const vka_preprocess_params *p, vka_tensor *out)
 {

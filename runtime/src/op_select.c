@@ -1,6 +1,7 @@
 /* op_select.c — index and selection ops of the detection heads: vka_topk,
  * vka_gather, vka_gather_elements, vka_tile, vka_where, vka_compare. Integer
  * tensors are I32; data-moving ops carry F32, F16 and I32 values bit for bit. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -9,6 +10,13 @@
 #define WG 256u
 #define TOPK_MAX_SORT 2048   /* shared-memory sort size (16 KiB of keys + indices) */
 #define TOPK_MAX_N (1 << 19) /* keeps the select passes under lavapipe's loop budget */
+/* topk_row.comp (a row per invocation) for rows up to this long with k up to
+ * TOPK_ROW_MAX_K: n·KMAX compare-and-swaps per row beat a workgroup sort's
+ * log²(n) barriers (DEIMv2's 400 rows of 33, k = 4: ~30 ms as 400 workgroup
+ * sorts on lavapipe). */
+#define TOPK_ROW_MAX_N 256
+#define TOPK_ROW_MAX_K 32
+#define TOPK_ROW_WG 64u
 
 /* keep in sync with shaders/topk.comp */
 typedef struct vka__topk_push {
@@ -208,6 +216,13 @@ vka_status vka_topk(vka_cmd *cmd, vka_tensor *x, int64_t k, int largest, int sor
         (s = check_no_overlap(ctx, OP, indices, "indices", x, "x")) ||
         (s = check_no_overlap(ctx, OP, indices, "indices", values, "values")))
         return s;
+    /* VKATTN_TOPK_VARIANT=row|group overrides the choice (tests, benchmarks) */
+    const char *var = getenv("VKATTN_TOPK_VARIANT");
+    int row = n <= TOPK_ROW_MAX_N && k <= TOPK_ROW_MAX_K;
+    if (var && strcmp(var, "group") == 0)
+        row = 0;
+    else if (var && strcmp(var, "row") == 0 && n <= TOPK_MAX_SORT && k <= TOPK_ROW_MAX_K)
+        row = 1;
     uint32_t mode = n <= TOPK_MAX_SORT ? 0u : 1u;
     if (mode == 1 && (k > TOPK_MAX_SORT || n > TOPK_MAX_N))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED,
@@ -223,10 +238,20 @@ vka_status vka_topk(vka_cmd *cmd, vka_tensor *x, int64_t k, int largest, int sor
         m = 2;
     vka__topk_push pc = {.rows = (uint32_t)rows, .n = (uint32_t)n, .k = (uint32_t)k, .m = m,
                          .off_x = vka__off(x), .off_v = vka__off(values), .off_i = vka__off(indices)};
-    uint32_t spec[3] = {WG, mode, largest ? 1u : 0u}, gx, gy;
-    vka__grid1d(ctx, (uint64_t)rows, &gx, &gy);
     vka__binding b[] = {{x, 0}, {values, 1}, {indices, 1}};
     char name[32];
+    uint32_t gx, gy;
+    if (row) {
+        uint32_t kmax = 1;
+        while (kmax < (uint32_t)k)
+            kmax <<= 1;
+        uint32_t spec[3] = {TOPK_ROW_WG, kmax, largest ? 1u : 0u};
+        vka__grid1d(ctx, ((uint64_t)rows + TOPK_ROW_WG - 1) / TOPK_ROW_WG, &gx, &gy);
+        return vka__dispatch(cmd, vka__variant(name, sizeof name, "topk_row", x->dtype), spec, 3, b, 3, &pc,
+                             sizeof pc, gx, gy, 1);
+    }
+    uint32_t spec[3] = {WG, mode, largest ? 1u : 0u};
+    vka__grid1d(ctx, (uint64_t)rows, &gx, &gy);
     return vka__dispatch(cmd, vka__variant(name, sizeof name, "topk", x->dtype), spec, 3, b, 3, &pc, sizeof pc, gx,
                          gy, 1);
 }
@@ -424,10 +449,7 @@ vka_status vka_where(vka_cmd *cmd, vka_tensor *cond, vka_tensor *a, vka_tensor *
                         vka__tdesc(cond, dc, sizeof dc), vka_dtype_str(cond->dtype));
     if (cond->dtype == VKA_U8) {
         /* where_u8 declares 8-bit storage; without it the pipeline would not build */
-        VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-        VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f12};
-        vkGetPhysicalDeviceFeatures2(ctx->phys, &f);
-        if (!f12.storageBuffer8BitAccess)
+        if (!ctx->feat.storage8)
             return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: device \"%s\" lacks storageBuffer8BitAccess for u8 cond %s",
                             OP, ctx->info.name, vka__tdesc(cond, dc, sizeof dc));
     }

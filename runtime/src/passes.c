@@ -1,13 +1,18 @@
 /* passes.c — fusions on the graph IR: the exported attention subgraph into
- * flash attention, Erf-GELU into one op, and bias / activation / residual into
- * GEMM epilogues. Nodes are rewritten in place (the node list stays in
- * topological order); what nothing reads any more is removed by the executor's
- * dead-node pass. */
+ * flash attention (Q, K, V and O addressed through strides in the tensors the
+ * projections wrote, so the slices and transposes around it disappear), the
+ * decomposed LayerNorm and RMSNorm into one kernel each, Erf-GELU and
+ * x·sigmoid(x) into one op, bias / activation / residual into GEMM epilogues,
+ * and what elementwise chains are left into one program each (vka_eltwise).
+ * Nodes are rewritten in place (the node list stays in topological order);
+ * what nothing reads any more is removed by the executor's dead-node pass, and
+ * each removed node remembers which node absorbed it (--plan shows it). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph.h"
+#include "op_shape.h"
 
 typedef struct {
     int *nuse;                   /* live readers of each value */
@@ -92,6 +97,138 @@ static bool scalar_operand(vka_graph *g, const vka__node *n, double *c, vka_val 
             return true;
         }
     return false;
+}
+
+/* The reader of v if it is the only one. */
+static vka__node *sole_reader(vka_graph *g, const uses *u, vka_val v)
+{
+    return u->nuse[v] == 1 && u->reader[v] >= 0 ? &g->nodes[u->reader[v]] : NULL;
+}
+
+/* Moves node c's output onto node gm (c disappears). */
+static void absorb(vka_graph *g, vka__node *gm, vka__node *c)
+{
+    gm->out = c->out;
+    g->vals[c->out].producer = (int)(gm - g->nodes);
+    c->dead = true;
+}
+
+/* ---------------------------------------------------------------- strided views */
+
+/* A value read through strides: element (i_0, .., i_n-1) of the logical tensor
+ * `shape` is element off + Σ i_k·st[k] of base's memory. The attention and
+ * elementwise fusions read their operands this way, straight out of the
+ * tensor a slice, transpose or reshape chain started from. */
+typedef struct {
+    vka_val base;
+    int ndim;
+    int64_t shape[VKA_MAX_DIMS], st[VKA_MAX_DIMS];
+    int64_t off;
+} sview;
+
+static void dense_strides(int nd, const int64_t *shape, int64_t *st)
+{
+    int64_t acc = 1;
+    for (int k = nd - 1; k >= 0; k--) {
+        st[k] = acc;
+        acc *= shape[k];
+    }
+}
+
+static void sview_dense(const vka_graph *g, vka_val v, sview *s)
+{
+    const vka__value *x = &g->vals[v];
+    s->base = v;
+    s->ndim = x->ndim;
+    memcpy(s->shape, x->shape, sizeof s->shape);
+    dense_strides(x->ndim, x->shape, s->st);
+    s->off = 0;
+}
+
+/* Moves view s from y's memory onto x's, where y's axis k holds x's elements
+ * first_k + j·mult_k (a slice or a transpose of x). Fails when a step of the
+ * view would carry from one of y's axes into the next: then no stride of x
+ * describes it. */
+static bool sview_map(sview *s, int ynd, const int64_t *yshape, const int64_t *first, const int64_t *mult)
+{
+    int64_t ys[VKA_MAX_DIMS], digit[VKA_MAX_DIMS], reach[VKA_MAX_DIMS], nst[VKA_MAX_DIMS];
+    dense_strides(ynd, yshape, ys);
+    int64_t rem = s->off;
+    for (int k = 0; k < ynd; k++) {
+        digit[k] = rem / ys[k];
+        rem -= digit[k] * ys[k];
+        reach[k] = digit[k];
+    }
+    for (int a = 0; a < s->ndim; a++) {
+        nst[a] = 0;
+        if (s->shape[a] == 1 || s->st[a] == 0)
+            continue;
+        int k = -1;
+        for (int j = 0; j < ynd && k < 0; j++) /* the outermost axis of y a step of a stays inside */
+            if (yshape[j] > 1 && ys[j] <= s->st[a])
+                k = j;
+        if (k < 0 || s->st[a] % ys[k])
+            return false;
+        int64_t c = s->st[a] / ys[k];
+        reach[k] += c * (s->shape[a] - 1);
+        nst[a] = c * mult[k];
+    }
+    int64_t off = 0;
+    for (int k = 0; k < ynd; k++) {
+        if (reach[k] >= yshape[k])
+            return false;
+        off += first[k] + digit[k] * mult[k];
+    }
+    memcpy(s->st, nst, sizeof nst);
+    s->off = off;
+    return true;
+}
+
+/* One step back through the producer of s->base when it only moves data. */
+static bool sview_step(vka_graph *g, sview *s)
+{
+    vka__node *p = producer(g, s->base);
+    if (!p || (p->op != VKA__OP_RESHAPE && p->op != VKA__OP_SLICE && p->op != VKA__OP_TRANSPOSE))
+        return false;
+    const vka__value *y = &g->vals[s->base], *x = &g->vals[p->in[0]];
+    if (x->dtype != y->dtype || x->is_int != y->is_int)
+        return false;
+    if (p->op == VKA__OP_RESHAPE) { /* the same memory in the same order */
+        s->base = p->in[0];
+        return true;
+    }
+    int64_t xs[VKA_MAX_DIMS], first[VKA_MAX_DIMS], mult[VKA_MAX_DIMS];
+    dense_strides(x->ndim, x->shape, xs);
+    for (int k = 0; k < y->ndim; k++) {
+        if (p->op == VKA__OP_SLICE) {
+            if (p->steps[k] < 1)
+                return false;
+            first[k] = p->starts[k] * xs[k];
+            mult[k] = p->steps[k] * xs[k];
+        } else {
+            first[k] = 0;
+            mult[k] = xs[p->perm[k]];
+        }
+    }
+    sview t = *s;
+    if (!sview_map(&t, y->ndim, y->shape, first, mult))
+        return false;
+    t.base = p->in[0];
+    *s = t;
+    return true;
+}
+
+/* The view of v as far back as slices, transposes and reshapes go; with
+ * last_dense, only as far as its last axis stays contiguous. */
+static void sview_resolve(vka_graph *g, vka_val v, bool last_dense, sview *s)
+{
+    sview_dense(g, v, s);
+    for (;;) {
+        sview t = *s;
+        if (!sview_step(g, &t) || (last_dense && t.shape[t.ndim - 1] > 1 && t.st[t.ndim - 1] != 1))
+            return;
+        *s = t;
+    }
 }
 
 /* ---------------------------------------------------------------- attention */
@@ -218,6 +355,60 @@ static bool match_attention(vka_graph *g, const uses *u, vka__node *s, attn_matc
     return true;
 }
 
+/* Attention node a (q, k, v of [B, H, N, D] or [B·H, N, D]) reads Q, K and V
+ * through strides from the tensors the slices / transposes / reshapes before
+ * it started from (DeiT: the packed QKV projection), and writes O where a
+ * transpose after it (keeping D last) would have put it. */
+static void attn_views(vka_graph *g, uses *u, vka__node *a)
+{
+    const vka__value *vq = &g->vals[a->in[0]], *vk = &g->vals[a->in[1]];
+    int r = vq->ndim;
+    vka_attn_desc d = vka_attn_default_desc();
+    d.batch = r == 4 ? vq->shape[0] : 1;
+    d.heads = vq->shape[r - 3];
+    d.nq = vq->shape[r - 2];
+    d.nk = vk->shape[r - 2];
+    d.head_dim = vq->shape[r - 1];
+    d.scale = a->scale;
+    int64_t *strides[4] = {d.q_stride, d.k_stride, d.v_stride, d.o_stride};
+    int64_t *offs[4] = {&d.q_offset, &d.k_offset, &d.v_offset, &d.o_offset};
+    bool moved = false;
+    for (int i = 0; i < 3; i++) {
+        sview sv;
+        sview_resolve(g, a->in[i], true, &sv);
+        moved |= sv.base != a->in[i];
+        a->in[i] = sv.base;
+        /* (batch, head, row) strides; a lone batch of B·H heads takes any batch stride */
+        strides[i][0] = r == 4 ? sv.st[0] : sv.st[0] * sv.shape[0];
+        strides[i][1] = sv.st[r - 3];
+        strides[i][2] = sv.st[r - 2];
+        *offs[i] = sv.off;
+        if (strides[i][0] == 0 && strides[i][1] == 0 && strides[i][2] == 0)
+            strides[i][0] = 1; /* all zero means dense to vka_attention; B = H = N = 1 here */
+    }
+    /* O: the transpose that only reader applies, when it keeps D last */
+    vka_val o = a->out;
+    const vka__value *vo = &g->vals[o];
+    int64_t ost[VKA_MAX_DIMS];
+    dense_strides(r, vo->shape, ost);
+    vka__node *t = sole_reader(g, u, o);
+    if (t && t->op == VKA__OP_TRANSPOSE && !vo->is_output && t->perm[r - 1] == r - 1) {
+        int64_t ys[VKA_MAX_DIMS];
+        dense_strides(r, g->vals[t->out].shape, ys);
+        for (int k = 0; k < r; k++)
+            ost[t->perm[k]] = ys[k];
+        absorb(g, a, t);
+        moved = true;
+    }
+    if (!moved)
+        return;
+    d.o_stride[0] = r == 4 ? ost[0] : ost[0] * vo->shape[0];
+    d.o_stride[1] = ost[r - 3];
+    d.o_stride[2] = ost[r - 2];
+    a->attn = d;
+    a->attn_strided = true;
+}
+
 static int fuse_attention(vka_graph *g, uses *u)
 {
     int count = 0;
@@ -244,6 +435,8 @@ static int fuse_attention(vka_graph *g, uses *u)
             a->in[a->nin++] = m.mask;
         a->scale = m.scale;
         count_uses(g, u);
+        attn_views(g, u, a);
+        count_uses(g, u);
         count++;
     }
     return count;
@@ -266,12 +459,6 @@ void vka__graph_mark_attention(vka_graph *g)
 static bool is_mean_last(vka_graph *g, const vka__node *n)
 {
     return n && n->op == VKA__OP_REDUCE && n->sub == VKA_REDUCE_MEAN && n->axis == g->vals[n->in[0]].ndim - 1;
-}
-
-/* The reader of v if it is the only one. */
-static vka__node *sole_reader(vka_graph *g, const uses *u, vka_val v)
-{
-    return u->nuse[v] == 1 && u->reader[v] >= 0 ? &g->nodes[u->reader[v]] : NULL;
 }
 
 /* A constant of C elements that broadcasts along the last axis only. */
@@ -353,6 +540,72 @@ static int fuse_layernorm(vka_graph *g, uses *u)
     return count;
 }
 
+/* ---------------------------------------------------------------- RMSNorm */
+
+/* y = x · 1/sqrt(ReduceMean(x², last axis) + eps) [· gamma], as T5-style RMSNorm
+ * exports (DEIMv2's decoder): Pow(x, 2) or Mul(x, x), ReduceMean, Add(eps),
+ * Sqrt, then Div(x, s) or Mul(x, Div(1, s)) or Mul(x, Reciprocal(s)), then an
+ * optional Mul by a per-channel gamma -> one RMSNorm over the last axis. */
+static int fuse_rmsnorm(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *r1 = &g->nodes[i];
+        if (r1->dead || !is_mean_last(g, r1))
+            continue;
+        vka__node *sq = producer(g, r1->in[0]);
+        double e;
+        if (!sq || u->nuse[r1->in[0]] != 1 ||
+            !((is_binary(sq, VKA_POW) && vka__const_scalar(g, sq->in[1], &e) && e == 2.0) ||
+              (is_binary(sq, VKA_MUL) && sq->in[0] == sq->in[1])))
+            continue;
+        vka_val x = sq->in[0];
+        const vka__value *vx = &g->vals[x];
+        if (vx->is_int || vx->ndim < 1 || g->vals[sq->out].numel != vx->numel)
+            continue;
+        int64_t c = vx->shape[vx->ndim - 1];
+        vka__node *add = sole_reader(g, u, r1->out);
+        double eps;
+        vka_val other;
+        if (!is_binary(add, VKA_ADD) || !scalar_operand(g, add, &eps, &other, NULL) || !(eps >= 0))
+            continue;
+        vka__node *sqrt_n = sole_reader(g, u, add->out);
+        if (!sqrt_n || sqrt_n->op != VKA__OP_UNARY || sqrt_n->sub != VKA_SQRT)
+            continue;
+        vka__node *nx = sole_reader(g, u, sqrt_n->out), *last = NULL;
+        double one;
+        bool cf;
+        if (is_binary(nx, VKA_DIV) && nx->in[0] == x && nx->in[1] == sqrt_n->out) {
+            last = nx; /* x / s */
+        } else if ((is_binary(nx, VKA_DIV) && scalar_operand(g, nx, &one, &other, &cf) && cf && one == 1.0) ||
+                   (nx && nx->op == VKA__OP_UNARY && nx->sub == VKA_RECIPROCAL)) {
+            vka__node *mul = sole_reader(g, u, nx->out); /* x · (1 / s) */
+            if (is_binary(mul, VKA_MUL) && (mul->in[0] == x || mul->in[1] == x) && mul->in[0] != mul->in[1])
+                last = mul;
+        }
+        if (!last || g->vals[last->out].numel != vx->numel)
+            continue;
+        vka_val gamma = VKA_NONE;
+        vka__node *mg = sole_reader(g, u, last->out);
+        if (is_binary(mg, VKA_MUL) && !g->vals[last->out].is_output) {
+            vka_val gv = mg->in[0] == last->out ? mg->in[1] : mg->in[0];
+            if (gv != last->out && per_channel(g, gv, c) && g->vals[mg->out].numel == vx->numel) {
+                gamma = gv;
+                last = mg;
+            }
+        }
+        last->op = VKA__OP_RMSNORM;
+        last->in[0] = x;
+        last->in[1] = gamma;
+        last->nin = 2;
+        last->axis = vx->ndim - 1;
+        last->eps = (float)eps;
+        count_uses(g, u);
+        count++;
+    }
+    return count;
+}
+
 /* ---------------------------------------------------------------- GELU */
 
 /* x·0.5·(1 + erf(x/√2)) in either association -> one GELU node. */
@@ -399,6 +652,32 @@ static int fuse_gelu(vka_graph *g, uses *u)
         result->nin = 1;
         count_uses(g, u);
         count++;
+    }
+    return count;
+}
+
+/* Mul(x, Sigmoid(x)) -> one SiLU node (which GEMM and conv epilogues take). */
+static int fuse_silu(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *m = &g->nodes[i];
+        if (m->dead || !is_binary(m, VKA_MUL))
+            continue;
+        for (int j = 0; j < 2; j++) {
+            vka__node *sg = producer(g, m->in[j]);
+            if (sg && sg->op == VKA__OP_UNARY && sg->sub == VKA_SIGMOID && sg->in[0] == m->in[1 - j] &&
+                u->nuse[sg->out] == 1 && !g->vals[sg->out].is_output &&
+                g->vals[m->out].numel == g->vals[sg->out].numel) {
+                m->op = VKA__OP_UNARY;
+                m->sub = VKA_SILU;
+                m->in[0] = sg->in[0];
+                m->nin = 1;
+                count_uses(g, u);
+                count++;
+                break;
+            }
+        }
     }
     return count;
 }
@@ -731,6 +1010,8 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
             (cv->nin > 2 && !vka__graph_is_const(g, cv->in[2])))
             continue;
         const vka__value *w = &g->vals[cv->in[1]];
+        if (w->ndim < 1 || w->shape[0] < 1) /* empty weights never reach here (zero-size rule); no division by 0 */
+            continue;
         int64_t O = w->shape[0], per = w->numel / O;
         for (;;) {
             if (u->nuse[cv->out] != 1 || g->vals[cv->out].is_output)
@@ -741,6 +1022,10 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
             if ((!mul && !add) || !per_out_channel(g, k, O) || g->vals[c->out].numel != g->vals[cv->out].numel)
                 break;
             float *nw = malloc(sizeof *nw * (size_t)w->numel), *nb = malloc(sizeof *nb * (size_t)O);
+            if (!nw || !nb) {
+                free(nw), free(nb);
+                break; /* out of host memory: the unfused graph still runs */
+            }
             for (int64_t o = 0; o < O; o++) {
                 double kv = vka__const_at(g, k, o), b = cv->nin > 2 ? vka__const_at(g, cv->in[2], o) : 0;
                 for (int64_t j = 0; j < per; j++) {
@@ -788,14 +1073,6 @@ static vka_act act_of(int unary)
     }
 }
 
-/* Moves node c's output onto node gm (c disappears). */
-static void absorb(vka_graph *g, vka__node *gm, vka__node *c)
-{
-    gm->out = c->out;
-    g->vals[c->out].producer = (int)(gm - g->nodes);
-    c->dead = true;
-}
-
 
 static int fuse_epilogues(vka_graph *g, uses *u)
 {
@@ -808,12 +1085,23 @@ static int fuse_epilogues(vka_graph *g, uses *u)
             vka_val out = gm->out;
             if (u->nuse[out] != 1 || g->vals[out].is_output)
                 break;
-            vka__node *c = &g->nodes[u->reader[out]];
             const vka__value *vo = &g->vals[out];
             int64_t n = vo->shape[vo->ndim - 1];
+            /* the epilogue op may read the result through reshapes (a view: the
+             * same memory), e.g. [N, C] -> [1, N, C] before a residual add */
+            vka_val cur = out;
+            vka__node *c = sole_reader(g, u, cur);
+            while (c && c->op == VKA__OP_RESHAPE && !g->vals[c->out].is_output && u->nuse[c->out] == 1) {
+                cur = c->out;
+                c = sole_reader(g, u, cur);
+            }
+            if (!c)
+                break;
+            const vka__value *vcur = &g->vals[cur];
             bool has_bias = gm->bias >= 0 || (gm->op == VKA__OP_GEMM && gm->nin > 2);
-            if (is_binary(c, VKA_ADD) && !has_bias && gm->act == VKA_ACT_NONE && gm->residual < 0) {
-                vka_val o = c->in[0] == out ? c->in[1] : c->in[0];
+            if (is_binary(c, VKA_ADD) && !has_bias && gm->act == VKA_ACT_NONE && gm->residual < 0 &&
+                vcur->shape[vcur->ndim - 1] == n) {
+                vka_val o = c->in[0] == cur ? c->in[1] : c->in[0];
                 const vka__value *vb = &g->vals[o];
                 bool row = vka__graph_is_const(g, o) && vb->numel == n && vb->shape[vb->ndim - 1] == n &&
                            g->vals[c->out].numel == vo->numel;
@@ -833,10 +1121,10 @@ static int fuse_epilogues(vka_graph *g, uses *u)
                 continue;
             }
             if (is_binary(c, VKA_ADD) && gm->residual < 0) {
-                vka_val o = c->in[0] == out ? c->in[1] : c->in[0];
+                vka_val o = c->in[0] == cur ? c->in[1] : c->in[0];
                 const vka__value *vr = &g->vals[o];
                 bool same = vr->numel == vo->numel && g->vals[c->out].numel == vo->numel &&
-                            vr->dtype == vo->dtype && !vr->is_int && o != out;
+                            vr->dtype == vo->dtype && !vr->is_int && o != cur;
                 if (same && available_before(g, o, gm)) {
                     gm->residual = o;
                     absorb(g, gm, c);
@@ -851,26 +1139,391 @@ static int fuse_epilogues(vka_graph *g, uses *u)
     return count;
 }
 
+/* ---------------------------------------------------------------- elementwise programs */
+
+/* A node the elementwise program can compute: float unary, binary or clip. */
+static bool ew_able(const vka_graph *g, const vka__node *n)
+{
+    if (!n || n->dead || n->out2 >= 0 || (n->op != VKA__OP_BINARY && n->op != VKA__OP_UNARY && n->op != VKA__OP_CLIP))
+        return false;
+    const vka__value *o = &g->vals[n->out];
+    if (o->is_int || (o->dtype != VKA_F32 && o->dtype != VKA_F16) || o->ndim > VKA_MAX_DIMS)
+        return false;
+    if (n->op == VKA__OP_UNARY && (n->sub < 0 || n->sub >= VKA_UNARY_COUNT))
+        return false;
+    if (n->op == VKA__OP_BINARY && (n->sub < 0 || n->sub >= VKA_BINARY_COUNT))
+        return false;
+    int nin = n->op == VKA__OP_BINARY ? 2 : 1;
+    for (int i = 0; i < nin; i++) {
+        const vka__value *x = &g->vals[n->in[i]];
+        if (x->is_int || x->dtype != o->dtype)
+            return false;
+    }
+    return true;
+}
+
+static bool same_shape(const vka__value *a, const vka__value *b)
+{
+    if (a->ndim != b->ndim)
+        return false;
+    for (int k = 0; k < a->ndim; k++)
+        if (a->shape[k] != b->shape[k])
+            return false;
+    return true;
+}
+
+#define EW_MAX_NODES VKA_ELTWISE_MAX_CODE
+
+typedef struct {
+    int node[EW_MAX_NODES];      /* node indices, ascending (topological) */
+    int n;
+} ew_cluster;
+
+static bool in_cluster(const ew_cluster *c, vka_val v, const vka_graph *g)
+{
+    int p = g->vals[v].producer;
+    for (int i = 0; i < c->n; i++)
+        if (c->node[i] == p && !g->nodes[p].dead)
+            return true;
+    return false;
+}
+
+/* Compiles cluster c (its last node the root, whose output the program
+ * writes) into d over inputs ins. False when it does not fit the kernel:
+ * registers, inputs, immediates, instructions, or more than 4 separate axes. */
+static bool ew_compile(vka_graph *g, const ew_cluster *c, vka_eltwise_desc *d, vka_val *ins, int *nin, bool *walked)
+{
+    memset(d, 0, sizeof *d);
+    *nin = 0;
+    *walked = false;
+    const vka__node *root = &g->nodes[c->node[c->n - 1]];
+    const vka__value *vy = &g->vals[root->out];
+    int reg_of[EW_MAX_NODES];    /* register holding each node's result */
+    int left[EW_MAX_NODES];      /* reads of each node's result still to come in the program */
+    bool busy[4] = {false};
+    for (int i = 0; i < c->n; i++) {
+        left[i] = 0;
+        reg_of[i] = -1;
+    }
+    for (int i = 0; i < c->n; i++) {
+        const vka__node *n = &g->nodes[c->node[i]];
+        int nr = n->op == VKA__OP_BINARY ? 2 : 1;
+        for (int j = 0; j < nr; j++)
+            for (int k = 0; k < i; k++)
+                if (g->nodes[c->node[k]].out == n->in[j])
+                    left[k]++;
+    }
+    for (int i = 0; i < c->n; i++) {
+        const vka__node *n = &g->nodes[c->node[i]];
+        int nr = n->op == VKA__OP_BINARY ? 2 : 1, opnd[2] = {0, 0};
+        for (int j = 0; j < nr; j++) {
+            vka_val v = n->in[j];
+            int k = -1;
+            for (int q = 0; q < i; q++)
+                if (g->nodes[c->node[q]].out == v)
+                    k = q;
+            if (k >= 0) {
+                opnd[j] = VKA_EW_R(reg_of[k]);
+                continue;
+            }
+            double cv;
+            if (vka__const_scalar(g, v, &cv)) { /* an immediate */
+                float f = (float)cv;
+                int m = 0;
+                while (m < d->nimm && memcmp(&d->imm[m], &f, sizeof f))
+                    m++;
+                if (m == d->nimm) {
+                    if (d->nimm == VKA_ELTWISE_MAX_IMM)
+                        return false;
+                    d->imm[d->nimm++] = f;
+                }
+                opnd[j] = VKA_EW_C(m);
+                continue;
+            }
+            /* an input, read through strides over y's axes (numpy alignment) */
+            sview sv;
+            sview_resolve(g, v, false, &sv);
+            if (g->vals[sv.base].dtype != vy->dtype)
+                sview_dense(g, v, &sv);
+            int64_t st[VKA_MAX_DIMS] = {0};
+            for (int a = 0; a < vy->ndim; a++) {
+                int av = a - (vy->ndim - sv.ndim);
+                st[a] = av >= 0 && sv.shape[av] != 1 ? sv.st[av] : 0;
+                if (st[a] < 0)
+                    return false;
+            }
+            int m = 0;
+            while (m < *nin && !(ins[m] == sv.base && d->offset[m] == sv.off &&
+                                 !memcmp(d->stride[m], st, sizeof(int64_t) * (size_t)vy->ndim)))
+                m++;
+            if (m == *nin) {
+                if (*nin == VKA_ELTWISE_MAX_IN)
+                    return false;
+                ins[m] = sv.base;
+                d->strided[m] = 1;
+                d->offset[m] = sv.off;
+                memcpy(d->stride[m], st, sizeof st);
+                *walked |= sv.base != v;
+                (*nin)++;
+            }
+            opnd[j] = VKA_EW_X(m);
+        }
+        /* operands read: free the registers of results read for the last time */
+        for (int j = 0; j < nr; j++)
+            for (int q = 0; q < i; q++)
+                if (g->nodes[c->node[q]].out == n->in[j] && --left[q] == 0)
+                    busy[reg_of[q]] = false;
+        int dst = 0;
+        if (i < c->n - 1) {
+            while (dst < 4 && busy[dst])
+                dst++;
+            if (dst == 4)
+                return false;
+            busy[dst] = true;
+        }
+        reg_of[i] = dst;
+        int ncode = n->op == VKA__OP_CLIP ? 2 : 1;
+        if (d->ncode + ncode > VKA_ELTWISE_MAX_CODE)
+            return false;
+        if (n->op == VKA__OP_BINARY) {
+            d->code[d->ncode++] = (vka_eltwise_instr){(uint8_t)n->sub, (uint8_t)dst, (uint8_t)opnd[0], (uint8_t)opnd[1]};
+        } else if (n->op == VKA__OP_UNARY) {
+            d->code[d->ncode++] = (vka_eltwise_instr){(uint8_t)(VKA_EW_UNARY + n->sub), (uint8_t)dst, (uint8_t)opnd[0], 0};
+        } else { /* clip: x < lo ? lo : x, then > hi ? hi */
+            float b[2] = {n->alpha, n->beta};
+            int bi[2];
+            for (int j = 0; j < 2; j++) {
+                int m = 0;
+                while (m < d->nimm && memcmp(&d->imm[m], &b[j], sizeof b[j]))
+                    m++;
+                if (m == d->nimm) {
+                    if (d->nimm == VKA_ELTWISE_MAX_IMM)
+                        return false;
+                    d->imm[d->nimm++] = b[j];
+                }
+                bi[j] = VKA_EW_C(m);
+            }
+            d->code[d->ncode++] = (vka_eltwise_instr){VKA_MAX, (uint8_t)dst, (uint8_t)opnd[0], (uint8_t)bi[0]};
+            d->code[d->ncode++] = (vka_eltwise_instr){VKA_MIN, (uint8_t)dst, (uint8_t)VKA_EW_R(dst), (uint8_t)bi[1]};
+        }
+    }
+    /* the kernel walks at most 4 separate axes */
+    int64_t shape[VKA_MAX_DIMS], st[VKA_ELTWISE_MAX_IN][VKA_MAX_DIMS] = {{0}};
+    memcpy(shape, vy->shape, sizeof shape);
+    for (int m = 0; m < *nin; m++)
+        memcpy(st[m], d->stride[m], sizeof st[m]);
+    int rank = vy->ndim;
+    for (int k = 0; k < rank; k++)
+        if (shape[k] < 1)
+            return false;
+    int merged = rank ? vka__merge_axes(rank, shape, VKA_ELTWISE_MAX_IN, st) : 1;
+    return merged <= 4;
+}
+
+/* How many reads of v come from the cluster's nodes. */
+static int reads_in(const vka_graph *g, const ew_cluster *c, vka_val v)
+{
+    int r = 0;
+    for (int i = 0; i < c->n; i++) {
+        const vka__node *n = &g->nodes[c->node[i]];
+        for (int j = 0; j < n->nin; j++)
+            r += n->in[j] == v;
+    }
+    return r;
+}
+
+/* Chains of elementwise nodes on one shape -> one vka_eltwise program each:
+ * from each remaining elementwise node (latest first) as the root, producers
+ * whose result only the chain reads are absorbed while the program fits. A
+ * lone node is rewritten only when its program reads through a slice,
+ * transpose or reshape (which then disappears). */
+static int fuse_eltwise(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+        vka__node *root = &g->nodes[i];
+        if (!ew_able(g, root))
+            continue;
+        const vka__value *vy = &g->vals[root->out];
+        ew_cluster c = {.node = {i}, .n = 1};
+        vka_eltwise_desc d;
+        vka_val ins[VKA_ELTWISE_MAX_IN];
+        int nin;
+        bool walked;
+        if (!ew_compile(g, &c, &d, ins, &nin, &walked))
+            continue;
+        /* grow: producers of the cluster's operands, nearest first */
+        bool grew = true;
+        int rejected[EW_MAX_NODES * 2], nrej = 0;
+        while (grew && c.n < EW_MAX_NODES) {
+            grew = false;
+            for (int k = c.n - 1; k >= 0 && !grew; k--) {
+                const vka__node *n = &g->nodes[c.node[k]];
+                for (int j = 0; j < n->nin && !grew; j++) {
+                    vka_val v = n->in[j];
+                    vka__node *p = producer(g, v);
+                    if (!ew_able(g, p) || in_cluster(&c, v, g) || g->vals[v].is_output ||
+                        !same_shape(&g->vals[v], vy) || reads_in(g, &c, v) != u->nuse[v])
+                        continue;
+                    int pi = (int)(p - g->nodes);
+                    bool rej = false;
+                    for (int r = 0; r < nrej; r++)
+                        rej |= rejected[r] == pi;
+                    if (rej)
+                        continue;
+                    ew_cluster t = c; /* insert pi keeping the indices ascending */
+                    int at = 0;
+                    while (at < t.n && t.node[at] < pi)
+                        at++;
+                    memmove(&t.node[at + 1], &t.node[at], sizeof(int) * (size_t)(t.n - at));
+                    t.node[at] = pi;
+                    t.n++;
+                    vka_eltwise_desc td;
+                    vka_val tins[VKA_ELTWISE_MAX_IN];
+                    int tnin;
+                    bool tw;
+                    if (ew_compile(g, &t, &td, tins, &tnin, &tw)) {
+                        c = t, d = td, nin = tnin, walked = tw;
+                        memcpy(ins, tins, sizeof tins);
+                        grew = true;
+                    } else if (nrej < EW_MAX_NODES * 2) {
+                        rejected[nrej++] = pi;
+                    }
+                }
+            }
+        }
+        if (c.n < 2 && !walked)
+            continue;
+        root->op = VKA__OP_ELTWISE;
+        for (int j = 0; j < nin; j++)
+            root->in[j] = ins[j];
+        root->nin = nin;
+        root->ew = d;
+        count_uses(g, u);
+        count++;
+    }
+    return count;
+}
+
+/* ---------------------------------------------------------------- absorbed nodes */
+
+/* The data flow before the passes, to say afterwards which node absorbed each
+ * node they removed. */
+typedef struct {
+    vka__op *op;
+    vka_val (*in)[VKA__MAX_IN];
+    int *nin;
+    vka_val *out;
+    bool *dead;
+} flow;
+
+static bool flow_save(const vka_graph *g, flow *f)
+{
+    size_t n = (size_t)g->nnodes + 1;
+    f->op = malloc(sizeof *f->op * n);
+    f->in = malloc(sizeof *f->in * n);
+    f->nin = malloc(sizeof *f->nin * n);
+    f->out = malloc(sizeof *f->out * n);
+    f->dead = malloc(sizeof *f->dead * n);
+    if (!f->op || !f->in || !f->nin || !f->out || !f->dead)
+        return false;
+    for (int i = 0; i < g->nnodes; i++) {
+        f->op[i] = g->nodes[i].op;
+        memcpy(f->in[i], g->nodes[i].in, sizeof f->in[i]);
+        f->nin[i] = g->nodes[i].nin;
+        f->out[i] = g->nodes[i].out;
+        f->dead[i] = g->nodes[i].dead;
+    }
+    return true;
+}
+
+static void flow_free(flow *f)
+{
+    free(f->op), free(f->in), free(f->nin), free(f->out), free(f->dead);
+}
+
+/* For each node the passes removed: the node now producing its old output
+ * (epilogues, folding), else the nearest live node its old output flowed into
+ * (what a pattern rewrite replaced, e.g. the slices before an attention). */
+static void record_absorbed(vka_graph *g, const flow *f)
+{
+    int n = g->nnodes;
+    int *queue = malloc(sizeof *queue * (size_t)(n + 1));
+    char *seen = malloc((size_t)n + 1);
+    if (!queue || !seen) {
+        free(queue), free(seen);
+        return;
+    }
+    for (int j = 0; j < n; j++) { /* first the nodes whose output another node now writes */
+        vka__node *d = &g->nodes[j];
+        int p = !d->dead || f->dead[j] || f->out[j] < 0 ? -1 : g->vals[f->out[j]].producer;
+        if (p >= 0 && p != j && !g->nodes[p].dead)
+            d->into = p;
+    }
+    for (int j = 0; j < n; j++) {
+        vka__node *d = &g->nodes[j];
+        if (!d->dead || f->dead[j] || f->out[j] < 0 || d->into >= 0)
+            continue;
+        /* breadth first along the old edges (nodes come in index order) to a
+         * live node or to one already placed above */
+        memset(seen, 0, (size_t)n);
+        int head = 0, tail = 0;
+        queue[tail++] = j;
+        seen[j] = 1;
+        while (head < tail && d->into < 0) {
+            int a = queue[head++];
+            for (int r = a + 1; r < n && d->into < 0; r++) {
+                if (seen[r] || f->dead[r])
+                    continue;
+                bool reads = false;
+                for (int k = 0; k < f->nin[r] && !reads; k++)
+                    reads = f->in[r][k] == f->out[a];
+                if (!reads)
+                    continue;
+                seen[r] = 1;
+                if (!g->nodes[r].dead)
+                    d->into = r;
+                else if (g->nodes[r].into >= 0 && g->vals[f->out[r]].producer == g->nodes[r].into)
+                    d->into = g->nodes[r].into;
+                else
+                    queue[tail++] = r;
+            }
+        }
+    }
+    for (int j = 0; j < n; j++) /* a removed node shows its op as imported, not what a rewrite made of it */
+        if (g->nodes[j].dead && !f->dead[j])
+            g->nodes[j].op = f->op[j];
+    free(queue), free(seen);
+}
+
 vka_status vka__graph_fuse(vka_graph *g)
 {
     /* room for the constants folding adds: at most two per node it removes */
     int cap = g->nvals + 2 * g->nnodes + 16;
     uses u = {calloc((size_t)cap, sizeof(int)), calloc((size_t)cap, sizeof(int)), cap};
-    if (!u.nuse || !u.reader) {
-        free(u.nuse), free(u.reader);
+    flow f = {0};
+    if (!u.nuse || !u.reader || !flow_save(g, &f)) {
+        free(u.nuse), free(u.reader), flow_free(&f);
         return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     }
     count_uses(g, &u);
     int nc = fuse_conv_affine(g, &u);
     int nl = fuse_layernorm(g, &u);
+    int nr = fuse_rmsnorm(g, &u);
     int na = fuse_attention(g, &u);
     int nd = fuse_deform(g, &u);
     nd += fuse_deform_stacked(g, &u);
     int ng = fuse_gelu(g, &u);
+    int ns = fuse_silu(g, &u);
     int ne = fuse_epilogues(g, &u);
+    /* last: what the kernel-specific fusions above left of elementwise chains */
+    int nw = fuse_eltwise(g, &u);
     vka__log(g->ctx, VKA_LOG_INFO,
-             "fusion: %d conv affine, %d layernorm, %d attention, %d deformable attention, %d GELU, %d GEMM epilogues",
-             nc, nl, na, nd, ng, ne);
+             "fusion: %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, %d GELU, "
+             "%d SiLU, %d GEMM epilogues, %d elementwise programs",
+             nc, nl, nr, na, nd, ng, ns, ne, nw);
+    record_absorbed(g, &f);
+    flow_free(&f);
     free(u.nuse);
     free(u.reader);
     return VKA_OK;

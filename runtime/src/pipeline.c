@@ -1,10 +1,13 @@
 /* pipeline.c — compute pipelines from the embedded SPIR-V, with specialization
  * constants, and the VkPipelineCache persisted in the user's cache directory. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <stddef.h>
 
 #include "internal.h"
 
@@ -20,6 +23,95 @@ const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t)
 {
     snprintf(buf, n, "%s_%s", base, vka_dtype_str(t));
     return buf;
+}
+
+/* SPIR-V capabilities (OpCapability operands) that need a device feature or
+ * a subgroup operation in compute shaders. */
+static const struct {
+    uint32_t cap;
+    const char *cap_name;
+    const char *feature;         /* Vulkan feature name, or NULL: a subgroup operation */
+    size_t off;                  /* in vka__features */
+    VkSubgroupFeatureFlags sg;   /* for subgroup capabilities */
+} caps[] = {
+    {11, "Int64", "shaderInt64", offsetof(vka__features, int64), 0},
+    {39, "Int8", "shaderInt8", offsetof(vka__features, int8), 0},
+    {9, "Float16", "shaderFloat16", offsetof(vka__features, float16), 0},
+    {4433, "StorageBuffer16BitAccess", "storageBuffer16BitAccess", offsetof(vka__features, storage16), 0},
+    {4448, "StorageBuffer8BitAccess", "storageBuffer8BitAccess", offsetof(vka__features, storage8), 0},
+    /* never enabled by the runtime: a kernel that needs one is refused */
+    {22, "Int16", "shaderInt16", (size_t)-1, 0},
+    {10, "Float64", "shaderFloat64", (size_t)-1, 0},
+    {4434, "UniformAndStorageBuffer16BitAccess", "uniformAndStorageBuffer16BitAccess", (size_t)-1, 0},
+    {4449, "UniformAndStorageBuffer8BitAccess", "uniformAndStorageBuffer8BitAccess", (size_t)-1, 0},
+    {61, "GroupNonUniform", NULL, 0, VK_SUBGROUP_FEATURE_BASIC_BIT},
+    {62, "GroupNonUniformVote", NULL, 0, VK_SUBGROUP_FEATURE_VOTE_BIT},
+    {63, "GroupNonUniformArithmetic", NULL, 0, VK_SUBGROUP_FEATURE_ARITHMETIC_BIT},
+    {64, "GroupNonUniformBallot", NULL, 0, VK_SUBGROUP_FEATURE_BALLOT_BIT},
+    {65, "GroupNonUniformShuffle", NULL, 0, VK_SUBGROUP_FEATURE_SHUFFLE_BIT},
+    {66, "GroupNonUniformShuffleRelative", NULL, 0, VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT},
+    {67, "GroupNonUniformClustered", NULL, 0, VK_SUBGROUP_FEATURE_CLUSTERED_BIT},
+    {68, "GroupNonUniformQuad", NULL, 0, VK_SUBGROUP_FEATURE_QUAD_BIT},
+};
+
+/* The first capability of sh the context cannot give (its index in caps), or -1. */
+static int missing_cap(const vka_context *ctx, const vka__shader *sh)
+{
+    const uint32_t *w = sh->code;
+    size_t n = *sh->size / 4;
+    for (size_t i = 5; i < n;) { /* after the 5-word header: instructions, word count in the high half */
+        uint32_t words = w[i] >> 16, op = w[i] & 0xFFFF;
+        if (words == 0)
+            break;
+        if (op != 17) /* capabilities come first in a module */
+            break;
+        if (words >= 2)
+            for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+                if (caps[k].cap != w[i + 1])
+                    continue;
+                bool ok = caps[k].feature ? caps[k].off != (size_t)-1 &&
+                                                *(const bool *)((const char *)&ctx->feat + caps[k].off)
+                                          : (ctx->subgroup_ops & caps[k].sg) == caps[k].sg;
+                if (!ok)
+                    return (int)k;
+            }
+        i += words;
+    }
+    return -1;
+}
+
+/* The shader to build for `name` on this context: itself, or its variant
+ * without 64-bit integers (<name>_noi64) when the device has no shaderInt64;
+ * an error naming the feature when no variant fits. */
+static vka_status shader_for(vka_context *ctx, const char *name, const vka__shader **out)
+{
+    const vka__shader *sh = vka__shader_find(name);
+    if (!sh)
+        return vka__err(ctx, VKA_ERR_NOT_FOUND, "no embedded shader named %s", name);
+    int k = missing_cap(ctx, sh);
+    if (k >= 0 && caps[k].cap == 11) {
+        char alt[96];
+        snprintf(alt, sizeof alt, "%s_noi64", name);
+        const vka__shader *fb = vka__shader_find(alt);
+        if (fb && missing_cap(ctx, fb) < 0) {
+            vka__log(ctx, VKA_LOG_DEBUG, "%s: shaderInt64 is not enabled: using %s", name, alt);
+            *out = fb;
+            return VKA_OK;
+        }
+    }
+    if (k >= 0) {
+        if (caps[k].feature)
+            return vka__err(ctx, VKA_ERR_UNSUPPORTED,
+                            "kernel %s needs the device feature %s (SPIR-V capability %s), which device \"%s\" "
+                            "%s (see vka_vulkan_device_wants)", name, caps[k].feature, caps[k].cap_name,
+                            ctx->info.name,
+                            ctx->own_device ? "does not have" : "was not created with by the application");
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED,
+                        "kernel %s needs subgroup operations (SPIR-V capability %s) that device \"%s\" does not "
+                        "support in compute shaders", name, caps[k].cap_name, ctx->info.name);
+    }
+    *out = sh;
+    return VKA_OK;
 }
 
 static vka_status layout_get(vka_context *ctx, int nbind, uint32_t texel, VkDescriptorSetLayout *dsl,
@@ -65,9 +157,10 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
             return VKA_OK;
         }
     }
-    const vka__shader *sh = vka__shader_find(name);
-    if (!sh)
-        return vka__err(ctx, VKA_ERR_NOT_FOUND, "no embedded shader named %s", name);
+    const vka__shader *sh = NULL;
+    vka_status s = shader_for(ctx, name, &sh);
+    if (s)
+        return s;
     if (ctx->npipes == ctx->cap_pipes) {
         int cap = ctx->cap_pipes ? ctx->cap_pipes * 2 : 32;
         vka__pipeline *np = realloc(ctx->pipes, sizeof *np * (size_t)cap);
@@ -84,7 +177,7 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
     p.nspec = nspec;
     p.nbind = nbind;
     p.texel = texel;
-    vka_status s = layout_get(ctx, nbind, texel, &p.dsl, &p.layout);
+    s = layout_get(ctx, nbind, texel, &p.dsl, &p.layout);
     if (s)
         return s;
     VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
@@ -169,7 +262,7 @@ static bool cache_path(vka_context *ctx, char *out, size_t n)
         return false;
     VkPhysicalDeviceIDProperties id = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &id};
-    vkGetPhysicalDeviceProperties2(ctx->phys, &p2);
+    ctx->vi.vkGetPhysicalDeviceProperties2(ctx->phys, &p2);
     char dev[33], drv[33];
     hex(dev, id.deviceUUID, 16);
     hex(drv, id.driverUUID, 16);
@@ -231,8 +324,10 @@ void vka__pipeline_cache_save(vka_context *ctx)
     if (!data)
         return;
     if (ctx->vk.vkGetPipelineCacheData(ctx->device, ctx->pcache, &size, data) == VK_SUCCESS) {
+        /* a name no other context (thread) or process writes at the same time */
+        static atomic_uint serial;
         char tmp[1100];
-        snprintf(tmp, sizeof tmp, "%s.%d.tmp", ctx->pcache_path, (int)getpid());
+        snprintf(tmp, sizeof tmp, "%s.%d.%u.tmp", ctx->pcache_path, (int)getpid(), atomic_fetch_add(&serial, 1));
         FILE *f = fopen(tmp, "wb");
         if (f) {
             bool ok = fwrite(data, 1, size, f) == size;

@@ -1,7 +1,9 @@
-/* safetensors.c — bounds-checked .safetensors reading through mmap, and writing. */
+/* safetensors.c — bounds-checked .safetensors reading (through mmap, or from
+ * a caller's buffer), and writing. */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,11 @@
 
 #define HEADER_MAX (100u << 20) /* the format's own limit is 100 MB */
 
+struct vka_safetensors;
+static struct vka_safetensors *parse(struct vka_safetensors *st, const uint8_t *p, const char *path);
+
 struct vka_safetensors {
-    void *map;
+    void *map;                   /* NULL when opened on a caller's buffer */
     size_t size;
     vka_st_tensor *t;
     int n;
@@ -66,7 +71,78 @@ vka_safetensors *vka_safetensors_open(const char *path)
         st->map = NULL;
         return fail(st, path, "mmap failed: %s", strerror(errno));
     }
-    const uint8_t *p = st->map;
+    return parse(st, st->map, path);
+}
+
+/* Offsets are JSON numbers, i.e. doubles: only integers up to 2^53 are exact,
+ * and a cast of anything past 2^64 to uint64 is undefined. */
+static bool offset_ok(const cJSON *x, uint64_t *out)
+{
+    if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0) || x->valuedouble > 9007199254740992.0 ||
+        x->valuedouble != floor(x->valuedouble))
+        return false;
+    *out = (uint64_t)x->valuedouble;
+    return true;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    const vka_st_tensor *x = *(vka_st_tensor *const *)a, *y = *(vka_st_tensor *const *)b;
+    return x->data < y->data ? -1 : x->data > y->data ? 1 : 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(vka_st_tensor *const *)a)->name, (*(vka_st_tensor *const *)b)->name);
+}
+
+/* No two tensors share a name or a byte (the format says so; a duplicate key
+ * would make find() depend on order, overlapping data is a crafted file). */
+static vka_safetensors *check_disjoint(vka_safetensors *st, const char *path)
+{
+    vka_st_tensor **ix = malloc(sizeof *ix * (size_t)(st->n ? st->n : 1));
+    if (!ix)
+        return fail(st, path, "out of host memory%s", "");
+    for (int i = 0; i < st->n; i++)
+        ix[i] = &st->t[i];
+    const char *bad = NULL, *what = NULL;
+    qsort(ix, (size_t)st->n, sizeof *ix, by_name);
+    for (int i = 1; i < st->n && !bad; i++)
+        if (!strcmp(ix[i - 1]->name, ix[i]->name))
+            bad = ix[i]->name, what = "tensor \"%s\" appears twice in the header";
+    qsort(ix, (size_t)st->n, sizeof *ix, by_offset);
+    const uint8_t *end = NULL;
+    for (int i = 0; i < st->n && !bad; i++) {
+        if (!ix[i]->bytes)
+            continue;
+        if (end && (const uint8_t *)ix[i]->data < end)
+            bad = ix[i]->name, what = "tensor \"%s\": its data_offsets overlap another tensor's";
+        end = (const uint8_t *)ix[i]->data + ix[i]->bytes;
+    }
+    char name[200];
+    snprintf(name, sizeof name, "%s", bad ? bad : "");
+    free(ix);
+    return bad ? fail(st, path, what, name) : st;
+}
+
+vka_safetensors *vka_safetensors_open_memory(const void *data, size_t size, const char *what)
+{
+    what = what ? what : "<memory>";
+    if (!data && size) {
+        vka__set_tls_error("vka_safetensors_open_memory: data is NULL");
+        return NULL;
+    }
+    vka_safetensors *st = calloc(1, sizeof *st);
+    if (!st)
+        return fail(NULL, what, "out of host memory%s", "");
+    st->size = size;
+    if (st->size < 8)
+        return fail(st, what, "truncated: %s", "shorter than the 8-byte header length");
+    return parse(st, data, what);
+}
+
+static vka_safetensors *parse(vka_safetensors *st, const uint8_t *p, const char *path)
+{
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--)
         hlen = hlen << 8 | p[i];
@@ -119,9 +195,9 @@ vka_safetensors *vka_safetensors_open(const char *path)
             numel *= (uint64_t)t->shape[i];
         }
         cJSON *b = cJSON_GetArrayItem(off, 0), *en = cJSON_GetArrayItem(off, 1);
-        if (!cJSON_IsNumber(b) || !cJSON_IsNumber(en) || b->valuedouble < 0 || en->valuedouble < b->valuedouble)
-            return fail(st, path, "tensor \"%s\": bad data_offsets", t->name);
-        uint64_t lo = (uint64_t)b->valuedouble, hi = (uint64_t)en->valuedouble;
+        uint64_t lo, hi;
+        if (!offset_ok(b, &lo) || !offset_ok(en, &hi) || hi < lo)
+            return fail(st, path, "tensor \"%s\": data_offsets must be integers 0 <= begin <= end < 2^53", t->name);
         if (hi > dlen) {
             char m[256];
             snprintf(m, sizeof m, "tensor \"%s\": data_offsets [%llu, %llu] point past the end of the data (%zu bytes)",
@@ -134,7 +210,7 @@ vka_safetensors *vka_safetensors_open(const char *path)
         t->bytes = (size_t)(hi - lo);
         st->n++;
     }
-    return st;
+    return check_disjoint(st, path);
 }
 
 void vka_safetensors_close(vka_safetensors *st)

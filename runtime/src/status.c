@@ -21,6 +21,8 @@ const char *vka_status_str(vka_status s)
     case VKA_ERR_FORMAT: return "malformed file";
     case VKA_ERR_STATE: return "call out of order";
     case VKA_ERR_DEVICE_LOST: return "device lost";
+    case VKA_ERR_TIMEOUT: return "timed out";
+    case VKA_NOT_READY: return "not ready";
     }
     return "unknown status";
 }

@@ -186,6 +186,14 @@ static vka_status ensure_staging(vka_context *ctx, VkDeviceSize size)
 /* One-shot copy between the staging buffer and a tensor, waited on. */
 static vka_status staged_copy(vka_context *ctx, const vka_tensor *t, bool to_device)
 {
+    if (ctx->xfer_pending) { /* an earlier copy that timed out: it must end before the fence is reused */
+        vka_status s = vka__fence_wait(ctx, ctx->xfer_fence, -1, "an earlier staged copy");
+        if (s)
+            return s;
+        ctx->vk.vkResetFences(ctx->device, 1, &ctx->xfer_fence);
+        ctx->vk.vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &ctx->xfer_pending);
+        ctx->xfer_pending = VK_NULL_HANDLE;
+    }
     VkCommandBufferAllocateInfo ai = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
         .commandPool = ctx->pool,
@@ -219,15 +227,22 @@ static vka_status staged_copy(vka_context *ctx, const vka_tensor *t, bool to_dev
     }
     if (r == VK_SUCCESS) {
         VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cb};
-        r = ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, ctx->xfer_fence);
-        if (r == VK_SUCCESS)
-            r = ctx->vk.vkWaitForFences(ctx->device, 1, &ctx->xfer_fence, VK_TRUE, UINT64_MAX);
-        ctx->vk.vkResetFences(ctx->device, 1, &ctx->xfer_fence);
+        r = vka__queue_submit(ctx, 1, &si, ctx->xfer_fence);
     }
-    if (r != VK_SUCCESS)
+    if (r != VK_SUCCESS) {
         s = vka__err(ctx, r == VK_ERROR_DEVICE_LOST ? VKA_ERR_DEVICE_LOST : VKA_ERR_VULKAN,
                      "staged %s of tensor %s failed: %s", to_device ? "upload" : "download", vka__tname(t),
                      vka__vkresult_str(r));
+        ctx->vk.vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &cb);
+        return s;
+    }
+    char what[160];
+    snprintf(what, sizeof what, "staged %s of tensor %s", to_device ? "upload" : "download", vka__tname(t));
+    if ((s = vka__fence_wait(ctx, ctx->xfer_fence, -1, what))) {
+        ctx->xfer_pending = cb; /* it may still be running: freed once it has ended */
+        return s;
+    }
+    ctx->vk.vkResetFences(ctx->device, 1, &ctx->xfer_fence);
     ctx->vk.vkFreeCommandBuffers(ctx->device, ctx->pool, 1, &cb);
     return s;
 }

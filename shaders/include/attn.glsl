@@ -27,6 +27,12 @@ const uint VKA_ATTN_LSE = 4u;
 // inf - inf = NaN) when a whole block is masked with -inf.
 const float VKA_NEG_BIG = -3.0e38;
 
+// Scores are summed in groups of VKA_ATTN_G products, the group sums in order,
+// by every variant and the probe alike: the probe then matches whichever
+// variant saved the LSE. 8 for head dims that are multiples of 8, else 4
+// (D is a multiple of 4: DEIMv2 femto's D = 12). Use after declaring D.
+#define VKA_ATTN_G ((D % 8u == 0u) ? 8u : 4u)
+
 // Number of keys a query row can see (causal truncation), clamped to [0, nk].
 uint vka_attn_kend(uint i)
 {

@@ -27,14 +27,16 @@ float acc[D];                // Σ exp(s - m_run) · v, not yet divided by l_run
 float m_run = VKA_NEG_BIG;   // running max of the row's scores
 float l_run = 0.0;           // running Σ exp(s - m_run)
 
+const uint G = VKA_ATTN_G;
+
 float vka_score(uint i, uint j, uint lim)
 {
-    // groups of 8 like flash_attn_row.comp and attn_probe.comp: every variant
+    // groups of G like flash_attn_row.comp and attn_probe.comp: every variant
     // rounds the scores alike, so the probe matches whichever saved the LSE
     float x = 0.0;
-    VKA_LOOP for (uint d0 = 0u; d0 < D; d0 += 8u) {
+    VKA_LOOP for (uint d0 = 0u; d0 < D; d0 += G) {
         float g = qv[d0] * loadK(j, d0);
-        VKA_LOOP for (uint c = 1u; c < 8u; c++)
+        VKA_LOOP for (uint c = 1u; c < G; c++)
             g += qv[d0 + c] * loadK(j, d0 + c);
         x += g;
     }

@@ -6,7 +6,7 @@
 #include "common.glsl"
 #include "act.glsl"
 
-// (gemm_regtile_tex binds A and B as texel buffers instead)
+// (the gemm_regtile_tex* variants bind A and B as texel buffers instead)
 #if !defined(VKA_GEMM_TEXEL) || !VKA_GEMM_TEXEL
 layout(std430, binding = 0) readonly buffer A { T a_buf[]; };
 layout(std430, binding = 1) readonly buffer B { T b_buf[]; };
@@ -27,15 +27,17 @@ layout(push_constant) uniform Push {
     uint a_rs, a_ks, a_bs;
     uint b_ks, b_ns, b_bs;
     uint c_rs, c_bs;    // residual shares c's layout
+    uint c_cs;          // column stride of c: 1, or c's row stride when the kernel computes Cᵀ
     uint off_a, off_b, off_c, off_bias, off_res;
     float alpha, beta;
     uint act;
-    uint flags;         // VKA_GEMM_BIAS | VKA_GEMM_RES | VKA_GEMM_BETA
+    uint flags;         // VKA_GEMM_BIAS | VKA_GEMM_RES | VKA_GEMM_BETA | VKA_GEMM_BIAS_ROW
 } pc;
 
 #define VKA_GEMM_BIAS 1u
 #define VKA_GEMM_RES 2u
 #define VKA_GEMM_BETA 4u
+#define VKA_GEMM_BIAS_ROW 8u // the kernel computes Cᵀ: the bias follows its rows
 
 // C[z][i][j] = act(alpha*acc + bias[j]) + residual + beta*C. C is read only
 // when beta != 0: an uninitialised output may hold NaN, and 0*NaN is NaN.
@@ -43,9 +45,9 @@ void gemm_store(uint z, uint i, uint j, float acc)
 {
     float v = pc.alpha * acc;
     if ((pc.flags & VKA_GEMM_BIAS) != 0u)
-        v += float(bias_buf[pc.off_bias + j]);
+        v += float(bias_buf[pc.off_bias + ((pc.flags & VKA_GEMM_BIAS_ROW) != 0u ? i : j)]);
     v = vka_act(v, pc.act);
-    uint ci = z * pc.c_bs + i * pc.c_rs + j;
+    uint ci = z * pc.c_bs + i * pc.c_rs + j * pc.c_cs;
     if ((pc.flags & VKA_GEMM_RES) != 0u)
         v += float(res_buf[pc.off_res + ci]);
     if ((pc.flags & VKA_GEMM_BETA) != 0u)

@@ -1,0 +1,12 @@
+// vka-variants: f32 f16
+// gemm_regtile_tex_b1.comp — gemm_regtile_tex.comp with A as 4-vectors, B as element texels (r32f / r16f: any n, offset and stride)
+// (vka__binding write = VKA__TEXEL1 for element texels; see include/gemm_regtile.glsl).
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_ballot : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#define VKA_GEMM_TEXEL 1
+#define VKA_GEMM_A1 0
+#define VKA_GEMM_B1 1
+#include "gemm_regtile.glsl"

@@ -1,0 +1,70 @@
+#!/bin/sh
+# `cmake --install` into a temporary prefix, then an application outside the
+# tree built against it through find_package(vkattn) (shared and static) and
+# through pkg-config (shared and --static), each running vit_tiny_ci against
+# the ONNX Runtime golden; the installed CLI finds the installed labels; and
+# vkattn configured as a subproject (add_subdirectory) of a game.
+#   check_install.sh BUILD_DIR SOURCE_DIR ASSETS_DIR
+set -u
+build=$1 src=$2 assets=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { echo "PASS $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+prefix=$tmp/prefix
+if cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" 2>&1; then ok "cmake --install $prefix"; else
+  bad "cmake --install"; cat "$tmp/install.log"; fi
+libdir=$(dirname "$(find "$prefix" -name 'libvkattn.so.0' | head -1)")
+for f in include/vkattn.h bin/vkattn share/vkattn/labels/coco80.txt share/doc/vkattn/LICENSE \
+         share/doc/vkattn/CHANGELOG.md; do
+  if [ -e "$prefix/$f" ]; then ok "installed $f"; else bad "missing $f"; fi
+done
+for f in libvkattn.a libvkattn.so libvkattn.so.0 cmake/vkattn/vkattnConfig.cmake \
+         cmake/vkattn/vkattnConfigVersion.cmake pkgconfig/vkattn.pc; do
+  if [ -e "$libdir/$f" ]; then ok "installed ${libdir#$prefix/}/$f"; else bad "missing ${libdir#$prefix/}/$f"; fi
+done
+[ -e "$prefix/share/vkattn/labels/imagenet1000_simple.txt" ] && bad "imagenet1000_simple.txt shipped (its licence is not recorded)"
+
+# the application, copied out of the tree
+mkdir -p "$tmp/app"
+cp "$src/tests/external/CMakeLists.txt" "$src/tests/external/main.c" "$src/tests/link/link_app.h" "$tmp/app/"
+if cmake -S "$tmp/app" -B "$tmp/app-build" -DCMAKE_PREFIX_PATH="$prefix" > "$tmp/app.log" 2>&1 &&
+   cmake --build "$tmp/app-build" >> "$tmp/app.log" 2>&1; then ok "find_package(vkattn): the application builds"; else
+  bad "find_package(vkattn) build"; cat "$tmp/app.log"; fi
+for exe in user_shared user_static; do
+  if "$tmp/app-build/$exe" "$assets" > "$tmp/$exe.log" 2>&1; then
+    ok "find_package: $exe runs: $(grep 'vit_tiny_ci' "$tmp/$exe.log")"
+  else bad "find_package: $exe"; cat "$tmp/$exe.log"; fi
+done
+if readelf -d "$tmp/app-build/user_static" | grep -q 'libvkattn'; then bad "user_static links libvkattn.so"; else
+  ok "user_static has no libvkattn.so dependency"; fi
+
+# pkg-config
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+cc=${CC:-cc}
+if $cc -o "$tmp/pc_shared" "$tmp/app/main.c" $(pkg-config --cflags --libs vkattn) -lm -Wl,-rpath,"$libdir" \
+     > "$tmp/pc.log" 2>&1 && "$tmp/pc_shared" "$assets" > "$tmp/pc_shared.log" 2>&1; then
+  ok "pkg-config vkattn: builds and runs: $(grep 'vit_tiny_ci' "$tmp/pc_shared.log")"
+else bad "pkg-config vkattn"; cat "$tmp/pc.log" "$tmp/pc_shared.log" 2>/dev/null; fi
+if $cc -o "$tmp/pc_static" "$tmp/app/main.c" $(pkg-config --cflags vkattn) "$libdir/libvkattn.a" \
+     $(pkg-config --static --libs vkattn | sed 's/-lvkattn//') -lm > "$tmp/pcs.log" 2>&1 &&
+   "$tmp/pc_static" "$assets" > "$tmp/pc_static.log" 2>&1; then
+  ok "pkg-config --static vkattn: builds and runs: $(grep 'vit_tiny_ci' "$tmp/pc_static.log")"
+else bad "pkg-config --static vkattn"; cat "$tmp/pcs.log" "$tmp/pc_static.log" 2>/dev/null; fi
+
+# the installed CLI, away from the source tree's assets: the installed COCO names
+mkdir -p "$tmp/cwd"
+if (cd "$tmp/cwd" && env -u VKATTN_ASSETS "$prefix/bin/vkattn" detect \
+      "$assets/models/deimv2_hgnetv2_atto_coco.onnx" "$assets/images/bus.jpg" > "$tmp/cli.log" 2>&1) &&
+   grep -q '^bus ' "$tmp/cli.log" && grep -q '^person ' "$tmp/cli.log"; then
+  ok "installed vkattn detect names classes from the installed labels"
+else bad "installed CLI"; cat "$tmp/cli.log"; fi
+
+# a subproject
+if cmake -S "$src/tests/subproject" -B "$tmp/sub" -DVKA_SOURCE="$src" > "$tmp/sub.log" 2>&1 &&
+   grep -q 'vkattn as a subproject: ok' "$tmp/sub.log" && ! grep -q '^CMAKE_BUILD_TYPE:[A-Z]*=.' "$tmp/sub/CMakeCache.txt"
+then ok "add_subdirectory: no CMAKE_BUILD_TYPE forced, no CLI or tests, vkattn::vkattn aliases"
+else bad "add_subdirectory"; cat "$tmp/sub.log"; fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
