@@ -424,16 +424,17 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 int cli_bench(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: vkattn bench gemm|attention|model [options]  (vkattn bench gemm --help)\n");
+        printf("usage: vkattn bench gemm|attention|conv|model [options]  (vkattn bench gemm --help)\n");
         return argc < 2 ? 2 : 0;
     }
     const char *what = argv[1];
     int (*fn)(vka_context *, int, char **) = !strcmp(what, "gemm")        ? cli_bench_gemm
                                              : !strcmp(what, "attention") ? cli_bench_attention
+                                             : !strcmp(what, "conv")      ? cli_bench_conv
                                              : !strcmp(what, "model")     ? cli_bench_model
                                                                           : NULL;
     if (!fn) {
-        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention, model)\n", what);
+        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention, conv, model)\n", what);
         return 2;
     }
     argc--, argv++;

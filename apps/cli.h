@@ -25,6 +25,7 @@ void cli_print_plan(vka_graph *g);
 int cli_bench(int argc, char **argv);
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv);
 int cli_bench_attention(vka_context *ctx, int argc, char **argv);
+int cli_bench_conv(vka_context *ctx, int argc, char **argv);
 
 /* Median GPU time (ms) of the recorded command over `runs` submits, after one
  * warm-up; the sum of its per-dispatch timestamps. */

@@ -494,14 +494,34 @@ VKA_API vka_status vka_copy(vka_cmd *cmd, vka_tensor *x, vka_tensor *y);
  * f16 storage, fp32 arithmetic. */
 
 /* y = act(conv(x, w) + bias) for any groups (depthwise included: groups ==
- * C == O): a direct kernel, except wide pointwise convs (1x1, groups 1, C and
- * O >= 128), which run as vka_gemm plus bias/activation passes. Output size:
- * (H + pad_top + pad_bottom - dilation·(KH-1) - 1) / stride + 1.
+ * C == O). The kernel is chosen per call: an implicit GEMM through texel
+ * buffers on CPU drivers, one with shared-memory tiles on GPUs, a depthwise
+ * kernel, GEMM for pointwise convs, or the direct kernel
+ * (VKATTN_CONV_VARIANT=tex|shared|dw|gemm|direct forces one where it applies).
+ * Output size: (H + pad_top + pad_bottom - dilation·(KH-1) - 1) / stride + 1.
  * x: [N, C, H, W], w: [O, C/groups, KH, KW], bias: [O] or NULL,
  * y: [N, O, OH, OW]; p NULL: vka_conv_default_params(). */
 typedef struct vka_conv_params vka_conv_params; /* defined with the graph builders below */
 VKA_API vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
                       vka_tensor *y);
+
+/* What vka_conv2d_ex adds (zero-initialise for none). The output is, in order:
+ *     v = conv(x, w) + bias;  v += residual        (residual_before_act)
+ *     v = act(v);  v = v·scale[o] + shift[o];  v += residual   (otherwise) */
+typedef struct vka_conv_epilogue {
+    vka_tensor *scale;         /* [O] or NULL */
+    vka_tensor *shift;         /* [O] or NULL */
+    vka_tensor *residual;      /* y's shape (any dims, N·O·OH·OW elements) or NULL; not overlapping y */
+    int residual_before_act;   /* ResNet blocks: relu(conv + shortcut) */
+    int w_packed;              /* w is [O, KH, KW, roundup(C/groups, 4)] from vka_conv_pack_weights
+                                  (the texel kernel's layout; four channels of a tap in one load) */
+} vka_conv_epilogue;
+/* vka_conv2d with the epilogue e (NULL: none). */
+VKA_API vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias,
+                                 const vka_conv_params *p, const vka_conv_epilogue *e, vka_tensor *y);
+/* Host side: OIHW weights w [O, cg, KH, KW] (cg = C/groups) to the packed layout
+ * [O, KH, KW, roundup(cg, 4)] (zeros past cg). */
+VKA_API void vka_conv_pack_weights(const float *w, int64_t O, int64_t cg, int64_t KH, int64_t KW, float *out);
 
 typedef enum vka_pool_op { VKA_POOL_MAX = 0, VKA_POOL_AVG = 1 } vka_pool_op;
 

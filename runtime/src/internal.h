@@ -148,6 +148,7 @@ struct vka_context {
     bool own_instance, own_device;
     vka__features feat;          /* enabled on the device */
     bool shader_int64;           /* feat.int64 (op_gemm.c reads it) */
+    const char *conv_variant;    /* kernel of the last vka_conv2d_ex ("tex", "dw", ...; exec.c's plan reads it) */
     VkSubgroupFeatureFlags subgroup_ops; /* supported in compute shaders (0 when compute has none) */
     vka_queue_lock_fn queue_lock;
     void *queue_lock_user;

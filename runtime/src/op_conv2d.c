@@ -1,7 +1,19 @@
-/* op_conv2d.c — vka_conv2d: direct convolution with fused bias and activation
- * for any groups, and vka_fold_batchnorm (host side). */
+/* op_conv2d.c — vka_conv2d / vka_conv2d_ex: convolution with a fused epilogue
+ * (bias, activation, per-channel scale/shift, residual) through one of five
+ * kernels chosen per call, and the host-side helpers vka_fold_batchnorm and
+ * vka_conv_pack_weights.
+ *
+ * Kernels (VKATTN_CONV_VARIANT=tex|shared|dw|gemm|direct forces one where it applies):
+ *   tex     conv2d_tex[_w1].comp: implicit GEMM through texel buffers, register
+ *           tiles, no barriers (CPU drivers)
+ *   shared  conv2d_shared.comp: implicit GEMM with shared-memory tiles (GPUs)
+ *   dw      conv2d_dw.comp: depthwise (groups == C == O)
+ *   gemm    pointwise convs as vka_gemm + bias / activation passes
+ *   direct  conv2d.comp: the direct kernel (bias and activation only; the rest
+ *           of an epilogue follows as elementwise passes) */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "op_shape.h"
@@ -49,8 +61,203 @@ static vka_status conv_gemm(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tens
     return s;
 }
 
+/* keep in sync with Push in shaders/include/conv_common.glsl */
+typedef struct vka__convx_push {
+    uint32_t c, h, w;
+    uint32_t o, oh, ow;
+    uint32_t kh, kw;
+    uint32_t sh, sw;
+    int32_t pt, pl;
+    uint32_t dh, dw;
+    uint32_t cg, og;
+    uint32_t w_gs, w_os, w_cs, w_ks; /* weight element strides: group, out channel, in channel, tap */
+    uint32_t tiles;
+    uint32_t act;
+    uint32_t flags;
+    uint32_t off_x, off_w, off_b, off_y, off_s, off_t, off_r;
+} vka__convx_push;
+_Static_assert(sizeof(vka__convx_push) <= VKA_PUSH_MAX, "push constants");
+
+/* keep in sync with VKA_CONV_* in conv_common.glsl */
+enum { CONV_BIAS = 1, CONV_SCALE = 2, CONV_SHIFT = 4, CONV_RES = 8, CONV_RES_PRE = 16 };
+
+/* The texel kernel's tile, as GEMM's: TEX_TM output channels times TEX_WG
+ * lanes of TEX_TN groups of 4 pixels (8 x 64 outputs per workgroup). */
+enum { TEX_WG = 8, TEX_TM = 8, TEX_TN = 2 };
+enum { DW_WG = 64, DW_PX = 4 };
+
+/* y = act(conv) through the direct kernel (conv2d.comp) or GEMM; the checks are done. */
+static vka_status conv_direct(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
+                              vka_tensor *y)
+{
+    vka_context *ctx = cmd->ctx;
+    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], Wd = x->shape[3];
+    int64_t O = y->shape[1], OH = y->shape[2], OW = y->shape[3], KH = w->shape[2], KW = w->shape[3], G = p->groups;
+    int64_t cg = C / G, og = O / G;
+    char dy[256];
+    /* Register tile: OCT output channels x PX pixels. Depthwise (one channel
+     * per group) gets longer pixel runs instead of idle channel slots. */
+    uint32_t oct = og >= 8 ? 8 : og >= 4 ? 4 : og >= 2 ? 2 : 1;
+    uint32_t px = oct == 1 ? 8 : 4;
+    if (OW <= 4 && px > 4)
+        px = 4;
+    uint32_t wg = 64;
+    /* pointwise convs read four neighbouring pixels per vec4 load when the layout allows it */
+    const char *env = getenv("VKATTN_CONV_VEC");
+    uint32_t vec = KH == 1 && KW == 1 && p->stride[0] == 1 && p->stride[1] == 1 && !p->pad[0] && !p->pad[1] &&
+                   !p->pad[2] && !p->pad[3] && (H * Wd) % 4 == 0 && vka__off(x) % 4 == 0 &&
+                   !(env && env[0] == '0');
+    if (vec)
+        px = 4;
+    uint64_t segs = (uint64_t)(OW + px - 1) / px, octiles = ((uint64_t)og + oct - 1) / oct;
+    uint64_t gx = ((uint64_t)(vec ? OH * OW / 4 : OH * (int64_t)segs) + wg - 1) / wg, gy = (uint64_t)G * octiles;
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    if (gx > lim->maxComputeWorkGroupCount[0] || gy > lim->maxComputeWorkGroupCount[1] ||
+        (uint64_t)N > lim->maxComputeWorkGroupCount[2])
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_conv2d: grid %llux%llux%lld for y %s exceeds the device's limits",
+                        (unsigned long long)gx, (unsigned long long)gy, (long long)N, vka__tdesc(y, dy, sizeof dy));
+    vka__conv2d_push pc = {
+        (uint32_t)C, (uint32_t)H, (uint32_t)Wd, (uint32_t)O, (uint32_t)OH, (uint32_t)OW, (uint32_t)KH, (uint32_t)KW,
+        (uint32_t)p->stride[0], (uint32_t)p->stride[1], (int32_t)p->pad[0], (int32_t)p->pad[1],
+        (uint32_t)p->dilation[0], (uint32_t)p->dilation[1], (uint32_t)cg, (uint32_t)og, (uint32_t)segs,
+        (uint32_t)octiles, (uint32_t)p->act, bias != NULL, vka__off(x), vka__off(w), bias ? vka__off(bias) : 0,
+        vka__off(y)};
+    uint32_t spec[4] = {wg, oct, px, vec};
+    vka__binding b[] = {{x, 0}, {w, 0}, {bias, 0}, {y, 1}};
+    char name[32];
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, "conv2d", x->dtype), spec, 4, b, 4, &pc, sizeof pc,
+                         (uint32_t)gx, (uint32_t)gy, (uint32_t)N);
+}
+
+/* The epilogue beyond bias and activation as in-place elementwise passes after
+ * the direct or GEMM kernels: y = y·scale + shift, y += residual. */
+static vka_status epilogue_passes(vka_cmd *cmd, const vka_conv_epilogue *e, vka_tensor *y)
+{
+    int64_t O = y->shape[1], sc[4] = {1, O, 1, 1};
+    vka_status s = VKA_OK;
+    if (e->scale || e->shift) {
+        vka_tensor *sv = e->scale ? vka_tensor_view(e->scale, 0, 4, sc) : NULL;
+        vka_tensor *tv = e->shift ? vka_tensor_view(e->shift, 0, 4, sc) : NULL;
+        if ((e->scale && !sv) || (e->shift && !tv))
+            s = VKA_ERR_OUT_OF_MEMORY;
+        if (!s && sv)
+            s = vka_binary(cmd, VKA_MUL, y, sv, y);
+        if (!s && tv)
+            s = vka_binary(cmd, VKA_ADD, y, tv, y);
+        vka_tensor_destroy(sv), vka_tensor_destroy(tv);
+    }
+    if (!s && e->residual)
+        s = vka_binary(cmd, VKA_ADD, y, e->residual, y);
+    return s;
+}
+
+/* The variants, in VKATTN_CONV_VARIANT's spelling. */
+typedef enum { V_TEX, V_SHARED, V_DW, V_GEMM, V_DIRECT } conv_variant;
+static const char *const VARIANT_NAMES[] = {"tex", "shared", "dw", "gemm", "direct"};
+
+typedef struct conv_shape {
+    int64_t n, c, h, w, o, oh, ow, kh, kw, groups;
+    int64_t sh, sw, dh, dw, pad[4];
+    bool packed, epi; /* packed weights; scale, shift or residual in the epilogue */
+} conv_shape;
+
+static bool is_depthwise(const conv_shape *s)
+{
+    return s->groups == s->c && s->groups == s->o;
+}
+
+static bool is_pointwise(const conv_shape *s)
+{
+    return s->kh == 1 && s->kw == 1 && s->sh == 1 && s->sw == 1 && !s->pad[0] && !s->pad[1] && !s->pad[2] &&
+           !s->pad[3];
+}
+
+/* Per-invocation loop iterations of each kernel (llvmpipe stops at 65535). */
+static bool loops_ok(const conv_shape *s, conv_variant v)
+{
+    int64_t cg = s->c / s->groups, kk = s->kh * s->kw;
+    switch (v) {
+    case V_TEX: return kk * (cg / 4 + cg % 4 + 2) + s->kh < VKA_CONV_LOOP_MAX;
+    case V_SHARED: return (cg * kk / 16 + 1) * 48 < VKA_CONV_LOOP_MAX;
+    case V_DW: return s->kh * (s->kw + 16) < VKA_CONV_LOOP_MAX;
+    case V_DIRECT: return cg * (s->kh * (s->kw + 1) + 1) <= VKA_CONV_LOOP_MAX;
+    default: return true;
+    }
+}
+
+/* Can variant v run this conv (device features, layout, epilogue)? */
+static bool variant_ok(vka_context *ctx, const conv_shape *s, conv_variant v, vka_tensor *x, vka_tensor *w)
+{
+    if (!loops_ok(s, v))
+        return false;
+    switch (v) {
+    case V_TEX: /* x is bound as element and as 4-vector texels */
+        return vka__texel1_ok(ctx, x) && vka__texel_ok(ctx, x) &&
+               (s->packed ? vka__texel_ok(ctx, w) && vka__off(w) % 4 == 0 : vka__texel1_ok(ctx, w));
+    case V_SHARED: return true;
+    case V_DW:
+        return is_depthwise(s) && !s->packed && vka__texel1_ok(ctx, x) && s->kw <= 16 && s->sw <= 4 &&
+               s->dw <= 4;
+    case V_GEMM: return is_pointwise(s) && s->groups == 1 && !s->packed;
+    case V_DIRECT: return !s->packed;
+    }
+    return false;
+}
+
+/* The static rule (VKATTN_CONV_TUNE=0, and what the plan falls back to):
+ * depthwise -> dw; CPU drivers -> the texel kernel; GPUs -> shared. */
+static conv_variant static_rule(vka_context *ctx, const conv_shape *s, vka_tensor *x, vka_tensor *w)
+{
+    if (is_depthwise(s) && variant_ok(ctx, s, V_DW, x, w))
+        return V_DW;
+    if (ctx->info.type == VKA_DEVICE_CPU) {
+        if (variant_ok(ctx, s, V_TEX, x, w))
+            return V_TEX;
+        if (variant_ok(ctx, s, V_DIRECT, x, w))
+            return V_DIRECT;
+    }
+    if (variant_ok(ctx, s, V_SHARED, x, w))
+        return V_SHARED;
+    return V_TEX;
+}
+
+static conv_variant choose(vka_context *ctx, const conv_shape *s, vka_tensor *x, vka_tensor *w)
+{
+    const char *f = getenv("VKATTN_CONV_VARIANT");
+    if (f)
+        for (int v = 0; v < 5; v++)
+            if (strcmp(f, VARIANT_NAMES[v]) == 0 && variant_ok(ctx, s, (conv_variant)v, x, w))
+                return (conv_variant)v;
+    return static_rule(ctx, s, x, w);
+}
+
 vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
                       vka_tensor *y)
+{
+    return vka_conv2d_ex(cmd, x, w, bias, p, NULL, y);
+}
+
+/* Checks an epilogue tensor: same dtype as y, `n` elements, no overlap with y. */
+static vka_status check_epi(vka_context *ctx, const char *what, vka_tensor *t, int64_t n, vka_tensor *y)
+{
+    static const char *OP = "vka_conv2d_ex";
+    char dt[256], dy[256];
+    if (!t)
+        return VKA_OK;
+    vka_status s = vka__check_float(ctx, OP, t, what);
+    if (s || (s = vka__check_same_dtype(ctx, OP, y, t)))
+        return s;
+    if (t->numel != n)
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: %s %s must have %lld elements for y %s", OP, what,
+                        vka__tdesc(t, dt, sizeof dt), (long long)n, vka__tdesc(y, dy, sizeof dy));
+    if (vka__overlap(t, y))
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: y %s overlaps the %s %s", OP, vka__tdesc(y, dy, sizeof dy),
+                        what, vka__tdesc(t, dt, sizeof dt));
+    return VKA_OK;
+}
+
+vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
+                         const vka_conv_epilogue *e, vka_tensor *y)
 {
     static const char *OP = "vka_conv2d";
     vka_status s = vka__check_cmd(cmd, OP);
@@ -58,8 +265,13 @@ vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bi
         return s;
     vka_context *ctx = cmd->ctx;
     vka_conv_params dp = vka_conv_default_params();
+    vka_conv_epilogue de;
+    memset(&de, 0, sizeof de);
     if (!p)
         p = &dp;
+    if (!e)
+        e = &de;
+    bool packed = e->w_packed != 0;
     if ((s = vka__check_float_dims(ctx, OP, x, "x", 4)) || (s = vka__check_float_dims(ctx, OP, w, "w", 4)) ||
         (s = vka__check_float_dims(ctx, OP, y, "y", 4)) || (bias && (s = vka__check_float_dims(ctx, OP, bias, "bias", 1))) ||
         (s = vka__check_same_dtype(ctx, OP, x, w)) || (s = vka__check_same_dtype(ctx, OP, x, y)) ||
@@ -76,13 +288,18 @@ vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bi
             return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: negative pad %lld", OP, (long long)p->pad[i]);
     if ((unsigned)p->act > VKA_ACT_SIGMOID)
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: unknown activation %d", OP, (int)p->act);
-    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], Wd = x->shape[3];
-    int64_t O = w->shape[0], KH = w->shape[2], KW = w->shape[3], G = p->groups;
+    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], Wd = x->shape[3], G = p->groups;
+    /* packed weights: [O, KH, KW, roundup(C/G, 4)] */
+    int64_t O = w->shape[0], KH = w->shape[packed ? 1 : 2], KW = w->shape[packed ? 2 : 3];
     if (G < 1 || C % G || O % G)
         return vka__err(ctx, VKA_ERR_SHAPE, "%s: groups %lld must divide the %lld channels of x %s and the %lld of w %s",
                         OP, (long long)G, (long long)C, vka__tdesc(x, dx, sizeof dx), (long long)O,
                         vka__tdesc(w, dw, sizeof dw));
-    if (w->shape[1] != C / G)
+    if (packed && w->shape[3] != (C / G + 3) / 4 * 4)
+        return vka__err(ctx, VKA_ERR_SHAPE, "%s: packed w %s must be [O, KH, KW, roundup(C/groups, 4) = %lld] for x %s, "
+                        "groups %lld", OP, vka__tdesc(w, dw, sizeof dw), (long long)((C / G + 3) / 4 * 4),
+                        vka__tdesc(x, dx, sizeof dx), (long long)G);
+    if (!packed && w->shape[1] != C / G)
         return vka__err(ctx, VKA_ERR_SHAPE, "%s: w %s must be [O, C/groups = %lld, KH, KW] for x %s, groups %lld", OP,
                         vka__tdesc(w, dw, sizeof dw), (long long)(C / G), vka__tdesc(x, dx, sizeof dx), (long long)G);
     if (bias && bias->shape[0] != O)
@@ -101,63 +318,126 @@ vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bi
                         vka__tdesc(x, dx, sizeof dx), vka__tdesc(w, dw, sizeof dw));
     if (vka__overlap(x, y) || vka__overlap(w, y) || (bias && vka__overlap(bias, y)))
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: y %s overlaps an input", OP, vka__tdesc(y, dy, sizeof dy));
+    if ((s = check_epi(ctx, "scale", e->scale, O, y)) || (s = check_epi(ctx, "shift", e->shift, O, y)) ||
+        (s = check_epi(ctx, "residual", e->residual, y->numel, y)))
+        return s;
+    vka_conv_epilogue e2 = *e;
+    if (e2.residual && e2.residual_before_act && p->act == VKA_ACT_NONE)
+        e2.residual_before_act = 0; /* the same thing */
+    e = &e2;
     int64_t cg = C / G, og = O / G;
-    if (cg * (KH * (KW + 1) + 1) > VKA_CONV_LOOP_MAX)
+    conv_shape cs = {N, C, H, Wd, O, OH, OW, KH, KW, G, p->stride[0], p->stride[1], p->dilation[0], p->dilation[1],
+                     {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, packed, e->scale || e->shift || e->residual};
+    if (!packed && !loops_ok(&cs, V_DIRECT) && !loops_ok(&cs, V_TEX))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: %lld input channels per group with a %lldx%lld kernel (w %s) "
                         "exceed the per-invocation loop budget", OP, (long long)cg, (long long)KH, (long long)KW,
                         vka__tdesc(w, dw, sizeof dw));
     if (y->numel == 0)
         return VKA_OK;
+    conv_variant v = choose(ctx, &cs, x, w);
+    if (packed && (v == V_DW || v == V_GEMM || v == V_DIRECT || !variant_ok(ctx, &cs, v, x, w)))
+        return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: packed w %s needs the texel or shared kernel, which this device "
+                        "or shape does not allow", OP, vka__tdesc(w, dw, sizeof dw));
+    ctx->conv_variant = VARIANT_NAMES[v];
 
-    /* Wide pointwise convs are a GEMM W [O, C] · x [C, H·W] per image, where
-     * the GEMM kernels' tiles beat the direct kernel once C and O are wide
-     * (lavapipe, 2 busy shared cores, noisy: [1,256,20,20]->256 with bias+ReLU
-     * 18-20 ms through GEMM vs 26 ms direct; [1,128,40,40]->128 a toss-up;
-     * [1,32,80,80]->64 direct 7-9 ms vs GEMM alone 17 ms). The GEMM epilogue
-     * adds bias per column, so the per-channel bias and the activation follow
-     * as in-place passes. VKATTN_CONV_GEMM=0|1 forces the choice (measuring). */
-    bool pointwise = KH == 1 && KW == 1 && p->stride[0] == 1 && p->stride[1] == 1 && !p->pad[0] && !p->pad[1] &&
-                     !p->pad[2] && !p->pad[3];
-    const char *route = getenv("VKATTN_CONV_GEMM");
-    bool use_gemm = pointwise && G == 1 && C >= 128 && O >= 128;
-    if (route && (route[0] == '0' || route[0] == '1'))
-        use_gemm = pointwise && G == 1 && route[0] == '1';
-    if (use_gemm)
-        return conv_gemm(cmd, x, w, bias, p->act, y);
+    if (v == V_GEMM || v == V_DIRECT) {
+        /* the residual before the activation: the kernel without it, then add, then act */
+        bool pre = e->residual && e->residual_before_act;
+        vka_conv_params q = *p;
+        if (pre)
+            q.act = VKA_ACT_NONE;
+        s = v == V_GEMM ? conv_gemm(cmd, x, w, bias, q.act, y) : conv_direct(cmd, x, w, bias, &q, y);
+        if (!s && pre) {
+            static const vka_unary_op UN[] = {VKA_UNARY_COUNT, VKA_RELU, VKA_GELU, VKA_GELU_TANH, VKA_SILU, VKA_SIGMOID};
+            if (!(s = vka_binary(cmd, VKA_ADD, y, e->residual, y)))
+                s = vka_unary(cmd, UN[p->act], y, y);
+            vka_conv_epilogue rest = {e->scale, e->shift, NULL, 0, 0};
+            return s ? s : epilogue_passes(cmd, &rest, y);
+        }
+        return s ? s : epilogue_passes(cmd, e, y);
+    }
 
-    /* Register tile: OCT output channels x PX pixels. Depthwise (one channel
-     * per group) gets longer pixel runs instead of idle channel slots. */
-    uint32_t oct = og >= 8 ? 8 : og >= 4 ? 4 : og >= 2 ? 2 : 1;
-    uint32_t px = oct == 1 ? 8 : 4;
-    if (OW <= 4 && px > 4)
-        px = 4;
-    uint32_t wg = 64;
-    /* pointwise convs (most of a DEIMv2/HGNetv2 backbone's work) read four
-     * neighbouring pixels per vec4 load when the layout allows it */
-    const char *env = getenv("VKATTN_CONV_VEC");
-    uint32_t vec = KH == 1 && KW == 1 && p->stride[0] == 1 && p->stride[1] == 1 && !p->pad[0] && !p->pad[1] &&
-                   !p->pad[2] && !p->pad[3] && (H * Wd) % 4 == 0 && vka__off(x) % 4 == 0 &&
-                   !(env && env[0] == '0');
-    if (vec)
-        px = 4;
-    uint64_t segs = (uint64_t)(OW + px - 1) / px, octiles = ((uint64_t)og + oct - 1) / oct;
-    uint64_t gx = ((uint64_t)(vec ? OH * OW / 4 : OH * (int64_t)segs) + wg - 1) / wg, gy = (uint64_t)G * octiles;
-    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
-    if (gx > lim->maxComputeWorkGroupCount[0] || gy > lim->maxComputeWorkGroupCount[1] ||
-        (uint64_t)N > lim->maxComputeWorkGroupCount[2])
-        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: grid %llux%llux%lld for y %s exceeds the device's limits", OP,
-                        (unsigned long long)gx, (unsigned long long)gy, (long long)N, vka__tdesc(y, dy, sizeof dy));
-    vka__conv2d_push pc = {
-        (uint32_t)C, (uint32_t)H, (uint32_t)Wd, (uint32_t)O, (uint32_t)OH, (uint32_t)OW, (uint32_t)KH, (uint32_t)KW,
-        (uint32_t)p->stride[0], (uint32_t)p->stride[1], (int32_t)p->pad[0], (int32_t)p->pad[1],
-        (uint32_t)p->dilation[0], (uint32_t)p->dilation[1], (uint32_t)cg, (uint32_t)og, (uint32_t)segs,
-        (uint32_t)octiles, (uint32_t)p->act, bias != NULL, vka__off(x), vka__off(w), bias ? vka__off(bias) : 0,
-        vka__off(y)};
-    uint32_t spec[4] = {wg, oct, px, vec};
-    vka__binding b[] = {{x, 0}, {w, 0}, {bias, 0}, {y, 1}};
-    char name[32];
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "conv2d", x->dtype), spec, 4, b, 4, &pc, sizeof pc,
-                         (uint32_t)gx, (uint32_t)gy, (uint32_t)N);
+    vka__convx_push pc = {
+        .c = (uint32_t)C, .h = (uint32_t)H, .w = (uint32_t)Wd, .o = (uint32_t)O, .oh = (uint32_t)OH,
+        .ow = (uint32_t)OW, .kh = (uint32_t)KH, .kw = (uint32_t)KW, .sh = (uint32_t)p->stride[0],
+        .sw = (uint32_t)p->stride[1], .pt = (int32_t)p->pad[0], .pl = (int32_t)p->pad[1],
+        .dh = (uint32_t)p->dilation[0], .dw = (uint32_t)p->dilation[1], .cg = (uint32_t)cg, .og = (uint32_t)og,
+        .act = (uint32_t)p->act,
+        .flags = (bias ? CONV_BIAS : 0) | (e->scale ? CONV_SCALE : 0) | (e->shift ? CONV_SHIFT : 0) |
+                 (e->residual ? CONV_RES : 0) | (e->residual && e->residual_before_act ? CONV_RES_PRE : 0),
+        .off_x = vka__off(x), .off_w = vka__off(w), .off_b = vka__off(bias), .off_y = vka__off(y),
+        .off_s = vka__off(e->scale), .off_t = vka__off(e->shift), .off_r = vka__off(e->residual),
+    };
+    if (packed) { /* [O, KH, KW, cg4] */
+        int64_t cg4 = (cg + 3) / 4 * 4;
+        pc.w_os = (uint32_t)(KH * KW * cg4), pc.w_cs = 1, pc.w_ks = (uint32_t)cg4;
+    } else { /* OIHW */
+        pc.w_os = (uint32_t)(cg * KH * KW), pc.w_cs = (uint32_t)(KH * KW), pc.w_ks = 1;
+    }
+    pc.w_gs = pc.w_os * (uint32_t)og;
+    /* bindings 0-2: x and w (texel-capable), 3: y, 4-7: the epilogue */
+    vka__binding b[] = {{x, 0}, {w, 0}, {NULL, 0}, {y, 1}, {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
+    uint32_t spec[5];
+    int nspec;
+    uint64_t gx, gy, gz;
+    const char *shader;
+    if (v == V_TEX) {
+        b[0] = (vka__binding){x, VKA__TEXEL1}, b[1] = (vka__binding){x, VKA__TEXEL};
+        b[2] = (vka__binding){w, packed ? VKA__TEXEL : VKA__TEXEL1};
+        shader = packed ? "conv2d_tex" : "conv2d_tex_w1";
+        /* x as 4-vectors: rows of whole texels, and 4 outputs of a row in 2-3 texels */
+        uint32_t xv = Wd % 4 == 0 && OW % 4 == 0 && vka__off(x) % 4 == 0 && p->stride[1] <= 2;
+        const char *env = getenv("VKATTN_CONV_XVEC"); /* 0: element loads (tests) */
+        if (env && env[0] == '0')
+            xv = 0;
+        spec[0] = TEX_WG, spec[1] = TEX_TM, spec[2] = TEX_TN, spec[3] = xv, nspec = 4;
+        uint64_t ngrp = ((uint64_t)OH * OW + 3) / 4;
+        gx = ((uint64_t)og + TEX_TM - 1) / TEX_TM;
+        gy = (ngrp + TEX_WG * TEX_TN - 1) / (TEX_WG * TEX_TN);
+        gz = (uint64_t)(N * G);
+    } else if (v == V_DW) {
+        b[0].write = VKA__TEXEL1;
+        shader = "conv2d_dw";
+        spec[0] = DW_WG, spec[1] = DW_PX, spec[2] = (uint32_t)KW, spec[3] = (uint32_t)p->stride[1];
+        spec[4] = (uint32_t)p->dilation[1], nspec = 5;
+        pc.tiles = (uint32_t)((OW + DW_PX - 1) / DW_PX);
+        gx = ((uint64_t)OH * pc.tiles + DW_WG - 1) / DW_WG;
+        gy = (uint64_t)C;
+        gz = (uint64_t)N;
+    } else { /* V_SHARED: 16x16 workgroups of 4x4 outputs, smaller where the device's limits say so */
+        shader = "conv2d_shared";
+        const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+        uint32_t wgx = 16, wgy = 16;
+        while ((wgx * wgy > lim->maxComputeWorkGroupInvocations || wgx > lim->maxComputeWorkGroupSize[0] ||
+                wgy > lim->maxComputeWorkGroupSize[1] || 4u * 16u * 4u * (wgx + wgy) > lim->maxComputeSharedMemorySize) &&
+               wgx * wgy > 1) {
+            if (wgy >= wgx)
+                wgy /= 2;
+            else
+                wgx /= 2;
+        }
+        spec[0] = wgx, spec[1] = wgy, spec[2] = 4, spec[3] = 4, spec[4] = 16, nspec = 5;
+        gx = ((uint64_t)OH * OW + wgx * 4 - 1) / (wgx * 4);
+        gy = ((uint64_t)og + wgy * 4 - 1) / (wgy * 4);
+        gz = (uint64_t)(N * G);
+    }
+    const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
+    if (gx > maxg[0] || gy > maxg[1] || gz > maxg[2])
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: grid %llux%llux%llu for y %s exceeds the device's limits", OP,
+                        (unsigned long long)gx, (unsigned long long)gy, (unsigned long long)gz,
+                        vka__tdesc(y, dy, sizeof dy));
+    char name[40];
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, shader, x->dtype), spec, nspec, b, 8, &pc, sizeof pc,
+                         (uint32_t)gx, (uint32_t)gy, (uint32_t)gz);
+}
+
+void vka_conv_pack_weights(const float *w, int64_t O, int64_t cg, int64_t KH, int64_t KW, float *out)
+{
+    int64_t kk = KH * KW, cg4 = (cg + 3) / 4 * 4;
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t t = 0; t < kk; t++)
+            for (int64_t ci = 0; ci < cg4; ci++)
+                out[(o * kk + t) * cg4 + ci] = ci < cg ? w[(o * cg + ci) * kk + t] : 0.0f;
 }
 
 void vka_fold_batchnorm(const float *w, const float *b, int64_t O, int64_t per_out, const float *scale,

@@ -1,0 +1,185 @@
+// conv2d_tex.glsl — the body of conv2d_tex.comp (packed weights) and
+// conv2d_tex_w1.comp (weights in any layout): convolution as an implicit GEMM
+// for CPU drivers (lavapipe), with the fused epilogue of conv_common.glsl.
+// M = output channels of a group, N = output pixels, K = C/groups·KH·KW; no
+// im2col buffer, no shared memory, no barriers.
+//
+// This is gemm_regtile_tex's scheme (include/gemm_regtile.glsl) with the
+// weights as A and x as B: a workgroup of WG lanes computes TM output channels
+// (from the workgroup id: weight addresses are uniform, one load serves every
+// lane) times WG·TN groups of 4 neighbouring output pixels (lane l holds
+// groups l + WG·t as vec4 accumulators). The loops run over the kernel taps,
+// then the input channels in steps of 4: TM texel loads of 4 channels' weights
+// (packed [O, KH, KW, roundup(C/G, 4)] by vka_conv_pack_weights) and per channel
+// TN loads of x, TM·TN vec4 multiply-adds.
+// x as 4-vector texels (XV = 1: W and OW multiples of 4, x's offset too,
+// stride 1 or 2): a group's 4 outputs of one row read 4 (stride 1) or 7
+// (stride 2) neighbouring inputs, which lie in 2 or 3 texels at a phase
+// (ix & 3) that is the same in every lane: a uniform switch picks the
+// components. Otherwise (XV = 0) element texels, one per output pixel.
+// Padding and out-of-range pixels read clamped addresses and are masked to 0.
+// Per invocation the loops run KH·KW·(C/G/4 + C/G%4 + 2) + KH times;
+// op_conv2d.c keeps that under llvmpipe's 65535.
+#ifndef VKA_CONV2D_TEX_GLSL
+#define VKA_CONV2D_TEX_GLSL
+
+#include "conv_common.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 8;
+layout(constant_id = 1) const uint TM = 8;  // output channels per workgroup
+layout(constant_id = 2) const uint TN = 2;  // 4-pixel groups per lane
+layout(constant_id = 3) const uint XV = 0;  // 1: x as 4-vector texels (see above)
+
+layout(binding = 0, VKA_CONV_TEX1) uniform readonly imageBuffer x1_tex;
+layout(binding = 1, VKA_CONV_TEX4) uniform readonly imageBuffer x4_tex;
+#if VKA_CONV_W1
+// any weight layout (OIHW as vka_conv2d takes it): element texels
+layout(binding = 2, VKA_CONV_TEX1) uniform readonly imageBuffer w_tex;
+#define w_elem(i) imageLoad(w_tex, int(i)).x
+#else
+// packed weights: 4 input channels of one tap are one texel
+layout(binding = 2, VKA_CONV_TEX4) uniform readonly imageBuffer w_tex;
+#define w_elem(i) imageLoad(w_tex, int((i) >> 2u))[(i) & 3u]
+#endif
+
+// 4 inputs of a stride-1 (S = 1) or stride-2 (S = 2) row group starting at
+// element e (texel e >> 2, phase e & 3, the same in every lane), as one vector.
+// e may lie before x (left padding of the first row): texels are clamped to
+// x's, which only ever replaces masked elements.
+vec4 load_row4(int e, int last, uint S)
+{
+    int t0 = e >> 2; // arithmetic: floor(e / 4)
+    vec4 a = imageLoad(x4_tex, clamp(t0, 0, last));
+    vec4 b = imageLoad(x4_tex, clamp(t0 + 1, 0, last));
+    uint r = uint(e & 3);
+    if (S == 1u) {
+        if (r == 0u)
+            return a;
+        if (r == 1u)
+            return vec4(a.yzw, b.x);
+        if (r == 2u)
+            return vec4(a.zw, b.xy);
+        return vec4(a.w, b.xyz);
+    }
+    if (r == 0u)
+        return vec4(a.xz, b.xz);
+    if (r == 1u)
+        return vec4(a.yw, b.yw);
+    vec4 c = imageLoad(x4_tex, clamp(t0 + 2, 0, last));
+    if (r == 2u)
+        return vec4(a.z, b.xz, c.x);
+    return vec4(a.w, b.yw, c.y);
+}
+
+void main()
+{
+    uint lid = gl_LocalInvocationID.x;
+    uint groups = pc.c / pc.cg;
+    uint nb = gl_WorkGroupID.z / groups, g = gl_WorkGroupID.z % groups;
+    uint m0 = gl_WorkGroupID.x * TM; // channels within the group
+    uint npix = pc.oh * pc.ow, ngrp = (npix + 3u) / 4u;
+    uint hw = pc.h * pc.w;
+    uint xplane = pc.off_x + (nb * pc.c + g * pc.cg) * hw;
+    // last whole texel of x (XV: every plane is whole texels)
+    int xlast = int((pc.off_x + (gl_NumWorkGroups.z / groups) * pc.c * hw) / 4u) - 1;
+
+    uint wrow[TM];
+    for (uint i = 0; i < TM; i++)
+        wrow[i] = pc.off_w + g * pc.w_gs + min(m0 + i, pc.og - 1u) * pc.w_os;
+
+    // the lane's pixel groups (past the last: the last, not stored)
+    int gy[TN], gx[TN][4];
+    for (uint t = 0; t < TN; t++) {
+        uint grp = min(gl_WorkGroupID.y * (WG * TN) + lid + WG * t, ngrp - 1u);
+        for (uint v = 0; v < 4u; v++) {
+            uint p = min(grp * 4u + v, npix - 1u);
+            gx[t][v] = int((p % pc.ow) * pc.sw) - pc.pl;
+            if (v == 0u)
+                gy[t] = int((p / pc.ow) * pc.sh) - pc.pt;
+        }
+    }
+    // XV = 0: every pixel its own row
+    int py[TN][4];
+    for (uint t = 0; t < TN; t++)
+        for (uint v = 0; v < 4u; v++) {
+            uint grp = min(gl_WorkGroupID.y * (WG * TN) + lid + WG * t, ngrp - 1u);
+            uint p = min(grp * 4u + v, npix - 1u);
+            py[t][v] = int((p / pc.ow) * pc.sh) - pc.pt;
+        }
+
+    vec4 acc[TM][TN];
+    for (uint i = 0; i < TM; i++)
+        for (uint t = 0; t < TN; t++)
+            acc[i][t] = vec4(0.0);
+
+    uint cmain = pc.cg & ~3u;
+    for (uint ky = 0; ky < pc.kh; ky++) {
+        for (uint kx = 0; kx < pc.kw; kx++) {
+            uint tap = (ky * pc.kw + kx) * pc.w_ks;
+            // per group: the element where its inputs start, and which are inside x
+            uint xe[TN][4];
+            int xs[TN];
+            bvec4 ok[TN];
+            for (uint t = 0; t < TN; t++)
+                for (uint v = 0; v < 4u; v++) {
+                    int iy = (XV == 1u ? gy[t] : py[t][v]) + int(ky * pc.dh);
+                    int ix = gx[t][v] + int(kx * pc.dw);
+                    bool in_ = iy >= 0 && iy < int(pc.h) && ix >= 0 && ix < int(pc.w);
+                    ok[t][v] = in_;
+                    xe[t][v] = xplane + uint(clamp(iy, 0, int(pc.h) - 1)) * pc.w + uint(clamp(ix, 0, int(pc.w) - 1));
+                    if (v == 0u) // XV: the unclamped start (one before the row at its left edge: masked)
+                        xs[t] = int(xplane) + clamp(iy, 0, int(pc.h) - 1) * int(pc.w) + ix;
+                }
+#define VKA_LOAD_X(t, ci)                                                                              \
+    mix(vec4(0.0), XV == 1u ? load_row4(xs[t] + int((ci) * hw), xlast, pc.sw)                                 \
+              : vec4(imageLoad(x1_tex, int(xe[t][0] + (ci) * hw)).x, imageLoad(x1_tex, int(xe[t][1] + (ci) * hw)).x, \
+                     imageLoad(x1_tex, int(xe[t][2] + (ci) * hw)).x, imageLoad(x1_tex, int(xe[t][3] + (ci) * hw)).x), ok[t])
+            for (uint c0 = 0; c0 < cmain; c0 += 4u) {
+                vec4 wv[TM];
+                for (uint i = 0; i < TM; i++) {
+#if VKA_CONV_W1
+                    uint wi = wrow[i] + tap + c0 * pc.w_cs;
+                    wv[i] = vec4(w_elem(wi), w_elem(wi + pc.w_cs), w_elem(wi + 2u * pc.w_cs), w_elem(wi + 3u * pc.w_cs));
+#else
+                    wv[i] = imageLoad(w_tex, int((wrow[i] + tap + c0) >> 2u));
+#endif
+                }
+                for (uint cc = 0; cc < 4u; cc++) {
+                    vec4 xv[TN];
+                    for (uint t = 0; t < TN; t++)
+                        xv[t] = VKA_LOAD_X(t, c0 + cc);
+                    for (uint i = 0; i < TM; i++)
+                        for (uint t = 0; t < TN; t++)
+                            acc[i][t] = fma(vec4(wv[i][cc]), xv[t], acc[i][t]);
+                }
+            }
+            for (uint ci = cmain; ci < pc.cg; ci++) {
+                vec4 xv[TN];
+                for (uint t = 0; t < TN; t++)
+                    xv[t] = VKA_LOAD_X(t, ci);
+                for (uint i = 0; i < TM; i++) {
+                    float wv = w_elem(wrow[i] + tap + ci * pc.w_cs);
+                    for (uint t = 0; t < TN; t++)
+                        acc[i][t] = fma(vec4(wv), xv[t], acc[i][t]);
+                }
+            }
+#undef VKA_LOAD_X
+        }
+    }
+
+    for (uint t = 0; t < TN; t++) {
+        uint grp = gl_WorkGroupID.y * (WG * TN) + lid + WG * t;
+        for (uint i = 0; i < TM; i++) {
+            uint oc = m0 + i;
+            if (oc >= pc.og)
+                break;
+            uint yb = (nb * pc.o + g * pc.og + oc) * npix;
+            for (uint v = 0; v < 4u; v++)
+                if (grp * 4u + v < npix)
+                    conv_store(g * pc.og + oc, yb + grp * 4u + v, acc[i][t][v]);
+        }
+    }
+}
+
+#endif

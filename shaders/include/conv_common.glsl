@@ -1,0 +1,70 @@
+// conv_common.glsl — push constants, epilogue bindings and the fused epilogue
+// shared by the implicit-GEMM convolutions (conv2d_tex.comp, conv2d_shared.comp)
+// and the depthwise kernel (conv2d_dw.comp). x and w are bound by each kernel
+// at bindings 0-2 (texel buffers on CPU drivers, storage buffers in the
+// shared-memory kernel), the epilogue's buffers at 3-7.
+#ifndef VKA_CONV_COMMON_GLSL
+#define VKA_CONV_COMMON_GLSL
+
+#include "common.glsl"
+#include "act.glsl"
+
+layout(std430, binding = 3) writeonly buffer Y { T y_buf[]; };
+layout(std430, binding = 4) readonly buffer Scale { T scale_buf[]; };
+layout(std430, binding = 5) readonly buffer Shift { T shift_buf[]; };
+layout(std430, binding = 6) readonly buffer Res { T res_buf[]; };
+layout(std430, binding = 7) readonly buffer Bias { T bias_buf[]; };
+
+// keep in sync with vka__convx_push in runtime/src/op_conv2d.c
+layout(push_constant) uniform Push {
+    uint c, h, w;          // input channels and size
+    uint o, oh, ow;        // output channels and size
+    uint kh, kw;
+    uint sh, sw;           // stride
+    int pt, pl;            // pad top, left
+    uint dh, dw;           // dilation
+    uint cg, og;           // input and output channels per group
+    // weight element strides (any layout: OIHW as given, or the packed
+    // [O, KH, KW, roundup(C/groups, 4)] of vka_conv_pack_weights)
+    uint w_gs, w_os, w_cs, w_ks; // group, output channel (in its group), input channel, kernel tap
+    uint tiles;            // the kernel's grid decoding (segments per output row)
+    uint act;              // VKA_ACT_*
+    uint flags;            // VKA_CONV_*
+    uint off_x, off_w, off_b, off_y, off_s, off_t, off_r;
+} pc;
+
+// keep in sync with op_conv2d.c
+#define VKA_CONV_BIAS 1u
+#define VKA_CONV_SCALE 2u
+#define VKA_CONV_SHIFT 4u
+#define VKA_CONV_RES 8u
+#define VKA_CONV_RES_PRE 16u // the residual is added before the activation (ResNet blocks)
+
+// y[yi] = ((act(acc + bias[oc] (+ r)) · scale[oc] + shift[oc]) (+ r); oc over
+// all groups, yi the element index of y (and of the residual).
+void conv_store(uint oc, uint yi, float acc)
+{
+    float v = acc;
+    if ((pc.flags & VKA_CONV_BIAS) != 0u)
+        v += float(bias_buf[pc.off_b + oc]);
+    if ((pc.flags & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == (VKA_CONV_RES | VKA_CONV_RES_PRE))
+        v += float(res_buf[pc.off_r + yi]);
+    v = vka_act(v, pc.act);
+    if ((pc.flags & VKA_CONV_SCALE) != 0u)
+        v *= float(scale_buf[pc.off_s + oc]);
+    if ((pc.flags & VKA_CONV_SHIFT) != 0u)
+        v += float(shift_buf[pc.off_t + oc]);
+    if ((pc.flags & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == VKA_CONV_RES)
+        v += float(res_buf[pc.off_r + yi]);
+    y_buf[pc.off_y + yi] = T(v);
+}
+
+#if defined(VKA_F16) && VKA_F16
+#define VKA_CONV_TEX4 rgba16f
+#define VKA_CONV_TEX1 r16f
+#else
+#define VKA_CONV_TEX4 rgba32f
+#define VKA_CONV_TEX1 r32f
+#endif
+
+#endif
