@@ -1,7 +1,11 @@
-/* test_conv2d.c — vka_conv2d against a float64 CPU reference: 1x1, 3x3, 5x5 and
- * 7x7 kernels, strides, asymmetric pads, dilation, groups 1/2/4, depthwise, odd
- * sizes, bias and every activation, f32 and f16 storage; vka_fold_batchnorm
- * against convolution followed by BatchNormalization; then the error paths.
+/* test_conv2d.c — vka_conv2d / vka_conv2d_ex against a float64 CPU reference:
+ * 1x1, 2x2, 3x3, 5x5 and 7x7 kernels, strides, asymmetric pads, dilation,
+ * groups 1/2/4, depthwise, odd sizes, bias and every activation, f32 and f16
+ * storage, with every kernel variant forced (VKATTN_CONV_VARIANT: tex with
+ * OIHW and packed weights and both x load paths, shared, dw, gemm, direct) and
+ * every epilogue (per-channel scale/shift, residual before or after the
+ * activation); vka_fold_batchnorm against convolution followed by
+ * BatchNormalization; then the error paths.
  * Prints GPU times of DEIMv2-like shapes (information only). */
 #include "common.h"
 
@@ -68,18 +72,33 @@ static vka_conv_params params_of(const ccase *g)
     return p;
 }
 
+/* The epilogue beyond bias and activation, and the weight layout. */
+typedef struct cepi {
+    int scale, shift, res, res_pre, packed;
+} cepi;
+
 /* Returns the GPU time of the dispatch in ms (timestamps on). */
-static double run_case(vka_context *ctx, vka_dtype dt, const ccase *g, int check)
+static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int check, const cepi *ep)
 {
+    cepi none = {0};
+    if (!ep)
+        ep = &none;
     int64_t oh = out_size(g->h, g->pt, g->pb, g->kh, g->dh, g->sh), ow = out_size(g->w, g->pl, g->pr, g->kw, g->dw, g->sw);
     int64_t sx[4] = {g->n, g->c, g->h, g->w}, sw[4] = {g->o, g->c / g->groups, g->kh, g->kw}, sy[4] = {g->n, g->o, oh, ow};
     size_t nx = (size_t)(sx[0] * sx[1] * sx[2] * sx[3]), nw = (size_t)(sw[0] * sw[1] * sw[2] * sw[3]);
     size_t ny = (size_t)(sy[0] * sy[1] * sy[2] * sy[3]);
     float fan = (float)(sw[1] * sw[2] * sw[3]);
     float *hx = vkt_randn(nx, 1.0f), *hw = vkt_randn(nw, 1.0f / sqrtf(fan)), *hb = vkt_randn((size_t)g->o, 0.5f);
+    float *hs = vkt_randn((size_t)g->o, 1.0f), *ht = vkt_randn((size_t)g->o, 1.0f), *hr = vkt_randn(ny, 1.0f);
     if (dt == VKA_F16)
-        vkt_round_f16(hx, nx), vkt_round_f16(hw, nw), vkt_round_f16(hb, (size_t)g->o);
-    vka_tensor *x = vkt_tensor(ctx, dt, 4, sx, hx), *w = vkt_tensor(ctx, dt, 4, sw, hw);
+        vkt_round_f16(hx, nx), vkt_round_f16(hw, nw), vkt_round_f16(hb, (size_t)g->o), vkt_round_f16(hs, (size_t)g->o),
+            vkt_round_f16(ht, (size_t)g->o), vkt_round_f16(hr, ny);
+    int64_t cg = g->c / g->groups, cg4 = (cg + 3) / 4 * 4, sp[4] = {g->o, g->kh, g->kw, cg4};
+    float *hp = malloc(sizeof *hp * (size_t)(g->o * g->kh * g->kw * cg4));
+    vka_conv_pack_weights(hw, g->o, cg, g->kh, g->kw, hp);
+    vka_tensor *x = vkt_tensor(ctx, dt, 4, sx, hx), *w = ep->packed ? vkt_tensor(ctx, dt, 4, sp, hp) : vkt_tensor(ctx, dt, 4, sw, hw);
+    vka_tensor *ts = ep->scale ? vkt_tensor(ctx, dt, 1, &g->o, hs) : NULL, *tt = ep->shift ? vkt_tensor(ctx, dt, 1, &g->o, ht) : NULL;
+    vka_tensor *tr = ep->res ? vkt_tensor(ctx, dt, 4, sy, hr) : NULL;
     vka_tensor *b = g->bias ? vkt_tensor(ctx, dt, 1, &g->o, hb) : NULL, *y = vkt_tensor(ctx, dt, 4, sy, NULL);
     vkt_poison(y);
     vka_conv_params p = params_of(g);
@@ -88,12 +107,15 @@ static double run_case(vka_context *ctx, vka_dtype dt, const ccase *g, int check
     vka_cmd_begin(cmd);
     char what[256];
     snprintf(what, sizeof what, "%s x[%lld,%lld,%lld,%lld] w[%lld,%lld,%lld,%lld] s%lldx%lld pad %lld,%lld,%lld,%lld "
-             "dil %lldx%lld groups %lld%s act %d", vka_dtype_str(dt), (long long)g->n, (long long)g->c, (long long)g->h,
+             "dil %lldx%lld groups %lld%s act %d%s%s%s%s", vka_dtype_str(dt), (long long)g->n, (long long)g->c, (long long)g->h,
              (long long)g->w, (long long)sw[0], (long long)sw[1], (long long)g->kh, (long long)g->kw, (long long)g->sh,
              (long long)g->sw, (long long)g->pt, (long long)g->pl, (long long)g->pb, (long long)g->pr, (long long)g->dh,
-             (long long)g->dw, (long long)g->groups, g->bias ? " bias" : "", (int)g->act);
+             (long long)g->dw, (long long)g->groups, g->bias ? " bias" : "", (int)g->act, ep->packed ? " packed-w" : "",
+             ep->scale ? " scale" : "", ep->shift ? " shift" : "", ep->res ? (ep->res_pre ? " res-pre-act" : " res") : "");
     double ms = 0;
-    vka_status s = vka_conv2d(cmd, x, w, b, &p, y);
+    vka_conv_epilogue e = {ts, tt, tr, ep->res_pre, ep->packed};
+    vka_status s = ep->scale || ep->shift || ep->res || ep->packed ? vka_conv2d_ex(cmd, x, w, b, &p, &e, y)
+                                                                   : vka_conv2d(cmd, x, w, b, &p, y);
     if (s) {
         vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
     } else {
@@ -104,19 +126,38 @@ static double run_case(vka_context *ctx, vka_dtype dt, const ccase *g, int check
                 ms += t;
         }
         if (check) {
+            const char *kernel = NULL;
+            vka_cmd_timing(cmd, 0, &kernel, NULL);
+            char full[400];
+            snprintf(full, sizeof full, "%s [%s%s]", what, kernel ? kernel : "?",
+                     vka_cmd_dispatch_count(cmd) > 1 ? " + passes" : "");
             float *got = vkt_download(y);
             double *ref = malloc(sizeof *ref * ny);
             conv_ref(g, hx, hw, g->bias ? hb : NULL, ref, oh, ow);
-            for (size_t i = 0; i < ny; i++)
-                ref[i] = act_ref(ref[i], g->act);
-            vkt_compare(what, got, ref, ny, dt == VKA_F32 ? 1e-5 : 5e-3);
+            for (size_t i = 0; i < ny; i++) {
+                int64_t o = (int64_t)(i / (size_t)(oh * ow)) % g->o;
+                double v = ref[i] + (ep->res && ep->res_pre ? hr[i] : 0);
+                v = act_ref(v, g->act);
+                if (ep->scale)
+                    v *= hs[o];
+                if (ep->shift)
+                    v += ht[o];
+                ref[i] = v + (ep->res && !ep->res_pre ? hr[i] : 0);
+            }
+            vkt_compare(full, got, ref, ny, dt == VKA_F32 ? 1e-5 : 5e-3);
             free(got), free(ref);
         }
     }
     vka_cmd_destroy(cmd);
     vka_tensor_destroy(x), vka_tensor_destroy(w), vka_tensor_destroy(b), vka_tensor_destroy(y);
-    free(hx), free(hw), free(hb);
+    vka_tensor_destroy(ts), vka_tensor_destroy(tt), vka_tensor_destroy(tr);
+    free(hx), free(hw), free(hb), free(hs), free(ht), free(hr), free(hp);
     return ms;
+}
+
+static double run_case(vka_context *ctx, vka_dtype dt, const ccase *g, int check)
+{
+    return run_case_ex(ctx, dt, g, check, NULL);
 }
 
 static void run_all(vka_context *ctx, vka_dtype dt)
@@ -145,6 +186,16 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SIGMOID},
         {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_SILU},
         {1, 128, 5, 7, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_GELU_TANH},
+        /* W and OW multiples of 4 (the texel kernel's 4-vector x loads), odd C and O */
+        {1, 13, 12, 20, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},    /* 3x3 s1 */
+        {2, 7, 9, 16, 21, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_NONE},      /* 3x3 s2, batch 2 */
+        {1, 10, 11, 12, 9, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, VKA_ACT_NONE},     /* dilation 2 */
+        {1, 9, 8, 12, 11, 3, 3, 1, 1, 0, 2, 2, 0, 1, 1, 1, 0, VKA_ACT_SILU},      /* asymmetric pad */
+        {1, 12, 7, 8, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, VKA_ACT_NONE},      /* groups 2 */
+        {1, 5, 13, 24, 6, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, VKA_ACT_NONE},      /* 5x5 s2 */
+        {1, 3, 33, 32, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},     /* stem, C = 3 */
+        {1, 36, 4, 4, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},      /* 1x1 */
+        {1, 3, 12, 13, 4, 3, 3, 3, 3, 1, 0, 1, 2, 1, 1, 1, 1, VKA_ACT_NONE},      /* stride 3 */
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         run_case(ctx, dt, &cs[i], 1);
@@ -152,6 +203,51 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         ccase g = {1, 8, 11, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, (vka_act)act};
         run_case(ctx, dt, &g, 1);
     }
+    /* every epilogue on a 3x3 (both x load paths of the texel kernel), a depthwise and a pointwise conv */
+    const ccase ec[] = {
+        {1, 13, 12, 20, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},
+        {1, 11, 9, 7, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, VKA_ACT_SILU},
+        {1, 24, 9, 11, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 24, 1, VKA_ACT_RELU},
+        {1, 20, 6, 10, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
+    };
+    const cepi eps[] = {
+        {1, 0, 0, 0, 0}, {0, 1, 0, 0, 0}, {1, 1, 0, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, 1, 1, 0}, {1, 1, 1, 0, 0},
+        {1, 1, 1, 1, 0},
+    };
+    for (size_t i = 0; i < sizeof ec / sizeof *ec; i++)
+        for (size_t j = 0; j < sizeof eps / sizeof *eps; j++)
+            run_case_ex(ctx, dt, &ec[i], 1, &eps[j]);
+    /* packed weights (the texel and shared kernels take them) */
+    const char *v = getenv("VKATTN_CONV_VARIANT");
+    if (!v || !strcmp(v, "tex") || !strcmp(v, "shared")) {
+        cepi pk = {0, 0, 0, 0, 1}, pke = {1, 1, 1, 1, 1};
+        for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
+            if (cs[i].groups != cs[i].c || !v)
+                run_case_ex(ctx, dt, &cs[i], 1, &pk);
+        for (size_t i = 0; i < sizeof ec / sizeof *ec; i++)
+            run_case_ex(ctx, dt, &ec[i], 1, &pke);
+    }
+}
+
+/* Every variant forced (where it applies; elsewhere the rule's choice runs). */
+static void run_variants(vka_context *ctx)
+{
+    const char *vars[] = {"tex", "shared", "dw", "gemm", "direct"};
+    const char *old = getenv("VKATTN_CONV_VARIANT");
+    if (old) /* one variant asked for: run_all already ran it */
+        return;
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        printf("-- VKATTN_CONV_VARIANT=%s\n", vars[i]);
+        setenv("VKATTN_CONV_VARIANT", vars[i], 1);
+        run_all(ctx, VKA_F32);
+        if (!strcmp(vars[i], "tex")) {
+            printf("-- VKATTN_CONV_VARIANT=tex, VKATTN_CONV_XVEC=0 (element loads of x)\n");
+            setenv("VKATTN_CONV_XVEC", "0", 1);
+            run_all(ctx, VKA_F32);
+            unsetenv("VKATTN_CONV_XVEC");
+        }
+    }
+    unsetenv("VKATTN_CONV_VARIANT");
 }
 
 /* BatchNormalization folded into the conv weights equals conv then BN. */
@@ -257,6 +353,7 @@ int main(int argc, char **argv)
     run_all(ctx, VKA_F32);
     if (vka_context_device(ctx)->fp16_storage)
         run_all(ctx, VKA_F16);
+    run_variants(ctx);
     test_fold();
     test_errors(ctx);
     if (getenv("VKATTN_CONV_TIMINGS"))
