@@ -558,6 +558,25 @@ static vka_status rec_attention(vka_graph *g, vka_cmd *cmd, vka__node *n)
     return s;
 }
 
+/* A conv with the epilogue fusion gave it (in[2..4], residual) and its weights' layout. */
+static vka_status rec_conv(vka_graph *g, vka_cmd *cmd, vka__node *n)
+{
+#define VKA_IN_T(i) (n->nin > (i) && n->in[i] >= 0 ? g->vals[n->in[i]].t : NULL)
+    vka_conv_epilogue e = {VKA_IN_T(3), VKA_IN_T(4), NULL, n->conv_res_pre, n->conv_packed};
+    vka_tensor *res = NULL;
+    if (n->residual >= 0) { /* any shape with y's elements: seen as y's */
+        const vka__value *vy = &g->vals[n->out];
+        res = reshaped(g, n->residual, vy->ndim, vy->shape);
+        if (!res)
+            return VKA_ERR_OUT_OF_MEMORY;
+        e.residual = res;
+    }
+    vka_status s = vka_conv2d_ex(cmd, VKA_IN_T(0), VKA_IN_T(1), VKA_IN_T(2), &n->conv, &e, g->vals[n->out].t);
+#undef VKA_IN_T
+    vka_tensor_destroy(res);
+    return s;
+}
+
 static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
 {
     vka_tensor *y = g->vals[n->out].t;
@@ -616,8 +635,7 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
         return vka_concat(cmd, n->nin, xs, n->axis, y);
     }
     case VKA__OP_CAST: return vka_cast(cmd, x, y);
-    case VKA__OP_CONV:
-        return vka_conv2d(cmd, x, g->vals[n->in[1]].t, n->nin > 2 ? g->vals[n->in[2]].t : NULL, &n->conv, y);
+    case VKA__OP_CONV: return rec_conv(g, cmd, n);
     case VKA__OP_ATTENTION: return rec_attention(g, cmd, n);
     case VKA__OP_PAD: return vka_pad(cmd, x, n->starts, n->steps, (vka_pad_mode)n->sub, n->alpha, y);
     case VKA__OP_POOL:
@@ -839,6 +857,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
                                                 .first = first, .count = vka_cmd_dispatch_count(g->cmd) - first};
         if (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax)
             g->plan[g->nplan - 1].op = "softmax";
+        if (n->op == VKA__OP_CONV && g->ctx->conv_variant) /* which kernel: "conv.tex", "conv.dw", ... */
+            g->plan[g->nplan - 1].op = g->ctx->conv_variant;
         if (n->op == VKA__OP_ATTENTION || (n->op == VKA__OP_SOFTMAX && n->is_attention_softmax))
             g->attn_nodes[g->nattn++] = i;
         if (n->op == VKA__OP_DEFORM_ATTN)
@@ -1328,7 +1348,10 @@ double vka_graph_plan_flops(const vka_graph *g, int i)
     case VKA__OP_MATMUL: return 2.0 * out * (double)x->shape[x->ndim - 1];
     case VKA__OP_GEMM: return 2.0 * out * (double)(n->trans_a ? x->shape[0] : x->shape[1]);
     case VKA__OP_CONV: {
+        /* OIHW [O, C/G, KH, KW], or packed [O, KH, KW, roundup(C/G, 4)] */
         const vka__value *w = &g->vals[n->in[1]];
+        if (n->conv_packed)
+            return 2.0 * out * (double)(w->shape[1] * w->shape[2] * (x->shape[1] / (n->conv.groups ? n->conv.groups : 1)));
         return 2.0 * out * (double)(w->numel / (w->shape[0] ? w->shape[0] : 1));
     }
     case VKA__OP_ATTENTION: {

@@ -76,6 +76,12 @@ typedef struct vka__node {
     int perm[VKA_MAX_DIMS];
     int64_t starts[VKA_MAX_DIMS], steps[VKA_MAX_DIMS]; /* slice, resolved per axis */
     vka_conv_params conv;
+    /* conv epilogue, set by fusion: in[3] scale, in[4] shift ([O] constants or
+     * VKA_NONE; in[2] is the bias or VKA_NONE), residual (above), added before
+     * the activation when conv_res_pre; in[1] packed by vka_conv_pack_weights
+     * when conv_packed */
+    bool conv_res_pre;
+    bool conv_packed;
     /* GEMM/MATMUL epilogue, set by fusion */
     vka_act act;
     vka_val bias, residual;

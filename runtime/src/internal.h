@@ -296,6 +296,10 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 /* Variant name helper: "<base>_f32" or "<base>_f16". */
 const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);
 
+/* op_conv2d.c: would a conv of this shape run a kernel that takes packed
+ * weights (vka_conv_pack_weights)? The packing pass asks. */
+bool vka__conv_wants_packed(vka_context *ctx, int64_t C, int64_t O, int64_t groups, int64_t KH, int64_t KW);
+
 /* op_attention.c: head dims the flash kernels take (the fusion pass asks). */
 int vka__attn_head_dim_ok(int64_t D);
 

@@ -154,6 +154,9 @@ static vka_status epilogue_passes(vka_cmd *cmd, const vka_conv_epilogue *e, vka_
 /* The variants, in VKATTN_CONV_VARIANT's spelling. */
 typedef enum { V_TEX, V_SHARED, V_DW, V_GEMM, V_DIRECT } conv_variant;
 static const char *const VARIANT_NAMES[] = {"tex", "shared", "dw", "gemm", "direct"};
+/* as --plan shows them (ctx->conv_variant) */
+static const char *const PLAN_NAMES[] = {"conv.tex", "conv.shared", "conv.dw", "conv.gemm", "conv.direct"};
+static const char *const PLAN_NAMES_PACKED[] = {"conv.tex.packed", "conv.shared.pack", "", "", ""};
 
 typedef struct conv_shape {
     int64_t n, c, h, w, o, oh, ow, kh, kw, groups;
@@ -229,6 +232,20 @@ static conv_variant choose(vka_context *ctx, const conv_shape *s, vka_tensor *x,
             if (strcmp(f, VARIANT_NAMES[v]) == 0 && variant_ok(ctx, s, (conv_variant)v, x, w))
                 return (conv_variant)v;
     return static_rule(ctx, s, x, w);
+}
+
+bool vka__conv_wants_packed(vka_context *ctx, int64_t C, int64_t O, int64_t groups, int64_t KH, int64_t KW)
+{
+    if (groups < 1 || C % groups || O % groups || (groups == C && groups == O))
+        return false; /* depthwise: its own kernel, OIHW */
+    conv_shape s = {1, C, 1, 1, O, 1, 1, KH, KW, groups, 1, 1, 1, 1, {0, 0, 0, 0}, true, false};
+    if (!loops_ok(&s, V_TEX) && !loops_ok(&s, V_SHARED))
+        return false;
+    (void)ctx;
+    const char *f = getenv("VKATTN_CONV_VARIANT");
+    if (f && (!strcmp(f, "gemm") || !strcmp(f, "direct") || !strcmp(f, "dw")))
+        return false;
+    return true; /* CPU drivers run the texel kernel, GPUs the shared one: both take packed weights */
 }
 
 vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
@@ -338,7 +355,7 @@ vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor 
     if (packed && (v == V_DW || v == V_GEMM || v == V_DIRECT || !variant_ok(ctx, &cs, v, x, w)))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: packed w %s needs the texel or shared kernel, which this device "
                         "or shape does not allow", OP, vka__tdesc(w, dw, sizeof dw));
-    ctx->conv_variant = VARIANT_NAMES[v];
+    ctx->conv_variant = packed ? PLAN_NAMES_PACKED[v] : PLAN_NAMES[v];
 
     if (v == V_GEMM || v == V_DIRECT) {
         /* the residual before the activation: the kernel without it, then add, then act */

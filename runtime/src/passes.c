@@ -1059,7 +1059,7 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
     return count;
 }
 
-/* ---------------------------------------------------------------- GEMM epilogues */
+/* ---------------------------------------------------------------- conv epilogues */
 
 static vka_act act_of(int unary)
 {
@@ -1073,6 +1073,136 @@ static vka_act act_of(int unary)
     }
 }
 
+/* A constant the same for every element of an output channel: a scalar, or
+ * per channel ([O], [O, 1, 1], [1, O, 1, 1]). */
+static bool chan_const(vka_graph *g, vka_val v, int64_t O)
+{
+    const vka__value *x = &g->vals[v];
+    if (!vka__graph_is_const(g, v) || x->is_int)
+        return false;
+    return x->numel == 1 || per_out_channel(g, v, O) || (x->ndim == 1 && x->numel == O);
+}
+
+/* That constant as a new [O] constant (VKA_NONE when out of memory). */
+static vka_val chan_vector(vka_graph *g, vka_val v, int64_t O, const char *name)
+{
+    float *d = malloc(sizeof *d * (size_t)O);
+    if (!d)
+        return VKA_NONE;
+    bool scalar = g->vals[v].numel == 1;
+    for (int64_t o = 0; o < O; o++)
+        d[o] = (float)vka__const_at(g, v, scalar ? 0 : o);
+    vka_val r = vka_graph_const(g, name, VKA_F32, 1, &O, d);
+    free(d);
+    return r;
+}
+
+/* Conv followed by an activation, a per-channel (or scalar) Mul and Add
+ * (DEIMv2's learnable affine after the activation) and a residual Add, in the
+ * order the conv epilogue applies them (conv_common.glsl): bias, residual when
+ * an activation follows it (ResNet: relu(conv + shortcut)), activation, scale,
+ * shift, residual. Mul/Add right after a conv without activation are folded
+ * into its weights by fuse_conv_affine first. Runs before fuse_eltwise, which
+ * would otherwise swallow these nodes into elementwise programs. */
+static int fuse_conv_epilogue(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *cv = &g->nodes[i];
+        if (cv->dead || cv->op != VKA__OP_CONV || g->vals[cv->out].ndim != 4)
+            continue;
+        int64_t O = g->vals[cv->out].shape[1];
+        for (;;) {
+            vka_val out = cv->out;
+            vka__node *c = sole_reader(g, u, out);
+            if (!c || g->vals[out].is_output || g->vals[c->out].numel != g->vals[out].numel ||
+                g->vals[c->out].dtype != g->vals[out].dtype)
+                break;
+            bool has_scale = cv->nin > 3 && cv->in[3] >= 0, has_shift = cv->nin > 4 && cv->in[4] >= 0;
+            if (c->op == VKA__OP_UNARY && act_of(c->sub) && cv->conv.act == VKA_ACT_NONE && !has_scale && !has_shift) {
+                cv->conv.act = act_of(c->sub);
+                cv->conv_res_pre = cv->residual >= 0;
+                absorb(g, cv, c);
+                count_uses(g, u);
+                count++;
+                continue;
+            }
+            bool mul = is_binary(c, VKA_MUL), add = is_binary(c, VKA_ADD);
+            if (!mul && !add)
+                break;
+            vka_val k = c->in[0] == out ? c->in[1] : c->in[0];
+            if (k == out)
+                break;
+            if (chan_const(g, k, O) && !has_shift && cv->residual < 0 && !(mul && has_scale)) {
+                char nm[112];
+                snprintf(nm, sizeof nm, "%.90s/%s", c->name, mul ? "scale" : "shift");
+                vka_val vk = chan_vector(g, k, O, nm);
+                if (vk < 0)
+                    return count;
+                cv = &g->nodes[i]; /* (values may have moved, nodes not) */
+                for (int j = cv->nin; j < 5; j++)
+                    cv->in[j] = VKA_NONE;
+                cv->nin = 5;
+                cv->in[mul ? 3 : 4] = vk;
+                absorb(g, cv, c);
+                count_uses(g, u);
+                count++;
+                continue;
+            }
+            const vka__value *vr = &g->vals[k], *vo = &g->vals[out];
+            if (add && cv->residual < 0 && vr->numel == vo->numel && vr->dtype == vo->dtype && !vr->is_int &&
+                available_before(g, k, cv)) {
+                cv->residual = k;
+                cv->conv_res_pre = false;
+                absorb(g, cv, c);
+                count_uses(g, u);
+                count++;
+                continue;
+            }
+            break;
+        }
+    }
+    return count;
+}
+
+/* Constant conv weights in the layout the texel kernel reads best
+ * (vka_conv_pack_weights), where the plan would run that kernel. */
+static int pack_conv_weights(vka_graph *g)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *cv = &g->nodes[i];
+        if (cv->dead || cv->op != VKA__OP_CONV || cv->conv_packed || !vka__graph_is_const(g, cv->in[1]))
+            continue;
+        const vka__value *w = &g->vals[cv->in[1]], *x = &g->vals[cv->in[0]];
+        if (w->ndim != 4 || x->ndim != 4 || w->is_int)
+            continue;
+        int64_t O = w->shape[0], cg = w->shape[1], KH = w->shape[2], KW = w->shape[3];
+        if (!vka__conv_wants_packed(g->ctx, x->shape[1], O, cv->conv.groups, KH, KW))
+            continue;
+        int64_t cg4 = (cg + 3) / 4 * 4, shape[4] = {O, KH, KW, cg4};
+        float *src = malloc(sizeof *src * (size_t)w->numel), *dst = malloc(sizeof *dst * (size_t)(O * KH * KW * cg4));
+        if (!src || !dst) {
+            free(src), free(dst);
+            return count; /* out of host memory: the OIHW weights still run */
+        }
+        for (int64_t j = 0; j < w->numel; j++)
+            src[j] = (float)vka__const_at(g, cv->in[1], j);
+        vka_conv_pack_weights(src, O, cg, KH, KW, dst);
+        char nm[112];
+        snprintf(nm, sizeof nm, "%.90s/wpack", cv->name);
+        vka_val vw = vka_graph_const(g, nm, VKA_F32, 4, shape, dst);
+        free(src), free(dst);
+        if (vw < 0)
+            return count;
+        cv->in[1] = vw;
+        cv->conv_packed = true;
+        count++;
+    }
+    return count;
+}
+
+/* ---------------------------------------------------------------- GEMM epilogues */
 
 static int fuse_epilogues(vka_graph *g, uses *u)
 {
@@ -1515,13 +1645,16 @@ vka_status vka__graph_fuse(vka_graph *g)
     nd += fuse_deform_stacked(g, &u);
     int ng = fuse_gelu(g, &u);
     int ns = fuse_silu(g, &u);
+    int nce = fuse_conv_epilogue(g, &u);
     int ne = fuse_epilogues(g, &u);
     /* last: what the kernel-specific fusions above left of elementwise chains */
     int nw = fuse_eltwise(g, &u);
+    int np = pack_conv_weights(g);
+    count_uses(g, &u);
     vka__log(g->ctx, VKA_LOG_INFO,
              "fusion: %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, %d GELU, "
-             "%d SiLU, %d GEMM epilogues, %d elementwise programs",
-             nc, nl, nr, na, nd, ng, ns, ne, nw);
+             "%d SiLU, %d conv epilogues, %d GEMM epilogues, %d elementwise programs; %d conv weights packed",
+             nc, nl, nr, na, nd, ng, ns, nce, ne, nw, np);
     record_absorbed(g, &f);
     flow_free(&f);
     free(u.nuse);
