@@ -44,30 +44,29 @@ layout(binding = 2, VKA_CONV_TEX4) uniform readonly imageBuffer w_tex;
 #endif
 
 // 4 inputs of a stride-1 (S = 1) or stride-2 (S = 2) row group starting at
-// element e (texel e >> 2, phase e & 3, the same in every lane), as one vector.
-// e may lie before x (left padding of the first row): texels are clamped to
-// x's, which only ever replaces masked elements.
-vec4 load_row4(int e, int last, uint S)
+// element e, phase R = e & 3 (the same in every lane, a constant in each copy
+// of the loops), as one vector. e may lie before x (left padding of the first
+// row): texels are clamped to x's, which only ever replaces masked elements.
+vec4 load_row4(int e, int last, uint S, uint R)
 {
     int t0 = e >> 2; // arithmetic: floor(e / 4)
     vec4 a = imageLoad(x4_tex, clamp(t0, 0, last));
+    if (S == 1u && R == 0u)
+        return a;
     vec4 b = imageLoad(x4_tex, clamp(t0 + 1, 0, last));
-    uint r = uint(e & 3);
     if (S == 1u) {
-        if (r == 0u)
-            return a;
-        if (r == 1u)
+        if (R == 1u)
             return vec4(a.yzw, b.x);
-        if (r == 2u)
+        if (R == 2u)
             return vec4(a.zw, b.xy);
         return vec4(a.w, b.xyz);
     }
-    if (r == 0u)
+    if (R == 0u)
         return vec4(a.xz, b.xz);
-    if (r == 1u)
+    if (R == 1u)
         return vec4(a.yw, b.yw);
     vec4 c = imageLoad(x4_tex, clamp(t0 + 2, 0, last));
-    if (r == 2u)
+    if (R == 2u)
         return vec4(a.z, b.xz, c.x);
     return vec4(a.w, b.yw, c.y);
 }
@@ -113,7 +112,14 @@ void main()
         for (uint t = 0; t < TN; t++)
             acc[i][t] = vec4(0.0);
 
+    // packed weights are zero past C/G up to a multiple of 4: all of it in
+    // steps of 4 (x's channel clamped and masked); OIHW: a tail loop
+#if VKA_CONV_W1
     uint cmain = pc.cg & ~3u;
+#else
+    uint cmain = (pc.cg + 3u) & ~3u;
+#endif
+    uint clast = pc.cg - 1u;
     for (uint ky = 0; ky < pc.kh; ky++) {
         for (uint kx = 0; kx < pc.kw; kx++) {
             uint tap = (ky * pc.kw + kx) * pc.w_ks;
@@ -131,40 +137,64 @@ void main()
                     if (v == 0u) // XV: the unclamped start (one before the row at its left edge: masked)
                         xs[t] = int(xplane) + clamp(iy, 0, int(pc.h) - 1) * int(pc.w) + ix;
                 }
-#define VKA_LOAD_X(t, ci)                                                                              \
-    mix(vec4(0.0), XV == 1u ? load_row4(xs[t] + int((ci) * hw), xlast, pc.sw)                                 \
-              : vec4(imageLoad(x1_tex, int(xe[t][0] + (ci) * hw)).x, imageLoad(x1_tex, int(xe[t][1] + (ci) * hw)).x, \
-                     imageLoad(x1_tex, int(xe[t][2] + (ci) * hw)).x, imageLoad(x1_tex, int(xe[t][3] + (ci) * hw)).x), ok[t])
-            for (uint c0 = 0; c0 < cmain; c0 += 4u) {
-                vec4 wv[TM];
-                for (uint i = 0; i < TM; i++) {
+            // XV: the phase of every group's first input, the same in all lanes
+            // (W, OW and x's offset multiples of 4); each phase gets its own
+            // copy of the loops with the component shuffle resolved
+            uint r = XV == 1u ? uint(int(kx * pc.dw) - pc.pl) & 3u : 0u;
+#define VKA_LOAD_X(t, ci, R) ((ci) <= clast ? VKA_LOAD_XC(t, ci, R) : vec4(0.0))
+#define VKA_LOAD_XC(t, ci, R)                                                                                       \
+    mix(vec4(0.0),                                                                                                  \
+        XV == 1u ? load_row4(xs[t] + int(min(ci, clast) * hw), xlast, pc.sw, R)                                     \
+                 : vec4(imageLoad(x1_tex, int(xe[t][0] + min(ci, clast) * hw)).x,                                   \
+                        imageLoad(x1_tex, int(xe[t][1] + min(ci, clast) * hw)).x,                                   \
+                        imageLoad(x1_tex, int(xe[t][2] + min(ci, clast) * hw)).x,                                   \
+                        imageLoad(x1_tex, int(xe[t][3] + min(ci, clast) * hw)).x),                                  \
+        ok[t])
 #if VKA_CONV_W1
-                    uint wi = wrow[i] + tap + c0 * pc.w_cs;
-                    wv[i] = vec4(w_elem(wi), w_elem(wi + pc.w_cs), w_elem(wi + 2u * pc.w_cs), w_elem(wi + 3u * pc.w_cs));
+#define VKA_LOAD_W4(i, c0)                                                                                          \
+    vec4(w_elem(wrow[i] + tap + (c0) * pc.w_cs), w_elem(wrow[i] + tap + ((c0) + 1u) * pc.w_cs),                    \
+         w_elem(wrow[i] + tap + ((c0) + 2u) * pc.w_cs), w_elem(wrow[i] + tap + ((c0) + 3u) * pc.w_cs))
 #else
-                    wv[i] = imageLoad(w_tex, int((wrow[i] + tap + c0) >> 2u));
+#define VKA_LOAD_W4(i, c0) imageLoad(w_tex, int((wrow[i] + tap + (c0)) >> 2u))
 #endif
-                }
-                for (uint cc = 0; cc < 4u; cc++) {
-                    vec4 xv[TN];
-                    for (uint t = 0; t < TN; t++)
-                        xv[t] = VKA_LOAD_X(t, c0 + cc);
-                    for (uint i = 0; i < TM; i++)
-                        for (uint t = 0; t < TN; t++)
-                            acc[i][t] = fma(vec4(wv[i][cc]), xv[t], acc[i][t]);
-                }
-            }
-            for (uint ci = cmain; ci < pc.cg; ci++) {
-                vec4 xv[TN];
-                for (uint t = 0; t < TN; t++)
-                    xv[t] = VKA_LOAD_X(t, ci);
-                for (uint i = 0; i < TM; i++) {
-                    float wv = w_elem(wrow[i] + tap + ci * pc.w_cs);
-                    for (uint t = 0; t < TN; t++)
-                        acc[i][t] = fma(vec4(wv), xv[t], acc[i][t]);
-                }
-            }
+#define VKA_TAP_LOOPS(R)                                                                                            \
+    {                                                                                                               \
+        for (uint c0 = 0; c0 < cmain; c0 += 4u) {                                                                   \
+            vec4 wv[TM];                                                                                            \
+            for (uint i = 0; i < TM; i++)                                                                           \
+                wv[i] = VKA_LOAD_W4(i, c0);                                                                         \
+            for (uint cc = 0; cc < 4u; cc++) {                                                                      \
+                vec4 xv[TN];                                                                                        \
+                for (uint t = 0; t < TN; t++)                                                                       \
+                    xv[t] = VKA_LOAD_X(t, c0 + cc, R);                                                              \
+                for (uint i = 0; i < TM; i++)                                                                       \
+                    for (uint t = 0; t < TN; t++)                                                                   \
+                        acc[i][t] = fma(vec4(wv[i][cc]), xv[t], acc[i][t]);                                         \
+            }                                                                                                       \
+        }                                                                                                           \
+        for (uint ci = cmain; ci < pc.cg; ci++) {                                                                   \
+            vec4 xv[TN];                                                                                            \
+            for (uint t = 0; t < TN; t++)                                                                           \
+                xv[t] = VKA_LOAD_X(t, ci, R);                                                                       \
+            for (uint i = 0; i < TM; i++) {                                                                         \
+                float wv = w_elem(wrow[i] + tap + ci * pc.w_cs);                                                    \
+                for (uint t = 0; t < TN; t++)                                                                       \
+                    acc[i][t] = fma(vec4(wv), xv[t], acc[i][t]);                                                    \
+            }                                                                                                       \
+        }                                                                                                           \
+    }
+            if (r == 0u)
+                VKA_TAP_LOOPS(0u)
+            else if (r == 1u)
+                VKA_TAP_LOOPS(1u)
+            else if (r == 2u)
+                VKA_TAP_LOOPS(2u)
+            else
+                VKA_TAP_LOOPS(3u)
+#undef VKA_TAP_LOOPS
+#undef VKA_LOAD_W4
 #undef VKA_LOAD_X
+#undef VKA_LOAD_XC
         }
     }
 
