@@ -338,6 +338,7 @@ void vka_context_destroy(vka_context *ctx)
         if (ctx->own_device)
             ctx->vk.vkDeviceWaitIdle(ctx->device);
         vka_tensor_destroy(ctx->dummy);
+        vka__conv_tune_free(ctx);
         vka__pipeline_cache_save(ctx);
         vka__pipelines_destroy(ctx);
         if (ctx->pcache)

@@ -571,7 +571,8 @@ static vka_status rec_conv(vka_graph *g, vka_cmd *cmd, vka__node *n)
             return VKA_ERR_OUT_OF_MEMORY;
         e.residual = res;
     }
-    vka_status s = vka_conv2d_ex(cmd, VKA_IN_T(0), VKA_IN_T(1), VKA_IN_T(2), &n->conv, &e, g->vals[n->out].t);
+    vka_status s = vka__conv2d(cmd, VKA_IN_T(0), VKA_IN_T(1), VKA_IN_T(2), &n->conv, &e, g->vals[n->out].t,
+                               n->conv_kernel - 1);
 #undef VKA_IN_T
     vka_tensor_destroy(res);
     return s;

@@ -82,6 +82,7 @@ typedef struct vka__node {
      * when conv_packed */
     bool conv_res_pre;
     bool conv_packed;
+    int conv_kernel;             /* vka__conv_plan's choice + 1; 0: vka_conv2d_ex chooses when recorded */
     /* GEMM/MATMUL epilogue, set by fusion */
     vka_act act;
     vka_val bias, residual;

@@ -148,7 +148,8 @@ struct vka_context {
     bool own_instance, own_device;
     vka__features feat;          /* enabled on the device */
     bool shader_int64;           /* feat.int64 (op_gemm.c reads it) */
-    const char *conv_variant;    /* kernel of the last vka_conv2d_ex ("tex", "dw", ...; exec.c's plan reads it) */
+    const char *conv_variant;    /* kernel of the last vka_conv2d_ex ("conv.tex", ...; exec.c's plan reads it) */
+    struct vka__conv_tune *conv_tune; /* op_conv2d.c: measured kernel choices per conv shape */
     VkSubgroupFeatureFlags subgroup_ops; /* supported in compute shaders (0 when compute has none) */
     vka_queue_lock_fn queue_lock;
     void *queue_lock_user;
@@ -296,9 +297,16 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 /* Variant name helper: "<base>_f32" or "<base>_f16". */
 const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);
 
-/* op_conv2d.c: would a conv of this shape run a kernel that takes packed
- * weights (vka_conv_pack_weights)? The packing pass asks. */
-bool vka__conv_wants_packed(vka_context *ctx, int64_t C, int64_t O, int64_t groups, int64_t KH, int64_t KW);
+/* op_conv2d.c: the kernel the plan runs for a conv of x [N, C, H, W] and OIHW
+ * weights [O, C/groups, KH, KW] (measured on the device, see op_conv2d.c), as
+ * a variant code for vka__conv2d; *packed: that kernel wants the weights
+ * packed by vka_conv_pack_weights. The packing pass asks. */
+int vka__conv_plan(vka_context *ctx, vka_dtype dt, const int64_t *xshape, const int64_t *wshape,
+                   const vka_conv_params *p, bool *packed);
+/* vka_conv2d_ex running variant code `variant` (from vka__conv_plan; < 0: choose). */
+vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
+                       const vka_conv_epilogue *e, vka_tensor *y, int variant);
+void vka__conv_tune_free(vka_context *ctx);
 
 /* op_attention.c: head dims the flash kernels take (the fusion pass asks). */
 int vka__attn_head_dim_ok(int64_t D);

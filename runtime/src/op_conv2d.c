@@ -161,7 +161,8 @@ static const char *const PLAN_NAMES_PACKED[] = {"conv.tex.packed", "conv.shared.
 typedef struct conv_shape {
     int64_t n, c, h, w, o, oh, ow, kh, kw, groups;
     int64_t sh, sw, dh, dw, pad[4];
-    bool packed, epi; /* packed weights; scale, shift or residual in the epilogue */
+    bool packed;      /* packed weights (vka_conv_pack_weights) */
+    bool fixed;       /* the weights' layout is given (vka_conv2d_ex), not the plan's to choose */
 } conv_shape;
 
 static bool is_depthwise(const conv_shape *s)
@@ -194,12 +195,12 @@ static bool variant_ok(vka_context *ctx, const conv_shape *s, conv_variant v, vk
     if (!loops_ok(s, v))
         return false;
     switch (v) {
-    case V_TEX: /* x is bound as element and as 4-vector texels */
-        return vka__texel1_ok(ctx, x) && vka__texel_ok(ctx, x) &&
-               (s->packed ? vka__texel_ok(ctx, w) && vka__off(w) % 4 == 0 : vka__texel1_ok(ctx, w));
+    case V_TEX: /* x is bound as element and as 4-vector texels (no tensors: the shape alone) */
+        return !x || (vka__texel1_ok(ctx, x) && vka__texel_ok(ctx, x) &&
+                      (s->packed ? vka__texel_ok(ctx, w) && vka__off(w) % 4 == 0 : vka__texel1_ok(ctx, w)));
     case V_SHARED: return true;
     case V_DW:
-        return is_depthwise(s) && !s->packed && vka__texel1_ok(ctx, x) && s->kw <= 16 && s->sw <= 4 &&
+        return is_depthwise(s) && !s->packed && (!x || vka__texel1_ok(ctx, x)) && s->kw <= 16 && s->sw <= 4 &&
                s->dw <= 4;
     case V_GEMM: return is_pointwise(s) && s->groups == 1 && !s->packed;
     case V_DIRECT: return !s->packed;
@@ -224,28 +225,248 @@ static conv_variant static_rule(vka_context *ctx, const conv_shape *s, vka_tenso
     return V_TEX;
 }
 
-static conv_variant choose(vka_context *ctx, const conv_shape *s, vka_tensor *x, vka_tensor *w)
+/* ---- the measured rule
+ * Which kernel is fastest depends on the device and the shape (lavapipe: the
+ * texel kernel for most convs, the direct one for tiny reductions such as a
+ * 3-channel stem, the depthwise one against direct). Unless VKATTN_CONV_TUNE=0,
+ * the first conv of a shape times its candidates on the device: each on the
+ * conv's own shape cropped to a few output rows, with fresh tensors, one
+ * warm-up and the best of two runs (GPU timestamps). The choice is kept per
+ * context and in <pipeline cache>.convtune next to the pipeline cache (one
+ * "key variant" line per shape; keys name the device and driver through the
+ * cache file's name and the dtype and full shape in the key). */
+typedef struct vka__conv_tune {
+    int n, cap;
+    bool loaded;
+    char (*key)[192];
+    int *variant;
+} vka__conv_tune;
+
+void vka__conv_tune_free(vka_context *ctx)
 {
+    if (ctx->conv_tune) {
+        free(ctx->conv_tune->key), free(ctx->conv_tune->variant);
+        free(ctx->conv_tune);
+        ctx->conv_tune = NULL;
+    }
+}
+
+static bool tune_file(vka_context *ctx, char *out, size_t n)
+{
+    size_t len = strlen(ctx->pcache_path);
+    if (!len || len + 16 > n)
+        return false;
+    snprintf(out, n, "%s.convtune", ctx->pcache_path);
+    return true;
+}
+
+static void tune_add(vka__conv_tune *t, const char *key, int v)
+{
+    if (t->n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 32;
+        char(*k)[192] = realloc(t->key, sizeof *k * (size_t)cap);
+        if (k)
+            t->key = k;
+        int *vv = realloc(t->variant, sizeof *vv * (size_t)cap);
+        if (vv)
+            t->variant = vv;
+        if (!k || !vv)
+            return; /* out of host memory: not remembered */
+        t->cap = cap;
+    }
+    snprintf(t->key[t->n], sizeof t->key[t->n], "%s", key);
+    t->variant[t->n++] = v;
+}
+
+static vka__conv_tune *tune_get(vka_context *ctx)
+{
+    if (!ctx->conv_tune)
+        ctx->conv_tune = calloc(1, sizeof *ctx->conv_tune);
+    vka__conv_tune *t = ctx->conv_tune;
+    if (t && !t->loaded) {
+        t->loaded = true;
+        char path[1100], line[256];
+        FILE *f = tune_file(ctx, path, sizeof path) ? fopen(path, "r") : NULL;
+        while (f && fgets(line, sizeof line, f)) {
+            char *sp = strrchr(line, ' ');
+            int v = sp ? atoi(sp + 1) : -1;
+            if (!sp || v < 0 || v > V_DIRECT || sp - line >= 192)
+                continue; /* a torn or foreign line */
+            *sp = 0;
+            tune_add(t, line, v);
+        }
+        if (f)
+            fclose(f);
+    }
+    return t;
+}
+
+static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
+{
+    snprintf(key, n, "%s n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld g%lld%s",
+             vka_dtype_str(dt), (long long)s->n, (long long)s->c, (long long)s->h, (long long)s->w, (long long)s->o,
+             (long long)s->kh, (long long)s->kw, (long long)s->sh, (long long)s->sw, (long long)s->dh,
+             (long long)s->dw, (long long)s->pad[0], (long long)s->pad[1], (long long)s->pad[2], (long long)s->pad[3],
+             (long long)s->groups, s->packed ? " packed" : "");
+}
+
+/* GPU ms of variant v on shape s (best of 2 after a warm-up; < 0 when it cannot run). */
+static double probe_one(vka_context *ctx, vka_dtype dt, const conv_shape *s, conv_variant v)
+{
+    bool packed = s->fixed ? s->packed : v == V_TEX || v == V_SHARED;
+    int64_t cg = s->c / s->groups, sx[4] = {1, s->c, s->h, s->w}, sy[4] = {1, s->o, s->oh, s->ow};
+    int64_t sw[4] = {s->o, cg, s->kh, s->kw}, sp[4] = {s->o, s->kh, s->kw, (cg + 3) / 4 * 4}, nb = s->o;
+    vka_tensor *x = vka_tensor_create(ctx, dt, 4, sx), *y = vka_tensor_create(ctx, dt, 4, sy);
+    vka_tensor *w = vka_tensor_create(ctx, dt, 4, packed ? sp : sw), *b = vka_tensor_create(ctx, dt, 1, &nb);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    double best = -1;
+    size_t most = 0;
+    vka_tensor *all[] = {x, y, w, b};
+    for (int i = 0; i < 4; i++)
+        if (all[i] && vka_tensor_bytes(all[i]) > most)
+            most = vka_tensor_bytes(all[i]);
+    void *zero = calloc(1, most ? most : 1);
+    bool ok = x && y && w && b && cmd && zero;
+    for (int i = 0; ok && i < 4; i++) /* zeros: no NaN or denormal from stale memory */
+        ok = vka_tensor_upload(all[i], zero, vka_tensor_bytes(all[i])) == VKA_OK;
+    vka_conv_params p = vka_conv_default_params();
+    p.stride[0] = s->sh, p.stride[1] = s->sw, p.dilation[0] = s->dh, p.dilation[1] = s->dw, p.groups = s->groups;
+    memcpy(p.pad, s->pad, sizeof p.pad);
+    vka_conv_epilogue e = {NULL, NULL, NULL, 0, packed};
+    if (ok && !vka_cmd_enable_timestamps(cmd, 1) && !vka_cmd_begin(cmd) &&
+        !vka__conv2d(cmd, x, w, b, &p, &e, y, (int)v) && !vka_cmd_end(cmd) && !vka_cmd_submit(cmd))
+        for (int r = 0; r < 2; r++) {
+            if (vka_cmd_submit(cmd))
+                break;
+            double sum = 0, ms;
+            for (int i = 0; i < vka_cmd_dispatch_count(cmd); i++)
+                if (!vka_cmd_timing(cmd, i, NULL, &ms))
+                    sum += ms;
+            if (best < 0 || sum < best)
+                best = sum;
+        }
+    free(zero);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(x), vka_tensor_destroy(y), vka_tensor_destroy(w), vka_tensor_destroy(b);
+    return best;
+}
+
+/* The candidates for shape s on this device, in order of preference on a tie. */
+static int candidates(vka_context *ctx, const conv_shape *s, conv_variant *c)
+{
+    int n = 0;
+    bool cpu = ctx->info.type == VKA_DEVICE_CPU;
+    if (is_depthwise(s))
+        c[n++] = V_DW;
+    else if (cpu)
+        c[n++] = V_TEX;
+    else
+        c[n++] = V_SHARED, c[n++] = V_TEX;
+    if (!s->packed || !s->fixed) /* OIHW weights (or still to be decided) */
+        c[n++] = V_DIRECT;
+    if (is_pointwise(s) && s->groups == 1 && (!s->packed || !s->fixed))
+        c[n++] = V_GEMM;
+    return n;
+}
+
+/* The measured choice for s (s->fixed set: the weight layout s->packed is given;
+ * else the plan may pick either). Falls back to the static rule. */
+static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
+{
+    const char *t = getenv("VKATTN_CONV_TUNE");
+    if ((t && t[0] == '0') || ctx->info.timestamp_period_ns <= 0)
+        return static_rule(ctx, s, NULL, NULL);
+    conv_variant c[5];
+    int nc = candidates(ctx, s, c), m = 0;
+    for (int i = 0; i < nc; i++) {
+        conv_shape q = *s;
+        if (!s->fixed)
+            q.packed = c[i] == V_TEX || c[i] == V_SHARED;
+        if (variant_ok(ctx, &q, c[i], NULL, NULL))
+            c[m++] = c[i];
+    }
+    if (m <= 1)
+        return m ? c[0] : static_rule(ctx, s, NULL, NULL);
+    char key[192];
+    tune_key(key, sizeof key, dt, s);
+    vka__conv_tune *tc = tune_get(ctx);
+    for (int i = 0; tc && i < tc->n; i++)
+        if (!strcmp(tc->key[i], key))
+            return (conv_variant)tc->variant[i];
+    /* crop to at most 8 output rows: the time per row is what differs */
+    conv_shape q = *s;
+    q.n = 1;
+    if (q.oh > 8) {
+        q.oh = 8;
+        q.h = (q.oh - 1) * q.sh + (q.kh - 1) * q.dh + 1 - q.pad[0] - q.pad[2];
+        if (q.h < 1)
+            q.h = 1, q.oh = (q.h + q.pad[0] + q.pad[2] - (q.kh - 1) * q.dh - 1) / q.sh + 1;
+    }
+    conv_variant bestv = c[0];
+    double best = -1;
+    for (int i = 0; i < m; i++) {
+        double ms = probe_one(ctx, dt, &q, c[i]);
+        if (ms > 0 && (best < 0 || ms < best * 0.97)) /* the earlier candidate on a near tie */
+            best = ms, bestv = c[i];
+    }
+    if (best < 0)
+        return static_rule(ctx, s, NULL, NULL);
+    if (tc)
+        tune_add(tc, key, (int)bestv);
+    char path[1100];
+    FILE *f = tune_file(ctx, path, sizeof path) ? fopen(path, "a") : NULL;
+    if (f) {
+        fprintf(f, "%s %d\n", key, (int)bestv);
+        fclose(f);
+    }
+    return bestv;
+}
+
+static conv_variant choose(vka_context *ctx, vka_dtype dt, const conv_shape *s, vka_tensor *x, vka_tensor *w,
+                           int forced)
+{
+    if (forced >= 0 && forced <= V_DIRECT && variant_ok(ctx, s, (conv_variant)forced, x, w))
+        return (conv_variant)forced;
     const char *f = getenv("VKATTN_CONV_VARIANT");
     if (f)
         for (int v = 0; v < 5; v++)
             if (strcmp(f, VARIANT_NAMES[v]) == 0 && variant_ok(ctx, s, (conv_variant)v, x, w))
                 return (conv_variant)v;
-    return static_rule(ctx, s, x, w);
+    conv_shape q = *s;
+    q.fixed = true; /* the layout is given */
+    conv_variant v = tuned(ctx, dt, &q);
+    return variant_ok(ctx, s, v, x, w) ? v : static_rule(ctx, s, x, w);
 }
 
-bool vka__conv_wants_packed(vka_context *ctx, int64_t C, int64_t O, int64_t groups, int64_t KH, int64_t KW)
+int vka__conv_plan(vka_context *ctx, vka_dtype dt, const int64_t *xs, const int64_t *ws, const vka_conv_params *p,
+                   bool *packed)
 {
-    if (groups < 1 || C % groups || O % groups || (groups == C && groups == O))
-        return false; /* depthwise: its own kernel, OIHW */
-    conv_shape s = {1, C, 1, 1, O, 1, 1, KH, KW, groups, 1, 1, 1, 1, {0, 0, 0, 0}, true, false};
-    if (!loops_ok(&s, V_TEX) && !loops_ok(&s, V_SHARED))
-        return false;
-    (void)ctx;
+    int64_t G = p->groups, O = ws[0], KH = ws[2], KW = ws[3];
+    *packed = false;
+    if (G < 1 || xs[1] % G || O % G || p->stride[0] < 1 || p->stride[1] < 1 || p->dilation[0] < 1 ||
+        p->dilation[1] < 1)
+        return -1;
+    int64_t eh = xs[2] + p->pad[0] + p->pad[2] - p->dilation[0] * (KH - 1) - 1;
+    int64_t ew = xs[3] + p->pad[1] + p->pad[3] - p->dilation[1] * (KW - 1) - 1;
+    if (eh < 0 || ew < 0)
+        return -1;
+    conv_shape s = {xs[0], xs[1], xs[2], xs[3], O, eh / p->stride[0] + 1, ew / p->stride[1] + 1, KH, KW, G,
+                    p->stride[0], p->stride[1], p->dilation[0], p->dilation[1],
+                    {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, false, false};
+    conv_variant v;
     const char *f = getenv("VKATTN_CONV_VARIANT");
-    if (f && (!strcmp(f, "gemm") || !strcmp(f, "direct") || !strcmp(f, "dw")))
-        return false;
-    return true; /* CPU drivers run the texel kernel, GPUs the shared one: both take packed weights */
+    int forced = -1;
+    for (int i = 0; f && i < 5; i++)
+        if (!strcmp(f, VARIANT_NAMES[i]))
+            forced = i;
+    s.packed = forced == V_TEX || forced == V_SHARED;
+    if (forced >= 0 && variant_ok(ctx, &s, (conv_variant)forced, NULL, NULL))
+        v = (conv_variant)forced;
+    else
+        v = tuned(ctx, dt, &s);
+    *packed = (v == V_TEX || v == V_SHARED) && !is_depthwise(&s);
+    s.packed = *packed;
+    return variant_ok(ctx, &s, v, NULL, NULL) ? (int)v : -1;
 }
 
 vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
@@ -275,6 +496,12 @@ static vka_status check_epi(vka_context *ctx, const char *what, vka_tensor *t, i
 
 vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
                          const vka_conv_epilogue *e, vka_tensor *y)
+{
+    return vka__conv2d(cmd, x, w, bias, p, e, y, -1);
+}
+
+vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
+                       const vka_conv_epilogue *e, vka_tensor *y, int variant)
 {
     static const char *OP = "vka_conv2d";
     vka_status s = vka__check_cmd(cmd, OP);
@@ -344,14 +571,14 @@ vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor 
     e = &e2;
     int64_t cg = C / G, og = O / G;
     conv_shape cs = {N, C, H, Wd, O, OH, OW, KH, KW, G, p->stride[0], p->stride[1], p->dilation[0], p->dilation[1],
-                     {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, packed, e->scale || e->shift || e->residual};
+                     {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, packed, true};
     if (!packed && !loops_ok(&cs, V_DIRECT) && !loops_ok(&cs, V_TEX))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: %lld input channels per group with a %lldx%lld kernel (w %s) "
                         "exceed the per-invocation loop budget", OP, (long long)cg, (long long)KH, (long long)KW,
                         vka__tdesc(w, dw, sizeof dw));
     if (y->numel == 0)
         return VKA_OK;
-    conv_variant v = choose(ctx, &cs, x, w);
+    conv_variant v = choose(ctx, x->dtype, &cs, x, w, variant);
     if (packed && (v == V_DW || v == V_GEMM || v == V_DIRECT || !variant_ok(ctx, &cs, v, x, w)))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: packed w %s needs the texel or shared kernel, which this device "
                         "or shape does not allow", OP, vka__tdesc(w, dw, sizeof dw));

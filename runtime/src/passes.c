@@ -1165,25 +1165,31 @@ static int fuse_conv_epilogue(vka_graph *g, uses *u)
     return count;
 }
 
-/* Constant conv weights in the layout the texel kernel reads best
- * (vka_conv_pack_weights), where the plan would run that kernel. */
-static int pack_conv_weights(vka_graph *g)
+/* The kernel of every conv (vka__conv_plan: measured on the device), and
+ * constant weights packed (vka_conv_pack_weights) where that kernel wants them. */
+static int plan_convs(vka_graph *g)
 {
     int count = 0;
     for (int i = 0; i < g->nnodes; i++) {
         vka__node *cv = &g->nodes[i];
-        if (cv->dead || cv->op != VKA__OP_CONV || cv->conv_packed || !vka__graph_is_const(g, cv->in[1]))
+        if (cv->dead || cv->op != VKA__OP_CONV || cv->conv_packed)
             continue;
         const vka__value *w = &g->vals[cv->in[1]], *x = &g->vals[cv->in[0]];
         if (w->ndim != 4 || x->ndim != 4 || w->is_int)
             continue;
-        int64_t O = w->shape[0], cg = w->shape[1], KH = w->shape[2], KW = w->shape[3];
-        if (!vka__conv_wants_packed(g->ctx, x->shape[1], O, cv->conv.groups, KH, KW))
+        bool packed;
+        int v = vka__conv_plan(g->ctx, x->dtype, x->shape, w->shape, &cv->conv, &packed);
+        if (v < 0 || (packed && !vka__graph_is_const(g, cv->in[1])))
+            continue; /* vka_conv2d_ex chooses when recorded */
+        cv->conv_kernel = v + 1;
+        if (!packed)
             continue;
+        int64_t O = w->shape[0], cg = w->shape[1], KH = w->shape[2], KW = w->shape[3];
         int64_t cg4 = (cg + 3) / 4 * 4, shape[4] = {O, KH, KW, cg4};
         float *src = malloc(sizeof *src * (size_t)w->numel), *dst = malloc(sizeof *dst * (size_t)(O * KH * KW * cg4));
         if (!src || !dst) {
             free(src), free(dst);
+            cv->conv_kernel = 0;
             return count; /* out of host memory: the OIHW weights still run */
         }
         for (int64_t j = 0; j < w->numel; j++)
@@ -1193,8 +1199,11 @@ static int pack_conv_weights(vka_graph *g)
         snprintf(nm, sizeof nm, "%.90s/wpack", cv->name);
         vka_val vw = vka_graph_const(g, nm, VKA_F32, 4, shape, dst);
         free(src), free(dst);
-        if (vw < 0)
+        cv = &g->nodes[i];
+        if (vw < 0) {
+            cv->conv_kernel = 0;
             return count;
+        }
         cv->in[1] = vw;
         cv->conv_packed = true;
         count++;
@@ -1649,7 +1658,7 @@ vka_status vka__graph_fuse(vka_graph *g)
     int ne = fuse_epilogues(g, &u);
     /* last: what the kernel-specific fusions above left of elementwise chains */
     int nw = fuse_eltwise(g, &u);
-    int np = pack_conv_weights(g);
+    int np = plan_convs(g);
     count_uses(g, &u);
     vka__log(g->ctx, VKA_LOG_INFO,
              "fusion: %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, %d GELU, "
