@@ -24,6 +24,7 @@ static void usage(FILE *f)
             "                               (vkattn view --help for options and keys)\n"
             "  bench gemm [options]         GEMM GFLOP/s (square, ViT-B, DeiT-Tiny, odd shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
+            "  bench conv [options]         convolution kernels on RT-DETRv2/HGNetv2 shapes vs measured fp32 peak\n"
             "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
             "\n"
             "common options:\n"
