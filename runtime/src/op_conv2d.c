@@ -230,8 +230,8 @@ static conv_variant static_rule(vka_context *ctx, const conv_shape *s, vka_tenso
  * texel kernel for most convs, the direct one for tiny reductions such as a
  * 3-channel stem, the depthwise one against direct). Unless VKATTN_CONV_TUNE=0,
  * the first conv of a shape times its candidates on the device: each on the
- * conv's own shape cropped to a few output rows, with fresh tensors, one
- * warm-up and the best of two runs (GPU timestamps). The choice is kept per
+ * conv's own shape cropped to ~64 MFLOP of whole output rows, with fresh
+ * tensors, one warm-up and the best of three runs (GPU timestamps). The choice is kept per
  * context and in <pipeline cache>.convtune next to the pipeline cache (one
  * "key variant" line per shape; keys name the device and driver through the
  * cache file's name and the dtype and full shape in the key). */
@@ -310,45 +310,58 @@ static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
              (long long)s->groups, s->packed ? " packed" : "");
 }
 
-/* GPU ms of variant v on shape s (best of 2 after a warm-up; < 0 when it cannot run). */
-static double probe_one(vka_context *ctx, vka_dtype dt, const conv_shape *s, conv_variant v)
+/* GPU ms of each of the m variants c on shape s (< 0: it cannot run): a
+ * warm-up, then the best of three rounds, the variants interleaved in each
+ * round so that a busy spell of a shared machine hits them alike. */
+static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const conv_variant *c, int m, double *ms)
 {
-    bool packed = s->fixed ? s->packed : v == V_TEX || v == V_SHARED;
     int64_t cg = s->c / s->groups, sx[4] = {1, s->c, s->h, s->w}, sy[4] = {1, s->o, s->oh, s->ow};
     int64_t sw[4] = {s->o, cg, s->kh, s->kw}, sp[4] = {s->o, s->kh, s->kw, (cg + 3) / 4 * 4}, nb = s->o;
-    vka_tensor *x = vka_tensor_create(ctx, dt, 4, sx), *y = vka_tensor_create(ctx, dt, 4, sy);
-    vka_tensor *w = vka_tensor_create(ctx, dt, 4, packed ? sp : sw), *b = vka_tensor_create(ctx, dt, 1, &nb);
-    vka_cmd *cmd = vka_cmd_create(ctx);
-    double best = -1;
+    vka_tensor *t[5] = {vka_tensor_create(ctx, dt, 4, sx), vka_tensor_create(ctx, dt, 4, sy),
+                        vka_tensor_create(ctx, dt, 4, sw), vka_tensor_create(ctx, dt, 4, sp),
+                        vka_tensor_create(ctx, dt, 1, &nb)}; /* x, y, w OIHW, w packed, bias */
+    vka_cmd *cmd[5] = {NULL};
     size_t most = 0;
-    vka_tensor *all[] = {x, y, w, b};
-    for (int i = 0; i < 4; i++)
-        if (all[i] && vka_tensor_bytes(all[i]) > most)
-            most = vka_tensor_bytes(all[i]);
-    void *zero = calloc(1, most ? most : 1);
-    bool ok = x && y && w && b && cmd && zero;
-    for (int i = 0; ok && i < 4; i++) /* zeros: no NaN or denormal from stale memory */
-        ok = vka_tensor_upload(all[i], zero, vka_tensor_bytes(all[i])) == VKA_OK;
+    bool ok = true;
+    for (int i = 0; i < 5; i++)
+        if (!t[i])
+            ok = false;
+        else if (vka_tensor_bytes(t[i]) > most)
+            most = vka_tensor_bytes(t[i]);
+    void *zero = ok ? calloc(1, most ? most : 1) : NULL;
+    for (int i = 0; ok && i < 5; i++) /* zeros: no NaN or denormal from stale memory */
+        ok = zero && vka_tensor_upload(t[i], zero, vka_tensor_bytes(t[i])) == VKA_OK;
+    free(zero);
     vka_conv_params p = vka_conv_default_params();
     p.stride[0] = s->sh, p.stride[1] = s->sw, p.dilation[0] = s->dh, p.dilation[1] = s->dw, p.groups = s->groups;
     memcpy(p.pad, s->pad, sizeof p.pad);
-    vka_conv_epilogue e = {NULL, NULL, NULL, 0, packed};
-    if (ok && !vka_cmd_enable_timestamps(cmd, 1) && !vka_cmd_begin(cmd) &&
-        !vka__conv2d(cmd, x, w, b, &p, &e, y, (int)v) && !vka_cmd_end(cmd) && !vka_cmd_submit(cmd))
-        for (int r = 0; r < 2; r++) {
-            if (vka_cmd_submit(cmd))
-                break;
-            double sum = 0, ms;
-            for (int i = 0; i < vka_cmd_dispatch_count(cmd); i++)
-                if (!vka_cmd_timing(cmd, i, NULL, &ms))
-                    sum += ms;
-            if (best < 0 || sum < best)
-                best = sum;
+    for (int i = 0; i < m; i++) {
+        ms[i] = -1;
+        bool packed = s->fixed ? s->packed : c[i] == V_TEX || c[i] == V_SHARED;
+        vka_conv_epilogue e = {NULL, NULL, NULL, 0, packed};
+        cmd[i] = ok ? vka_cmd_create(ctx) : NULL;
+        if (cmd[i] && (vka_cmd_enable_timestamps(cmd[i], 1) || vka_cmd_begin(cmd[i]) ||
+                       vka__conv2d(cmd[i], t[0], packed ? t[3] : t[2], t[4], &p, &e, t[1], (int)c[i]) ||
+                       vka_cmd_end(cmd[i]) || vka_cmd_submit(cmd[i]))) {
+            vka_cmd_destroy(cmd[i]);
+            cmd[i] = NULL;
         }
-    free(zero);
-    vka_cmd_destroy(cmd);
-    vka_tensor_destroy(x), vka_tensor_destroy(y), vka_tensor_destroy(w), vka_tensor_destroy(b);
-    return best;
+    }
+    for (int r = 0; r < 3; r++)
+        for (int i = 0; i < m; i++) {
+            if (!cmd[i] || vka_cmd_submit(cmd[i]))
+                continue;
+            double sum = 0, one;
+            for (int k = 0; k < vka_cmd_dispatch_count(cmd[i]); k++)
+                if (!vka_cmd_timing(cmd[i], k, NULL, &one))
+                    sum += one;
+            if (ms[i] < 0 || sum < ms[i])
+                ms[i] = sum;
+        }
+    for (int i = 0; i < m; i++)
+        vka_cmd_destroy(cmd[i]);
+    for (int i = 0; i < 5; i++)
+        vka_tensor_destroy(t[i]);
 }
 
 /* The candidates for shape s on this device, in order of preference on a tie. */
@@ -393,22 +406,28 @@ static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
     for (int i = 0; tc && i < tc->n; i++)
         if (!strcmp(tc->key[i], key))
             return (conv_variant)tc->variant[i];
-    /* crop to at most 8 output rows: the time per row is what differs */
+    /* cropped to about 64 MFLOP (whole rows; never below 8): big enough that
+     * the kernels' parallelism and fixed costs rank as on the whole conv
+     * (8 rows ranked lavapipe's kernels wrongly), small enough that the first
+     * build of a model probes in seconds */
     conv_shape q = *s;
     q.n = 1;
-    if (q.oh > 8) {
-        q.oh = 8;
+    double row = 2.0 * (double)q.o * (double)q.ow * (double)(q.c / q.groups) * (double)(q.kh * q.kw);
+    int64_t rows = row > 0 ? (int64_t)(64e6 / row) : q.oh;
+    if (rows < 8)
+        rows = 8;
+    if (q.oh > rows) {
+        q.oh = rows;
         q.h = (q.oh - 1) * q.sh + (q.kh - 1) * q.dh + 1 - q.pad[0] - q.pad[2];
         if (q.h < 1)
             q.h = 1, q.oh = (q.h + q.pad[0] + q.pad[2] - (q.kh - 1) * q.dh - 1) / q.sh + 1;
     }
     conv_variant bestv = c[0];
-    double best = -1;
-    for (int i = 0; i < m; i++) {
-        double ms = probe_one(ctx, dt, &q, c[i]);
-        if (ms > 0 && (best < 0 || ms < best * 0.97)) /* the earlier candidate on a near tie */
-            best = ms, bestv = c[i];
-    }
+    double best = -1, ms[5];
+    probe(ctx, dt, &q, c, m, ms);
+    for (int i = 0; i < m; i++)
+        if (ms[i] > 0 && (best < 0 || ms[i] < best * 0.97)) /* the earlier candidate on a near tie */
+            best = ms[i], bestv = c[i];
     if (best < 0)
         return static_rule(ctx, s, NULL, NULL);
     if (tc)
