@@ -281,6 +281,73 @@ static void test_conv_affine(vka_context *ctx)
     free(x), free(w), free(b), free(sc), free(sh), free(ref);
 }
 
+/* Conv epilogues: (a) conv -> ReLU -> Mul(scalar) -> Add(per-channel) -> Add(residual input)
+ * (DEIMv2's conv + activation + learnable affine, then a block's shortcut) and
+ * (b) conv -> Add(residual) -> ReLU (a ResNet block) each fuse into one conv
+ * node; fused and unfused against float64. Odd sizes (C 5, O 7, 9x10). */
+static void test_conv_epilogue(vka_context *ctx)
+{
+    const int64_t N = 1, C = 5, H = 9, W = 10, O = 7;
+    size_t on = (size_t)(N * O * H * W);
+    float *x = vkt_randn((size_t)(N * C * H * W), 1), *w = vkt_randn((size_t)(O * C * 9), 0.5f),
+          *b = vkt_randn((size_t)O, 1), *sh = vkt_randn((size_t)O, 1), *r = vkt_randn(on, 1), sc = 1.7f;
+    double *conv = malloc(sizeof *conv * on), *ref = malloc(sizeof *ref * on);
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t y = 0; y < H; y++)
+            for (int64_t xx = 0; xx < W; xx++) {
+                double s = b[o];
+                for (int64_t c = 0; c < C; c++)
+                    for (int64_t ky = 0; ky < 3; ky++)
+                        for (int64_t kx = 0; kx < 3; kx++) {
+                            int64_t iy = y + ky - 1, ix = xx + kx - 1;
+                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                                s += (double)x[(c * H + iy) * W + ix] * w[((o * C + c) * 3 + ky) * 3 + kx];
+                        }
+                conv[(o * H + y) * W + xx] = s;
+            }
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < on; i++) {
+            int64_t o = (int64_t)(i / (size_t)(H * W));
+            ref[i] = kind == 0 ? (conv[i] > 0 ? conv[i] : 0) * sc + sh[o] + r[i]
+                               : (conv[i] + r[i] > 0 ? conv[i] + r[i] : 0);
+        }
+        for (int fuse = 1; fuse >= 0; fuse--) {
+            vka_graph *g = vka_graph_create(ctx);
+            vka_conv_params p = vka_conv_default_params();
+            p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = 1;
+            vka_val vx = vka_graph_input(g, "x", VKA_F32, 4, (int64_t[]){N, C, H, W});
+            vka_val vr = vka_graph_input(g, "r", VKA_F32, 4, (int64_t[]){N, O, H, W});
+            vka_val y = vka_graph_conv(g, "conv", vx, vka_graph_const(g, "w", VKA_F32, 4, (int64_t[]){O, C, 3, 3}, w),
+                                       vka_graph_const(g, "b", VKA_F32, 1, &O, b), &p);
+            if (kind == 0) {
+                y = vka_graph_unary(g, "relu", VKA_RELU, y);
+                y = vka_graph_binary(g, "lab_scale", VKA_MUL, y, vka_graph_const(g, "s", VKA_F32, 1, (int64_t[]){1}, &sc));
+                y = vka_graph_binary(g, "lab_shift", VKA_ADD, y,
+                                     vka_graph_const(g, "t", VKA_F32, 4, (int64_t[]){1, O, 1, 1}, sh));
+                y = vka_graph_binary(g, "shortcut", VKA_ADD, vr, y);
+            } else {
+                y = vka_graph_binary(g, "shortcut", VKA_ADD, y, vr);
+                y = vka_graph_unary(g, "relu", VKA_RELU, y);
+            }
+            vka_graph_output(g, y, "y");
+            size_t by[2] = {(size_t)(N * C * H * W) * 4, on * 4};
+            const float *ins[2] = {x, r};
+            float *got = run(g, fuse, 2, ins, by, on);
+            char what[128];
+            snprintf(what, sizeof what, "%s %s [%s]",
+                     kind == 0 ? "conv+relu+scale+shift+residual" : "conv+residual+relu", fuse ? "fused" : "unfused",
+                     vka_graph_plan_op(g, 0));
+            vkt_compare(what, got, ref, on, 1e-5);
+            int want = fuse ? 1 : (kind == 0 ? 5 : 3);
+            vkt_check(vka_graph_plan_size(g) == want && !strncmp(vka_graph_plan_op(g, 0), "conv", 4),
+                      "%s plan: %d nodes (want %d)", what, vka_graph_plan_size(g), want);
+            free(got);
+            vka_graph_destroy(g);
+        }
+    }
+    free(x), free(w), free(b), free(sh), free(r), free(conv), free(ref);
+}
+
 /* Names the plan entry absorbed, comma separated, into buf. */
 static const char *absorbed_list(vka_graph *g, int i, char *buf, size_t n)
 {
@@ -648,6 +715,7 @@ int main(int argc, char **argv)
     test_conv(ctx);
     test_epilogue(ctx);
     test_conv_affine(ctx);
+    test_conv_epilogue(ctx);
     test_rmsnorm_decomposed(ctx, 0);
     test_rmsnorm_decomposed(ctx, 1);
     test_attention_packed(ctx);
