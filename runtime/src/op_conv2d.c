@@ -156,7 +156,7 @@ typedef enum { V_TEX, V_SHARED, V_DW, V_GEMM, V_DIRECT } conv_variant;
 static const char *const VARIANT_NAMES[] = {"tex", "shared", "dw", "gemm", "direct"};
 /* as --plan shows them (ctx->conv_variant) */
 static const char *const PLAN_NAMES[] = {"conv.tex", "conv.shared", "conv.dw", "conv.gemm", "conv.direct"};
-static const char *const PLAN_NAMES_PACKED[] = {"conv.tex.packed", "conv.shared.pack", "", "", ""};
+static const char *const PLAN_NAMES_PACKED[] = {"conv.tex.packed", "conv.shared.packed", "", "", ""};
 
 typedef struct conv_shape {
     int64_t n, c, h, w, o, oh, ow, kh, kw, groups;
