@@ -212,6 +212,8 @@ static bool variant_ok(vka_context *ctx, const conv_shape *s, conv_variant v, vk
  * depthwise -> dw; CPU drivers -> the texel kernel; GPUs -> shared. */
 static conv_variant static_rule(vka_context *ctx, const conv_shape *s, vka_tensor *x, vka_tensor *w)
 {
+    if (s->packed) /* only these two read packed weights */
+        return ctx->info.type == VKA_DEVICE_CPU && variant_ok(ctx, s, V_TEX, x, w) ? V_TEX : V_SHARED;
     if (is_depthwise(s) && variant_ok(ctx, s, V_DW, x, w))
         return V_DW;
     if (ctx->info.type == VKA_DEVICE_CPU) {
