@@ -39,10 +39,17 @@ static double *time_runs(vka_cmd *cmd, int runs)
 
 double cli_time_cmd(vka_cmd *cmd, int runs)
 {
+    return cli_time_cmd_best(cmd, runs, NULL);
+}
+
+double cli_time_cmd_best(vka_cmd *cmd, int runs, double *best)
+{
     double *t = time_runs(cmd, runs);
     if (!t)
         return -1;
     double med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
+    if (best)
+        *best = t[0];
     free(t);
     return med;
 }

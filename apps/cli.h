@@ -30,6 +30,9 @@ int cli_bench_conv(vka_context *ctx, int argc, char **argv);
 /* Median GPU time (ms) of the recorded command over `runs` submits, after one
  * warm-up; the sum of its per-dispatch timestamps. */
 double cli_time_cmd(vka_cmd *cmd, int runs);
+/* The same, with the fastest run's time in *best (a busy shared machine slows
+ * some runs, never speeds one up). */
+double cli_time_cmd_best(vka_cmd *cmd, int runs, double *best);
 /* Prints "device, driver, date" for benchmark headers. */
 void cli_print_bench_header(vka_context *ctx, const char *what);
 /* Measures the fp32 FMA peak (vka_measure_fp32_peak_ex, defaults) and prints
