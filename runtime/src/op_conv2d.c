@@ -651,7 +651,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
         b[2] = (vka__binding){w, packed ? VKA__TEXEL : VKA__TEXEL1};
         shader = packed ? "conv2d_tex" : "conv2d_tex_w1";
         /* x as 4-vectors: rows of whole texels, and 4 outputs of a row in 2-3 texels */
-        uint32_t xv = Wd % 4 == 0 && OW % 4 == 0 && vka__off(x) % 4 == 0 && p->stride[1] <= 2;
+        uint32_t xv = Wd % 4 == 0 && OW % 4 == 0 && vka__off(x) % 4 == 0 && p->stride[1] <= 2 ? (uint32_t)p->stride[1] : 0;
         const char *env = getenv("VKATTN_CONV_XVEC"); /* 0: element loads (tests) */
         if (env && env[0] == '0')
             xv = 0;

@@ -12,8 +12,8 @@
 // then the input channels in steps of 4: TM texel loads of 4 channels' weights
 // (packed [O, KH, KW, roundup(C/G, 4)] by vka_conv_pack_weights) and per channel
 // TN loads of x, TM·TN vec4 multiply-adds.
-// x as 4-vector texels (XV = 1: W and OW multiples of 4, x's offset too,
-// stride 1 or 2): a group's 4 outputs of one row read 4 (stride 1) or 7
+// x as 4-vector texels (XV = stride 1 or 2; W and OW multiples of 4, x's
+// offset too): a group's 4 outputs of one row read 4 (stride 1) or 7
 // (stride 2) neighbouring inputs, which lie in 2 or 3 texels at a phase
 // (ix & 3) that is the same in every lane: a uniform switch picks the
 // components. Otherwise (XV = 0) element texels, one per output pixel.
@@ -29,7 +29,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 8;
 layout(constant_id = 1) const uint TM = 8;  // output channels per workgroup
 layout(constant_id = 2) const uint TN = 2;  // 4-pixel groups per lane
-layout(constant_id = 3) const uint XV = 0;  // 1: x as 4-vector texels (see above)
+layout(constant_id = 3) const uint XV = 0;  // 1, 2: x as 4-vector texels, stride 1 or 2 (see above)
 
 layout(binding = 0, VKA_CONV_TEX1) uniform readonly imageBuffer x1_tex;
 layout(binding = 1, VKA_CONV_TEX4) uniform readonly imageBuffer x4_tex;
@@ -47,8 +47,9 @@ layout(binding = 2, VKA_CONV_TEX4) uniform readonly imageBuffer w_tex;
 // element e, phase R = e & 3 (the same in every lane, a constant in each copy
 // of the loops), as one vector. e may lie before x (left padding of the first
 // row): texels are clamped to x's, which only ever replaces masked elements.
-vec4 load_row4(int e, int last, uint S, uint R)
+vec4 load_row4(int e, int last, uint R)
 {
+    const uint S = XV; // a constant: no load may sit behind a branch (llvmpipe masks it)
     int t0 = e >> 2; // arithmetic: floor(e / 4)
     vec4 a = imageLoad(x4_tex, clamp(t0, 0, last));
     if (S == 1u && R == 0u)
@@ -129,7 +130,7 @@ void main()
             bvec4 ok[TN];
             for (uint t = 0; t < TN; t++)
                 for (uint v = 0; v < 4u; v++) {
-                    int iy = (XV == 1u ? gy[t] : py[t][v]) + int(ky * pc.dh);
+                    int iy = (XV != 0u ? gy[t] : py[t][v]) + int(ky * pc.dh);
                     int ix = gx[t][v] + int(kx * pc.dw);
                     bool in_ = iy >= 0 && iy < int(pc.h) && ix >= 0 && ix < int(pc.w);
                     ok[t][v] = in_;
@@ -140,11 +141,13 @@ void main()
             // XV: the phase of every group's first input, the same in all lanes
             // (W, OW and x's offset multiples of 4); each phase gets its own
             // copy of the loops with the component shuffle resolved
-            uint r = XV == 1u ? uint(int(kx * pc.dw) - pc.pl) & 3u : 0u;
-#define VKA_LOAD_X(t, ci, R) ((ci) <= clast ? VKA_LOAD_XC(t, ci, R) : vec4(0.0))
+            uint r = XV != 0u ? uint(int(kx * pc.dw) - pc.pl) & 3u : 0u;
+// (selects, not a ?: around the loads: llvmpipe would run them under an
+// execution mask, far slower than the unconditional load of a clamped channel)
+#define VKA_LOAD_X(t, ci, R) mix(vec4(0.0), VKA_LOAD_XC(t, ci, R), bvec4((ci) <= clast))
 #define VKA_LOAD_XC(t, ci, R)                                                                                       \
     mix(vec4(0.0),                                                                                                  \
-        XV == 1u ? load_row4(xs[t] + int(min(ci, clast) * hw), xlast, pc.sw, R)                                     \
+        XV != 0u ? load_row4(xs[t] + int(min(ci, clast) * hw), xlast, R)                                     \
                  : vec4(imageLoad(x1_tex, int(xe[t][0] + min(ci, clast) * hw)).x,                                   \
                         imageLoad(x1_tex, int(xe[t][1] + min(ci, clast) * hw)).x,                                   \
                         imageLoad(x1_tex, int(xe[t][2] + min(ci, clast) * hw)).x,                                   \
