@@ -241,7 +241,10 @@ static void run_variants(vka_context *ctx)
         setenv("VKATTN_CONV_VARIANT", vars[i], 1);
         run_all(ctx, VKA_F32);
         if (!strcmp(vars[i], "tex")) {
-            printf("-- VKATTN_CONV_VARIANT=tex, VKATTN_CONV_XVEC=0 (element loads of x)\n");
+            printf("-- VKATTN_CONV_VARIANT=tex, VKATTN_CONV_XVEC=1 (4-vector loads of x wherever rows allow)\n");
+            setenv("VKATTN_CONV_XVEC", "1", 1);
+            run_all(ctx, VKA_F32);
+            printf("-- VKATTN_CONV_VARIANT=tex, VKATTN_CONV_XVEC=0 (element loads of x only)\n");
             setenv("VKATTN_CONV_XVEC", "0", 1);
             run_all(ctx, VKA_F32);
             unsetenv("VKATTN_CONV_XVEC");

@@ -650,9 +650,17 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
         b[0] = (vka__binding){x, VKA__TEXEL1}, b[1] = (vka__binding){x, VKA__TEXEL};
         b[2] = (vka__binding){w, packed ? VKA__TEXEL : VKA__TEXEL1};
         shader = packed ? "conv2d_tex" : "conv2d_tex_w1";
-        /* x as 4-vectors: rows of whole texels, and 4 outputs of a row in 2-3 texels */
+        /* x as 4-vectors where rows are whole texels: one texel per group
+         * where every group is aligned (pointwise), else 2-3 texels and a
+         * select of the phase. The latter measured no faster than element
+         * loads on lavapipe (1.5x slower at 256 channels, 80x80), so it is
+         * only what VKATTN_CONV_XVEC=1 asks for (=0: element loads only). */
         uint32_t xv = Wd % 4 == 0 && OW % 4 == 0 && vka__off(x) % 4 == 0 && p->stride[1] <= 2 ? (uint32_t)p->stride[1] : 0;
-        const char *env = getenv("VKATTN_CONV_XVEC"); /* 0: element loads (tests) */
+        const char *env = getenv("VKATTN_CONV_XVEC");
+        if (xv == 1 && KW == 1 && p->pad[1] % 4 == 0)
+            xv = 3; /* every group's inputs are one aligned texel */
+        else if (!(env && env[0] == '1'))
+            xv = 0;
         if (env && env[0] == '0')
             xv = 0;
         spec[0] = TEX_WG, spec[1] = TEX_TM, spec[2] = TEX_TN, spec[3] = xv, nspec = 4;

@@ -12,11 +12,13 @@
 // then the input channels in steps of 4: TM texel loads of 4 channels' weights
 // (packed [O, KH, KW, roundup(C/G, 4)] by vka_conv_pack_weights) and per channel
 // TN loads of x, TM·TN vec4 multiply-adds.
-// x as 4-vector texels (XV = stride 1 or 2; W and OW multiples of 4, x's
+// x as 4-vector texels (XV = stride 1 or 2, only on request: measured no
+// faster than element loads on lavapipe; W and OW multiples of 4, x's
 // offset too): a group's 4 outputs of one row read 4 (stride 1) or 7
 // (stride 2) neighbouring inputs, which lie in 2 or 3 texels at a phase
-// (ix & 3) that is the same in every lane: a uniform switch picks the
-// components. Otherwise (XV = 0) element texels, one per output pixel.
+// (ix & 3) that is the same in every lane: selects pick the components
+// (one texel where every phase is 0: pointwise without padding, XV = 3).
+// Otherwise (XV = 0) element texels, one per output pixel.
 // Padding and out-of-range pixels read clamped addresses and are masked to 0.
 // Per invocation the loops run KH·KW·(C/G/4 + C/G%4 + 2) + KH times;
 // op_conv2d.c keeps that under llvmpipe's 65535.
@@ -29,7 +31,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 8;
 layout(constant_id = 1) const uint TM = 8;  // output channels per workgroup
 layout(constant_id = 2) const uint TN = 2;  // 4-pixel groups per lane
-layout(constant_id = 3) const uint XV = 0;  // 1, 2: x as 4-vector texels, stride 1 or 2 (see above)
+layout(constant_id = 3) const uint XV = 0;  // 1, 2: x as 4-vector texels, stride 1 or 2; 3: stride 1 aligned
 
 layout(binding = 0, VKA_CONV_TEX1) uniform readonly imageBuffer x1_tex;
 layout(binding = 1, VKA_CONV_TEX4) uniform readonly imageBuffer x4_tex;
@@ -49,27 +51,19 @@ layout(binding = 2, VKA_CONV_TEX4) uniform readonly imageBuffer w_tex;
 // row): texels are clamped to x's, which only ever replaces masked elements.
 vec4 load_row4(int e, int last, uint R)
 {
-    const uint S = XV; // a constant: no load may sit behind a branch (llvmpipe masks it)
+    // XV is a constant and R reaches here as selects, not branches: llvmpipe
+    // runs a load behind any branch under an execution mask, far slower
     int t0 = e >> 2; // arithmetic: floor(e / 4)
     vec4 a = imageLoad(x4_tex, clamp(t0, 0, last));
-    if (S == 1u && R == 0u)
+    if (XV == 3u) // stride 1, every group aligned (pointwise without padding)
         return a;
     vec4 b = imageLoad(x4_tex, clamp(t0 + 1, 0, last));
-    if (S == 1u) {
-        if (R == 1u)
-            return vec4(a.yzw, b.x);
-        if (R == 2u)
-            return vec4(a.zw, b.xy);
-        return vec4(a.w, b.xyz);
-    }
-    if (R == 0u)
-        return vec4(a.xz, b.xz);
-    if (R == 1u)
-        return vec4(a.yw, b.yw);
+    if (XV == 1u)
+        return mix(mix(vec4(a.yzw, b.x), a, bvec4(R == 0u)), mix(vec4(a.w, b.xyz), vec4(a.zw, b.xy), bvec4(R == 2u)),
+                   bvec4(R >= 2u));
     vec4 c = imageLoad(x4_tex, clamp(t0 + 2, 0, last));
-    if (R == 2u)
-        return vec4(a.z, b.xz, c.x);
-    return vec4(a.w, b.yw, c.y);
+    return mix(mix(vec4(a.yw, b.yw), vec4(a.xz, b.xz), bvec4(R == 0u)),
+               mix(vec4(a.w, b.yw, c.y), vec4(a.z, b.xz, c.x), bvec4(R == 2u)), bvec4(R >= 2u));
 }
 
 void main()
@@ -139,8 +133,7 @@ void main()
                         xs[t] = int(xplane) + clamp(iy, 0, int(pc.h) - 1) * int(pc.w) + ix;
                 }
             // XV: the phase of every group's first input, the same in all lanes
-            // (W, OW and x's offset multiples of 4); each phase gets its own
-            // copy of the loops with the component shuffle resolved
+            // (W, OW and x's offset multiples of 4)
             uint r = XV != 0u ? uint(int(kx * pc.dw) - pc.pl) & 3u : 0u;
 // (selects, not a ?: around the loads: llvmpipe would run them under an
 // execution mask, far slower than the unconditional load of a clamped channel)
@@ -186,14 +179,7 @@ void main()
             }                                                                                                       \
         }                                                                                                           \
     }
-            if (r == 0u)
-                VKA_TAP_LOOPS(0u)
-            else if (r == 1u)
-                VKA_TAP_LOOPS(1u)
-            else if (r == 2u)
-                VKA_TAP_LOOPS(2u)
-            else
-                VKA_TAP_LOOPS(3u)
+            VKA_TAP_LOOPS(r)
 #undef VKA_TAP_LOOPS
 #undef VKA_LOAD_W4
 #undef VKA_LOAD_X
