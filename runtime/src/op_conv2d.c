@@ -303,9 +303,12 @@ static vka__conv_tune *tune_get(vka_context *ctx)
     return t;
 }
 
+/* Bumped whenever a kernel's speed changes: older measurements are ignored. */
+#define VKA_CONV_TUNE_VERSION "k1"
+
 static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
 {
-    snprintf(key, n, "%s n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld g%lld%s",
+    snprintf(key, n, VKA_CONV_TUNE_VERSION " %s n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld g%lld%s",
              vka_dtype_str(dt), (long long)s->n, (long long)s->c, (long long)s->h, (long long)s->w, (long long)s->o,
              (long long)s->kh, (long long)s->kw, (long long)s->sh, (long long)s->sw, (long long)s->dh,
              (long long)s->dw, (long long)s->pad[0], (long long)s->pad[1], (long long)s->pad[2], (long long)s->pad[3],
