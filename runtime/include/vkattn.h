@@ -37,6 +37,8 @@
  * what to enable and hands the device to vka_context_create_external();
  * vka_graph_submit() / vka_graph_poll() run a graph without blocking, and
  * vka_graph_record() puts it into the application's own command buffer.
+ * vka_classifier and vka_detector ("vision", near the end) take an image or a
+ * camera frame to top-k classes, boxes and heatmaps; examples/ uses them.
  */
 #ifndef VKATTN_H
 #define VKATTN_H
