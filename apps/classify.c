@@ -164,7 +164,7 @@ int cli_classify(int argc, char **argv)
     int rc = 1;
     vka_context *ctx = cli_context(&argc, argv);
     vka_classifier_params cp = vka_classifier_default_params();
-    cp.build.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    cp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     cp.heatmaps = heatmap != NULL;
     if (!ctx || !(m = vka_classifier_create(ctx, pos[0], &cp))) {
         if (ctx)

@@ -220,7 +220,7 @@ int cli_detect(int argc, char **argv)
     vka_context *ctx = cli_context(&argc, argv);
     o.heatmap = cli_flag(argc, argv, "--heatmap") > 0;
     vka_detector_params dp = vka_detector_default_params();
-    dp.build.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    dp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     dp.heatmaps = o.heatmap;
     dp.clip = 0; /* clipped here, as the drawing clips */
     if (!ctx || !(m = vka_detector_create(ctx, pos[0], &dp))) {

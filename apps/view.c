@@ -388,12 +388,12 @@ int cli_view(int argc, char **argv)
     int det = mg && vka_graph_input_count(mg) == 2;
     if (mg && det) {
         vka_detector_params dp = vka_detector_default_params();
-        dp.build.fuse = v.fuse, dp.heatmaps = 1, dp.clip = 0;
+        dp.fuse = v.fuse, dp.heatmaps = 1, dp.clip = 0;
         dm = vka_detector_create_graph(mg, &dp);
         mg = dm ? vka_detector_graph(dm) : NULL;
     } else if (mg) {
         vka_classifier_params cp = vka_classifier_default_params();
-        cp.build.fuse = v.fuse, cp.heatmaps = 1;
+        cp.fuse = v.fuse, cp.heatmaps = 1;
         cm = vka_classifier_create_graph(mg, &cp);
         mg = cm ? vka_classifier_graph(cm) : NULL;
     }

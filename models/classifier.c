@@ -18,7 +18,7 @@ struct vka_classifier {
 vka_classifier_params vka_classifier_default_params(void)
 {
     vka_preprocess_params pp = vka_preprocess_default_params();
-    vka_classifier_params p = {.build = vka_graph_default_build_params()};
+    vka_classifier_params p = {.fuse = 1};
     memcpy(p.mean, pp.mean, sizeof p.mean);
     memcpy(p.std, pp.std, sizeof p.std);
     return p;
@@ -72,7 +72,8 @@ vka_classifier *vka_classifier_create_graph(vka_graph *g, const vka_classifier_p
     }
     vka__vision_init(&c->v, g);
     vka_context *ctx = c->v.ctx;
-    vka_graph_build_params bp = p->build;
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.fuse = p->fuse;
     bp.probe_attention = c->heatmaps = p->heatmaps != 0;
     if (p->resize < 0 || p->crop < 0 || (p->crop && p->resize && p->resize < p->crop)) {
         vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_classifier_create: resize %d, crop %d (want 0 or resize >= crop "

@@ -25,7 +25,7 @@ struct vka_detector {
 
 vka_detector_params vka_detector_default_params(void)
 {
-    vka_detector_params p = {.build = vka_graph_default_build_params(), .clip = 1};
+    vka_detector_params p = {.fuse = 1, .clip = 1};
     return p;
 }
 
@@ -93,7 +93,8 @@ vka_detector *vka_detector_create_graph(vka_graph *g, const vka_detector_params 
     d->clip = p->clip != 0;
     if (d->trace && vka_detr_trace_queries(g, &d->flat))
         goto fail;
-    vka_graph_build_params bp = p->build;
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.fuse = p->fuse;
     bp.probe_attention = d->trace;
     if (check_io(d) || vka__vision_labels(&d->v, p->labels, p->label_count, p->labels_path) ||
         vka_graph_build(g, &bp))

@@ -1165,9 +1165,7 @@ typedef struct vka_frame {
 typedef struct vka_classifier vka_classifier;
 
 typedef struct vka_classifier_params {
-    /* How the graph is built (vka_graph_default_build_params: fusion on);
-     * probe_attention is set from heatmaps. */
-    vka_graph_build_params build;
+    int fuse;                    /* 1 (default): fusion passes */
     int heatmaps;                /* 1: build with the attention probe, for vka_classifier_heatmaps (default 0) */
     /* Preprocessing (vka_preprocess, VKA_RESIZE_SHORT_CROP): 0 (default) reads
      * them from the model: crop = its input size S, resize = floor(S / 0.875)
@@ -1249,7 +1247,7 @@ VKA_API vka_graph *vka_classifier_graph(const vka_classifier *c);
 typedef struct vka_detector vka_detector;
 
 typedef struct vka_detector_params {
-    vka_graph_build_params build; /* as vka_classifier_params.build */
+    int fuse;                    /* 1 (default): fusion passes */
     /* 1: build with the deformable-attention probe and trace each detection
      * to its decoder query, for vka_detector_heatmap (default 0) */
     int heatmaps;
