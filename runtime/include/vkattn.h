@@ -693,12 +693,30 @@ VKA_API vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_va
 VKA_API vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k, vka_val v, vka_val mask,
                             float scale);
 
+/* Storage precision of a graph's weights and activations. Math is fp32 in
+ * every kernel either way (f16 loads widen; GEMM, conv and attention
+ * accumulate in fp32; softmax and norm statistics run in fp32). F16 stores
+ * weights (converted once at upload) and activations as f16; inputs, outputs,
+ * integer values, Reduce, TopK and the light tails feeding outputs and TopK
+ * (scores, box decoding) stay f32, with casts at the boundaries (the rule is
+ * in runtime/src/precision.c). F16 needs storageBuffer16BitAccess and
+ * shaderFloat16 (else vka_graph_build fails with VKA_ERR_UNSUPPORTED). AUTO is
+ * F16 on a device that has both and is not a CPU, F32 elsewhere (lavapipe). */
+typedef enum vka_precision {
+    VKA_PRECISION_F32 = 0,
+    VKA_PRECISION_F16 = 1,
+    VKA_PRECISION_AUTO = 2,
+} vka_precision;
+/* "f32", "f16", "auto" */
+VKA_API const char *vka_precision_str(vka_precision p);
+
 typedef struct vka_graph_build_params {
     int fuse;                  /* 1 (default): fusion passes on */
     int profile;               /* 1: per-dispatch GPU timestamps (vka_graph_profile) */
     /* Attention probe: save the LSE of the attention nodes so that
      * vka_graph_attention_probe can return exact probability rows. */
     int probe_attention;       /* default 0 */
+    vka_precision precision;   /* default VKA_PRECISION_F32 */
 } vka_graph_build_params;
 VKA_API vka_graph_build_params vka_graph_default_build_params(void);
 
@@ -770,6 +788,10 @@ VKA_API const char *vka_graph_plan_op(const vka_graph *g, int i);
 VKA_API const char *vka_graph_plan_node(const vka_graph *g, int i);
 /* Peak bytes of activation memory after buffer reuse, and without reuse. */
 VKA_API uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse);
+/* Bytes of the weights (constants) on the device, after build. */
+VKA_API uint64_t vka_graph_weight_bytes(const vka_graph *g);
+/* The precision the graph was built with (AUTO resolved), after build. */
+VKA_API vka_precision vka_graph_precision(const vka_graph *g);
 /* Per-node GPU time (ms) of the last run, when built with profile = 1. */
 VKA_API vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms);
 /* Dispatches in the recording, and those of plan entry i (a node may record several). */

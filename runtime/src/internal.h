@@ -272,6 +272,11 @@ int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t);
 uint32_t vka__off(const vka_tensor *t);
 
 /* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
+/* IEEE half <-> float on the host (round to nearest even; overflow to inf). */
+uint16_t vka__f32_to_f16(float f);
+float vka__f16_to_f32(uint16_t h);
+/* Downloads a F32 or F16 tensor as floats (n = its element count). */
+vka_status vka__download_f32(const vka_tensor *t, float *out, int64_t n);
 vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
                                    const int64_t *shape);
 
