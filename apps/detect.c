@@ -13,7 +13,7 @@
 static void detect_usage(void)
 {
     printf("usage: vkattn detect MODEL.onnx IMAGE... [--threshold T] [--json] [--out FILE.png] [--labels FILE]\n"
-           "                     [--heatmap] [--no-fuse]\n"
+           "                     [--heatmap] [--no-fuse] [--precision f32|f16|auto]\n"
            "  MODEL is an RT-DETR-family ONNX detector exported with its postprocessor inside, as DEIMv2's\n"
            "  (tested with DEIMv2 atto and femto, and RT-DETRv2's official tools/export_onnx.py):\n"
            "  inputs images f32 [1, 3, S, S] and orig_target_sizes int64 [1, 2] = [[width, height]],\n"
@@ -40,6 +40,7 @@ static void detect_usage(void)
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/coco80.txt,\n"
            "                 VKATTN_ASSETS defaulting to ../shared/assets, then the installed labels)\n"
            "  --no-fuse      run without the fusion passes\n"
+           "  --precision P  f32 (default), f16 or auto: storage of weights and activations\n"
            "  A failed image is reported on stderr and the exit status is 1; the other images still run.\n");
 }
 
@@ -191,10 +192,10 @@ int cli_detect(int argc, char **argv)
         detect_usage();
         return argc < 2 ? 2 : 0;
     }
-    static const char *const valued[] = {"--threshold", "--out", "--labels"};
+    static const char *const valued[] = {"--threshold", "--out", "--labels", "--precision"};
     static const char *const flags[] = {"--json", "--no-fuse", "--heatmap"};
     int npos;
-    const char **pos = cli_positionals(argc, argv, "detect", valued, 3, flags, 3, &npos);
+    const char **pos = cli_positionals(argc, argv, "detect", valued, 4, flags, 3, &npos);
     if (!pos)
         return 2;
     if (npos < 2) {
@@ -230,6 +231,10 @@ int cli_detect(int argc, char **argv)
     vka_context *ctx = cli_context(&argc, argv);
     o.heatmap = cli_flag(argc, argv, "--heatmap") > 0;
     vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0, .probe = o.heatmap, .trace_queries = o.heatmap};
+    if (cli_precision(argc, argv, &vo.precision)) {
+        rc = 2;
+        goto out;
+    }
     if (!ctx || vision_load(&m, ctx, pos[0], VISION_DETECTOR, &vo))
         goto out;
     rc = 0;

@@ -119,6 +119,7 @@ int vision_load(vision_model *m, vka_context *ctx, const char *path, vision_kind
     vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = o->fuse;
     bp.probe_attention = o->probe;
+    bp.precision = o->precision;
     if (vka_graph_build(m->g, &bp)) {
         fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
         return 1;

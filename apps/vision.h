@@ -19,6 +19,7 @@ typedef struct vision_options {
     int fuse;                    /* fusion passes (default 1) */
     int probe;                   /* build with attention probes (heatmaps) */
     int trace_queries;           /* detector: keep which query made each detection (query[]) */
+    vka_precision precision;     /* storage of weights and activations (default f32) */
 } vision_options;
 
 typedef struct vision_model {
