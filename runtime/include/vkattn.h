@@ -135,6 +135,31 @@ typedef struct vka_device_info {
 VKA_API vka_status vka_devices_list(vka_device_info *out, int max, int *count);
 VKA_API const char *vka_device_type_str(vka_device_type t);
 
+/* Cooperative matrices (tensor cores): what a device reports and the choice
+ * made from it. The runtime has one cooperative-matrix kernel, an fp16 GEMM
+ * through VK_NV_cooperative_matrix with fp32 accumulation (gemm_coopmat.comp),
+ * used for f16 GEMMs when vka_coopmat_choose says so. There is no KHR kernel:
+ * Debian 12's glslang 12 lacks GL_KHR_cooperative_matrix and its SPIRV-Tools
+ * 2023.1 cannot assemble SPV_KHR_cooperative_matrix; the KHR entries are
+ * queried and reported all the same. */
+typedef struct vka_coopmat_entry {
+    uint32_t m, n, k;                   /* MxK · KxN */
+    int a, b, c, result;                /* component types as vka_dtype (F16, F32, I32, U8), -1 others */
+    int subgroup_scope;                 /* 1: subgroup scope */
+} vka_coopmat_entry;
+typedef struct vka_coopmat_report {
+    int nv_ext, khr_ext;                /* VK_NV_cooperative_matrix, VK_KHR_cooperative_matrix */
+    uint32_t subgroup_size;             /* the compute subgroup size */
+    int n_nv, n_khr;                    /* entries below (at most 32 each are kept) */
+    vka_coopmat_entry nv[32];           /* vkGetPhysicalDeviceCooperativeMatrixPropertiesNV */
+    vka_coopmat_entry khr[32];          /* vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR */
+} vka_coopmat_report;
+/* 1 when the NV fp16 GEMM kernel may run on a device reporting r: the NV
+ * extension, a 32-wide subgroup, and a 16x16x16 subgroup-scope entry with
+ * A, B f16 and C, result f32. Else 0. Either way `why` (if not NULL) gets one
+ * line saying what was chosen or why not ("no cooperative matrix: ..."). */
+VKA_API int vka_coopmat_choose(const vka_coopmat_report *r, char *why, size_t why_size);
+
 /* ------------------------------------------------------------------ context */
 
 typedef struct vka_context vka_context;
@@ -251,6 +276,10 @@ VKA_API int vka_context_validation_errors(const vka_context *ctx);
 VKA_API int vka_context_validation_enabled(const vka_context *ctx);
 /* Bytes of device memory held by the runtime's allocator. */
 VKA_API uint64_t vka_context_memory_used(const vka_context *ctx);
+/* What the context's device reported about cooperative matrices, whether f16
+ * GEMMs run on them (*chosen), and the line saying why. Either out may be NULL.
+ * Only a device the context created itself enables them. */
+VKA_API const vka_coopmat_report *vka_context_coopmat(const vka_context *ctx, int *chosen, const char **why);
 
 /* ------------------------------------------------------------------ tensors */
 

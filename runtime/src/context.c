@@ -180,11 +180,32 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
      * application's device); nothing else */
     vka__features have;
     vka__features_query(&ctx->vi, pd, &have);
+    /* cooperative matrices: the NV fp16 GEMM when the device reports its entry (coopmat.c) and has the
+     * features its module declares (cooperativeMatrix, vulkanMemoryModel, f16) */
+    vka__coopmat_query(&ctx->vi, ctx->instance, pd, ctx->info.subgroup_size, &ctx->coopmat);
+    ctx->coopmat_gemm = vka_coopmat_choose(&ctx->coopmat, ctx->coopmat_why, sizeof ctx->coopmat_why);
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    VkPhysicalDeviceVulkan12Features q12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &cm};
+    if (ctx->coopmat_gemm) {
+        VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &q12};
+        ctx->vi.vkGetPhysicalDeviceFeatures2(pd, &f2);
+        if (!cm.cooperativeMatrix || !q12.vulkanMemoryModel || !have.float16 || !have.storage16) {
+            ctx->coopmat_gemm = false;
+            snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why,
+                     "no cooperative matrix: the device lacks cooperativeMatrix, vulkanMemoryModel or fp16");
+        }
+    }
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV ecm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+        .cooperativeMatrix = VK_TRUE,
+    };
     VkPhysicalDeviceVulkan12Features e12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = ctx->coopmat_gemm ? &ecm : NULL,
         .shaderFloat16 = have.float16,
         .shaderInt8 = have.int8,
         .storageBuffer8BitAccess = have.storage8,
+        .vulkanMemoryModel = ctx->coopmat_gemm,
     };
     VkPhysicalDeviceVulkan11Features e11 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
@@ -218,6 +239,8 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
     }
     if (vka__device_has_ext(&ctx->vi, pd, "VK_KHR_portability_subset"))
         exts[nexts++] = "VK_KHR_portability_subset";
+    if (ctx->coopmat_gemm)
+        exts[nexts++] = "VK_NV_cooperative_matrix";
     VkDeviceCreateInfo dci = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
         .pNext = &en,
@@ -317,6 +340,12 @@ vka_context *vka_context_create_external(const vka_external_vulkan *ext, const v
     }
     vka__load_device_table(&ctx->vk, ctx->device, ctx->vi.vkGetDeviceProcAddr);
     vka__device_query(&ctx->vi, ctx->phys, -1, &ctx->info);
+    /* reported, not used: the application's device may not have enabled what the NV kernel declares */
+    vka__coopmat_query(&ctx->vi, ctx->instance, ctx->phys, ctx->info.subgroup_size, &ctx->coopmat);
+    if (vka_coopmat_choose(&ctx->coopmat, ctx->coopmat_why, sizeof ctx->coopmat_why))
+        snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why,
+                 "no cooperative matrix: the device is the application's (the NV kernel is enabled only on a device "
+                 "the context creates)");
     ctx->vi.vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
     ctx->feat = on;
     if (finish_setup(ctx)) {

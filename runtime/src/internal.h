@@ -124,6 +124,12 @@ vka_status vka__features_enabled(const void *device_create_info, vka__features *
 /* "shaderInt64, storageBuffer8BitAccess" into buf ("none" when empty). */
 const char *vka__features_str(const vka__features *f, char *buf, size_t n);
 
+/* ------------------------------------------------------------ cooperative matrices (coopmat.c) */
+
+/* Fills r from the device's NV and KHR properties (extension functions through vi). */
+void vka__coopmat_query(const vka__instance_fns *vi, VkInstance instance, VkPhysicalDevice pd, uint32_t subgroup_size,
+                        vka_coopmat_report *r);
+
 /* ------------------------------------------------------------ queue (queue.c) */
 
 /* vkQueueSubmit under the application's queue lock (vka_context_params.queue_lock). */
@@ -157,6 +163,9 @@ struct vka_context {
     int validation_errors;
 
     vka_device_info info;
+    vka_coopmat_report coopmat;  /* coopmat.c: what the device reports */
+    bool coopmat_gemm;           /* the NV fp16 GEMM is enabled and chosen */
+    char coopmat_why[160];
     VkPhysicalDeviceProperties props;
     VkPhysicalDeviceMemoryProperties memprops;
     uint32_t mem_type;           /* for tensors */

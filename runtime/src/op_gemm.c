@@ -339,7 +339,11 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     int rowmajor_grid = 0;
     int bind_a = 0, bind_b = 0, swapped = 0;
     vka_tensor *ta = a, *tb = b;
-    if (use_regtile(ctx)) {
+    if (ctx->coopmat_gemm && a->dtype == VKA_F16) { /* the matrix units (coopmat.c chose it) */
+        nspec = 0;
+        bm = bn = 64;
+        snprintf(name, sizeof name, "gemm_coopmat_f16");
+    } else if (use_regtile(ctx)) {
         rowmajor_grid = 1;
         regtile_plan rp;
         plan_regtile(ctx, &pc, a, b, batch, &rp);
