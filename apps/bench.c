@@ -62,6 +62,13 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
         printf("# load average %.2f (1 min), %.2f (5 min) on %ld CPUs\n", l1, l5, sysconf(_SC_NPROCESSORS_ONLN));
     if (f)
         fclose(f);
+    /* which kernels f16 work runs on: the matrix units, or the fp32-math fallbacks */
+    int cm = 0;
+    const char *why = "";
+    vka_context_coopmat(ctx, &cm, &why);
+    printf("# %s; f16 GEMMs: %s; flash attention: %s\n", why,
+           cm ? "gemm_coopmat (tensor cores, fp32 accumulation)" : "the regtile/shared kernels (no cooperative matrix)",
+           "no cooperative-matrix kernel yet");
 }
 
 static void fill_random(vka_tensor *t)

@@ -1,0 +1,124 @@
+/* test_coopmat.c — the cooperative-matrix choice (vka_coopmat_choose) against
+ * tables of reported properties (NVIDIA-like, AMD-like KHR only, none, near
+ * misses), what the context's device reports (on lavapipe: "no cooperative
+ * matrix"), and the f16 GEMM that then runs (the fallback) on an odd shape
+ * against float64, output poisoned with NaN first. */
+#include "common.h"
+
+static vka_coopmat_entry E(uint32_t m, uint32_t n, uint32_t k, int a, int b, int c, int r)
+{
+    return (vka_coopmat_entry){m, n, k, a, b, c, r, 1};
+}
+
+static void expect(const char *what, const vka_coopmat_report *r, int want, const char *needle)
+{
+    char why[200];
+    int got = vka_coopmat_choose(r, why, sizeof why);
+    vkt_check(got == want && strstr(why, needle) != NULL, "%s: chosen %d (want %d): \"%s\"", what, got, want, why);
+}
+
+static void test_choice(void)
+{
+    /* NVIDIA (Turing and later) through VK_NV_cooperative_matrix: several shapes, 16x16x16 among them */
+    vka_coopmat_report nv = {.nv_ext = 1, .khr_ext = 1, .subgroup_size = 32};
+    nv.nv[nv.n_nv++] = E(16, 8, 16, VKA_F16, VKA_F16, VKA_F16, VKA_F16);
+    nv.nv[nv.n_nv++] = E(16, 8, 8, VKA_F16, VKA_F16, VKA_F32, VKA_F32);
+    nv.nv[nv.n_nv++] = E(16, 16, 16, VKA_F16, VKA_F16, VKA_F16, VKA_F16);
+    nv.nv[nv.n_nv++] = E(16, 16, 16, VKA_F16, VKA_F16, VKA_F32, VKA_F32);
+    nv.khr[nv.n_khr++] = E(16, 16, 16, VKA_F16, VKA_F16, VKA_F32, VKA_F32);
+    expect("NVIDIA-like (NV 16x16x16 f16*f16+f32)", &nv, 1, "entry 3 of 4");
+    /* the same without the fp32-accumulator entry: not chosen (the kernel accumulates in fp32) */
+    vka_coopmat_report nv16 = nv;
+    nv16.n_nv = 3;
+    expect("NV with f16 accumulators only", &nv16, 0, "no 16x16x16 f16*f16+f32");
+    /* the entry but a 64-wide subgroup: not chosen */
+    vka_coopmat_report sg = nv;
+    sg.subgroup_size = 64;
+    expect("NV entry, 64-wide subgroup", &sg, 0, "32-wide");
+    /* a workgroup-scope entry does not fit a subgroup-scope kernel */
+    vka_coopmat_report ws = {.nv_ext = 1, .subgroup_size = 32};
+    ws.nv[ws.n_nv] = E(16, 16, 16, VKA_F16, VKA_F16, VKA_F32, VKA_F32);
+    ws.nv[ws.n_nv++].subgroup_scope = 0;
+    expect("NV workgroup-scope entry", &ws, 0, "no 16x16x16");
+    /* AMD RDNA3 (WMMA) reports only VK_KHR_cooperative_matrix, 16x16x16 with wave32 or wave64 */
+    vka_coopmat_report amd = {.khr_ext = 1, .subgroup_size = 64};
+    amd.khr[amd.n_khr++] = E(16, 16, 16, VKA_F16, VKA_F16, VKA_F32, VKA_F32);
+    amd.khr[amd.n_khr++] = E(16, 16, 16, VKA_F16, VKA_F16, VKA_F16, VKA_F16);
+    expect("AMD-like (KHR only)", &amd, 0, "cooperative_matrix only (2 entries, 16x16x16 f16*f16+f32 among them), and no KHR kernel");
+    vka_coopmat_report none = {.subgroup_size = 8};
+    expect("no extension (lavapipe-like)", &none, 0, "neither");
+    expect("NULL report", NULL, 0, "no report");
+}
+
+static void test_device(vka_context *ctx)
+{
+    int chosen = -1;
+    const char *why = NULL;
+    const vka_coopmat_report *r = vka_context_coopmat(ctx, &chosen, &why);
+    const vka_device_info *d = vka_context_device(ctx);
+    char again[200];
+    int pure = vka_coopmat_choose(r, again, sizeof again);
+    vkt_check(r && why && (chosen == 0 || pure == 1) && (!chosen || r->nv_ext),
+              "device %s: NV %d (%d entries), KHR %d (%d entries), subgroup %u: \"%s\"", d->name, r ? r->nv_ext : -1,
+              r ? r->n_nv : -1, r ? r->khr_ext : -1, r ? r->n_khr : -1, r ? r->subgroup_size : 0, why ? why : "");
+    if (strstr(d->driver_name, "llvmpipe"))
+        vkt_check(!chosen && why && strstr(why, "no cooperative matrix") && !d->cooperative_matrix,
+                  "lavapipe: no cooperative matrix (device info %d), the fallbacks run", d->cooperative_matrix);
+}
+
+/* An f16 GEMM with bias and residual on an odd shape: whatever kernel the device chose, against float64. */
+static void test_f16_gemm(vka_context *ctx)
+{
+    const int64_t M = 77, N = 45, K = 93;
+    float *a = vkt_randn((size_t)(M * K), 1), *b = vkt_randn((size_t)(K * N), 1), *bias = vkt_randn((size_t)N, 1),
+          *res = vkt_randn((size_t)(M * N), 1);
+    vkt_round_f16(a, (size_t)(M * K)), vkt_round_f16(b, (size_t)(K * N)), vkt_round_f16(bias, (size_t)N);
+    vkt_round_f16(res, (size_t)(M * N));
+    vka_tensor *ta = vkt_tensor(ctx, VKA_F16, 2, (int64_t[]){M, K}, a), *tb = vkt_tensor(ctx, VKA_F16, 2, (int64_t[]){K, N}, b);
+    vka_tensor *tbias = vkt_tensor(ctx, VKA_F16, 1, (int64_t[]){N}, bias);
+    vka_tensor *tres = vkt_tensor(ctx, VKA_F16, 2, (int64_t[]){M, N}, res);
+    vka_tensor *tc = vka_tensor_create(ctx, VKA_F16, 2, (int64_t[]){M, N});
+    vkt_poison(tc);
+    vka_gemm_desc d = vka_gemm_default_desc();
+    d.bias = tbias;
+    d.residual = tres;
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_status s = vka_cmd_begin(cmd);
+    if (!s)
+        s = vka_gemm(cmd, &d, ta, tb, tc);
+    if (!s)
+        vkt_run(cmd); /* ends and submits */
+    double *ref = malloc(sizeof *ref * (size_t)(M * N)), *mag = malloc(sizeof *mag * (size_t)(M * N));
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            double acc = bias[j], m = fabs(bias[j]) + fabs(res[i * N + j]);
+            for (int64_t k = 0; k < K; k++)
+                acc += (double)a[i * K + k] * b[k * N + j], m += fabs((double)a[i * K + k] * b[k * N + j]);
+            ref[i * N + j] = acc + res[i * N + j];
+            mag[i * N + j] = m;
+        }
+    float *c = vkt_download(tc);
+    int cm = 0;
+    vka_context_coopmat(ctx, &cm, NULL);
+    char w[160];
+    snprintf(w, sizeof w, "f16 GEMM %lldx%lldx%lld + bias + residual (%s) vs float64", (long long)M, (long long)N,
+             (long long)K, cm ? "gemm_coopmat" : "fallback kernel");
+    if (s)
+        vkt_check(0, "%s: %s", w, vka_context_last_error(ctx));
+    else
+        vkt_compare_terms(w, c, ref, mag, (size_t)(M * N), 1e-2);
+    free(c), free(ref), free(mag), free(a), free(b), free(bias), free(res);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(ta), vka_tensor_destroy(tb), vka_tensor_destroy(tbias), vka_tensor_destroy(tres);
+    vka_tensor_destroy(tc);
+}
+
+int main(int argc, char **argv)
+{
+    vka_context *ctx = vkt_init(argc, argv);
+    test_choice();
+    test_device(ctx);
+    if (vka_context_device(ctx)->fp16_storage)
+        test_f16_gemm(ctx);
+    return vkt_finish();
+}
