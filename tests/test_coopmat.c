@@ -1,8 +1,12 @@
-/* test_coopmat.c — the cooperative-matrix choice (vka_coopmat_choose) against
- * tables of reported properties (NVIDIA-like, AMD-like KHR only, none, near
- * misses), what the context's device reports (on lavapipe: "no cooperative
- * matrix"), and the f16 GEMM that then runs (the fallback) on an odd shape
- * against float64, output poisoned with NaN first. */
+/* test_coopmat.c — per-device kernel choices: the cooperative-matrix choice
+ * (vka_coopmat_choose) against tables of reported properties (NVIDIA-like,
+ * AMD-like KHR only, none, near misses), what the context's device reports
+ * (on lavapipe: "no cooperative matrix"), and the f16 GEMM that then runs
+ * (the fallback) on an odd shape against float64, output poisoned with NaN
+ * first; subgroup-size control: where the device has it, the kernels that
+ * depend on the subgroup size are created with it required (seen in the
+ * debug log) and still agree with float64 (under validation, any error in
+ * the required-size chain fails). */
 #include "common.h"
 
 static vka_coopmat_entry E(uint32_t m, uint32_t n, uint32_t k, int a, int b, int c, int r)
@@ -113,6 +117,71 @@ static void test_f16_gemm(vka_context *ctx)
     vka_tensor_destroy(tc);
 }
 
+static char sg_log[8192];
+static void capture(void *user, int level, const char *msg)
+{
+    (void)user, (void)level;
+    if (strstr(msg, "required subgroup size") && strlen(sg_log) + strlen(msg) + 2 < sizeof sg_log) {
+        strcat(sg_log, msg);
+        strcat(sg_log, "\n");
+    }
+}
+
+/* A second context logging at debug level: which pipelines get a required subgroup size. */
+static void test_subgroup_control(void)
+{
+    vka_context_params p = vka_context_default_params();
+    p.log = capture;
+    p.log_level = VKA_LOG_DEBUG;
+    vka_context *ctx = vka_context_create(&p);
+    if (!ctx) {
+        vkt_check(0, "context: %s", vka_last_error());
+        return;
+    }
+    const vka_device_info *d = vka_context_device(ctx);
+    /* a softmax over odd rows: one subgroup per row (rowreduce.glsl) */
+    const int64_t R = 13, C = 101;
+    float *x = vkt_randn((size_t)(R * C), 2);
+    vka_tensor *tx = vkt_tensor(ctx, VKA_F32, 2, (int64_t[]){R, C}, x), *ty = vka_tensor_create(ctx, VKA_F32, 2, (int64_t[]){R, C});
+    vkt_poison(ty);
+    vka_cmd *cmd = vka_cmd_create(ctx);
+    vka_status s = vka_cmd_begin(cmd);
+    if (!s)
+        s = vka_softmax(cmd, tx, 1.0f, NULL, ty);
+    if (!s) {
+        vka_status e = vka_cmd_end(cmd);
+        s = e ? e : vka_cmd_submit(cmd);
+    }
+    double *ref = malloc(sizeof *ref * (size_t)(R * C));
+    for (int64_t r = 0; r < R; r++) {
+        double mx = -INFINITY, sum = 0;
+        for (int64_t c = 0; c < C; c++)
+            mx = fmax(mx, x[r * C + c]);
+        for (int64_t c = 0; c < C; c++)
+            sum += exp(x[r * C + c] - mx);
+        for (int64_t c = 0; c < C; c++)
+            ref[r * C + c] = exp(x[r * C + c] - mx) / sum;
+    }
+    float *y = vkt_download(ty);
+    if (s)
+        vkt_check(0, "softmax: %s", vka_context_last_error(ctx));
+    else
+        vkt_compare("softmax 13x101 with the subgroup size required where controllable", y, ref, (size_t)(R * C), 1e-5);
+    char want[64];
+    snprintf(want, sizeof want, "pipeline softmax_f32: required subgroup size %u", d->subgroup_size);
+    if (d->subgroup_size_control && d->subgroup_size >= d->min_subgroup_size && d->subgroup_size <= d->max_subgroup_size)
+        vkt_check(strstr(sg_log, want) != NULL, "subgroup size control %u..%u: \"%s\" logged", d->min_subgroup_size,
+                  d->max_subgroup_size, want);
+    else
+        vkt_check(sg_log[0] == 0, "no subgroup size control: no pipeline requires a size (log: \"%s\")", sg_log);
+    vkt_check(vka_context_validation_errors(ctx) == 0, "subgroup-control context: %d validation errors",
+              vka_context_validation_errors(ctx));
+    free(x), free(y), free(ref);
+    vka_cmd_destroy(cmd);
+    vka_tensor_destroy(tx), vka_tensor_destroy(ty);
+    vka_context_destroy(ctx);
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -120,5 +189,6 @@ int main(int argc, char **argv)
     test_device(ctx);
     if (vka_context_device(ctx)->fp16_storage)
         test_f16_gemm(ctx);
+    test_subgroup_control();
     return vkt_finish();
 }

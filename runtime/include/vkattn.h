@@ -128,6 +128,10 @@ typedef struct vka_device_info {
     int subgroup_arith;                 /* subgroup arithmetic in compute */
     int cooperative_matrix;             /* VK_KHR_cooperative_matrix or _NV */
     int host_visible_device_memory;     /* UMA or ReBAR: no staging needed */
+    /* VK_EXT_subgroup_size_control for compute: the sizes a pipeline may require
+     * (kernels that depend on the subgroup size get theirs set; see pipeline.c) */
+    int subgroup_size_control;
+    uint32_t min_subgroup_size, max_subgroup_size;
 } vka_device_info;
 
 /* Lists the Vulkan devices. Writes up to max entries, sets *count to the number

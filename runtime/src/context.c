@@ -195,13 +195,28 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
                      "no cooperative matrix: the device lacks cooperativeMatrix, vulkanMemoryModel or fp16");
         }
     }
+    /* subgroup-size control: kernels that depend on the subgroup size require theirs (pipeline.c) */
+    VkPhysicalDeviceSubgroupSizeControlFeaturesEXT qsc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+    if (ctx->info.subgroup_size_control) {
+        VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &qsc};
+        ctx->vi.vkGetPhysicalDeviceFeatures2(pd, &f2);
+    }
+    ctx->sg_control = ctx->info.subgroup_size_control;
+    ctx->sg_full = ctx->sg_control && qsc.computeFullSubgroups;
+    VkPhysicalDeviceSubgroupSizeControlFeaturesEXT esc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT,
+        .subgroupSizeControl = VK_TRUE,
+        .computeFullSubgroups = ctx->sg_full,
+    };
     VkPhysicalDeviceCooperativeMatrixFeaturesNV ecm = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+        .pNext = ctx->sg_control ? &esc : NULL,
         .cooperativeMatrix = VK_TRUE,
     };
     VkPhysicalDeviceVulkan12Features e12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .pNext = ctx->coopmat_gemm ? &ecm : NULL,
+        .pNext = ctx->coopmat_gemm ? (void *)&ecm : ctx->sg_control ? (void *)&esc : NULL,
         .shaderFloat16 = have.float16,
         .shaderInt8 = have.int8,
         .storageBuffer8BitAccess = have.storage8,
@@ -224,7 +239,7 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
         .queueCount = 1,
         .pQueuePriorities = &prio,
     };
-    const char *exts[32];
+    const char *exts[34];
     uint32_t nexts = 0;
     if (p->device_extension_count < 0 || p->device_extension_count > 30 ||
         (p->device_extension_count && !p->device_extensions))
@@ -239,8 +254,15 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
     }
     if (vka__device_has_ext(&ctx->vi, pd, "VK_KHR_portability_subset"))
         exts[nexts++] = "VK_KHR_portability_subset";
-    if (ctx->coopmat_gemm)
-        exts[nexts++] = "VK_NV_cooperative_matrix";
+    const char *ours[2] = {ctx->coopmat_gemm ? "VK_NV_cooperative_matrix" : NULL,
+                           ctx->sg_control ? "VK_EXT_subgroup_size_control" : NULL};
+    for (int i = 0; i < 2; i++) { /* once, even if the application asked for it too */
+        bool listed = !ours[i];
+        for (uint32_t j = 0; j < nexts && !listed; j++)
+            listed = strcmp(exts[j], ours[i]) == 0;
+        if (!listed)
+            exts[nexts++] = ours[i];
+    }
     VkDeviceCreateInfo dci = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
         .pNext = &en,

@@ -124,6 +124,9 @@ vka_status vka__features_enabled(const void *device_create_info, vka__features *
 /* "shaderInt64, storageBuffer8BitAccess" into buf ("none" when empty). */
 const char *vka__features_str(const vka__features *f, char *buf, size_t n);
 
+/* pipeline.c: the subgroup size pipeline `name` is created with, 0 for the driver's choice */
+uint32_t vka__required_subgroup_size(const vka_context *ctx, const char *name);
+
 /* ------------------------------------------------------------ cooperative matrices (coopmat.c) */
 
 /* Fills r from the device's NV and KHR properties (extension functions through vi). */
@@ -165,6 +168,8 @@ struct vka_context {
     vka_device_info info;
     vka_coopmat_report coopmat;  /* coopmat.c: what the device reports */
     bool coopmat_gemm;           /* the NV fp16 GEMM is enabled and chosen */
+    bool sg_control;             /* subgroupSizeControl enabled: pipelines may require a size */
+    bool sg_full;                /* computeFullSubgroups enabled */
     char coopmat_why[160];
     VkPhysicalDeviceProperties props;
     VkPhysicalDeviceMemoryProperties memprops;
