@@ -71,9 +71,8 @@ static void test_device(vka_context *ctx)
 }
 
 /* An f16 GEMM with bias and residual on an odd shape: whatever kernel the device chose, against float64. */
-static void test_f16_gemm(vka_context *ctx)
+static void test_f16_gemm(vka_context *ctx, int64_t M, int64_t N, int64_t K, const char *kernel)
 {
-    const int64_t M = 77, N = 45, K = 93;
     float *a = vkt_randn((size_t)(M * K), 1), *b = vkt_randn((size_t)(K * N), 1), *bias = vkt_randn((size_t)N, 1),
           *res = vkt_randn((size_t)(M * N), 1);
     vkt_round_f16(a, (size_t)(M * K)), vkt_round_f16(b, (size_t)(K * N)), vkt_round_f16(bias, (size_t)N);
@@ -87,7 +86,9 @@ static void test_f16_gemm(vka_context *ctx)
     d.bias = tbias;
     d.residual = tres;
     vka_cmd *cmd = vka_cmd_create(ctx);
-    vka_status s = vka_cmd_begin(cmd);
+    vka_status s = vka_cmd_enable_timestamps(cmd, 1); /* the timing labels name the kernel that ran */
+    if (!s)
+        s = vka_cmd_begin(cmd);
     if (!s)
         s = vka_gemm(cmd, &d, ta, tb, tc);
     if (!s)
@@ -106,11 +107,16 @@ static void test_f16_gemm(vka_context *ctx)
     vka_context_coopmat(ctx, &cm, NULL);
     char w[160];
     snprintf(w, sizeof w, "f16 GEMM %lldx%lldx%lld + bias + residual (%s) vs float64", (long long)M, (long long)N,
-             (long long)K, cm ? "gemm_coopmat" : "fallback kernel");
+             (long long)K, kernel ? kernel : cm ? "gemm_coopmat" : "fallback kernel");
+    const char *ran = NULL;
     if (s)
         vkt_check(0, "%s: %s", w, vka_context_last_error(ctx));
+    else if (vka_cmd_timing(cmd, 0, &ran, NULL) || !ran || (kernel && strcmp(ran, kernel)))
+        vkt_check(0, "%s: the kernel that ran is %s", w, ran ? ran : "unknown");
     else
         vkt_compare_terms(w, c, ref, mag, (size_t)(M * N), 1e-2);
+    if (!kernel && ran)
+        vkt_check(cm || strncmp(ran, "gemm_coopmat", 12), "without a cooperative-matrix choice a fallback ran: %s", ran);
     free(c), free(ref), free(mag), free(a), free(b), free(bias), free(res);
     vka_cmd_destroy(cmd);
     vka_tensor_destroy(ta), vka_tensor_destroy(tb), vka_tensor_destroy(tbias), vka_tensor_destroy(tres);
@@ -188,7 +194,27 @@ int main(int argc, char **argv)
     test_choice();
     test_device(ctx);
     if (vka_context_device(ctx)->fp16_storage)
-        test_f16_gemm(ctx);
+        test_f16_gemm(ctx, 77, 45, 93, NULL);
     test_subgroup_control();
+    /* the coopmat kernel's tiling, fragment offsets and epilogue with its matrix operations emulated */
+    if (vka_context_device(ctx)->fp16_storage && vka_context_device(ctx)->fp16_arith) {
+        setenv("VKATTN_COOPMAT", "emulate", 1);
+        vka_context_params p = vka_context_default_params();
+        p.log = vkt_log;
+        p.log_level = VKA_LOG_WARN;
+        vka_context *ec = vka_context_create(&p);
+        unsetenv("VKATTN_COOPMAT");
+        int cm = -1;
+        const char *why = "";
+        vka_context_coopmat(ec, &cm, &why);
+        vkt_check(ec && !cm && strstr(why, "emulate"), "VKATTN_COOPMAT=emulate: \"%s\"", why);
+        const int64_t shapes[4][3] = {{77, 45, 93}, {150, 131, 77}, {64, 64, 16}, {1, 200, 33}};
+        for (int i = 0; ec && i < 4; i++)
+            test_f16_gemm(ec, shapes[i][0], shapes[i][1], shapes[i][2], "gemm_coopmat_f16_emu");
+        if (ec)
+            vkt_check(vka_context_validation_errors(ec) == 0, "emulating context: %d validation errors",
+                      vka_context_validation_errors(ec));
+        vka_context_destroy(ec);
+    }
     return vkt_finish();
 }

@@ -95,6 +95,13 @@ static vka_status finish_setup(vka_context *ctx)
     ctx->info.fp16_storage = ctx->feat.storage16;
     ctx->info.fp16_arith = ctx->feat.float16;
     ctx->info.int8_arith = ctx->feat.int8;
+    /* the coopmat GEMM's tiling with its matrix operations emulated, on any fp16 device (tests) */
+    const char *cmv = getenv("VKATTN_COOPMAT");
+    if (cmv && !strcmp(cmv, "emulate") && !ctx->coopmat_gemm && ctx->info.fp16_storage && ctx->info.fp16_arith) {
+        ctx->coopmat_emulate = true;
+        size_t l = strlen(ctx->coopmat_why);
+        snprintf(ctx->coopmat_why + l, sizeof ctx->coopmat_why - l, " (VKATTN_COOPMAT=emulate: gemm_coopmat_f16_emu)");
+    }
     /* Default timeout: a GPU finishes any one submission of ours in well under a
      * minute (and its kernel driver usually resets a hung one first); a CPU
      * driver runs on the host's cores, where a loaded machine can stretch one
@@ -184,6 +191,11 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
      * features its module declares (cooperativeMatrix, vulkanMemoryModel, f16) */
     vka__coopmat_query(&ctx->vi, ctx->instance, pd, ctx->info.subgroup_size, &ctx->coopmat);
     ctx->coopmat_gemm = vka_coopmat_choose(&ctx->coopmat, ctx->coopmat_why, sizeof ctx->coopmat_why);
+    const char *cmv = getenv("VKATTN_COOPMAT"); /* 0: never (A/B runs); emulate: see finish_setup */
+    if (ctx->coopmat_gemm && cmv && !strcmp(cmv, "0")) {
+        ctx->coopmat_gemm = false;
+        snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why, "no cooperative matrix: VKATTN_COOPMAT=0");
+    }
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
     VkPhysicalDeviceVulkan12Features q12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &cm};
     if (ctx->coopmat_gemm) {

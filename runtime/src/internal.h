@@ -168,6 +168,7 @@ struct vka_context {
     vka_device_info info;
     vka_coopmat_report coopmat;  /* coopmat.c: what the device reports */
     bool coopmat_gemm;           /* the NV fp16 GEMM is enabled and chosen */
+    bool coopmat_emulate;        /* VKATTN_COOPMAT=emulate: f16 GEMMs run its _emu variant (tests) */
     bool sg_control;             /* subgroupSizeControl enabled: pipelines may require a size */
     bool sg_full;                /* computeFullSubgroups enabled */
     char coopmat_why[160];
