@@ -13,14 +13,19 @@ static void run_usage(void)
 {
     printf("usage: vkattn run MODEL.onnx [--inputs IN.safetensors] [--input NAME=FILE.npy|FILE.f32]...\n"
            "                  [--output OUT.safetensors] [--no-fuse] [--profile] [--plan]\n"
+           "                  [--precision f32|f16|auto]\n"
            "  Runs the model once. Inputs come from a safetensors file (tensors named as the graph's\n"
            "  inputs; extra tensors are ignored) or one file per input (.npy float32/int64, or raw\n"
            "  little-endian .f32). Prints each output's shape and stats; --output writes them.\n"
            "  --no-fuse     run without the fusion passes (to check them)\n"
+           "  --precision   storage of weights and activations: f32 (default), f16 (fp32 math;\n"
+           "                inputs, outputs, scores and box decoding stay f32), auto (f16 on GPUs\n"
+           "                with fp16 storage and arithmetic, f32 on CPU drivers)\n"
            "  --profile     per-node GPU time (timestamps), slowest first\n"
            "  --plan        list the executed plan: one line per kernel-level node (op, dispatches,\n"
            "                MFLOP, node), each followed by the nodes it absorbed (fused into it,\n"
-           "                or slices/concats it made views of), then the totals\n");
+           "                or slices/concats it made views of), then the totals and the bytes of\n"
+           "                weights and activations\n");
 }
 
 static void *read_raw(const char *path, size_t *bytes)
@@ -203,12 +208,18 @@ int cli_run(int argc, char **argv)
     vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     bp.profile = cli_flag(argc, argv, "--profile") > 0;
+    if (cli_precision(argc, argv, &bp.precision)) {
+        rc = 2;
+        goto out;
+    }
     if (vka_graph_build(g, &bp)) {
         fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
         goto out;
     }
-    if (cli_flag(argc, argv, "--plan") > 0)
+    if (cli_flag(argc, argv, "--plan") > 0) {
         cli_print_plan(g);
+        cli_print_bytes(g);
+    }
     if (feed_inputs(g, argc, argv))
         goto out;
     if (vka_graph_run(g)) {
