@@ -62,6 +62,13 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
         printf("# load average %.2f (1 min), %.2f (5 min) on %ld CPUs\n", l1, l5, sysconf(_SC_NPROCESSORS_ONLN));
     if (f)
         fclose(f);
+    /* which kernels f16 work runs on: the matrix units, or the fp32-math fallbacks */
+    int cm = 0;
+    const char *why = "";
+    vka_context_coopmat(ctx, &cm, &why);
+    printf("# %s; f16 GEMMs: %s; flash attention: %s\n", why,
+           cm ? "gemm_coopmat (tensor cores, fp32 accumulation)" : "the regtile/shared kernels (no cooperative matrix)",
+           "no cooperative-matrix kernel yet");
 }
 
 static void fill_random(vka_tensor *t)
@@ -319,23 +326,30 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 {
     if (argc < 2 || !ctx) {
         printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K] [--no-peak]\n"
+               "                        [--precision f32|f16|auto]\n"
                "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
                "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
                "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run; the plan's\n"
                "  kernel nodes and dispatches, the model's GFLOP counted from the plan (vka_graph_plan_flops)\n"
                "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
                "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
+               "  --precision storage of weights and activations (f32 default; f16: fp32 math, f16\n"
+               "              storage; auto: f16 on GPUs with fp16, f32 on CPU drivers); the header\n"
+               "              prints the precision built, the bytes of weights and activations, and\n"
+               "              which GEMM kernels ran (cooperative matrix or not)\n"
                "  --no-peak   skip the peak measurement\n");
         return argc < 2 ? 2 : 0;
     }
     int runs = atoi(cli_opt(argc, argv, "--runs", "20")), top = atoi(cli_opt(argc, argv, "--top", "5"));
     runs = runs < 1 ? 1 : runs;
+    vka_graph_build_params bp = vka_graph_default_build_params();
+    if (cli_precision(argc, argv, &bp.precision))
+        return 2;
     vka_graph *g = vka_onnx_load(ctx, argv[1], NULL);
     if (!g) {
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
         return 1;
     }
-    vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     bp.profile = 1;
     double t0 = now_ms();
@@ -405,6 +419,8 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
                argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), vka_graph_dispatch_count(g),
                flops / 1e9, build_ms, act / 1048576.0, noreuse / 1048576.0);
         double ms = median(lat, runs), gms = median(gpu, runs);
+        printf("# ");
+        cli_print_bytes(g);
         printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, ms, gms);
         if (cli_flag(argc, argv, "--no-peak") < 0 && vka_measure_fp32_peak(ctx, &peak) == VKA_OK && peak > 0)
             printf("measured fp32 FMA peak %.1f GFLOP/s; model at %.2f GFLOP/s end to end = %.1f%% of peak "

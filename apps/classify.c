@@ -11,7 +11,7 @@
 static void classify_usage(void)
 {
     printf("usage: vkattn classify MODEL IMAGE... [--top K] [--json] [--heatmap OUT.png] [--labels FILE]\n"
-           "                       [--layer L] [--no-fuse]\n"
+           "                       [--layer L] [--no-fuse] [--precision f32|f16|auto]\n"
            "  MODEL is an .onnx ViT (one float input [1, 3, S, S], logits as output 0) or a .safetensors\n"
            "  ViT (timm, torchvision or Hugging Face names). Each image is resized on the device as\n"
            "  torchvision's Resize(floor(S/0.875)) + CenterCrop(S) with PIL bilinear, and normalized with\n"
@@ -27,7 +27,8 @@ static void classify_usage(void)
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/imagenet1000_simple.txt,\n"
            "                 VKATTN_ASSETS defaulting to ../shared/assets, then the installed labels)\n"
            "  --layer L      attention layer for --heatmap, 0-based, negative from the end (default -1)\n"
-           "  --no-fuse      run without the fusion passes\n");
+           "  --no-fuse      run without the fusion passes\n"
+           "  --precision P  f32 (default), f16 or auto: storage of weights and activations\n");
 }
 
 /* ------------------------------------------------------------ one image */
@@ -130,11 +131,11 @@ int cli_classify(int argc, char **argv)
         classify_usage();
         return argc < 2 ? 2 : 0;
     }
-    static const char *const valued[] = {"--top", "--heatmap", "--labels", "--layer"};
+    static const char *const valued[] = {"--top", "--heatmap", "--labels", "--layer", "--precision"};
     static const char *const flags[] = {"--json", "--no-fuse"};
     /* positional arguments: the model, then images */
     int npos;
-    const char **pos = cli_positionals(argc, argv, "classify", valued, 4, flags, 2, &npos);
+    const char **pos = cli_positionals(argc, argv, "classify", valued, 5, flags, 2, &npos);
     if (!pos)
         return 2;
     if (npos < 2) {
@@ -166,6 +167,10 @@ int cli_classify(int argc, char **argv)
     vka_classifier_params cp = vka_classifier_default_params();
     cp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     cp.heatmaps = heatmap != NULL;
+    if (cli_precision(argc, argv, &cp.precision)) {
+        rc = 2;
+        goto out;
+    }
     if (!ctx || !(m = vka_classifier_create(ctx, pos[0], &cp))) {
         if (ctx)
             fprintf(stderr, "vkattn: %s\n", vka_last_error());

@@ -10,6 +10,11 @@ int cli_flag(int argc, char **argv, const char *flag);
 /* Value after flag, or def. */
 const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 
+/* --precision f16|f32|auto (default f32) into *out: 0, or 2 (bad usage; printed). */
+int cli_precision(int argc, char **argv, vka_precision *out);
+/* "weights 10.9 MiB (f16), activations 2.3 MiB" line of a built graph, for --plan and bench model. */
+void cli_print_bytes(const vka_graph *g);
+
 int cli_devices(int argc, char **argv);
 int cli_run(int argc, char **argv);
 /* Host bytes of a graph value: float32, or int64 for integer values. */

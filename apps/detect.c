@@ -12,7 +12,7 @@
 static void detect_usage(void)
 {
     printf("usage: vkattn detect MODEL.onnx IMAGE... [--threshold T] [--json] [--out FILE.png] [--labels FILE]\n"
-           "                     [--heatmap] [--no-fuse]\n"
+           "                     [--heatmap] [--no-fuse] [--precision f32|f16|auto]\n"
            "  MODEL is an RT-DETR-family ONNX detector exported with its postprocessor inside, as DEIMv2's\n"
            "  (tested with DEIMv2 atto and femto, and RT-DETRv2's official tools/export_onnx.py):\n"
            "  inputs images f32 [1, 3, S, S] and orig_target_sizes int64 [1, 2] = [[width, height]],\n"
@@ -39,6 +39,7 @@ static void detect_usage(void)
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/coco80.txt,\n"
            "                 VKATTN_ASSETS defaulting to ../shared/assets, then the installed labels)\n"
            "  --no-fuse      run without the fusion passes\n"
+           "  --precision P  f32 (default), f16 or auto: storage of weights and activations\n"
            "  A failed image is reported on stderr and the exit status is 1; the other images still run.\n");
 }
 
@@ -181,10 +182,10 @@ int cli_detect(int argc, char **argv)
         detect_usage();
         return argc < 2 ? 2 : 0;
     }
-    static const char *const valued[] = {"--threshold", "--out", "--labels"};
+    static const char *const valued[] = {"--threshold", "--out", "--labels", "--precision"};
     static const char *const flags[] = {"--json", "--no-fuse", "--heatmap"};
     int npos;
-    const char **pos = cli_positionals(argc, argv, "detect", valued, 3, flags, 3, &npos);
+    const char **pos = cli_positionals(argc, argv, "detect", valued, 4, flags, 3, &npos);
     if (!pos)
         return 2;
     if (npos < 2) {
@@ -223,6 +224,10 @@ int cli_detect(int argc, char **argv)
     dp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     dp.heatmaps = o.heatmap;
     dp.clip = 0; /* clipped here, as the drawing clips */
+    if (cli_precision(argc, argv, &dp.precision)) {
+        rc = 2;
+        goto out;
+    }
     if (!ctx || !(m = vka_detector_create(ctx, pos[0], &dp))) {
         if (ctx)
             fprintf(stderr, "vkattn: %s\n", vka_last_error());

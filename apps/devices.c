@@ -54,13 +54,15 @@ int cli_devices(int argc, char **argv)
                    "\"max_workgroup_invocations\": %u, \"max_storage_buffer_range\": %llu, "
                    "\"device_local_bytes\": %llu, \"timestamp_period_ns\": %g, \"fp16_arith\": %s, "
                    "\"fp16_storage\": %s, \"int8_arith\": %s, \"subgroup_arith\": %s, \"cooperative_matrix\": %s, "
-                   "\"host_visible_device_memory\": %s}",
+                   "\"host_visible_device_memory\": %s, \"subgroup_size_control\": %s, \"min_subgroup_size\": %u, "
+                   "\"max_subgroup_size\": %u}",
                    av >> 22, (av >> 12) & 0x3ff, av & 0xfff, x->subgroup_size, x->max_shared_memory,
                    x->max_workgroup_invocations, (unsigned long long)x->max_storage_buffer_range,
                    (unsigned long long)x->device_local_bytes, x->timestamp_period_ns,
                    x->fp16_arith ? "true" : "false", x->fp16_storage ? "true" : "false",
                    x->int8_arith ? "true" : "false", x->subgroup_arith ? "true" : "false",
-                   x->cooperative_matrix ? "true" : "false", x->host_visible_device_memory ? "true" : "false");
+                   x->cooperative_matrix ? "true" : "false", x->host_visible_device_memory ? "true" : "false",
+                   x->subgroup_size_control ? "true" : "false", x->min_subgroup_size, x->max_subgroup_size);
         } else {
             printf("device %d: %s\n", x->index, x->name);
             printf("  vendor        %s (0x%04x), device 0x%04x, %s\n", x->vendor, x->vendor_id, x->device_id,
@@ -74,9 +76,10 @@ int cli_devices(int argc, char **argv)
                    x->subgroup_size, x->max_shared_memory / 1024, x->max_workgroup_invocations,
                    x->max_storage_buffer_range / 1048576.0, x->timestamp_period_ns);
             printf("  features      fp16 storage %s, fp16 arithmetic %s, int8 %s, subgroup arithmetic %s,\n"
-                   "                cooperative matrix %s\n",
+                   "                cooperative matrix %s, subgroup size control %s (%u..%u)\n",
                    x->fp16_storage ? "yes" : "no", x->fp16_arith ? "yes" : "no", x->int8_arith ? "yes" : "no",
-                   x->subgroup_arith ? "yes" : "no", x->cooperative_matrix ? "yes" : "no");
+                   x->subgroup_arith ? "yes" : "no", x->cooperative_matrix ? "yes" : "no",
+                   x->subgroup_size_control ? "yes" : "no", x->min_subgroup_size, x->max_subgroup_size);
         }
     }
     if (json)
