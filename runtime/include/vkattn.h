@@ -1199,7 +1199,9 @@ VKA_API vka_status vka_draw_glyphs(vka_cmd *cmd, vka_tensor *font, int font_w, i
  * Errors: actions return vka_status with the message on the context
  * (vka_context_last_error); constructors return NULL and set vka_last_error()
  * (a model that is not a classifier or not a detector is named as such).
- * Threads: an object is used by one thread at a time, like its context. */
+ * Threads: an object is used by one thread at a time, like its context.
+ * Device features: frames are U8 tensors (storageBuffer8BitAccess; YUYV also
+ * shaderInt8); on a device without them a run fails naming the feature. */
 
 typedef enum vka_frame_format {
     VKA_FRAME_RGB8 = 0,          /* 3 bytes per pixel, R G B */
