@@ -183,7 +183,7 @@ static int add_set(gemm_shape *sh, int ns, const gemm_shape *set, int n)
 
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
 {
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (!ctx) {
         printf("usage: vkattn bench gemm [--runs N] [--rounds R] [--dtype f32|f16] [--shapes LIST]\n"
                "                         [--sizes S1,S2,...] [--vary VAR=V1:V2:...] [--no-peak]\n"
                "  Times C[M,N] = A[M,K]·B[K,N] with GPU timestamps (median and best of N runs after a\n"
@@ -203,12 +203,8 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
                "  --rounds  repeat the whole list R times (interleaved A/B comparisons)\n");
         return 0;
     }
-    int runs = atoi(cli_opt(argc, argv, "--runs", "10"));
-    if (runs < 1)
-        runs = 1;
-    int rounds = atoi(cli_opt(argc, argv, "--rounds", "1"));
-    if (rounds < 1)
-        rounds = 1;
+    int runs = (int)cli_int(argc, argv, "--runs", 10);
+    int rounds = (int)cli_int(argc, argv, "--rounds", 1);
     const char *dts = cli_opt(argc, argv, "--dtype", "f32");
     vka_dtype dt = strcmp(dts, "f16") == 0 ? VKA_F16 : VKA_F32;
     char sizes[256], list[512], vary[512];
@@ -223,18 +219,25 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         long long m, n, k;
+        char junk;
         if (!strcmp(tok, "square")) {
             char *s2 = NULL;
-            for (char *sz = strtok_r(sizes, ",", &s2); sz && ns < GEMM_MAX_SHAPES; sz = strtok_r(NULL, ",", &s2))
-                if (atoll(sz) > 0)
-                    shapes[ns++] = (gemm_shape){atoll(sz), atoll(sz), atoll(sz), ""};
+            for (char *sz = strtok_r(sizes, ",", &s2); sz && ns < GEMM_MAX_SHAPES; sz = strtok_r(NULL, ",", &s2)) {
+                char *end;
+                long long v = strtoll(sz, &end, 10);
+                if (end == sz || *end || v < 1 || v > 65536) {
+                    fprintf(stderr, "vkattn: bench gemm: --sizes \"%s\" is not a size 1..65536\n", sz);
+                    return 2;
+                }
+                shapes[ns++] = (gemm_shape){v, v, v, ""};
+            }
         } else if (!strcmp(tok, "vit")) {
             ns = add_set(shapes, ns, VIT_SHAPES, 4);
         } else if (!strcmp(tok, "deit")) {
             ns = add_set(shapes, ns, DEIT_SHAPES, 4);
         } else if (!strcmp(tok, "odd")) {
             ns = add_set(shapes, ns, ODD_SHAPES, 6);
-        } else if (sscanf(tok, "%lldx%lldx%lld", &m, &n, &k) == 3 && m > 0 && n > 0 && k > 0) {
+        } else if (sscanf(tok, "%lldx%lldx%lld%c", &m, &n, &k, &junk) == 3 && m > 0 && n > 0 && k > 0) {
             if (ns < GEMM_MAX_SHAPES)
                 shapes[ns++] = (gemm_shape){m, n, k, ""};
         } else {
@@ -317,7 +320,7 @@ static double median(double *v, int n)
  * download) and its GPU time, medians of N runs, and the slowest nodes. */
 static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 {
-    if (argc < 2 || !ctx) {
+    if (!ctx) {
         printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K] [--no-peak]\n"
                "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
                "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
@@ -326,10 +329,9 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
                "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
                "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
                "  --no-peak   skip the peak measurement\n");
-        return argc < 2 ? 2 : 0;
+        return 0;
     }
-    int runs = atoi(cli_opt(argc, argv, "--runs", "20")), top = atoi(cli_opt(argc, argv, "--top", "5"));
-    runs = runs < 1 ? 1 : runs;
+    int runs = (int)cli_int(argc, argv, "--runs", 20), top = (int)cli_int(argc, argv, "--top", 5);
     vka_graph *g = vka_onnx_load(ctx, argv[1], NULL);
     if (!g) {
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
@@ -421,28 +423,80 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     return rc;
 }
 
+/* The benchmarks: one entry each (a new one is one line here). Options are
+ * checked against defs before a context is made; ctx is NULL for --help. */
+typedef struct bench_entry {
+    const char *name;
+    int (*fn)(vka_context *ctx, int argc, char **argv);
+    const cli_optdef *defs;
+    int ndefs;
+    const char *summary;
+} bench_entry;
+
+static const cli_optdef gemm_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--rounds", 1, 1000), CLI_ENUM_OPT("--dtype", "f32|f16"),
+    CLI_STR_OPT("--shapes"),          CLI_STR_OPT("--sizes"),           CLI_STR_OPT("--vary"),
+    CLI_FLAG_OPT("--no-peak"),
+};
+static const cli_optdef attention_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_ENUM_OPT("--dtype", "f32|f16"), CLI_FLAG_OPT("--quick"),
+};
+static const cli_optdef model_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--top", 0, 100000), CLI_FLAG_OPT("--no-fuse"), CLI_FLAG_OPT("--no-peak"),
+};
+
+static const bench_entry benches[] = {
+    {"gemm", cli_bench_gemm, gemm_defs, CLI_NDEFS(gemm_defs), "GEMM GFLOP/s vs measured fp32 peak"},
+    {"attention", cli_bench_attention, attention_defs, CLI_NDEFS(attention_defs), "flash vs naive attention"},
+    {"model", cli_bench_model, model_defs, CLI_NDEFS(model_defs), "model latency and slowest nodes"},
+};
+#define NBENCH ((int)(sizeof benches / sizeof benches[0]))
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f, "usage: vkattn bench <benchmark> [options]  (vkattn bench <benchmark> --help)\nbenchmarks:\n");
+    for (int i = 0; i < NBENCH; i++)
+        fprintf(f, "  %-10s %s\n", benches[i].name, benches[i].summary);
+}
+
 int cli_bench(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: vkattn bench gemm|attention|model [options]  (vkattn bench gemm --help)\n");
+        bench_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    const char *what = argv[1];
-    int (*fn)(vka_context *, int, char **) = !strcmp(what, "gemm")        ? cli_bench_gemm
-                                             : !strcmp(what, "attention") ? cli_bench_attention
-                                             : !strcmp(what, "model")     ? cli_bench_model
-                                                                          : NULL;
-    if (!fn) {
-        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention, model)\n", what);
+    const bench_entry *b = NULL;
+    for (int i = 0; i < NBENCH && !b; i++)
+        if (!strcmp(argv[1], benches[i].name))
+            b = &benches[i];
+    if (!b) {
+        fprintf(stderr, "vkattn: bench: unknown benchmark \"%s\"\n", argv[1]);
+        bench_usage(stderr);
         return 2;
     }
     argc--, argv++;
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0)
-        return fn(NULL, fn == cli_bench_model ? 1 : argc, argv);
+    if (cli_wants_help(argc, argv))
+        return b->fn(NULL, argc, argv);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "bench %s", b->name);
+    const char **pos;
+    int npos;
+    if (cli_parse(argc, argv, cmd, b->defs, b->ndefs, &pos, &npos))
+        return 2;
+    int want = b->fn == cli_bench_model ? 1 : 0;
+    if (npos != want || (want && strcmp(pos[0], argv[1]))) {
+        if (npos > want)
+            fprintf(stderr, "vkattn: %s: unexpected argument \"%s\"\n", cmd, pos[want]);
+        else
+            fprintf(stderr, "vkattn: %s: wants the model first (vkattn %s --help)\n", cmd, cmd);
+        free(pos);
+        return 2;
+    }
+    free(pos);
     vka_context *ctx = cli_context(&argc, argv);
     if (!ctx)
         return 1;
-    int rc = fn(ctx, argc, argv);
+    int rc = b->fn(ctx, argc, argv);
     int verr = vka_context_validation_errors(ctx);
     vka_context_destroy(ctx);
     if (verr) {

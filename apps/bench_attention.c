@@ -81,7 +81,7 @@ static void print_row(const char *name, const char *path, double ms, double gflo
 
 int cli_bench_attention(vka_context *ctx, int argc, char **argv)
 {
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (!ctx) {
         printf("usage: vkattn bench attention [--runs N] [--dtype f32|f16] [--quick]\n"
                "  Times fused flash attention (vka_attention) against the naive path\n"
                "  (vka_attention_naive: GEMM, softmax, GEMM through an [B,H,N,N] score tensor)\n"
@@ -96,14 +96,8 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
                "  VKATTN_ATTN_VARIANT=row|tiled|split forces a flash variant.\n");
         return 0;
     }
-    int runs = atoi(cli_opt(argc, argv, "--runs", "5"));
-    if (runs < 1)
-        runs = 1;
+    int runs = (int)cli_int(argc, argv, "--runs", 5);
     const char *dts = cli_opt(argc, argv, "--dtype", "f32");
-    if (strcmp(dts, "f32") != 0 && strcmp(dts, "f16") != 0) {
-        fprintf(stderr, "vkattn: --dtype %s: f32 or f16\n", dts);
-        return 2;
-    }
     vka_dtype dt = strcmp(dts, "f16") == 0 ? VKA_F16 : VKA_F32;
     int quick = cli_flag(argc, argv, "--quick") > 0;
     const char *var = getenv("VKATTN_ATTN_VARIANT");

@@ -138,24 +138,26 @@ fail:
 
 int cli_classify(int argc, char **argv)
 {
-    if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (argc < 2 || cli_wants_help(argc, argv)) {
         classify_usage();
         return argc < 2 ? 2 : 0;
     }
-    static const char *const valued[] = {"--top", "--heatmap", "--labels", "--layer"};
-    static const char *const flags[] = {"--json", "--no-fuse"};
+    static const cli_optdef defs[] = {
+        CLI_INT_OPT("--top", 1, 100000), CLI_STR_OPT("--heatmap"),   CLI_STR_OPT("--labels"),
+        CLI_INT_OPT("--layer", -1000, 1000), CLI_FLAG_OPT("--json"), CLI_FLAG_OPT("--no-fuse"),
+    };
     /* positional arguments: the model, then images */
     int npos;
-    const char **pos = cli_positionals(argc, argv, "classify", valued, 4, flags, 2, &npos);
-    if (!pos)
+    const char **pos;
+    if (cli_parse(argc, argv, "classify", defs, CLI_NDEFS(defs), &pos, &npos))
         return 2;
     if (npos < 2) {
         fprintf(stderr, "vkattn: classify needs a model and at least one image\n");
         free(pos);
         return 2;
     }
-    int top = atoi(cli_opt(argc, argv, "--top", "5"));
-    int layer = atoi(cli_opt(argc, argv, "--layer", "-1"));
+    int top = (int)cli_int(argc, argv, "--top", 5);
+    int layer = (int)cli_int(argc, argv, "--layer", -1);
     int json = cli_flag(argc, argv, "--json") > 0;
     const char *heatmap = cli_opt(argc, argv, "--heatmap", NULL);
     char deflab[4096];

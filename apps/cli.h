@@ -1,7 +1,47 @@
 /* cli.h — the subcommands of the vkattn tool, one file each. */
 #ifndef VKA_CLI_H
 #define VKA_CLI_H
+#include <stdio.h>
+
 #include "vkattn.h"
+
+/* Strict option parsing, one table per command (cliutil.c). Every command
+ * checks its argv with cli_parse before doing anything: an unknown option, a
+ * missing value or a bad value (not a number, out of range, not one of an
+ * enum's choices) prints "vkattn: CMD: ..." naming it and the command exits 2.
+ * The global --device N|NAME and --validate are accepted by every command,
+ * before or after it (main moves the ones before the command after it).
+ * Values are then read with cli_opt / cli_int / cli_num. */
+typedef enum { CLI_FLAG, CLI_STR, CLI_INT, CLI_NUM, CLI_ENUM } cli_kind;
+typedef struct cli_optdef {
+    const char *name;            /* "--top" */
+    cli_kind kind;
+    double min, max;             /* CLI_INT, CLI_NUM: accepted range, inclusive */
+    const char *choices;         /* CLI_ENUM: "text|json|csv|md" */
+} cli_optdef;
+#define CLI_FLAG_OPT(n) {.name = (n), .kind = CLI_FLAG}
+#define CLI_STR_OPT(n) {.name = (n), .kind = CLI_STR}
+#define CLI_INT_OPT(n, lo, hi) {.name = (n), .kind = CLI_INT, .min = (lo), .max = (hi)}
+#define CLI_NUM_OPT(n, lo, hi) {.name = (n), .kind = CLI_NUM, .min = (lo), .max = (hi)}
+#define CLI_ENUM_OPT(n, c) {.name = (n), .kind = CLI_ENUM, .choices = (c)}
+#define CLI_NDEFS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* Checks argv[1..argc) against defs; the positional arguments go to *pos
+ * (caller frees the array, not the strings; "--" ends the options). Returns 0,
+ * or 2 after printing what is wrong. */
+int cli_parse(int argc, char **argv, const char *cmd, const cli_optdef *defs, int ndefs, const char ***pos,
+              int *npos);
+/* The value of a checked CLI_INT / CLI_NUM option, or def when absent. */
+long cli_int(int argc, char **argv, const char *flag, long def);
+double cli_num(int argc, char **argv, const char *flag, double def);
+/* -h or --help among the arguments. */
+int cli_wants_help(int argc, char **argv);
+
+/* --device's value: an index or a name substring, checked against the devices
+ * (sets *index or *name as vka_context_params wants them); returns the index
+ * of the device it picks, or -1 after printing the devices there are. */
+int cli_device_select(const char *arg, int *index, const char **name);
+/* The git commit the tool was configured from ("unknown" outside a checkout). */
+const char *cli_git_commit(void);
 
 /* Shared options: --device N|NAME, --validate. Removes them from argv. */
 vka_context *cli_context(int *argc, char **argv);
@@ -11,6 +51,15 @@ int cli_flag(int argc, char **argv, const char *flag);
 const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 
 int cli_devices(int argc, char **argv);
+/* A device's identity and limits as a JSON object (devices --json, bench reports). */
+struct cJSON;
+struct cJSON *cli_device_json(const vka_device_info *d);
+/* VkDriverId as vulkaninfo names it ("DRIVER_ID_MESA_LLVMPIPE"), else the number. */
+const char *cli_driver_id_str(uint32_t id, char *buf, size_t n);
+/* driverVersion decoded per vendor (NVIDIA 10.8.8.6 bits, Intel Windows 18.14, else major.minor.patch). */
+const char *cli_driver_version_str(const vka_device_info *d, char *buf, size_t n);
+/* Writes j (formatted) and a newline to f; 0 on success. */
+int cli_print_json(struct cJSON *j, FILE *f);
 int cli_run(int argc, char **argv);
 /* Host bytes of a graph value: float32, or int64 for integer values. */
 size_t cli_value_bytes(const vka_graph *g, vka_val v);

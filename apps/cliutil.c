@@ -1,5 +1,7 @@
 /* cliutil.c — helpers shared by the image commands (classify, detect):
  * arguments, label files, output names, JSON strings, wall-clock time. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,15 @@
 #include <time.h>
 
 #include "cli.h"
+
+const char *cli_git_commit(void)
+{
+#ifdef VKA_GIT_COMMIT
+    return VKA_GIT_COMMIT;
+#else
+    return "unknown";
+#endif
+}
 
 double cli_now_ms(void)
 {
@@ -36,34 +47,147 @@ void cli_json_str(const char *s)
     putchar('"');
 }
 
+/* ------------------------------------------------------------ options */
+
+static const cli_optdef global_defs[] = {
+    CLI_STR_OPT("--device"),
+    CLI_FLAG_OPT("--validate"),
+    CLI_FLAG_OPT("-h"),
+    CLI_FLAG_OPT("--help"),
+};
+
+static const cli_optdef *find_def(const char *arg, const cli_optdef *defs, int ndefs)
+{
+    for (int i = 0; i < ndefs; i++)
+        if (!strcmp(arg, defs[i].name))
+            return &defs[i];
+    for (int i = 0; i < CLI_NDEFS(global_defs); i++)
+        if (!strcmp(arg, global_defs[i].name))
+            return &global_defs[i];
+    return NULL;
+}
+
+/* An argument that looks like an option: "-x..." or "--x...", but not "-" (stdin)
+ * or a negative number (a value such as --layer -1 is consumed before this). */
+static int looks_like_option(const char *a)
+{
+    if (a[0] != '-' || !a[1])
+        return 0;
+    char *end;
+    strtod(a, &end);
+    return *end != 0;
+}
+
+static int check_value(const char *cmd, const cli_optdef *d, const char *v)
+{
+    char *end;
+    errno = 0;
+    if (d->kind == CLI_INT || d->kind == CLI_NUM) {
+        double x = d->kind == CLI_INT ? (double)strtol(v, &end, 10) : strtod(v, &end);
+        if (end == v || *end || errno || !isfinite(x)) {
+            fprintf(stderr, "vkattn: %s: %s \"%s\" is not %s\n", cmd, d->name, v,
+                    d->kind == CLI_INT ? "an integer" : "a number");
+            return 2;
+        }
+        if (x < d->min || x > d->max) {
+            fprintf(stderr, "vkattn: %s: %s %s is out of range (%g..%g)\n", cmd, d->name, v, d->min, d->max);
+            return 2;
+        }
+    } else if (d->kind == CLI_ENUM) {
+        size_t n = strlen(v);
+        for (const char *c = d->choices; n && c && *c; c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL)
+            if (!strncmp(c, v, n) && (c[n] == '|' || c[n] == 0))
+                return 0;
+        fprintf(stderr, "vkattn: %s: %s \"%s\" is not one of %s\n", cmd, d->name, v, d->choices);
+        return 2;
+    }
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, const char *cmd, const cli_optdef *defs, int ndefs, const char ***pos,
+              int *npos)
+{
+    const char **p = calloc((size_t)argc + 1, sizeof *p);
+    int n = 0, rc = 0, only_pos = 0;
+    if (!p) {
+        fprintf(stderr, "vkattn: %s: out of memory\n", cmd);
+        return 2;
+    }
+    for (int i = 1; i < argc && !rc; i++) {
+        const char *a = argv[i];
+        if (only_pos || !looks_like_option(a)) {
+            p[n++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        const cli_optdef *d = find_def(a, defs, ndefs);
+        if (!d) {
+            const char *eq = strchr(a, '=');
+            if (eq && eq > a + 2)
+                fprintf(stderr, "vkattn: %s: unknown option %s (write the value after a space: %.*s %s)\n", cmd, a,
+                        (int)(eq - a), a, eq + 1);
+            else
+                fprintf(stderr, "vkattn: %s: unknown option %s (vkattn %s --help)\n", cmd, a, cmd);
+            rc = 2;
+        } else if (d->kind != CLI_FLAG) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "vkattn: %s: %s needs a value\n", cmd, a);
+                rc = 2;
+            } else {
+                rc = check_value(cmd, d, argv[++i]);
+            }
+        }
+    }
+    if (rc || !pos)
+        free(p);
+    else
+        *pos = p;
+    if (npos)
+        *npos = n;
+    return rc;
+}
+
+long cli_int(int argc, char **argv, const char *flag, long def)
+{
+    const char *v = cli_opt(argc, argv, flag, NULL);
+    return v ? strtol(v, NULL, 10) : def;
+}
+
+double cli_num(int argc, char **argv, const char *flag, double def)
+{
+    const char *v = cli_opt(argc, argv, flag, NULL);
+    return v ? strtod(v, NULL) : def;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return 0;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    }
+    return 0;
+}
+
 const char **cli_positionals(int argc, char **argv, const char *cmd, const char *const *valued, int nvalued,
                              const char *const *flags, int nflags, int *npos)
 {
-    const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    cli_optdef *defs = calloc((size_t)(nvalued + nflags + 1), sizeof *defs);
+    const char **pos = NULL;
     *npos = 0;
-    if (!pos)
+    if (!defs)
         return NULL;
-    for (int i = 1; i < argc; i++) {
-        int takes_value = strcmp(argv[i], "--device") == 0, known = takes_value || !strcmp(argv[i], "--validate");
-        for (int v = 0; v < nvalued; v++)
-            takes_value |= strcmp(argv[i], valued[v]) == 0;
-        for (int f = 0; f < nflags; f++)
-            known |= strcmp(argv[i], flags[f]) == 0;
-        if (takes_value) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "vkattn: %s: %s needs a value\n", cmd, argv[i]);
-                free(pos);
-                return NULL;
-            }
-            i++;
-        } else if (strncmp(argv[i], "--", 2) != 0) {
-            pos[(*npos)++] = argv[i];
-        } else if (!known) {
-            fprintf(stderr, "vkattn: %s: unknown option %s\n", cmd, argv[i]);
-            free(pos);
-            return NULL;
-        }
-    }
+    for (int v = 0; v < nvalued; v++)
+        defs[v] = (cli_optdef){.name = valued[v], .kind = CLI_STR};
+    for (int f = 0; f < nflags; f++)
+        defs[nvalued + f] = (cli_optdef){.name = flags[f], .kind = CLI_FLAG};
+    if (cli_parse(argc, argv, cmd, defs, nvalued + nflags, &pos, npos))
+        pos = NULL;
+    free(defs);
     return pos;
 }
 

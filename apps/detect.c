@@ -187,16 +187,23 @@ done:
 
 int cli_detect(int argc, char **argv)
 {
-    if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (argc < 2 || cli_wants_help(argc, argv)) {
         detect_usage();
         return argc < 2 ? 2 : 0;
     }
-    static const char *const valued[] = {"--threshold", "--out", "--labels"};
-    static const char *const flags[] = {"--json", "--no-fuse", "--heatmap"};
+    static const cli_optdef defs[] = {
+        CLI_NUM_OPT("--threshold", 0, 1), CLI_STR_OPT("--out"),      CLI_STR_OPT("--labels"),
+        CLI_FLAG_OPT("--json"),           CLI_FLAG_OPT("--no-fuse"), CLI_FLAG_OPT("--heatmap"),
+    };
     int npos;
-    const char **pos = cli_positionals(argc, argv, "detect", valued, 3, flags, 3, &npos);
-    if (!pos)
+    const char **pos;
+    if (cli_parse(argc, argv, "detect", defs, CLI_NDEFS(defs), &pos, &npos))
         return 2;
+    if (cli_flag(argc, argv, "--heatmap") > 0 && !cli_opt(argc, argv, "--out", NULL)) {
+        fprintf(stderr, "vkattn: detect: --heatmap draws into the --out image: give --out FILE.png\n");
+        free(pos);
+        return 2;
+    }
     if (npos < 2) {
         fprintf(stderr, "vkattn: detect needs a model and at least one image\n");
         free(pos);
@@ -204,14 +211,7 @@ int cli_detect(int argc, char **argv)
     }
     options o = {.json = cli_flag(argc, argv, "--json") > 0, .several = npos > 2};
     o.out = cli_opt(argc, argv, "--out", NULL);
-    const char *ts = cli_opt(argc, argv, "--threshold", "0.5");
-    char *end;
-    o.threshold = strtod(ts, &end);
-    if (end == ts || *end || !isfinite(o.threshold)) {
-        fprintf(stderr, "vkattn: detect: --threshold \"%s\" is not a number\n", ts);
-        free(pos);
-        return 2;
-    }
+    o.threshold = cli_num(argc, argv, "--threshold", 0.5);
     char deflab[4096];
     cli_default_labels(deflab, sizeof deflab, "coco80.txt");
     const char *labpath = cli_opt(argc, argv, "--labels", deflab);

@@ -51,6 +51,40 @@ const char *cli_opt(int argc, char **argv, const char *flag, const char *def)
     return i > 0 && i + 1 < argc ? argv[i + 1] : def;
 }
 
+int cli_device_select(const char *arg, int *index, const char **name)
+{
+    int n = 0;
+    if (vka_devices_list(NULL, 0, &n)) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        return -1;
+    }
+    vka_device_info *d = calloc((size_t)(n ? n : 1), sizeof *d);
+    if (!d)
+        return -1;
+    vka_devices_list(d, n, &n);
+    char *end;
+    long v = strtol(arg, &end, 10);
+    int found = -1;
+    if (*arg && *end == 0) {
+        if (v >= 0 && v < n)
+            found = (int)v;
+        *index = (int)v;
+    } else {
+        for (int k = 0; k < n && found < 0; k++)
+            if (strstr(d[k].name, arg))
+                found = k;
+        *name = arg;
+    }
+    if (found < 0) {
+        fprintf(stderr, "vkattn: --device %s: no such device; there %s %d:", arg, n == 1 ? "is" : "are", n);
+        for (int k = 0; k < n; k++)
+            fprintf(stderr, "%s %d \"%s\"", k ? "," : "", k, d[k].name);
+        fprintf(stderr, "\n");
+    }
+    free(d);
+    return found;
+}
+
 /* Errors come back as statuses and are printed by the command; the log shows the rest. */
 static void cli_log(void *user, int level, const char *msg)
 {
@@ -78,12 +112,8 @@ vka_context *cli_context(int *argc, char **argv)
         p.log_level = VKA_LOG_DEBUG;
     int i = cli_flag(*argc, argv, "--device");
     if (i > 0 && i + 1 < *argc) {
-        char *end;
-        long v = strtol(argv[i + 1], &end, 10);
-        if (*end == 0)
-            p.device_index = (int)v;
-        else
-            p.device_name = argv[i + 1];
+        if (cli_device_select(argv[i + 1], &p.device_index, &p.device_name) < 0)
+            exit(2); /* a bad value, like any other option's: usage error */
         drop(argc, argv, i, 2);
     }
     if ((i = cli_flag(*argc, argv, "--validate")) > 0) {
@@ -96,30 +126,57 @@ vka_context *cli_context(int *argc, char **argv)
     return ctx;
 }
 
+/* The subcommands: one entry each, dispatched by name. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"devices", cli_devices}, {"run", cli_run},   {"classify", cli_classify},
+    {"detect", cli_detect},   {"view", cli_view}, {"bench", cli_bench},
+};
+
 int main(int argc, char **argv)
 {
+    /* global options before the command go after it, where every command reads them */
+    int first = 1;
+    while (first < argc && (!strcmp(argv[first], "--device") || !strcmp(argv[first], "--validate"))) {
+        if (!strcmp(argv[first], "--device") && first + 1 >= argc) {
+            fprintf(stderr, "vkattn: --device needs a value (an index or part of a device name)\n");
+            return 2;
+        }
+        first += !strcmp(argv[first], "--device") ? 2 : 1;
+    }
+    if (first > 1 && first < argc) {
+        char **reordered = malloc(sizeof(char *) * ((size_t)argc + 1));
+        if (!reordered)
+            return 1;
+        int n = 0;
+        reordered[n++] = argv[0];
+        for (int i = first; i < argc; i++)
+            reordered[n++] = argv[i];
+        for (int i = 1; i < first; i++)
+            reordered[n++] = argv[i];
+        reordered[n] = NULL;
+        argv = reordered; /* lives until exit */
+    } else if (first > 1) {
+        fprintf(stderr, "vkattn: global options but no command\n\n");
+        usage(stderr);
+        return 2;
+    }
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const char *c = argv[1];
-    if (strcmp(c, "devices") == 0)
-        return cli_devices(argc - 1, argv + 1);
-    if (strcmp(c, "run") == 0)
-        return cli_run(argc - 1, argv + 1);
-    if (strcmp(c, "classify") == 0)
-        return cli_classify(argc - 1, argv + 1);
-    if (strcmp(c, "detect") == 0)
-        return cli_detect(argc - 1, argv + 1);
-    if (strcmp(c, "view") == 0)
-        return cli_view(argc - 1, argv + 1);
-    if (strcmp(c, "bench") == 0)
-        return cli_bench(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(c, commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
     if (strcmp(c, "--version") == 0) {
-        printf("vkattn %d.%d.%d\n", VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH);
+        printf("vkattn %d.%d.%d (commit %s)\n", VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH,
+               cli_git_commit());
         return 0;
     }
-    fprintf(stderr, "vkattn: unknown command \"%s\"\n\n", c);
+    fprintf(stderr, "vkattn: unknown %s \"%s\"\n\n", c[0] == '-' ? "option" : "command", c);
     usage(stderr);
     return 2;
 }

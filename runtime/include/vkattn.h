@@ -128,6 +128,12 @@ typedef struct vka_device_info {
     int subgroup_arith;                 /* subgroup arithmetic in compute */
     int cooperative_matrix;             /* VK_KHR_cooperative_matrix or _NV */
     int host_visible_device_memory;     /* UMA or ReBAR: no staging needed */
+    /* What names a device and its driver in a benchmark report (the fields
+     * `vulkaninfo --summary` shows): */
+    uint32_t driver_id;                 /* VkDriverId (VkPhysicalDeviceDriverProperties); 0: unknown */
+    uint8_t conformance_version[4];     /* major, minor, subminor, patch; all 0: not conformant/unknown */
+    uint8_t device_uuid[16];            /* VkPhysicalDeviceIDProperties::deviceUUID */
+    uint8_t driver_uuid[16];            /* VkPhysicalDeviceIDProperties::driverUUID */
 } vka_device_info;
 
 /* Lists the Vulkan devices. Writes up to max entries, sets *count to the number
