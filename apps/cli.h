@@ -74,6 +74,47 @@ void cli_print_plan(vka_graph *g);
 int cli_bench(int argc, char **argv);
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv);
 int cli_bench_attention(vka_context *ctx, int argc, char **argv);
+/* `bench compare A.json B.json ...` (bench_compare.c): no device needed. */
+int cli_bench_compare(int argc, char **argv);
+
+/* Benchmark reports (report.c): version and commit, device identity, date,
+ * host load, settings (arguments and the environment variables that change
+ * what is measured), the measured peak and, per case, every sample with
+ * min/median/mean/stddev, GFLOP/s and share of the peak (a share over 100% is
+ * flagged over_peak, not printed as a fact). One JSON shape for every
+ * benchmark (README: "Benchmark reports"); CSV and Markdown are views of it. */
+typedef enum { CLI_FMT_TEXT, CLI_FMT_JSON, CLI_FMT_CSV, CLI_FMT_MD } cli_format;
+#define CLI_FORMATS "text|json|csv|md"
+cli_format cli_format_parse(const char *s);
+typedef struct cli_report cli_report;
+/* Where a benchmark's human-readable table goes: stdout for --format text (or
+ * a report going to --out), else stderr, keeping stdout for the report. */
+extern FILE *cli_txt;
+typedef struct cli_stat {
+    double min, median, mean, stddev, max;
+} cli_stat;
+void cli_stats(const double *v, int n, cli_stat *s);
+cli_report *cli_report_begin(vka_context *ctx, const char *bench, int argc, char **argv, cli_format fmt);
+void cli_report_setting(cli_report *r, const char *key, const char *value);
+/* Measures the fp32 FMA peak once per report (later calls return it): up to
+ * `tries` measurements of `reps` dispatches of >= min_ms each, until one has
+ * its repetitions within 10%; the best is the peak. Prints it on a "#" line
+ * to cli_txt. r may be NULL. Returns GFLOP/s, 0 when not measured. */
+double cli_report_peak(cli_report *r, vka_context *ctx, int reps, double min_ms, int tries);
+double cli_report_peak_gflops(const cli_report *r);
+/* One case: samples ms[n] in run order (GPU or wall time), flop per run (0:
+ * none); returns the JSON object for extra fields (NULL when r is NULL). */
+struct cJSON *cli_report_result(cli_report *r, const char *bench, const char *name, const char *variant,
+                                double flop, const double *ms, int n);
+void cli_report_error(cli_report *r, const char *bench, const char *name, const char *variant, const char *why);
+/* Writes the report (json/csv/md to stdout or to out; text: only to out, in
+ * the format its extension names, .json by default) and frees it. 0 on success. */
+int cli_report_end(cli_report *r, const char *out);
+/* The report the running benchmark adds to (bench.c; NULL for --help). */
+extern cli_report *cli_bench_report;
+/* GPU time (ms) of each of `runs` submits of cmd after a warm-up, in run
+ * order (caller frees); NULL on failure. */
+double *cli_time_samples(vka_cmd *cmd, int runs);
 
 /* Median GPU time (ms) of the recorded command over `runs` submits, after one
  * warm-up; the sum of its per-dispatch timestamps. */
@@ -147,6 +188,9 @@ const char **cli_positionals(int argc, char **argv, const char *cmd, const char 
                              const char *const *flags, int nflags, int *npos);
 /* $VKATTN_ASSETS/labels/<file>, VKATTN_ASSETS defaulting to ../shared/assets. */
 void cli_default_labels(char *buf, size_t n, const char *file);
+/* The regular files in dir ending in suffix, sorted, as "dir/name" (free with
+ * cli_free_labels); NULL with *n = 0 when there are none or dir is unreadable. */
+char **cli_list_files(const char *dir, const char *suffix, int *n);
 /* One label per line; *n gets the count. NULL if the file cannot be read. */
 char **cli_read_labels(const char *path, int *n);
 void cli_free_labels(char **labels, int n);

@@ -1,6 +1,8 @@
 /* cliutil.c — helpers shared by the image commands (classify, detect):
  * arguments, label files, output names, JSON strings, wall-clock time. */
+#include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +228,47 @@ void cli_default_labels(char *buf, size_t n, const char *file)
     }
     /* none there either: the warning names the assets path */
 #endif
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **cli_list_files(const char *dir, const char *suffix, int *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **list = NULL;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !cli_ends_with(e->d_name, suffix))
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(len);
+        struct stat st;
+        if (!path)
+            break;
+        snprintf(path, len, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+            free(path);
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **nl = realloc(list, sizeof *nl * (size_t)cap);
+            if (!nl) {
+                free(path);
+                break;
+            }
+            list = nl;
+        }
+        list[(*n)++] = path;
+    }
+    closedir(d);
+    if (list)
+        qsort(list, (size_t)*n, sizeof *list, cmp_str);
+    return list;
 }
 
 char **cli_read_labels(const char *path, int *n)

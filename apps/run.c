@@ -182,13 +182,13 @@ void cli_print_profile(vka_graph *g, int top)
         total += ms;
     }
     qsort(rows, (size_t)n, sizeof *rows, cmp_ms);
-    printf("%-48s %-16s %10s %7s\n", "node", "op", "ms", "%");
+    fprintf(cli_txt, "%-48s %-16s %10s %7s\n", "node", "op", "ms", "%");
     for (int i = 0; i < n && i < top; i++) {
         const char *node, *op;
         vka_graph_profile(g, (int)rows[i][1], &node, &op, NULL);
-        printf("%-48.48s %-16s %10.3f %6.1f%%\n", node, op, rows[i][0], total > 0 ? 100 * rows[i][0] / total : 0);
+        fprintf(cli_txt, "%-48.48s %-16s %10.3f %6.1f%%\n", node, op, rows[i][0], total > 0 ? 100 * rows[i][0] / total : 0);
     }
-    printf("%-48s %-16s %10.3f\n", "total (GPU)", "", total);
+    fprintf(cli_txt, "%-48s %-16s %10.3f\n", "total (GPU)", "", total);
     free(rows);
 }
 

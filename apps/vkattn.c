@@ -137,6 +137,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    cli_txt = stdout;
     /* global options before the command go after it, where every command reads them */
     int first = 1;
     while (first < argc && (!strcmp(argv[first], "--device") || !strcmp(argv[first], "--validate"))) {

@@ -68,6 +68,12 @@ static void check_options(void)
         {"bench model m.onnx --runs -3", "--runs", "out of range"},
         {"bench model", "model", NULL},
         {"bench nonesuch", "nonesuch", NULL},
+        {"bench gemm --format xml", "--format", "xml"},
+        {"bench peak --ms 0", "--ms", "out of range"},
+        {"bench suite --bogus", "--bogus", NULL},
+        {"bench compare a.json --metric speed", "--metric", "speed"},
+        {"bench compare a.json --bogus", "--bogus", NULL},
+        {"bench compare", "compare", "reports"},
         {"nonesuch", "nonesuch", NULL},
         {"--device", "--device", "needs a value"},
         {"--device 99 devices", "--device 99", "no such device"},
@@ -79,7 +85,8 @@ static void check_options(void)
     /* --help exits 0 for every command and benchmark */
     static const char *helps[] = {"--help", "devices --help", "run --help", "classify --help", "detect --help",
                                   "bench --help", "bench gemm --help", "bench attention --help",
-                                  "bench model --help"};
+                                  "bench model --help", "bench peak --help", "bench suite --help",
+                                  "bench compare --help"};
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
         char *out, *err;
         int rc = run_cli(helps[i], &out, &err);
@@ -157,6 +164,197 @@ static void check_devices_json(void)
     free(out), free(err);
 }
 
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static cJSON *parse_file(const char *path)
+{
+    char *t = read_text(path);
+    cJSON *j = cJSON_Parse(t);
+    free(t);
+    return j;
+}
+
+/* bench gemm --format json: identity, settings and every sample, with
+ * statistics that agree with the samples and FLOP counted here */
+static void check_bench_json(const char *dir)
+{
+    static const int shapes[2][3] = {{33, 17, 29}, {64, 48, 40}};
+    char args[512], *out, *err;
+    snprintf(args, sizeof args, "bench gemm --shapes 33x17x29,64x48x40 --runs 3 --format json --out '%s/a.json'", dir);
+    int rc = run_cli(args, &out, &err);
+    snprintf(args, sizeof args, "%s/a.json", dir);
+    cJSON *j = parse_file(args);
+    vkt_check(rc == 0 && cJSON_IsObject(j), "bench gemm --format json --out: status %d, parses %d; stderr \"%.200s\"",
+              rc, j != NULL, err);
+    free(out), free(err);
+    const vka_device_info *d = vka_context_device(vkt_ctx);
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(j, "device"), *v = cJSON_GetObjectItemCaseSensitive(j, "vkattn");
+    char du[40];
+    uuid_text(d->device_uuid, du);
+    vkt_check(!strcmp(jstr(dev, "name"), d->name) && !strcmp(jstr(dev, "device_uuid"), du) &&
+                  *jstr(dev, "driver_uuid") && *jstr(dev, "driver_id") && *jstr(dev, "conformance_version") &&
+                  jnum(dev, "vendor_id") == d->vendor_id && jnum(dev, "driver_version") == d->driver_version,
+              "report device: \"%s\" uuid %s driver_id %s conformance %s", jstr(dev, "name"), jstr(dev, "device_uuid"),
+              jstr(dev, "driver_id"), jstr(dev, "conformance_version"));
+    vkt_check(*jstr(v, "version") && *jstr(v, "commit") && strlen(jstr(j, "date")) == 20 &&
+                  !strcmp(jstr(j, "benchmark"), "gemm") &&
+                  cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+                      cJSON_GetObjectItemCaseSensitive(j, "settings"), "args")) == 8,
+              "report: version %s commit %s date %s benchmark %s", jstr(v, "version"), jstr(v, "commit"),
+              jstr(j, "date"), jstr(j, "benchmark"));
+    const cJSON *peak = cJSON_GetObjectItemCaseSensitive(j, "peak");
+    double pk = jnum(peak, "gflops");
+    vkt_check(pk > 0 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(peak, "measurements")) >= 1 &&
+                  cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(peak, "stable")),
+              "report peak: %.2f GFLOP/s, %d measurements", pk,
+              cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(peak, "measurements")));
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results");
+    vkt_check(cJSON_GetArraySize(res) == 2, "report: %d results (want 2)", cJSON_GetArraySize(res));
+    for (int i = 0; i < 2 && i < cJSON_GetArraySize(res); i++) {
+        const cJSON *r = cJSON_GetArrayItem(res, i), *sm = cJSON_GetObjectItemCaseSensitive(r, "samples_ms"), *x;
+        double t[3] = {0}, mean = 0, sd = 0;
+        int n = 0;
+        cJSON_ArrayForEach(x, sm) if (n < 3) t[n++] = x->valuedouble;
+        for (int k = 0; k < n; k++)
+            mean += t[k] / n;
+        for (int k = 0; k < n; k++)
+            sd += (t[k] - mean) * (t[k] - mean) / (n - 1);
+        sd = sqrt(sd);
+        double mn = fmin(t[0], fmin(t[1], t[2])), mx = fmax(t[0], fmax(t[1], t[2])), med = t[0] + t[1] + t[2] - mn - mx;
+        double flop = 2.0 * shapes[i][0] * shapes[i][1] * shapes[i][2];
+        double gf = flop / (med * 1e6);
+        vkt_check(cJSON_GetArraySize(sm) == 3 && t[0] > 0 && t[1] > 0 && t[2] > 0 &&
+                      fabs(jnum(r, "min_ms") - mn) <= 1e-9 * mx && fabs(jnum(r, "max_ms") - mx) <= 1e-9 * mx &&
+                      fabs(jnum(r, "median_ms") - med) <= 1e-9 * mx && fabs(jnum(r, "mean_ms") - mean) <= 1e-9 * mx &&
+                      fabs(jnum(r, "stddev_ms") - sd) <= 1e-6 * mx + 1e-12 && jnum(r, "flop") == flop &&
+                      fabs(jnum(r, "gflops") - gf) <= 1e-9 * gf &&
+                      fabs(jnum(r, "peak_pct") - 100 * gf / pk) <= 1e-6 * (100 * gf / pk) &&
+                      cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(r, "over_peak")) &&
+                      !strncmp(jstr(r, "name"), i ? "64x48x40" : "33x17x29", 8),
+                  "result %s: samples %.4f %.4f %.4f -> min %.4f median %.4f mean %.4f sd %.4f, flop %.0f (%.0f), "
+                  "%.3f GFLOP/s = %.1f%% of peak",
+                  jstr(r, "name"), t[0], t[1], t[2], jnum(r, "min_ms"), jnum(r, "median_ms"), jnum(r, "mean_ms"),
+                  jnum(r, "stddev_ms"), jnum(r, "flop"), flop, jnum(r, "gflops"), jnum(r, "peak_pct"));
+    }
+    cJSON_Delete(j);
+
+    /* CSV: a header and a row per case, the samples in the last column */
+    rc = run_cli("bench gemm --shapes 33x17x29 --runs 2 --no-peak --format csv", &out, &err);
+    int lines = 0;
+    for (char *p = out; *p; p++)
+        lines += *p == '\n';
+    vkt_check(rc == 0 && lines == 2 && !strncmp(out, "benchmark,name,variant,runs,min_ms,median_ms", 44) &&
+                  strstr(out, "\ngemm,33x17x29,default,2,"),
+              "bench gemm --format csv: status %d, %d lines: \"%.300s\"", rc, lines, out);
+    free(out), free(err);
+}
+
+/* Longest horizontal run of colour c in each row; the lengths of the bars
+ * (runs over 20 px: longer than the legend swatches) in lens. */
+static int bar_lengths(const vka_image *img, const uint8_t c[3], int *lens, int max)
+{
+    int n = 0, prev = 0;
+    for (int y = 0; y < img->height; y++) {
+        int best = 0, run = 0;
+        for (int x = 0; x < img->width; x++) {
+            run = !memcmp(img->rgb + ((size_t)y * img->width + x) * 3, c, 3) ? run + 1 : 0;
+            best = run > best ? run : best;
+        }
+        if (best > 20 && best != prev && n < max) /* a new bar (its rows repeat the length) */
+            lens[n++] = best;
+        prev = best;
+    }
+    return n;
+}
+
+static void write_report(const char *path, const char *device, const char *const *names, const double *gflops, int n)
+{
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"device\": {\"name\": \"%s\"}, \"results\": [", device);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s{\"benchmark\": \"gemm\", \"name\": \"%s\", \"variant\": \"default\", \"median_ms\": %g, "
+                   "\"gflops\": %g}",
+                i ? ", " : "", names[i], 1000 / gflops[i], gflops[i]);
+    fprintf(f, "]}\n");
+    fclose(f);
+}
+
+/* bench compare on two real reports (table) and on reports with known values
+ * (the chart's bars: lengths in proportion, log scale over 10x) */
+static void check_compare(const char *dir)
+{
+    char args[2048], *out, *err, path[512];
+    snprintf(args, sizeof args,
+             "bench gemm --shapes 33x17x29,64x48x40,128x128x128 --runs 3 --no-peak --format json > '%s/b.json' && "
+             "LP_NUM_THREADS=1 '%s' bench gemm --shapes 33x17x29,64x48x40,128x128x128 --runs 3 --no-peak "
+             "--format json > '%s/c.json' && '%s' bench compare '%s/b.json' '%s/c.json' --png '%s/bc.png'",
+             dir, cli_path(), dir, cli_path(), dir, dir, dir);
+    int rc = run_cli(args, &out, &err);
+    vkt_check(rc == 0 && strstr(out, "| gemm | 33x17x29 | default |") && strstr(out, "| gemm | 128x128x128 | default |") &&
+                  strstr(out, "B / A") && strstr(out, "LP_NUM_THREADS=1"),
+              "bench compare (LP_NUM_THREADS=1 vs default): status %d, table \"%.600s\"; stderr \"%.200s\"", rc, out,
+              err);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/bc.png", dir);
+    vka_image *img = vka_image_load(path);
+    /* 1200 wide; 102 px of title, legend and axis for 2 reports, 38 per case, 40 below */
+    vkt_check(img && img->width == 1200 && img->height == 102 + 3 * 38 + 40, "compare chart %s: %dx%d (want 1200x256)",
+              path, img ? img->width : 0, img ? img->height : 0);
+    static const uint8_t blue[3] = {0, 114, 178}, orange[3] = {230, 159, 0};
+    int la[8], lb[8];
+    int na = img ? bar_lengths(img, blue, la, 8) : 0, nb = img ? bar_lengths(img, orange, lb, 8) : 0;
+    vkt_check(na == 3 && nb == 3, "compare chart: %d bars of report A, %d of report B (want 3 each)", na, nb);
+    vka_image_free(img);
+
+    /* known values: A 10 and 20 GFLOP/s, B 40 and 20 -> linear, bars in proportion */
+    static const char *const names[2] = {"x", "y"};
+    const double a[2] = {10, 20}, b[2] = {40, 20};
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/ka.json", dir);
+    snprintf(pb, sizeof pb, "%s/kb.json", dir);
+    write_report(pa, "GPU A", names, a, 2);
+    write_report(pb, "GPU B", names, b, 2);
+    snprintf(args, sizeof args, "bench compare '%s' '%s' --png '%s/k.png'", pa, pb, dir);
+    rc = run_cli(args, &out, &err);
+    vkt_check(rc == 0 && strstr(out, "| gemm | x | default | 10 | 40 | 4.00x |") &&
+                  strstr(out, "| gemm | y | default | 20 | 20 | 1.00x |") && strstr(err, "linear"),
+              "bench compare, known values: status %d, table \"%.400s\", stderr \"%.100s\"", rc, out, err);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/k.png", dir);
+    img = vka_image_load(path);
+    na = img ? bar_lengths(img, blue, la, 8) : 0, nb = img ? bar_lengths(img, orange, lb, 8) : 0;
+    vkt_check(na == 2 && nb == 2 && fabs((double)la[1] / la[0] - 2) < 0.02 && fabs((double)lb[0] / la[0] - 4) < 0.04 &&
+                  fabs((double)lb[1] / la[0] - 2) < 0.02,
+              "chart bars (linear): A %d, %d px; B %d, %d px (want 1 : 2 and 4 : 2)", na > 0 ? la[0] : 0,
+              na > 1 ? la[1] : 0, nb > 0 ? lb[0] : 0, nb > 1 ? lb[1] : 0);
+    vka_image_free(img);
+
+    /* 1 against 1000: log scale, bars not in proportion of the values */
+    const double c1[1] = {1}, c2[1] = {1000};
+    write_report(pa, "GPU A", names, c1, 1);
+    write_report(pb, "GPU B", names, c2, 1);
+    snprintf(args, sizeof args, "bench compare '%s' '%s' --png '%s/l.png'", pa, pb, dir);
+    rc = run_cli(args, &out, &err);
+    vkt_check(rc == 0 && strstr(err, "log scale"), "bench compare, 1 vs 1000: status %d, stderr \"%.100s\"", rc, err);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/l.png", dir);
+    img = vka_image_load(path);
+    na = img ? bar_lengths(img, blue, la, 8) : 0, nb = img ? bar_lengths(img, orange, lb, 8) : 0;
+    vkt_check(na == 1 && nb == 1 && lb[0] > 2 * la[0] && lb[0] < 10 * la[0],
+              "chart bars (log): A %d px, B %d px (B longer, not 1000x)", na ? la[0] : 0, nb ? lb[0] : 0);
+    vka_image_free(img);
+
+    /* not a report: exit 1 naming the file */
+    snprintf(args, sizeof args, "bench compare '%s/k.png'", dir);
+    rc = run_cli(args, &out, &err);
+    vkt_check(rc == 1 && strstr(err, "k.png"), "bench compare on a PNG: status %d, \"%.200s\"", rc, err);
+    free(out), free(err);
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -164,5 +362,16 @@ int main(int argc, char **argv)
         return 1;
     check_options();
     check_devices_json();
+    char dir[] = "/tmp/vkattn_test_cli_dir_XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "cannot make a temporary directory\n");
+        return 1;
+    }
+    check_bench_json(dir);
+    check_compare(dir);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
     return vkt_finish();
 }
