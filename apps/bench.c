@@ -185,7 +185,8 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
                "                    300x4x256, 300x91x256, 150x150x12, 1x1000x192, 257x129x33\n"
                "  --vary    time every shape once per value of an environment variable, interleaved\n"
                "            (\"-\" unsets it), e.g. --vary VKATTN_GEMM_VARIANT=regtile:shared\n"
-               "  --rounds  repeat the whole list R times (interleaved A/B comparisons)\n");
+               "  --rounds  repeat the whole list R times (interleaved A/B comparisons)\n"
+               "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n");
         return 0;
     }
     int runs = (int)cli_int(argc, argv, "--runs", 10);
@@ -334,7 +335,8 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
                "  kernel nodes and dispatches, the model's GFLOP counted from the plan (vka_graph_plan_flops)\n"
                "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
                "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
-               "  --no-peak   skip the peak measurement\n");
+               "  --no-peak   skip the peak measurement\n"
+               "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n");
         return 0;
     }
     return bench_model_file(ctx, argv[1], (int)cli_int(argc, argv, "--runs", 20), (int)cli_int(argc, argv, "--top", 5),
@@ -588,6 +590,20 @@ static void bench_usage(FILE *f)
     fprintf(f, "usage: vkattn bench <benchmark> [options]  (vkattn bench <benchmark> --help)\nbenchmarks:\n");
     for (int i = 0; i < NBENCH; i++)
         fprintf(f, "  %-10s %s\n", benches[i].name, benches[i].summary);
+    fprintf(f, "reports (every benchmark but compare):\n"
+               "  --format text   the table on stdout (default)\n"
+               "  --format json   one object: vkattn version and commit, benchmark, date, device (vendor and\n"
+               "                  device id, driver name/info/ID/version, API and conformance version, device\n"
+               "                  and driver UUID, limits), host (name, CPUs, load), settings (arguments, the\n"
+               "                  environment that changes timings), peak (fp32 FMA, best of up to 3\n"
+               "                  measurements until one is stable), results: per case every sample (ms),\n"
+               "                  min/median/mean/stddev/max, flop, GFLOP/s of the median and of the best,\n"
+               "                  %% of peak, over_peak (a share over 100%%: disturbed, not a fact)\n"
+               "  --format csv    a row per case (samples joined by ';' in the last column)\n"
+               "  --format md     a Markdown table with the device and peak above it\n"
+               "  --out FILE      the report to FILE (with --format text: the format of FILE's extension,\n"
+               "                  .json by default) and the table still on stdout\n"
+               "  json/csv/md without --out go to stdout and the table to stderr\n");
 }
 
 int cli_bench(int argc, char **argv)

@@ -114,6 +114,7 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
                "  allocates. The naive path's score tensor goes over maxStorageBufferRange\n"
                "  long before flash; such rows say so.\n"
                "  --quick   skip N >= 4096\n"
+               "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n"
                "  VKATTN_ATTN_VARIANT=row|tiled|split forces a flash variant.\n");
         return 0;
     }

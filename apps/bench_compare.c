@@ -217,7 +217,7 @@ static int draw_chart(const char *png, const char *title, const report *r, int n
         for (double d = a0; d <= a1 + 1e-9; d += 1) {
             int x = PLOT_X + (int)lround((d - a0) / (a1 - a0) * pw);
             fill(rgb, W, h, x, top - 4, x + 1, bottom, grid);
-            fmt_value(lab, sizeof lab, pow(10, d));
+            snprintf(lab, sizeof lab, "%g", pow(10, d));
             text(rgb, W, h, x - cli_font_text_width(lab, 1) / 2, top - 16, lab, 1, 0, ink);
         }
     } else {

@@ -139,9 +139,24 @@ void cli_upsample_bilinear(const float *map, int grid, int size, float *out);
 uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, int nmaps, int grid, int *width,
                             int *height);
 
+/* The tiles of cli_heatmap_render (width x height, tiles size x size, nmaps
+ * heads + mean) labelled: a title strip above (title: layer, class, score),
+ * "head N" / "mean of N heads" on each tile, and a colour bar (low..high)
+ * below. Returns RGB [*out_h, *out_w, 3] (caller frees), NULL when out of memory. */
+#define CLI_HEAT_TITLE_H 24
+#define CLI_HEAT_BAR_H 30
+uint8_t *cli_heatmap_label(const uint8_t *tiles, int width, int height, int size, int nmaps, const char *title,
+                           int *out_w, int *out_h);
+void cli_heatmap_labelled_size(int width, int height, int *out_w, int *out_h);
+/* The colormap at t in [0, 1], as bytes. */
+void cli_colorbar_color(float t, uint8_t rgb[3]);
+/* A horizontal colour bar (the colormap, low to high) at x, y of bw x bh with
+ * a white frame and the texts lo and hi under its ends. */
+void cli_draw_colorbar(uint8_t *rgb, int w, int h, int x, int y, int bw, int bh, const char *lo, const char *hi);
 /* Blends map [grid, grid] (stretched over the whole image, bilinear, half-pixel
  * centres; normalized to its min..max) into rgb [height, width, 3] through the
- * inferno colormap with weight opacity. */
+ * inferno colormap with weight opacity x the normalized heat (where the heat
+ * is 0 the image stays as it was). */
 void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int grid, float opacity);
 /* Detector heat on a CLI_DET_GRID² grid over the image: the deformable-attention
  * sampling weights (loc, wt: one layer of vka_graph_deform_probe) of the given
@@ -175,6 +190,32 @@ void cli_detection_layout(int width, int height, const float box[4], int64_t cls
 void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4], int64_t cls, const char *name,
                         float score);
 
+/* Timings of the image commands (timings.c), as Ultralytics splits them:
+ * preprocess (decode and upload on the host), inference (vision_run: resize
+ * and normalize on the device, the model, outputs read back), postprocess
+ * (softmax/top-k or box filtering and output). The build and the compile on
+ * the first run are reported apart. */
+typedef struct cli_timings {
+    int images;
+    double preprocess_ms, inference_ms, postprocess_ms; /* sums over images */
+    double build_ms;             /* model import and graph build */
+    double compile_ms;           /* first run minus a second run of the same image */
+    int pipelines;               /* created by the build */
+    double last_inference_ms;    /* of the image just run */
+    int first_done;
+} cli_timings;
+struct vision_model;
+struct vision_options;
+void cli_timings_add(cli_timings *t, double pre, double inf, double post);
+/* vision_load with a progress line when slow; sets build_ms and pipelines. */
+int cli_load_model(struct vision_model *m, vka_context *ctx, const char *path, int kind,
+                   const struct vision_options *o, cli_timings *t);
+/* vision_run; the first time twice, with a progress line ("compiling N
+ * pipelines, cached for next runs") when slow. Sets last_inference_ms. */
+vka_status cli_first_run(struct vision_model *m, vka_tensor *rgb, cli_timings *t);
+/* "speed: ... per image; build, first-run compile" */
+void cli_timings_print(const cli_timings *t, FILE *f);
+
 /* Helpers shared by the image commands (cliutil.c). */
 double cli_now_ms(void);
 int cli_ends_with(const char *s, const char *suffix);
@@ -186,12 +227,30 @@ void cli_json_str(const char *s);
  * option is unknown or lacks its value. */
 const char **cli_positionals(int argc, char **argv, const char *cmd, const char *const *valued, int nvalued,
                              const char *const *flags, int nflags, int *npos);
-/* $VKATTN_ASSETS/labels/<file>, VKATTN_ASSETS defaulting to ../shared/assets. */
+/* Where the labels <file> (imagenet1000_simple.txt, coco80.txt) come from:
+ * $VKATTN_ASSETS/labels/<file> when there, else the installed copy, else
+ * "builtin:<file>": the names compiled in (labels_builtin.c). */
 void cli_default_labels(char *buf, size_t n, const char *file);
+extern const char *const cli_imagenet_labels[1000];
+extern const char *const cli_coco80_labels[80];
 /* The regular files in dir ending in suffix, sorted, as "dir/name" (free with
  * cli_free_labels); NULL with *n = 0 when there are none or dir is unreadable. */
 char **cli_list_files(const char *dir, const char *suffix, int *n);
-/* One label per line; *n gets the count. NULL if the file cannot be read. */
+/* A line on stderr ("vkattn: MSG ...") once delay_ms pass before
+ * cli_progress_end, which then adds " done in X s"; silent when quick (a warm
+ * cache), and when stderr is not a terminal unless VKATTN_PROGRESS=1
+ * (VKATTN_PROGRESS=0: never). Returns the ms between the two. One at a time. */
+void cli_progress_begin(const char *msg, double delay_ms);
+double cli_progress_end(void);
+/* The image files of args: files as given, folders replaced by their images
+ * (jpg, jpeg, png, bmp, gif, tga, ppm, pgm; sorted by name). Free with cli_free_labels. */
+char **cli_expand_images(const char *const *args, int nargs, int *n);
+/* COCO image_id of each path (README "JSON output"): the file stem as a number
+ * when every stem is all digits (000000039769.jpg -> 39769), else the 1-based
+ * position in the list. Returns 1 when numeric. */
+int64_t cli_image_ids(const char *const *paths, int n, int64_t *ids);
+/* One label per line; *n gets the count. NULL if the file cannot be read.
+ * "builtin:imagenet1000_simple.txt" and "builtin:coco80.txt" are the built-in names. */
 char **cli_read_labels(const char *path, int *n);
 void cli_free_labels(char **labels, int n);
 /* The file name of path without directory and extension: *len chars from the result. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,20 +194,25 @@ const char **cli_positionals(int argc, char **argv, const char *cmd, const char 
     return pos;
 }
 
+static int readable(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
 void cli_default_labels(char *buf, size_t n, const char *file)
 {
     const char *assets = getenv("VKATTN_ASSETS");
-    snprintf(buf, n, "%s/labels/%s", assets && *assets ? assets : "../shared/assets", file);
+    if (assets && *assets) {
+        snprintf(buf, n, "%s/labels/%s", assets, file);
+        if (readable(buf))
+            return;
+    }
 #ifdef VKA_DATADIR
     /* an installed CLI: the labels `cmake --install` shipped (next to the
-     * executable's prefix, wherever it was moved), unless VKATTN_ASSETS has them */
-    if (assets && *assets)
-        return;
-    FILE *f = fopen(buf, "r");
-    if (f) {
-        fclose(f);
-        return;
-    }
+     * executable's prefix, wherever it was moved) */
     char exe[2048], alt[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[len > 0 ? len : 0] = 0;
@@ -220,14 +226,14 @@ void cli_default_labels(char *buf, size_t n, const char *file)
             snprintf(alt, sizeof alt, "%s/%s/labels/%s", exe, VKA_BIN_TO_DATADIR, file);
         else
             snprintf(alt, sizeof alt, "%s/labels/%s", VKA_DATADIR, file);
-        if ((f = fopen(alt, "r"))) {
-            fclose(f);
+        if (readable(alt)) {
             snprintf(buf, n, "%s", alt);
             return;
         }
     }
-    /* none there either: the warning names the assets path */
 #endif
+    /* none: the names compiled in (labels_builtin.c) */
+    snprintf(buf, n, "builtin:%s", file);
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -271,10 +277,28 @@ char **cli_list_files(const char *dir, const char *suffix, int *n)
     return list;
 }
 
+static char **copy_labels(const char *const *src, int count, int *n)
+{
+    char **lab = calloc((size_t)count, sizeof *lab);
+    *n = 0;
+    for (int i = 0; lab && i < count; i++) {
+        size_t len = strlen(src[i]) + 1;
+        if (!(lab[i] = malloc(len)))
+            break;
+        memcpy(lab[i], src[i], len);
+        *n = i + 1;
+    }
+    return lab;
+}
+
 char **cli_read_labels(const char *path, int *n)
 {
-    FILE *f = fopen(path, "r");
     *n = 0;
+    if (!strcmp(path, "builtin:imagenet1000_simple.txt"))
+        return copy_labels(cli_imagenet_labels, 1000, n);
+    if (!strcmp(path, "builtin:coco80.txt"))
+        return copy_labels(cli_coco80_labels, 80, n);
+    FILE *f = fopen(path, "r");
     if (!f)
         return NULL;
     char **lab = NULL, line[512];
@@ -325,4 +349,135 @@ void cli_out_name(char *buf, size_t n, const char *out, const char *image, int s
     const char *slash = strrchr(out, '/'), *odot = strrchr(out, '.');
     int ostem = odot && (!slash || odot > slash + 1) ? (int)(odot - out) : (int)strlen(out);
     snprintf(buf, n, "%.*s_%.*s%s", ostem, out, stem, base, out + ostem);
+}
+
+/* ------------------------------------------------------------ progress */
+
+static struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running, stop, printed;
+    double delay_ms, t0;
+    char msg[256];
+} progress = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *progress_main(void *arg)
+{
+    (void)arg;
+    struct timespec until;
+    timespec_get(&until, TIME_UTC);
+    long long ns = until.tv_nsec + (long long)(progress.delay_ms * 1e6);
+    until.tv_sec += ns / 1000000000;
+    until.tv_nsec = ns % 1000000000;
+    pthread_mutex_lock(&progress.mu);
+    while (!progress.stop)
+        if (pthread_cond_timedwait(&progress.cv, &progress.mu, &until))
+            break; /* timed out: still busy, say what */
+    if (!progress.stop) {
+        fprintf(stderr, "vkattn: %s ...", progress.msg);
+        fflush(stderr);
+        progress.printed = 1;
+    }
+    pthread_mutex_unlock(&progress.mu);
+    return NULL;
+}
+
+void cli_progress_begin(const char *msg, double delay_ms)
+{
+    /* a terminal's (as curl's progress): logs and pipes get the timings after */
+    const char *force = getenv("VKATTN_PROGRESS");
+    progress.t0 = cli_now_ms();
+    if (progress.running || (force ? strcmp(force, "1") != 0 : !isatty(2)))
+        return;
+    snprintf(progress.msg, sizeof progress.msg, "%s", msg);
+    progress.stop = progress.printed = 0;
+    progress.delay_ms = delay_ms;
+    progress.running = pthread_create(&progress.thread, NULL, progress_main, NULL) == 0;
+}
+
+double cli_progress_end(void)
+{
+    if (!progress.running)
+        return cli_now_ms() - progress.t0;
+    pthread_mutex_lock(&progress.mu);
+    progress.stop = 1;
+    pthread_cond_signal(&progress.cv);
+    pthread_mutex_unlock(&progress.mu);
+    pthread_join(progress.thread, NULL);
+    progress.running = 0;
+    double ms = cli_now_ms() - progress.t0;
+    if (progress.printed)
+        fprintf(stderr, " done in %.1f s\n", ms / 1e3);
+    return ms;
+}
+
+static const char *const image_exts[] = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tga", ".ppm", ".pgm",
+                                         ".JPG", ".JPEG", ".PNG", ".BMP"};
+
+char **cli_expand_images(const char *const *args, int nargs, int *n)
+{
+    char **out = NULL;
+    int cap = 0;
+    *n = 0;
+    for (int a = 0; a < nargs; a++) {
+        struct stat st;
+        char **add = NULL;
+        int nadd = 0;
+        if (stat(args[a], &st) == 0 && S_ISDIR(st.st_mode)) {
+            for (size_t e = 0; e < sizeof image_exts / sizeof image_exts[0]; e++) {
+                int k = 0;
+                char **l = cli_list_files(args[a], image_exts[e], &k);
+                char **grown = k ? realloc(add, sizeof *add * (size_t)(nadd + k)) : add;
+                if (k && grown) {
+                    add = grown;
+                    memcpy(add + nadd, l, sizeof *l * (size_t)k);
+                    nadd += k;
+                    free(l);
+                } else {
+                    cli_free_labels(l, k);
+                }
+            }
+            if (add)
+                qsort(add, (size_t)nadd, sizeof *add, cmp_str);
+            if (!nadd)
+                fprintf(stderr, "vkattn: warning: no images (jpg, png, bmp, gif, tga, ppm) in %s\n", args[a]);
+        } else {
+            add = malloc(sizeof *add);
+            if (add && (add[0] = malloc(strlen(args[a]) + 1))) {
+                strcpy(add[0], args[a]);
+                nadd = 1;
+            }
+        }
+        if (*n + nadd > cap) {
+            cap = (*n + nadd) * 2;
+            char **g = realloc(out, sizeof *out * (size_t)cap);
+            if (!g) {
+                cli_free_labels(add, nadd);
+                break;
+            }
+            out = g;
+        }
+        memcpy(out + *n, add, sizeof *add * (size_t)nadd);
+        *n += nadd;
+        free(add);
+    }
+    return out;
+}
+
+int64_t cli_image_ids(const char *const *paths, int n, int64_t *ids)
+{
+    int numeric = 1;
+    for (int i = 0; i < n && numeric; i++) {
+        int len;
+        const char *stem = cli_stem(paths[i], &len);
+        numeric = len > 0 && len <= 18;
+        for (int k = 0; k < len; k++)
+            numeric &= stem[k] >= '0' && stem[k] <= '9';
+    }
+    for (int i = 0; i < n; i++) {
+        int len;
+        ids[i] = numeric ? strtoll(cli_stem(paths[i], &len), NULL, 10) : i + 1;
+    }
+    return numeric;
 }

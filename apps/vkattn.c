@@ -13,11 +13,12 @@ static void usage(FILE *f)
             "usage: vkattn <command> [options]\n"
             "\n"
             "commands:\n"
-            "  devices [--json]             list Vulkan devices with their limits and features\n"
+            "  devices [--json]             list Vulkan devices: identity (driver ID and version, conformance,\n"
+            "                               UUIDs), limits and features\n"
             "  run MODEL.onnx [options]     run a model on inputs from files (vkattn run --help)\n"
-            "  classify MODEL IMAGE...      top-k ImageNet classes of image files, attention heatmaps\n"
+            "  classify MODEL IMAGE|DIR...  top-k ImageNet classes of image files, attention heatmaps\n"
             "                               (vkattn classify --help)\n"
-            "  detect MODEL.onnx IMAGE...   objects in image files with an RT-DETR-family detector (DEIMv2):\n"
+            "  detect MODEL.onnx IMAGE|DIR... objects in image files with an RT-DETR-family detector (DEIMv2):\n"
             "                               text, COCO JSON, annotated PNG (vkattn detect --help)\n"
             "  view MODEL [--source S]      live window: camera/image/folder/synthetic frames through the model,\n"
             "                               boxes and per-head attention heatmaps composited on the GPU\n"
@@ -25,6 +26,10 @@ static void usage(FILE *f)
             "  bench gemm [options]         GEMM GFLOP/s (square, ViT-B, DeiT-Tiny, odd shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
             "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
+            "  bench peak                   the fp32 FMA peak that \"%% of peak\" is measured against\n"
+            "  bench suite                  gemm + attention + conv + every model in $VKATTN_ASSETS/models\n"
+            "  bench compare A.json B.json  reports side by side: Markdown table, PNG bar chart (--png)\n"
+            "                               every bench writes --format text|json|csv|md (--out FILE)\n"
             "\n"
             "common options:\n"
             "  --device N|NAME              device index or name substring (default: VKATTN_DEVICE, else the\n"
@@ -33,7 +38,8 @@ static void usage(FILE *f)
             "  -h, --help                   this help; `vkattn <command> --help` for a command's options\n"
             "\n"
             "environment: VKATTN_DEVICE, VKATTN_VALIDATE=1, VKATTN_ASSETS (models, labels),\n"
-            "             VKATTN_LOG=info|debug (fusions, memory plan, barriers)\n",
+            "             VKATTN_LOG=info|debug (fusions, memory plan, barriers),\n"
+            "             VKATTN_PROGRESS=1|0 (progress lines while compiling; default: when stderr is a terminal)\n",
             VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH);
 }
 

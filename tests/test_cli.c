@@ -10,17 +10,25 @@
 #include "cli_common.h"
 
 /* Runs `vkattn ARGS`; *err gets stderr (caller frees). */
-static int run_cli(const char *args, char **out, char **err)
+static int run_sh(const char *shell, char **out, char **err)
 {
-    char cmd[2048], errpath[] = "/tmp/vkattn_test_cli_XXXXXX";
+    static char cmd[20480];
+    char errpath[] = "/tmp/vkattn_test_cli_XXXXXX";
     int fd = mkstemp(errpath);
     if (fd >= 0)
         close(fd);
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>'%s'", cli_path(), args, errpath);
+    snprintf(cmd, sizeof cmd, "{ %s ; } 2>'%s'", shell, errpath);
     int rc = run_cmd(cmd, out);
     *err = read_text(errpath);
     remove(errpath);
     return rc;
+}
+
+static int run_cli(const char *args, char **out, char **err)
+{
+    static char cmd[16384];
+    snprintf(cmd, sizeof cmd, "'%s' %s", cli_path(), args);
+    return run_sh(cmd, out, err);
 }
 
 /* args must exit 2 with every one of the words in stderr. */
@@ -289,11 +297,11 @@ static void check_compare(const char *dir)
 {
     char args[2048], *out, *err, path[512];
     snprintf(args, sizeof args,
-             "bench gemm --shapes 33x17x29,64x48x40,128x128x128 --runs 3 --no-peak --format json > '%s/b.json' && "
+             "'%s' bench gemm --shapes 33x17x29,64x48x40,128x128x128 --runs 3 --no-peak --format json > '%s/b.json' && "
              "LP_NUM_THREADS=1 '%s' bench gemm --shapes 33x17x29,64x48x40,128x128x128 --runs 3 --no-peak "
              "--format json > '%s/c.json' && '%s' bench compare '%s/b.json' '%s/c.json' --png '%s/bc.png'",
-             dir, cli_path(), dir, cli_path(), dir, dir, dir);
-    int rc = run_cli(args, &out, &err);
+             cli_path(), dir, cli_path(), dir, cli_path(), dir, dir, dir);
+    int rc = run_sh(args, &out, &err);
     vkt_check(rc == 0 && strstr(out, "| gemm | 33x17x29 | default |") && strstr(out, "| gemm | 128x128x128 | default |") &&
                   strstr(out, "B / A") && strstr(out, "LP_NUM_THREADS=1"),
               "bench compare (LP_NUM_THREADS=1 vs default): status %d, table \"%.600s\"; stderr \"%.200s\"", rc, out,
@@ -355,6 +363,73 @@ static void check_compare(const char *dir)
     free(out), free(err);
 }
 
+/* detect --json on a folder: one array loadable by Python's json in COCO's
+ * results format (image_id int from the numeric file names, category_id int,
+ * bbox [x, y, w, h] of 4 numbers, score); classify --json the same shape; the
+ * labels come built in without an assets folder */
+static void check_image_json(const char *dir)
+{
+    char model[4096], bus[4096], zid[4096], cls[4096], cat[4096], args[16384], *out, *err;
+    const char *p;
+    if (!(p = vkt_asset("models/deimv2_hgnetv2_atto_coco.onnx")))
+        return;
+    snprintf(model, sizeof model, "%s", p);
+    if (!(p = vkt_asset("images/bus.jpg")))
+        return;
+    snprintf(bus, sizeof bus, "%s", p);
+    if (!(p = vkt_asset("images/zidane.jpg")))
+        return;
+    snprintf(zid, sizeof zid, "%s", p);
+    snprintf(args, sizeof args,
+             "mkdir -p '%s/imgs' && cp '%s' '%s/imgs/000000000139.jpg' && cp '%s' '%s/imgs/000000000285.jpg' && "
+             "echo not an image > '%s/imgs/readme.txt' && env -u VKATTN_ASSETS '%s' detect '%s' '%s/imgs' --json > "
+             "'%s/det.json'",
+             dir, bus, dir, zid, dir, dir, cli_path(), model, dir, dir);
+    int rc = run_sh(args, &out, &err);
+    vkt_check(rc == 0, "detect --json on a folder: status %d, stderr \"%.300s\"", rc, err);
+    free(out), free(err);
+    /* Python's json, and COCO's results schema as pycocotools' loadRes reads it */
+    snprintf(args, sizeof args,
+             "python3 -c '\n"
+             "import json, sys\n"
+             "d = json.load(open(sys.argv[1]))\n"
+             "assert isinstance(d, list) and len(d) > 0, \"not a non-empty array\"\n"
+             "for e in d:\n"
+             "    assert type(e[\"image_id\"]) is int and type(e[\"category_id\"]) is int, e\n"
+             "    assert 1 <= e[\"category_id\"] <= 90, e\n"
+             "    b = e[\"bbox\"]\n"
+             "    assert isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b), e\n"
+             "    assert b[2] >= 0 and b[3] >= 0 and 0 <= e[\"score\"] <= 1 and e[\"label\"], e\n"
+             "ids = sorted(set(e[\"image_id\"] for e in d))\n"
+             "assert ids == [139, 285], ids\n"
+             "print(\"ok\", len(d), ids, sorted(set(e[\"label\"] for e in d)))\n"
+             "' '%s/det.json'",
+             dir);
+    rc = run_sh(args, &out, &err);
+    vkt_check(rc == 0 && !strncmp(out, "ok", 2) && strstr(out, "person"),
+              "detect --json (folder of 000000000139.jpg, 000000000285.jpg): python3 json + COCO schema: %s%s", out,
+              err);
+    free(out), free(err);
+
+    /* classify: the same array shape, ImageNet names built in */
+    if (!(p = vkt_asset("models/deit_tiny_patch16_224.onnx")))
+        return;
+    snprintf(cls, sizeof cls, "%s", p);
+    if (!(p = vkt_asset("images/ort_kitten_224.png")))
+        return;
+    snprintf(cat, sizeof cat, "%s", p);
+    snprintf(args, sizeof args, "env -u VKATTN_ASSETS '%s' classify '%s' '%s' --top 2 --json", cli_path(), cls, cat);
+    rc = run_sh(args, &out, &err);
+    cJSON *j = cJSON_Parse(out), *e0 = cJSON_GetArrayItem(j, 0);
+    vkt_check(rc == 0 && cJSON_GetArraySize(j) == 2 && jnum(e0, "image_id") == 1 && jnum(e0, "category_id") == 281 &&
+                  !strcmp(jstr(e0, "label"), "tabby cat") && jnum(e0, "score") > 0.5 && jnum(e0, "rank") == 1,
+              "classify --json without assets: status %d, %d entries, top-1 %s %.0f \"%s\" p %.3f; stderr \"%.200s\"",
+              rc, cJSON_GetArraySize(j), jstr(e0, "file_name"), jnum(e0, "category_id"), jstr(e0, "label"),
+              jnum(e0, "score"), err);
+    cJSON_Delete(j);
+    free(out), free(err);
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -369,6 +444,7 @@ int main(int argc, char **argv)
     }
     check_bench_json(dir);
     check_compare(dir);
+    check_image_json(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -255,6 +255,9 @@ VKA_API const char *vka_context_last_error(const vka_context *ctx);
 /* Validation messages of severity error seen since creation (0 without validation). */
 VKA_API int vka_context_validation_errors(const vka_context *ctx);
 VKA_API int vka_context_validation_enabled(const vka_context *ctx);
+/* Compute pipelines the context has created so far (graph builds create them
+ * as they need them; a driver may compile them on first use). */
+VKA_API int vka_context_pipeline_count(const vka_context *ctx);
 /* Bytes of device memory held by the runtime's allocator. */
 VKA_API uint64_t vka_context_memory_used(const vka_context *ctx);
 
