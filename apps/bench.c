@@ -551,10 +551,7 @@ static const cli_optdef model_defs[] = {
     CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--top", 0, 100000), CLI_FLAG_OPT("--no-fuse"),
     CLI_FLAG_OPT("--no-peak"),        REPORT_OPTS,
 };
-static const cli_optdef compare_defs[] = {
-    CLI_STR_OPT("--png"), CLI_STR_OPT("--out"), CLI_ENUM_OPT("--metric", "auto|gflops|ms"),
-    CLI_STR_OPT("--labels"), CLI_STR_OPT("--title"),
-};
+
 
 static const cli_optdef peak_defs[] = {
     CLI_INT_OPT("--reps", 1, 1000), CLI_NUM_OPT("--ms", 1, 60000), CLI_INT_OPT("--tries", 1, 100), REPORT_OPTS,
@@ -570,7 +567,7 @@ static const bench_entry benches[] = {
     {"peak", cli_bench_peak, NULL, peak_defs, CLI_NDEFS(peak_defs), "the fp32 FMA peak the shares are of"},
     {"suite", cli_bench_suite, NULL, suite_defs, CLI_NDEFS(suite_defs),
      "gemm + attention + conv + every model in $VKATTN_ASSETS/models, one report"},
-    {"compare", NULL, cli_bench_compare, compare_defs, CLI_NDEFS(compare_defs),
+    {"compare", NULL, cli_bench_compare, NULL, 0, /* parses its own options */
      "reports side by side: Markdown table and PNG bar chart"},
 };
 #define NBENCH ((int)(sizeof benches / sizeof benches[0]))
@@ -619,18 +616,16 @@ int cli_bench(int argc, char **argv)
         return 2;
     }
     argc--, argv++;
+    if (b->no_device)
+        return b->no_device(argc, argv);
     if (cli_wants_help(argc, argv))
-        return b->no_device ? b->no_device(argc, argv) : b->fn(NULL, argc, argv);
+        return b->fn(NULL, argc, argv);
     char cmd[64];
     snprintf(cmd, sizeof cmd, "bench %s", b->name);
     const char **pos;
     int npos;
     if (cli_parse(argc, argv, cmd, b->defs, b->ndefs, &pos, &npos))
         return 2;
-    if (b->no_device) {
-        free(pos);
-        return b->no_device(argc, argv);
-    }
     int want = b->fn == cli_bench_model ? 1 : 0;
     if (npos != want || (want && strcmp(pos[0], argv[1]))) {
         if (npos > want)

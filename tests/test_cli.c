@@ -36,6 +36,11 @@ static void expect_usage_error(const char *args, const char *word1, const char *
 {
     char *out, *err;
     int rc = run_cli(args, &out, &err);
+    if (!strncmp(args, "view", 4) && strstr(err, "has no viewer")) { /* a build without SDL2 */
+        vkt_check(rc == 2, "vkattn %s: status %d in a build without the viewer", args, rc);
+        free(out), free(err);
+        return;
+    }
     vkt_check(rc == 2 && strstr(err, word1) && (!word2 || strstr(err, word2)),
               "vkattn %s: status %d (want 2), stderr names \"%s\"%s%s: \"%.200s\"", args, rc, word1,
               word2 ? " and " : "", word2 ? word2 : "", err);
