@@ -219,8 +219,6 @@ void cli_timings_print(const cli_timings *t, FILE *f);
 /* Helpers shared by the image commands (cliutil.c). */
 double cli_now_ms(void);
 int cli_ends_with(const char *s, const char *suffix);
-/* Prints s as a JSON string literal to stdout. */
-void cli_json_str(const char *s);
 /* The positional arguments of argv[1..argc) (caller frees the array, not the
  * strings): options in `valued` (and --device) skip their value, `flags` (and
  * --validate) stand alone. NULL after printing an error naming `cmd` when an

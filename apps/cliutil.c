@@ -13,6 +13,10 @@
 
 #include "cli.h"
 
+#ifdef VKA_HAVE_GIT_COMMIT_H
+#include "git_commit.h"
+#endif
+
 const char *cli_git_commit(void)
 {
 #ifdef VKA_GIT_COMMIT
@@ -33,21 +37,6 @@ int cli_ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-void cli_json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
 }
 
 /* ------------------------------------------------------------ options */

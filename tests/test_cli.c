@@ -264,6 +264,33 @@ static void check_bench_json(const char *dir)
                   strstr(out, "\ngemm,33x17x29,default,2,"),
               "bench gemm --format csv: status %d, %d lines: \"%.300s\"", rc, lines, out);
     free(out), free(err);
+
+    /* Markdown: the device above a table with a row per case */
+    rc = run_cli("bench gemm --shapes 33x17x29 --runs 2 --no-peak --format md", &out, &err);
+    vkt_check(rc == 0 && strstr(out, d->name) && strstr(out, "| benchmark | case | variant | runs | median ms |") &&
+                  strstr(out, "| gemm | 33x17x29 | default | 2 |"),
+              "bench gemm --format md: status %d, \"%.400s\"", rc, out);
+    free(out), free(err);
+
+    /* bench model: end-to-end samples and the GPU's, per run */
+    const char *mp = vkt_asset("models/vit_tiny_ci.onnx");
+    if (mp) {
+        snprintf(args, sizeof args, "bench model '%s' --runs 4 --no-peak --format json", mp);
+        rc = run_cli(args, &out, &err);
+        j = cJSON_Parse(out);
+        const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "results"), 0);
+        vkt_check(rc == 0 && !strcmp(jstr(r, "benchmark"), "model") && !strcmp(jstr(r, "name"), "vit_tiny_ci") &&
+                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "samples_ms")) == 4 &&
+                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "gpu_samples_ms")) == 4 &&
+                      jnum(r, "flop") > 0 && jnum(r, "dispatches") > 0 && jnum(r, "median_ms") > 0,
+                  "bench model --format json: status %d, %s %s, %d samples, %d GPU samples, %.0f flop, %.0f dispatches",
+                  rc, jstr(r, "name"), jstr(r, "variant"),
+                  cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "samples_ms")),
+                  cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "gpu_samples_ms")), jnum(r, "flop"),
+                  jnum(r, "dispatches"));
+        cJSON_Delete(j);
+        free(out), free(err);
+    }
 }
 
 /* Longest horizontal run of colour c in each row; the lengths of the bars
