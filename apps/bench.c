@@ -53,8 +53,14 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
     char date[32];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-    fprintf(cli_txt, "# vkattn bench %s\n# device: %s (%s, %s %s), date: %s\n", what, d->name, vka_device_type_str(d->type),
-           d->driver_name, d->driver_info, date);
+    char id[64], ver[64];
+    fprintf(cli_txt, "# vkattn bench %s, vkattn %d.%d.%d (%s)\n# device: %s (%s, %s %s), date: %s\n", what,
+            VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH, cli_git_commit(), d->name,
+            vka_device_type_str(d->type), d->driver_name, d->driver_info, date);
+    fprintf(cli_txt, "# vendor 0x%04x device 0x%04x, %s, driver version %s, conformance %u.%u.%u.%u\n", d->vendor_id,
+            d->device_id, cli_driver_id_str(d->driver_id, id, sizeof id), cli_driver_version_str(d, ver, sizeof ver),
+            d->conformance_version[0], d->conformance_version[1], d->conformance_version[2],
+            d->conformance_version[3]);
     /* other work on the machine skews CPU-driver timings: say how busy it was */
     FILE *f = fopen("/proc/loadavg", "r");
     double l1, l5;
