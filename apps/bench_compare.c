@@ -30,6 +30,8 @@ typedef struct {
 typedef struct {
     const char *bench, *name, *variant;
     double v[MAX_REPORTS]; /* the metric; NAN: absent or failed */
+    double ms[MAX_REPORTS], gf[MAX_REPORTS]; /* sums over the report's entries of the case */
+    int nms[MAX_REPORTS], ngf[MAX_REPORTS];
 } row;
 
 static const char *str(const cJSON *o, const char *k)
@@ -280,7 +282,8 @@ int cli_bench_compare(int argc, char **argv)
                "  the values span more than 10x (from a decade below the smallest value's decade).\n"
                "  --metric  gflops (higher is better; cases without a FLOP count are left out), ms (the\n"
                "            median; lower is better), auto (default): gflops when every case has it\n"
-               "  --labels  comma-separated names for the reports instead of the device names\n",
+               "  --labels  comma-separated names for the reports instead of the device names\n"
+               "  A case timed several times in one report (bench gemm --rounds) counts with its mean.\n",
                MAX_REPORTS);
         return 0;
     }
@@ -312,7 +315,8 @@ int cli_bench_compare(int argc, char **argv)
         snprintf(r[k].label, sizeof r[k].label, "%.*s", (int)n, labels);
         labels += n + (labels[n] == ',');
     }
-    /* rows: every (benchmark, case, variant), in order of first appearance */
+    /* rows: every (benchmark, case, variant), in order of first appearance; a
+     * case timed in several rounds (--rounds) counts with its mean */
     const char *metric = cli_opt(argc, argv, "--metric", "auto");
     int all_flop = 1;
     for (int k = 0; k < nr; k++) {
@@ -326,36 +330,22 @@ int cli_bench_compare(int argc, char **argv)
             if (i == nrows) {
                 if (nrows == MAX_ROWS)
                     continue;
-                rows[nrows++] = (row){b, n, v, {0}};
-                for (int q = 0; q < MAX_REPORTS; q++)
-                    rows[i].v[q] = NAN;
+                rows[nrows++] = (row){.bench = b, .name = n, .variant = v};
             }
             double ms = num(res, "median_ms"), gf = num(res, "gflops");
             if (isfinite(ms) && !isfinite(gf))
                 all_flop = 0;
-            rows[i].v[k] = !strcmp(metric, "ms") ? ms : !strcmp(metric, "gflops") ? gf : (ms + 0 * gf);
-            /* auto: decided below; keep both */
-            if (!strcmp(metric, "auto"))
-                rows[i].v[k] = isfinite(gf) ? -gf : ms; /* sign marks "has gflops" until decided */
+            if (isfinite(ms))
+                rows[i].ms[k] += ms, rows[i].nms[k]++;
+            if (isfinite(gf))
+                rows[i].gf[k] += gf, rows[i].ngf[k]++;
         }
     }
     int use_gflops = !strcmp(metric, "gflops") || (!strcmp(metric, "auto") && all_flop);
     for (int i = 0; i < nrows; i++)
-        for (int k = 0; k < nr; k++) {
-            double v = rows[i].v[k];
-            if (!strcmp(metric, "auto")) {
-                if (use_gflops)
-                    rows[i].v[k] = v < 0 ? -v : NAN;
-                else if (v < 0) { /* it had gflops: take its median ms again */
-                    rows[i].v[k] = NAN;
-                    const cJSON *res;
-                    cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(r[k].root, "results"))
-                        if (!strcmp(str(res, "benchmark"), rows[i].bench) && !strcmp(str(res, "name"), rows[i].name) &&
-                            !strcmp(str(res, "variant"), rows[i].variant))
-                            rows[i].v[k] = num(res, "median_ms");
-                }
-            }
-        }
+        for (int k = 0; k < MAX_REPORTS; k++)
+            rows[i].v[k] = use_gflops ? (rows[i].ngf[k] ? rows[i].gf[k] / rows[i].ngf[k] : NAN)
+                                      : (rows[i].nms[k] ? rows[i].ms[k] / rows[i].nms[k] : NAN);
     const char *unit = use_gflops ? "GFLOP/s (higher is better)" : "median ms (lower is better)";
 
     /* the table */
