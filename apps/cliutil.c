@@ -130,6 +130,10 @@ int cli_parse(int argc, char **argv, const char *cmd, const cli_optdef *defs, in
                 rc = 2;
             } else {
                 rc = check_value(cmd, d, argv[++i]);
+                int idx;
+                const char *name;
+                if (!rc && !strcmp(a, "--device") && cli_device_select(argv[i], &idx, &name) < 0)
+                    rc = 2; /* a device that is not there: a bad value like any other */
             }
         }
     }

@@ -119,7 +119,7 @@ vka_context *cli_context(int *argc, char **argv)
     int i = cli_flag(*argc, argv, "--device");
     if (i > 0 && i + 1 < *argc) {
         if (cli_device_select(argv[i + 1], &p.device_index, &p.device_name) < 0)
-            exit(2); /* a bad value, like any other option's: usage error */
+            return NULL; /* cli_parse has already turned this into exit status 2 */
         drop(argc, argv, i, 2);
     }
     if ((i = cli_flag(*argc, argv, "--validate")) > 0) {
@@ -154,7 +154,8 @@ int main(int argc, char **argv)
         first += !strcmp(argv[first], "--device") ? 2 : 1;
     }
     if (first > 1 && first < argc) {
-        char **reordered = malloc(sizeof(char *) * ((size_t)argc + 1));
+        static char **reordered; /* lives until exit */
+        reordered = malloc(sizeof(char *) * ((size_t)argc + 1));
         if (!reordered)
             return 1;
         int n = 0;
@@ -164,7 +165,7 @@ int main(int argc, char **argv)
         for (int i = 1; i < first; i++)
             reordered[n++] = argv[i];
         reordered[n] = NULL;
-        argv = reordered; /* lives until exit */
+        argv = reordered;
     } else if (first > 1) {
         fprintf(stderr, "vkattn: global options but no command\n\n");
         usage(stderr);
