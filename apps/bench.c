@@ -69,6 +69,13 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
                 sysconf(_SC_NPROCESSORS_ONLN));
     if (f)
         fclose(f);
+    /* which kernels f16 work runs on: the matrix units, or the fp32-math fallbacks */
+    int cm = 0;
+    const char *why = "";
+    vka_context_coopmat(ctx, &cm, &why);
+    fprintf(cli_txt, "# %s; f16 GEMMs: %s; flash attention: %s\n", why,
+           cm ? "gemm_coopmat (tensor cores, fp32 accumulation)" : "the regtile/shared kernels (no cooperative matrix)",
+           "no cooperative-matrix kernel yet");
 }
 
 static void fill_random(vka_tensor *t)
@@ -327,7 +334,8 @@ static double median(double *v, int n)
 }
 
 static int cli_suite_running; /* bench suite: one header for all */
-static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak);
+static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak,
+                            vka_precision precision);
 
 /* `vkattn bench model`: end-to-end latency of an ONNX model (upload, replay,
  * download) and its GPU time, medians of N runs, and the slowest nodes. */
@@ -335,21 +343,30 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 {
     if (!ctx) {
         printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K] [--no-peak]\n"
+               "                        [--precision f32|f16|auto]\n"
                "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
                "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
                "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run; the plan's\n"
                "  kernel nodes and dispatches, the model's GFLOP counted from the plan (vka_graph_plan_flops)\n"
                "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
                "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
+               "  --precision storage of weights and activations (f32 default; f16: fp32 math, f16\n"
+               "              storage; auto: f16 on GPUs with fp16, f32 on CPU drivers); the header\n"
+               "              prints the precision built, the bytes of weights and activations, and\n"
+               "              which GEMM kernels ran (cooperative matrix or not)\n"
                "  --no-peak   skip the peak measurement\n"
                "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n");
         return 0;
     }
+    vka_precision precision;
+    if (cli_precision(argc, argv, &precision))
+        return 2;
     return bench_model_file(ctx, argv[1], (int)cli_int(argc, argv, "--runs", 20), (int)cli_int(argc, argv, "--top", 5),
-                            cli_flag(argc, argv, "--no-fuse") < 0, cli_flag(argc, argv, "--no-peak") > 0);
+                            cli_flag(argc, argv, "--no-fuse") < 0, cli_flag(argc, argv, "--no-peak") > 0, precision);
 }
 
-static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak)
+static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak,
+                            vka_precision precision)
 {
     vka_graph *g = vka_onnx_load(ctx, path, NULL);
     if (!g) {
@@ -357,6 +374,7 @@ static int bench_model_file(vka_context *ctx, const char *path, int runs, int to
         return 1;
     }
     vka_graph_build_params bp = vka_graph_default_build_params();
+    bp.precision = precision;
     bp.fuse = fuse;
     bp.profile = 1;
     double t0 = now_ms();
@@ -443,6 +461,8 @@ static int bench_model_file(vka_context *ctx, const char *path, int runs, int to
             cJSON_AddNumberToObject(res, "activation_bytes", (double)act);
         }
         double ms = median(lat, runs), gms = median(gpu, runs);
+        fprintf(cli_txt, "# ");
+        cli_print_bytes(g);
         fprintf(cli_txt, "latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, ms, gms);
         if (!nopeak && (peak = cli_measure_peak(ctx)) > 0)
             fprintf(cli_txt, "model at %.2f GFLOP/s end to end = %.1f%% of the peak (%.1f%% by GPU time)\n",
@@ -534,7 +554,7 @@ static int cli_bench_suite(vka_context *ctx, int argc, char **argv)
             fprintf(cli_txt, "# no .onnx models in %s\n", dir);
         for (int i = 0; i < n; i++) {
             fprintf(cli_txt, "\n# --- bench model %s\n", files[i]);
-            rc |= bench_model_file(ctx, files[i], runs ? atoi(runs) : 10, 3, 1, 0);
+            rc |= bench_model_file(ctx, files[i], runs ? atoi(runs) : 10, 3, 1, 0, VKA_PRECISION_F32);
         }
         cli_free_labels(files, n);
     }
@@ -555,7 +575,7 @@ static const cli_optdef attention_defs[] = {
 };
 static const cli_optdef model_defs[] = {
     CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--top", 0, 100000), CLI_FLAG_OPT("--no-fuse"),
-    CLI_FLAG_OPT("--no-peak"),        REPORT_OPTS,
+    CLI_FLAG_OPT("--no-peak"),        CLI_ENUM_OPT("--precision", "f32|f16|auto"), REPORT_OPTS,
 };
 
 

@@ -50,6 +50,11 @@ int cli_flag(int argc, char **argv, const char *flag);
 /* Value after flag, or def. */
 const char *cli_opt(int argc, char **argv, const char *flag, const char *def);
 
+/* --precision f16|f32|auto (default f32) into *out: 0, or 2 (bad usage; printed). */
+int cli_precision(int argc, char **argv, vka_precision *out);
+/* "weights 10.9 MiB (f16), activations 2.3 MiB" line of a built graph, for --plan and bench model. */
+void cli_print_bytes(const vka_graph *g);
+
 int cli_devices(int argc, char **argv);
 /* A device's identity and limits as a JSON object (devices --json, bench reports). */
 struct cJSON;
@@ -158,13 +163,8 @@ void cli_draw_colorbar(uint8_t *rgb, int w, int h, int x, int y, int bw, int bh,
  * inferno colormap with weight opacity x the normalized heat (where the heat
  * is 0 the image stays as it was). */
 void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int grid, float opacity);
-/* Detector heat on a CLI_DET_GRID² grid over the image: the deformable-attention
- * sampling weights (loc, wt: one layer of vka_graph_deform_probe) of the given
- * decoder queries, one head or all (head < 0), splatted, blurred, square-rooted
- * so weak points still show. map: CLI_DET_GRID² floats. */
+/* Detector heat (vka_deform_heatmap, vka_detector_heatmap) on a CLI_DET_GRID² grid over the image. */
 #define CLI_DET_GRID 48
-void cli_deform_heat(float *map, const float *loc, const float *wt, const vka_deform_probe_info *in,
-                     const int64_t *queries, int nq, int head);
 
 /* Detections drawn into images (draw.c). */
 /* The colour of class cls: 20 distinct colours, repeating. */
@@ -191,28 +191,27 @@ void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4],
                         float score);
 
 /* Timings of the image commands (timings.c), as Ultralytics splits them:
- * preprocess (decode and upload on the host), inference (vision_run: resize
- * and normalize on the device, the model, outputs read back), postprocess
- * (softmax/top-k or box filtering and output). The build and the compile on
- * the first run are reported apart. */
+ * preprocess (decode on the host), inference (the vision API's run: upload,
+ * resize and normalize on the device, the model, outputs read back),
+ * postprocess (top-k or box filtering and output). The build and the compile
+ * on the first run are reported apart. */
 typedef struct cli_timings {
     int images;
     double preprocess_ms, inference_ms, postprocess_ms; /* sums over images */
     double build_ms;             /* model import and graph build */
     double compile_ms;           /* first run minus a second run of the same image */
-    int pipelines;               /* created by the build */
+    int pipelines;               /* the context's, after the first run */
     double last_inference_ms;    /* of the image just run */
     int first_done;
 } cli_timings;
-struct vision_model;
-struct vision_options;
 void cli_timings_add(cli_timings *t, double pre, double inf, double post);
-/* vision_load with a progress line when slow; sets build_ms and pipelines. */
-int cli_load_model(struct vision_model *m, vka_context *ctx, const char *path, int kind,
-                   const struct vision_options *o, cli_timings *t);
-/* vision_run; the first time twice, with a progress line ("compiling N
- * pipelines, cached for next runs") when slow. Sets last_inference_ms. */
-vka_status cli_first_run(struct vision_model *m, vka_tensor *rgb, cli_timings *t);
+/* Around a model's load and build: a progress line when slow; sets build_ms
+ * and pipelines. */
+void cli_build_begin(const char *path);
+void cli_build_end(cli_timings *t, vka_context *ctx);
+/* run(user); the first time twice, with a progress line ("compiling N
+ * pipelines, cached for next runs") while slow. Sets last_inference_ms. */
+vka_status cli_timed_run(cli_timings *t, vka_context *ctx, vka_status (*run)(void *user), void *user);
 /* "speed: ... per image; build, first-run compile" */
 void cli_timings_print(const cli_timings *t, FILE *f);
 

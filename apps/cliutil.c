@@ -474,3 +474,27 @@ int64_t cli_image_ids(const char *const *paths, int n, int64_t *ids)
     }
     return numeric;
 }
+
+int cli_precision(int argc, char **argv, vka_precision *out)
+{
+    const char *v = cli_opt(argc, argv, "--precision", "f32");
+    if (!strcmp(v, "f32"))
+        *out = VKA_PRECISION_F32;
+    else if (!strcmp(v, "f16"))
+        *out = VKA_PRECISION_F16;
+    else if (!strcmp(v, "auto"))
+        *out = VKA_PRECISION_AUTO;
+    else {
+        fprintf(stderr, "vkattn: --precision takes f32, f16 or auto (not \"%s\")\n", v);
+        return 2;
+    }
+    return 0;
+}
+
+void cli_print_bytes(const vka_graph *g)
+{
+    uint64_t noreuse = 0, act = vka_graph_activation_bytes(g, &noreuse);
+    fprintf(cli_txt, "bytes: precision %s, weights %.2f MiB, activations %.2f MiB (%.2f MiB without reuse)\n",
+           vka_precision_str(vka_graph_precision(g)), vka_graph_weight_bytes(g) / 1048576.0, act / 1048576.0,
+           noreuse / 1048576.0);
+}

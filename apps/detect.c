@@ -10,12 +10,11 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
-#include "vision.h"
 
 static void detect_usage(void)
 {
     printf("usage: vkattn detect MODEL.onnx IMAGE|FOLDER... [--threshold T] [--json] [--out FILE.png]\n"
-           "                     [--labels FILE] [--heatmap] [--no-fuse]\n"
+           "                     [--labels FILE] [--heatmap] [--no-fuse] [--precision f32|f16|auto]\n"
            "  MODEL is an RT-DETR-family ONNX detector exported with its postprocessor inside, as DEIMv2's\n"
            "  (tested with DEIMv2 atto and femto, and RT-DETRv2's official tools/export_onnx.py):\n"
            "  inputs images f32 [1, 3, S, S] and orig_target_sizes int64 [1, 2] = [[width, height]],\n"
@@ -46,6 +45,7 @@ static void detect_usage(void)
            "  --labels FILE  one class name per line (default $VKATTN_ASSETS/labels/coco80.txt, else the\n"
            "                 installed labels, else the COCO names built in)\n"
            "  --no-fuse      run without the fusion passes\n"
+           "  --precision P  f32 (default), f16 or auto: storage of weights and activations\n"
            "  A failed image is reported on stderr and the exit status is 1; the other images still run.\n");
 }
 
@@ -65,6 +65,9 @@ typedef struct {
     const char *out;
     char **names;
     int nnames;
+    vka_detector *m;
+    vka_context *ctx;
+    const vka_image *img;               /* the image being run */
     cli_timings t;
 } options;
 
@@ -78,86 +81,84 @@ static const char *class_name(const options *o, int64_t c, char *buf, size_t n)
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+/* The last run's detections with score >= threshold, boxes as the model gave them (caller frees). */
+static vka_detection *kept_detections(vka_detector *m, double threshold, int *n)
+{
+    *n = vka_detector_results(m, threshold, NULL, 0);
+    vka_detection *d = malloc(sizeof *d * (size_t)(*n > 0 ? *n : 1));
+    if (d)
+        vka_detector_results(m, threshold, d, *n);
+    return d;
+}
+
 /* ------------------------------------------------------------ one image */
 
 /* The last decoder layer's sampling weights of the kept detections (all heads)
- * as a heatmap blended into the image. */
-static int draw_heat(vision_model *m, vka_image *img, const options *o)
+ * as a heatmap blended into the image, weighted by the heat (the photo stays
+ * bright where the decoder did not look), and a colour bar. */
+static int draw_heat(options *o, vka_image *img)
 {
-    vka_deform_probe_info in;
-    if (vka_graph_deform_count(m->g) < 1 || vka_graph_deform_probe(m->g, -1, NULL, 0, NULL, 0, &in)) {
-        fprintf(stderr, "vkattn: detect --heatmap: the model has no deformable attention to probe\n");
+    float map[CLI_DET_GRID * CLI_DET_GRID];
+    if (vka_detector_heatmap(o->m, o->threshold, -1, -1, map, CLI_DET_GRID)) {
+        fprintf(stderr, "vkattn: detect --heatmap: %s\n", vka_context_last_error(o->ctx));
         return 1;
     }
-    size_t n = (size_t)(in.batch * in.queries * in.heads * in.points);
-    float *loc = malloc(sizeof(float) * 2 * n), *wt = malloc(sizeof(float) * n);
-    int64_t *qs = malloc(sizeof(int64_t) * (size_t)m->n);
-    float map[CLI_DET_GRID * CLI_DET_GRID];
-    int nq = 0, rc = 1;
-    if (loc && wt && qs && !vka_graph_deform_probe(m->g, -1, loc, sizeof(float) * 2 * n, wt, sizeof(float) * n, NULL)) {
-        for (int64_t i = 0; i < m->n; i++)
-            if (m->scores[i] >= o->threshold && m->query[i] >= 0)
-                qs[nq++] = m->query[i];
-        cli_deform_heat(map, loc, wt, &in, qs, nq, -1);
-        cli_heat_blend(img->rgb, img->width, img->height, map, CLI_DET_GRID, 0.85f);
-        /* the scale, bottom left: what the colours mean */
-        int bw = img->width / 4 < 200 ? img->width / 4 : 200;
-        if (bw >= 40 && img->height >= 40)
-            cli_draw_colorbar(img->rgb, img->width, img->height, 8, img->height - 30, bw, 8, "low", "high attention");
-        rc = 0;
-    } else {
-        fprintf(stderr, "vkattn: detect --heatmap: %s\n", vka_context_last_error(m->ctx));
-    }
-    free(loc), free(wt), free(qs);
-    return rc;
+    cli_heat_blend(img->rgb, img->width, img->height, map, CLI_DET_GRID, 0.85f);
+    /* the scale, bottom left: what the colours mean */
+    int bw = img->width / 4 < 200 ? img->width / 4 : 200;
+    if (bw >= 40 && img->height >= 40)
+        cli_draw_colorbar(img->rgb, img->width, img->height, 8, img->height - 30, bw, 8, "low", "high attention");
+    return 0;
 }
 
-static int detect_one(vision_model *m, const char *path, int64_t image_id, options *o)
+static vka_status run_image(void *user)
+{
+    options *o = user;
+    return vka_detector_run_image(o->m, o->img->rgb, o->img->width, o->img->height, 0);
+}
+
+static int detect_one(options *o, const char *path, int64_t image_id)
 {
     double t0 = cli_now_ms();
     vka_image *img = vka_image_load(path);
-    vka_tensor *rgb = NULL;
+    vka_detection *det = NULL;
+    char *lines = NULL;
     int rc = 1;
     if (!img) {
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
         return 1;
     }
-    int64_t shape[3] = {img->height, img->width, 3};
-    if (!(rgb = vka_tensor_create(m->ctx, VKA_U8, 3, shape)) || vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) {
-        fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(m->ctx));
-        goto done;
-    }
+    o->img = img;
     double t1 = cli_now_ms();
-    if (cli_first_run(m, rgb, &o->t)) {
-        fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(m->ctx));
+    if (cli_timed_run(&o->t, o->ctx, run_image, o)) {
+        fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(o->ctx));
         goto done;
     }
     double t2 = cli_now_ms();
+    int kept;
+    if (!(det = kept_detections(o->m, o->threshold, &kept))) {
+        fprintf(stderr, "vkattn: %s: out of host memory\n", path);
+        goto done;
+    }
     float W = (float)img->width, H = (float)img->height;
-    int kept = 0;
-    for (int64_t i = 0; i < m->n; i++)
-        kept += m->scores[i] >= o->threshold;
     char buf[32], tag[96];
     /* text lines are collected first: the header carries the postprocess time */
     size_t cap = 256 + (size_t)kept * 128, len = 0;
-    char *lines = o->json ? NULL : malloc(cap);
-    if (lines)
+    if (!o->json && (lines = malloc(cap)))
         lines[0] = 0;
-    for (int64_t i = 0; i < m->n; i++) {
-        if (!(m->scores[i] >= o->threshold))
-            continue;
-        const float *b = m->boxes + 4 * i;
+    for (int i = 0; i < kept; i++) {
+        const float *b = det[i].box;
         float x1 = clampf(b[0], 0, W), y1 = clampf(b[1], 0, H), x2 = clampf(b[2], 0, W), y2 = clampf(b[3], 0, H);
-        const char *name = class_name(o, m->labels[i], buf, sizeof buf);
+        const char *name = class_name(o, det[i].label, buf, sizeof buf);
         if (o->json) {
-            int64_t c = m->labels[i];
+            int64_t c = det[i].label;
             cJSON *e = cJSON_CreateObject();
             /* COCO results: image_id, category_id, bbox [x, y, w, h], score; the rest is ignored by pycocotools */
             cJSON_AddNumberToObject(e, "image_id", (double)image_id);
             cJSON_AddStringToObject(e, "file_name", path);
             cJSON_AddNumberToObject(e, "category_id", (double)(c >= 0 && c < 80 ? coco80_to_91[c] : c));
             cJSON_AddStringToObject(e, "label", name);
-            cJSON_AddNumberToObject(e, "score", round(m->scores[i] * 1e5) / 1e5);
+            cJSON_AddNumberToObject(e, "score", round(det[i].score * 1e5) / 1e5);
             double bb[4] = {round(x1 * 100) / 100, round(y1 * 100) / 100, round((x2 - x1) * 100) / 100,
                             round((y2 - y1) * 100) / 100};
             cJSON_AddItemToObject(e, "bbox", cJSON_CreateDoubleArray(bb, 4));
@@ -166,27 +167,24 @@ static int detect_one(vision_model *m, const char *path, int64_t image_id, optio
             snprintf(tag, sizeof tag, "%s", name);
             for (char *p = tag; *p; p++)
                 *p = *p == ' ' ? '_' : *p;
-            len += (size_t)snprintf(lines + len, cap - len, "%s %.4f %.1f %.1f %.1f %.1f\n", tag, m->scores[i], x1, y1,
+            len += (size_t)snprintf(lines + len, cap - len, "%s %.4f %.1f %.1f %.1f %.1f\n", tag, det[i].score, x1, y1,
                                     x2, y2);
         }
     }
     double t3 = cli_now_ms();
     cli_timings_add(&o->t, t1 - t0, o->t.last_inference_ms, t3 - t2);
-    if (lines) {
+    if (lines)
         printf("# %s (%dx%d): %d detection%s; preprocess %.1f ms, inference %.1f ms, postprocess %.1f ms\n%s", path,
                img->width, img->height, kept, kept == 1 ? "" : "s", t1 - t0, o->t.last_inference_ms, t3 - t2, lines);
-        free(lines);
-    }
     fflush(stdout);
     rc = 0;
-    if (o->out && o->heatmap && (rc = draw_heat(m, img, o)))
+    if (o->out && o->heatmap && (rc = draw_heat(o, img)))
         goto done;
     if (o->out) {
         /* lowest score first, so the surest boxes and tags end on top */
-        for (int64_t i = m->n - 1; i >= 0; i--)
-            if (m->scores[i] >= o->threshold)
-                cli_draw_detection(img->rgb, img->width, img->height, m->boxes + 4 * i, m->labels[i],
-                                   class_name(o, m->labels[i], buf, sizeof buf), m->scores[i]);
+        for (int i = kept - 1; i >= 0; i--)
+            cli_draw_detection(img->rgb, img->width, img->height, det[i].box, det[i].label,
+                               class_name(o, det[i].label, buf, sizeof buf), det[i].score);
         char name[1024];
         cli_out_name(name, sizeof name, o->out, path, o->several);
         if (vka_image_write_png(name, img->width, img->height, img->rgb)) {
@@ -197,7 +195,8 @@ static int detect_one(vision_model *m, const char *path, int64_t image_id, optio
         }
     }
 done:
-    vka_tensor_destroy(rgb);
+    free(lines);
+    free(det);
     vka_image_free(img);
     return rc;
 }
@@ -213,6 +212,7 @@ int cli_detect(int argc, char **argv)
     static const cli_optdef defs[] = {
         CLI_NUM_OPT("--threshold", 0, 1), CLI_STR_OPT("--out"),      CLI_STR_OPT("--labels"),
         CLI_FLAG_OPT("--json"),           CLI_FLAG_OPT("--no-fuse"), CLI_FLAG_OPT("--heatmap"),
+        CLI_ENUM_OPT("--precision", "f32|f16|auto"),
     };
     int npos;
     const char **pos;
@@ -231,6 +231,14 @@ int cli_detect(int argc, char **argv)
     options o = {.threshold = cli_num(argc, argv, "--threshold", 0.5)};
     o.out = cli_opt(argc, argv, "--out", NULL);
     o.heatmap = cli_flag(argc, argv, "--heatmap") > 0;
+    vka_detector_params dp = vka_detector_default_params();
+    dp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    dp.heatmaps = o.heatmap;
+    dp.clip = 0; /* clipped here, as the drawing clips */
+    if (cli_precision(argc, argv, &dp.precision)) {
+        free(pos);
+        return 2;
+    }
     int nimg = 0;
     char **images = cli_expand_images(pos + 1, npos - 1, &nimg);
     int64_t *ids = calloc((size_t)(nimg ? nimg : 1), sizeof *ids);
@@ -240,8 +248,6 @@ int cli_detect(int argc, char **argv)
     cli_default_labels(deflab, sizeof deflab, "coco80.txt");
     const char *labpath = cli_opt(argc, argv, "--labels", deflab);
     o.names = cli_read_labels(labpath, &o.nnames);
-    vision_model m = {0};
-    vka_context *ctx = NULL;
     int rc = 1;
     if (!o.names) {
         fprintf(stderr, "vkattn: detect: cannot read labels %s\n", labpath);
@@ -251,25 +257,30 @@ int cli_detect(int argc, char **argv)
         fprintf(stderr, "vkattn: detect: no images\n");
         goto out;
     }
-    ctx = cli_context(&argc, argv);
-    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0, .probe = o.heatmap, .trace_queries = o.heatmap};
-    if (!ctx || cli_load_model(&m, ctx, pos[0], VISION_DETECTOR, &vo, &o.t))
+    if (!(o.ctx = cli_context(&argc, argv)))
         goto out;
+    cli_build_begin(pos[0]);
+    o.m = vka_detector_create(o.ctx, pos[0], &dp);
+    cli_build_end(&o.t, o.ctx);
+    if (!o.m) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
+        goto out;
+    }
     if (cli_flag(argc, argv, "--json") > 0)
         o.json = cJSON_CreateArray();
     rc = 0;
     for (int i = 0; i < nimg; i++)
-        rc |= detect_one(&m, images[i], ids[i], &o);
+        rc |= detect_one(&o, images[i], ids[i]);
     if (o.json)
         rc |= cli_print_json(o.json, stdout);
     cli_timings_print(&o.t, o.json ? stderr : stdout);
 out:
-    vision_free(&m);
-    if (ctx && vka_context_validation_errors(ctx)) {
-        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));
+    vka_detector_destroy(o.m);
+    if (o.ctx && vka_context_validation_errors(o.ctx)) {
+        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(o.ctx));
         rc = 1;
     }
-    vka_context_destroy(ctx);
+    vka_context_destroy(o.ctx);
     cJSON_Delete(o.json);
     cli_free_labels(o.names, o.nnames);
     cli_free_labels(images, nimg);

@@ -106,6 +106,9 @@ cJSON *cli_device_json(const vka_device_info *x)
     cJSON_AddBoolToObject(o, "subgroup_arith", x->subgroup_arith);
     cJSON_AddBoolToObject(o, "cooperative_matrix", x->cooperative_matrix);
     cJSON_AddBoolToObject(o, "host_visible_device_memory", x->host_visible_device_memory);
+    cJSON_AddBoolToObject(o, "subgroup_size_control", x->subgroup_size_control);
+    cJSON_AddNumberToObject(o, "min_subgroup_size", x->min_subgroup_size);
+    cJSON_AddNumberToObject(o, "max_subgroup_size", x->max_subgroup_size);
     return o;
 }
 
@@ -143,9 +146,10 @@ static void print_text(const vka_device_info *x)
            x->subgroup_size, x->max_shared_memory / 1024, x->max_workgroup_invocations,
            x->max_storage_buffer_range / 1048576.0, x->timestamp_period_ns);
     printf("  features      fp16 storage %s, fp16 arithmetic %s, int8 %s, subgroup arithmetic %s,\n"
-           "                cooperative matrix %s\n",
+           "                cooperative matrix %s, subgroup size control %s (%u..%u)\n",
            x->fp16_storage ? "yes" : "no", x->fp16_arith ? "yes" : "no", x->int8_arith ? "yes" : "no",
-           x->subgroup_arith ? "yes" : "no", x->cooperative_matrix ? "yes" : "no");
+           x->subgroup_arith ? "yes" : "no", x->cooperative_matrix ? "yes" : "no",
+           x->subgroup_size_control ? "yes" : "no", x->min_subgroup_size, x->max_subgroup_size);
 }
 
 int cli_devices(int argc, char **argv)
@@ -160,7 +164,8 @@ int cli_devices(int argc, char **argv)
                "           device_uuid, driver_uuid, subgroup_size, max_shared_memory,\n"
                "           max_workgroup_invocations, max_storage_buffer_range, device_local_bytes,\n"
                "           timestamp_period_ns, fp16_arith, fp16_storage, int8_arith, subgroup_arith,\n"
-               "           cooperative_matrix, host_visible_device_memory\n");
+               "           cooperative_matrix, host_visible_device_memory, subgroup_size_control,\n"
+               "           min_subgroup_size, max_subgroup_size\n");
         return 0;
     }
     static const cli_optdef defs[] = {CLI_FLAG_OPT("--json")};

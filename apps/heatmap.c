@@ -123,48 +123,6 @@ void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int g
     }
 }
 
-/* Detector heat: where the chosen queries' deformable attention sampled. */
-void cli_deform_heat(float *map, const float *loc, const float *wt, const vka_deform_probe_info *in,
-                     const int64_t *queries, int nq, int head)
-{
-    enum { G = CLI_DET_GRID };
-    /* the weights splatted bilinearly on the grid */
-    memset(map, 0, sizeof(float) * G * G);
-    int64_t H = in->heads, P = in->points;
-    for (int i = 0; i < nq; i++)
-        for (int64_t h = 0; h < H; h++) {
-            if (head >= 0 && h != head)
-                continue;
-            for (int64_t p = 0; p < P; p++) {
-                size_t k = (size_t)((queries[i] * H + h) * P + p);
-                float x = loc[2 * k] * G - 0.5f, y = loc[2 * k + 1] * G - 0.5f, w = wt[k];
-                int x0 = (int)floorf(x), y0 = (int)floorf(y);
-                float ax = x - x0, ay = y - y0;
-                for (int dy = 0; dy < 2; dy++)
-                    for (int dx = 0; dx < 2; dx++) {
-                        int gx = x0 + dx, gy = y0 + dy;
-                        if (gx >= 0 && gy >= 0 && gx < G && gy < G)
-                            map[gy * G + gx] += w * (dx ? ax : 1 - ax) * (dy ? ay : 1 - ay);
-                    }
-            }
-        }
-    /* two passes of a [1 2 1]/4 blur each way, then a square root: single
-     * sampling points become visible blobs and weak ones still show */
-    float tmp[G * G];
-    for (int pass = 0; pass < 4; pass++) {
-        int horiz = pass % 2 == 0;
-        for (int y = 0; y < G; y++)
-            for (int x = 0; x < G; x++) {
-                float a = horiz ? map[y * G + (x > 0 ? x - 1 : x)] : map[(y > 0 ? y - 1 : y) * G + x];
-                float b = horiz ? map[y * G + (x + 1 < G ? x + 1 : x)] : map[(y + 1 < G ? y + 1 : y) * G + x];
-                tmp[y * G + x] = 0.25f * a + 0.5f * map[y * G + x] + 0.25f * b;
-            }
-        memcpy(map, tmp, sizeof tmp);
-    }
-    for (int i = 0; i < G * G; i++)
-        map[i] = sqrtf(fmaxf(map[i], 0.0f));
-}
-
 /* ------------------------------------------------------------ labels and colour bar */
 
 static void fill_rect(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1, const uint8_t c[3])

@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "vision.h"
 
 void cli_timings_add(cli_timings *t, double pre, double inf, double post)
 {
@@ -14,24 +13,25 @@ void cli_timings_add(cli_timings *t, double pre, double inf, double post)
     t->postprocess_ms += post;
 }
 
-int cli_load_model(vision_model *m, vka_context *ctx, const char *path, int kind, const vision_options *o,
-                   cli_timings *t)
+void cli_build_begin(const char *path)
 {
     char msg[512];
     snprintf(msg, sizeof msg, "loading and building %s", path);
     cli_progress_begin(msg, 1500);
-    int rc = vision_load(m, ctx, path, (vision_kind)kind, o);
+}
+
+void cli_build_end(cli_timings *t, vka_context *ctx)
+{
     t->build_ms = cli_progress_end();
     t->pipelines = vka_context_pipeline_count(ctx);
     t->last_inference_ms = -1;
-    return rc;
 }
 
-vka_status cli_first_run(vision_model *m, vka_tensor *rgb, cli_timings *t)
+vka_status cli_timed_run(cli_timings *t, vka_context *ctx, vka_status (*run)(void *user), void *user)
 {
     double a = cli_now_ms();
     if (t->first_done) {
-        vka_status s = vision_run(m, rgb);
+        vka_status s = run(user);
         t->last_inference_ms = cli_now_ms() - a;
         return s;
     }
@@ -41,13 +41,13 @@ vka_status cli_first_run(vision_model *m, vka_tensor *rgb, cli_timings *t)
     char msg[160];
     snprintf(msg, sizeof msg, "compiling %d pipelines, cached for next runs", t->pipelines);
     cli_progress_begin(msg, 1000);
-    vka_status s = vision_run(m, rgb);
+    vka_status s = run(user);
     double first = cli_progress_end();
     if (s)
         return s;
-    t->pipelines = vka_context_pipeline_count(m->ctx); /* some are made on the first run */
+    t->pipelines = vka_context_pipeline_count(ctx); /* some are made on the first run */
     a = cli_now_ms();
-    s = vision_run(m, rgb);
+    s = run(user);
     t->last_inference_ms = cli_now_ms() - a;
     t->compile_ms = first > t->last_inference_ms ? first - t->last_inference_ms : 0;
     return s;
