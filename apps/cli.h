@@ -40,7 +40,8 @@ int cli_wants_help(int argc, char **argv);
  * (sets *index or *name as vka_context_params wants them); returns the index
  * of the device it picks, or -1 after printing the devices there are. */
 int cli_device_select(const char *arg, int *index, const char **name);
-/* The git commit the tool was configured from ("unknown" outside a checkout). */
+/* The git commit the tool was built from, `git describe --dirty` ("unknown"
+ * outside a checkout; apps/git_commit.cmake). */
 const char *cli_git_commit(void);
 
 /* Shared options: --device N|NAME, --validate. Removes them from argv. */
@@ -106,7 +107,6 @@ void cli_report_setting(cli_report *r, const char *key, const char *value);
  * its repetitions within 10%; the best is the peak. Prints it on a "#" line
  * to cli_txt. r may be NULL. Returns GFLOP/s, 0 when not measured. */
 double cli_report_peak(cli_report *r, vka_context *ctx, int reps, double min_ms, int tries);
-double cli_report_peak_gflops(const cli_report *r);
 /* One case: samples ms[n] in run order (GPU or wall time), flop per run (0:
  * none); returns the JSON object for extra fields (NULL when r is NULL). */
 struct cJSON *cli_report_result(cli_report *r, const char *bench, const char *name, const char *variant,

@@ -173,8 +173,6 @@ double cli_report_peak(cli_report *r, vka_context *ctx, int reps, double min_ms,
     return best.gflops;
 }
 
-double cli_report_peak_gflops(const cli_report *r) { return r ? r->peak : 0; }
-
 cJSON *cli_report_result(cli_report *r, const char *bench, const char *name, const char *variant, double flop,
                          const double *ms, int n)
 {
