@@ -154,18 +154,12 @@ int main(int argc, char **argv)
         first += !strcmp(argv[first], "--device") ? 2 : 1;
     }
     if (first > 1 && first < argc) {
-        static char **reordered; /* lives until exit */
-        reordered = malloc(sizeof(char *) * ((size_t)argc + 1));
-        if (!reordered)
-            return 1;
-        int n = 0;
-        reordered[n++] = argv[0];
-        for (int i = first; i < argc; i++)
-            reordered[n++] = argv[i];
-        for (int i = 1; i < first; i++)
-            reordered[n++] = argv[i];
-        reordered[n] = NULL;
-        argv = reordered;
+        /* rotate argv[1..argc) in place: the command first, the globals last */
+        for (int k = 1; k < first; k++) {
+            char *g = argv[1];
+            memmove(&argv[1], &argv[2], sizeof(char *) * (size_t)(argc - 2));
+            argv[argc - 1] = g;
+        }
     } else if (first > 1) {
         fprintf(stderr, "vkattn: global options but no command\n\n");
         usage(stderr);
