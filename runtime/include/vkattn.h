@@ -134,6 +134,12 @@ typedef struct vka_device_info {
      * (kernels that depend on the subgroup size get theirs set; see pipeline.c) */
     int subgroup_size_control;
     uint32_t min_subgroup_size, max_subgroup_size;
+    /* What names a device and its driver in a benchmark report (the fields
+     * `vulkaninfo --summary` shows): */
+    uint32_t driver_id;                 /* VkDriverId (VkPhysicalDeviceDriverProperties); 0: unknown */
+    uint8_t conformance_version[4];     /* major, minor, subminor, patch; all 0: not conformant/unknown */
+    uint8_t device_uuid[16];            /* VkPhysicalDeviceIDProperties::deviceUUID */
+    uint8_t driver_uuid[16];            /* VkPhysicalDeviceIDProperties::driverUUID */
 } vka_device_info;
 
 /* Lists the Vulkan devices. Writes up to max entries, sets *count to the number
@@ -280,6 +286,9 @@ VKA_API const char *vka_context_last_error(const vka_context *ctx);
 /* Validation messages of severity error seen since creation (0 without validation). */
 VKA_API int vka_context_validation_errors(const vka_context *ctx);
 VKA_API int vka_context_validation_enabled(const vka_context *ctx);
+/* Compute pipelines the context has created so far (graph builds create them
+ * as they need them; a driver may compile them on first use). */
+VKA_API int vka_context_pipeline_count(const vka_context *ctx);
 /* Bytes of device memory held by the runtime's allocator. */
 VKA_API uint64_t vka_context_memory_used(const vka_context *ctx);
 /* What the context's device reported about cooperative matrices, whether f16

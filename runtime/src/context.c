@@ -444,4 +444,5 @@ vka_status vka_context_vulkan(const vka_context *ctx, vka_external_vulkan *out)
 }
 int vka_context_validation_errors(const vka_context *ctx) { return ctx ? ctx->validation_errors : 0; }
 int vka_context_validation_enabled(const vka_context *ctx) { return ctx ? ctx->validation : 0; }
+int vka_context_pipeline_count(const vka_context *ctx) { return ctx ? ctx->npipes : 0; }
 uint64_t vka_context_memory_used(const vka_context *ctx) { return ctx ? ctx->mem_used : 0; }

@@ -155,8 +155,10 @@ void vka__device_query(const vka__instance_fns *vi, VkPhysicalDevice pd, int ind
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT};
     VkPhysicalDeviceSubgroupSizeControlFeaturesEXT sscf = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+    VkPhysicalDeviceIDProperties idp = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES,
+                                        .pNext = ssc ? &sscp : NULL};
     VkPhysicalDeviceDriverProperties drv = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES,
-                                            .pNext = ssc ? &sscp : NULL};
+                                            .pNext = &idp};
     VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
                                              .pNext = &drv};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
@@ -181,6 +183,13 @@ void vka__device_query(const vka__instance_fns *vi, VkPhysicalDevice pd, int ind
     snprintf(info->vendor, sizeof info->vendor, "%s", vendor_name(p->vendorID));
     info->api_version = p->apiVersion;
     info->driver_version = p->driverVersion;
+    info->driver_id = (uint32_t)drv.driverID;
+    info->conformance_version[0] = drv.conformanceVersion.major;
+    info->conformance_version[1] = drv.conformanceVersion.minor;
+    info->conformance_version[2] = drv.conformanceVersion.subminor;
+    info->conformance_version[3] = drv.conformanceVersion.patch;
+    memcpy(info->device_uuid, idp.deviceUUID, VK_UUID_SIZE);
+    memcpy(info->driver_uuid, idp.driverUUID, VK_UUID_SIZE);
     switch (p->deviceType) {
     case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: info->type = VKA_DEVICE_INTEGRATED; break;
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: info->type = VKA_DEVICE_DISCRETE; break;
