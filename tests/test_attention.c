@@ -598,7 +598,7 @@ int main(int argc, char **argv)
              .probe = 1, .coopmat = 1},
             {.dt = VKA_F16, .B = 1, .H = 2, .nq = 70, .nk = 23, .D = 32, .layout = L_BNHD, .mask = 1, .sd = 3.0f,
              .coopmat = 1},
-            {.dt = VKA_F16, .B = 2, .H = 1, .nq = 197, .nk = 197, .D = 64, .layout = L_QKV, .lse = 1, .unaligned = 1,
+            {.dt = VKA_F16, .B = 1, .H = 1, .nq = 150, .nk = 150, .D = 64, .layout = L_QKV, .lse = 1, .unaligned = 1,
              .sd = 3.0f, .probe = 1, .coopmat = 1},
             {.dt = VKA_F16, .B = 1, .H = 2, .nq = 100, .nk = 131, .D = 48, .mask = 1, .causal = 1, .lse = 1,
              .sd = 3.0f, .probe = 1, .coopmat = 1},
