@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 ASSETS ?= $(or $(VKATTN_ASSETS),../shared/assets)
 DEMO_IMAGES = $(ASSETS)/images/coco_000000039769.png $(ASSETS)/images/ort_kitten_224.png $(ASSETS)/images/ort_fish.png
 
-.PHONY: all deps build test asan tsan demo bench clean
+.PHONY: all deps build test asan tsan fuzz-build fuzz-smoke fuzz demo bench clean
 
 all: build
 
@@ -42,6 +42,30 @@ tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp build-tsan/tests/test_threads
 	TSAN_OPTIONS=halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp build-tsan/tests/test_async
 
+# libFuzzer targets (tests/fuzz/README.md): the ONNX importer + graph build (raw
+# and structure-aware), safetensors, image decoding and the CLI's .npy reader,
+# built with clang-14 -fsanitize=fuzzer,address,undefined in build-fuzz/.
+# fuzz-smoke (CI, after make test): each target FUZZ_SMOKE_SECONDS; fuzz: each
+# FUZZ_SECONDS, one after another. Any crash, leak, UB or timeout fails; the
+# input is left in build-fuzz/crashes/.
+FUZZ_TARGETS ?= fuzz_onnx fuzz_onnx_struct fuzz_safetensors fuzz_image fuzz_npy
+FUZZ_SMOKE_SECONDS ?= 40
+FUZZ_SECONDS ?= 600
+FUZZ_CC ?= clang-14
+# Debian's python3 (python3-onnx, -numpy, -pil) writes the seeds
+FUZZ_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+fuzz-build:
+	@sh scripts/deps.sh fuzz
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVKA_FUZZ=ON -DCMAKE_C_COMPILER=$(FUZZ_CC) $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_all
+	$(FUZZ_PYTHON) tests/fuzz/make_seeds.py build-fuzz/seeds
+
+fuzz-smoke: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	nice -n 10 sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # DeiT-Tiny on three photos: top-5 classes, and out/heat_<photo>.png with the
 # CLS attention of each head of the last layer and their mean. DEIMv2 atto on
 # bus.jpg: its detections, and out/detect_bus.png with the boxes drawn over
@@ -63,4 +87,4 @@ bench: build
 	./$(BUILD)/apps/vkattn bench attention
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

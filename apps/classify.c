@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "vision.h"
 
 static void classify_usage(void)
 {
@@ -32,27 +31,13 @@ static void classify_usage(void)
            "  --precision P  f32 (default), f16 or auto: storage of weights and activations\n");
 }
 
-typedef struct {
-    int64_t index;
-    double logit;
-} entry;
-
-static int cmp_entry(const void *a, const void *b)
-{
-    const entry *x = a, *y = b;
-    if (x->logit != y->logit)
-        return x->logit < y->logit ? 1 : -1;
-    return x->index < y->index ? -1 : 1;
-}
-
 /* ------------------------------------------------------------ one image */
 
-static int classify_one(vision_model *m, const char *path, int top, int json,
+static int classify_one(vka_classifier *m, vka_context *ctx, const char *path, int top, int json,
                         char **labels, int nlabels, const char *heatmap, int several, int layer)
 {
     double t0 = cli_now_ms();
     vka_image *img = vka_image_load(path);
-    vka_tensor *rgb = NULL;
     const char *err = NULL;
     char errbuf[1200];
     int rc = 1;
@@ -60,26 +45,20 @@ static int classify_one(vision_model *m, const char *path, int top, int json,
         err = vka_last_error();
         goto fail;
     }
-    int64_t shape[3] = {img->height, img->width, 3};
-    vka_status s = VKA_OK;
-    if (!(rgb = vka_tensor_create(m->ctx, VKA_U8, 3, shape)) ||
-        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vision_run(m, rgb))) {
-        snprintf(errbuf, sizeof errbuf, "%s: %s", path, vka_context_last_error(m->ctx));
+    if (vka_classifier_run_image(m, img->rgb, img->width, img->height, 0)) {
+        snprintf(errbuf, sizeof errbuf, "%s: %s", path, vka_context_last_error(ctx));
         err = errbuf;
         goto fail;
     }
-    /* softmax in double on the host: 1000 values, not worth a dispatch */
-    entry *e = malloc(sizeof *e * (size_t)m->classes);
-    double mx = -INFINITY, sum = 0;
-    for (int64_t i = 0; i < m->classes; i++) {
-        e[i] = (entry){i, m->logits[i]};
-        mx = e[i].logit > mx ? e[i].logit : mx;
+    /* top-k with probabilities (softmax in double on the host) */
+    int64_t classes = vka_classifier_classes(m);
+    vka_class_score *e = malloc(sizeof *e * (size_t)(top < classes ? top : classes));
+    if (!e) {
+        err = "out of host memory";
+        goto fail;
     }
-    for (int64_t i = 0; i < m->classes; i++)
-        sum += exp(e[i].logit - mx);
-    qsort(e, (size_t)m->classes, sizeof *e, cmp_entry);
+    int k = vka_classifier_top(m, top, e);
     double ms = cli_now_ms() - t0;
-    int k = top < m->classes ? top : (int)m->classes;
     if (json) {
         printf("{\"image\": ");
         cli_json_str(path);
@@ -87,23 +66,34 @@ static int classify_one(vision_model *m, const char *path, int top, int json,
         for (int i = 0; i < k; i++) {
             printf(i ? ", {\"index\": %lld, \"label\": " : "{\"index\": %lld, \"label\": ", (long long)e[i].index);
             cli_json_str(e[i].index < nlabels ? labels[e[i].index] : "");
-            printf(", \"prob\": %.6g, \"logit\": %.6g}", exp(e[i].logit - mx) / sum, e[i].logit);
+            printf(", \"prob\": %.6g, \"logit\": %.6g}", e[i].prob, e[i].logit);
         }
         printf("], \"ms\": %.1f}\n", ms);
     } else {
         printf("%s (%dx%d, %.1f ms)\n", path, img->width, img->height, ms);
         for (int i = 0; i < k; i++)
             printf("  %2d. %4lld  %-28.28s  p %.4f  logit %7.3f\n", i + 1, (long long)e[i].index,
-                   e[i].index < nlabels ? labels[e[i].index] : "", exp(e[i].logit - mx) / sum, e[i].logit);
+                   e[i].index < nlabels ? labels[e[i].index] : "", e[i].prob, e[i].logit);
     }
     fflush(stdout);
     free(e);
     rc = 0;
     if (heatmap) {
-        int heads, grid, w, h;
-        float *maps = vision_cls_maps(m, layer, &heads, &grid);
-        uint8_t *crop = maps ? vision_crop_rgb(m) : NULL;
-        uint8_t *pic = crop ? cli_heatmap_render(crop, m->size, maps, heads, grid, &w, &h) : NULL;
+        int w, h, S = vka_classifier_input_size(m);
+        vka_heatmap_info hi = {0};
+        float *maps = NULL;
+        uint8_t *crop = NULL;
+        if (!vka_classifier_heatmaps(m, layer, NULL, 0, &hi)) { /* the sizes, then the maps */
+            size_t bytes = sizeof(float) * (size_t)(hi.heads + 1) * (size_t)(hi.grid_h * hi.grid_w);
+            if ((maps = malloc(bytes)) && vka_classifier_heatmaps(m, layer, maps, bytes, &hi))
+                free(maps), maps = NULL;
+        }
+        if (maps && (crop = malloc((size_t)S * S * 3)) && vka_classifier_input_rgb(m, crop, (size_t)S * S * 3))
+            free(crop), crop = NULL;
+        if (!crop)
+            fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
+        int heads = hi.heads, grid = hi.grid_h;
+        uint8_t *pic = crop ? cli_heatmap_render(crop, S, maps, heads, grid, &w, &h) : NULL;
         char name[1024];
         cli_out_name(name, sizeof name, heatmap, path, several);
         if (!pic || vka_image_write_png(name, w, h, pic)) {
@@ -117,7 +107,6 @@ static int classify_one(vision_model *m, const char *path, int top, int json,
         free(crop);
         free(maps);
     }
-    vka_tensor_destroy(rgb);
     vka_image_free(img);
     return rc;
 fail:
@@ -130,7 +119,6 @@ fail:
         printf("}\n");
         fflush(stdout);
     }
-    vka_tensor_destroy(rgb);
     vka_image_free(img);
     return rc;
 }
@@ -173,24 +161,30 @@ int cli_classify(int argc, char **argv)
         fprintf(stderr, "vkattn: warning: no labels at %s (set VKATTN_ASSETS or --labels); printing indices only\n",
                 labpath);
 
-    vision_model m = {0};
+    vka_classifier *m = NULL;
     int rc = 1;
     vka_context *ctx = cli_context(&argc, argv);
-    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0, .probe = heatmap != NULL};
-    if (cli_precision(argc, argv, &vo.precision)) {
+    vka_classifier_params cp = vka_classifier_default_params();
+    cp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    cp.heatmaps = heatmap != NULL;
+    if (cli_precision(argc, argv, &cp.precision)) {
         rc = 2;
         goto out;
     }
-    if (!ctx || vision_load(&m, ctx, pos[0], VISION_CLASSIFIER, &vo))
+    if (!ctx || !(m = vka_classifier_create(ctx, pos[0], &cp))) {
+        if (ctx)
+            fprintf(stderr, "vkattn: %s\n", vka_last_error());
         goto out;
-    if (labels && nlabels != m.classes)
-        fprintf(stderr, "vkattn: warning: %d labels in %s for %lld classes\n", nlabels, labpath, (long long)m.classes);
+    }
+    if (labels && nlabels != vka_classifier_classes(m))
+        fprintf(stderr, "vkattn: warning: %d labels in %s for %lld classes\n", nlabels, labpath,
+                (long long)vka_classifier_classes(m));
     rc = 0;
     for (int i = 1; i < npos; i++)
-        rc |= classify_one(&m, pos[i], top > 0 ? top : 5, json, labels, labels ? nlabels : 0, heatmap,
+        rc |= classify_one(m, ctx, pos[i], top > 0 ? top : 5, json, labels, labels ? nlabels : 0, heatmap,
                            npos > 2, layer);
 out:
-    vision_free(&m);
+    vka_classifier_destroy(m);
     if (ctx && vka_context_validation_errors(ctx)) {
         fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));
         rc = 1;

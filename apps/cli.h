@@ -58,13 +58,8 @@ uint8_t *cli_heatmap_render(const uint8_t *crop, int size, const float *maps, in
  * centres; normalized to its min..max) into rgb [height, width, 3] through the
  * inferno colormap with weight opacity. */
 void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int grid, float opacity);
-/* Detector heat on a CLI_DET_GRID² grid over the image: the deformable-attention
- * sampling weights (loc, wt: one layer of vka_graph_deform_probe) of the given
- * decoder queries, one head or all (head < 0), splatted, blurred, square-rooted
- * so weak points still show. map: CLI_DET_GRID² floats. */
+/* Detector heat (vka_deform_heatmap, vka_detector_heatmap) on a CLI_DET_GRID² grid over the image. */
 #define CLI_DET_GRID 48
-void cli_deform_heat(float *map, const float *loc, const float *wt, const vka_deform_probe_info *in,
-                     const int64_t *queries, int nq, int head);
 
 /* Detections drawn into images (draw.c). */
 /* The colour of class cls: 20 distinct colours, repeating. */

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "vision.h"
 
 static void detect_usage(void)
 {
@@ -72,58 +71,52 @@ static const char *class_name(const options *o, int64_t c, char *buf, size_t n)
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+/* The last run's detections with score >= threshold, boxes as the model gave them (caller frees). */
+static vka_detection *kept_detections(vka_detector *m, double threshold, int *n)
+{
+    *n = vka_detector_results(m, threshold, NULL, 0);
+    vka_detection *d = malloc(sizeof *d * (size_t)(*n > 0 ? *n : 1));
+    if (d)
+        vka_detector_results(m, threshold, d, *n);
+    return d;
+}
+
 /* ------------------------------------------------------------ one image */
 
 /* The last decoder layer's sampling weights of the kept detections (all heads)
  * as a heatmap blended into the image. */
-static int draw_heat(vision_model *m, vka_image *img, const options *o)
+static int draw_heat(vka_detector *m, vka_context *ctx, vka_image *img, const options *o)
 {
-    vka_deform_probe_info in;
-    if (vka_graph_deform_count(m->g) < 1 || vka_graph_deform_probe(m->g, -1, NULL, 0, NULL, 0, &in)) {
-        fprintf(stderr, "vkattn: detect --heatmap: the model has no deformable attention to probe\n");
+    float map[CLI_DET_GRID * CLI_DET_GRID];
+    if (vka_detector_heatmap(m, o->threshold, -1, -1, map, CLI_DET_GRID)) {
+        fprintf(stderr, "vkattn: detect --heatmap: %s\n", vka_context_last_error(ctx));
         return 1;
     }
-    size_t n = (size_t)(in.batch * in.queries * in.heads * in.points);
-    float *loc = malloc(sizeof(float) * 2 * n), *wt = malloc(sizeof(float) * n);
-    int64_t *qs = malloc(sizeof(int64_t) * (size_t)m->n);
-    float map[CLI_DET_GRID * CLI_DET_GRID];
-    int nq = 0, rc = 1;
-    if (loc && wt && qs && !vka_graph_deform_probe(m->g, -1, loc, sizeof(float) * 2 * n, wt, sizeof(float) * n, NULL)) {
-        for (int64_t i = 0; i < m->n; i++)
-            if (m->scores[i] >= o->threshold && m->query[i] >= 0)
-                qs[nq++] = m->query[i];
-        cli_deform_heat(map, loc, wt, &in, qs, nq, -1);
-        cli_heat_blend(img->rgb, img->width, img->height, map, CLI_DET_GRID, 0.55f);
-        rc = 0;
-    } else {
-        fprintf(stderr, "vkattn: detect --heatmap: %s\n", vka_context_last_error(m->ctx));
-    }
-    free(loc), free(wt), free(qs);
-    return rc;
+    cli_heat_blend(img->rgb, img->width, img->height, map, CLI_DET_GRID, 0.55f);
+    return 0;
 }
 
-static int detect_one(vision_model *m, const char *path, options *o)
+static int detect_one(vka_detector *m, vka_context *ctx, const char *path, options *o)
 {
     double t0 = cli_now_ms();
     vka_image *img = vka_image_load(path);
-    vka_tensor *rgb = NULL;
+    vka_detection *det = NULL;
     int rc = 1;
     if (!img) {
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
         return 1;
     }
-    int64_t shape[3] = {img->height, img->width, 3};
-    vka_status s = VKA_OK;
-    if (!(rgb = vka_tensor_create(m->ctx, VKA_U8, 3, shape)) ||
-        (s = vka_tensor_upload(rgb, img->rgb, vka_tensor_bytes(rgb))) || (s = vision_run(m, rgb))) {
-        fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(m->ctx));
+    if (vka_detector_run_image(m, img->rgb, img->width, img->height, 0)) {
+        fprintf(stderr, "vkattn: %s: %s\n", path, vka_context_last_error(ctx));
+        goto done;
+    }
+    int kept;
+    if (!(det = kept_detections(m, o->threshold, &kept))) {
+        fprintf(stderr, "vkattn: %s: out of host memory\n", path);
         goto done;
     }
     double ms = cli_now_ms() - t0;
     float W = (float)img->width, H = (float)img->height;
-    int kept = 0;
-    for (int64_t i = 0; i < m->n; i++)
-        kept += m->scores[i] >= o->threshold;
     if (!o->json)
         printf("# %s (%dx%d): %d detection%s, %.1f ms\n", path, img->width, img->height, kept, kept == 1 ? "" : "s",
                ms);
@@ -133,14 +126,12 @@ static int detect_one(vision_model *m, const char *path, options *o)
     for (int k = 0; k < stemlen; k++)
         numeric &= stem[k] >= '0' && stem[k] <= '9';
     char buf[32], tag[96];
-    for (int64_t i = 0; i < m->n; i++) {
-        if (!(m->scores[i] >= o->threshold))
-            continue;
-        const float *b = m->boxes + 4 * i;
+    for (int i = 0; i < kept; i++) {
+        const float *b = det[i].box;
         float x1 = clampf(b[0], 0, W), y1 = clampf(b[1], 0, H), x2 = clampf(b[2], 0, W), y2 = clampf(b[3], 0, H);
-        const char *name = class_name(o, m->labels[i], buf, sizeof buf);
+        const char *name = class_name(o, det[i].label, buf, sizeof buf);
         if (o->json) {
-            int64_t c = m->labels[i];
+            int64_t c = det[i].label;
             printf("%s{\"image_id\": ", o->json_count++ ? ",\n " : "");
             if (numeric)
                 printf("%lld", strtoll(stem, NULL, 10) /* stops at the extension */);
@@ -149,26 +140,25 @@ static int detect_one(vision_model *m, const char *path, options *o)
                 cli_json_str(tag);
             }
             printf(", \"category_id\": %lld, \"bbox\": [%.2f, %.2f, %.2f, %.2f], \"score\": %.5f, \"label\": ",
-                   (long long)(c >= 0 && c < 80 ? coco80_to_91[c] : c), x1, y1, x2 - x1, y2 - y1, m->scores[i]);
+                   (long long)(c >= 0 && c < 80 ? coco80_to_91[c] : c), x1, y1, x2 - x1, y2 - y1, det[i].score);
             cli_json_str(name);
             putchar('}');
         } else {
             snprintf(tag, sizeof tag, "%s", name);
             for (char *p = tag; *p; p++)
                 *p = *p == ' ' ? '_' : *p;
-            printf("%s %.4f %.1f %.1f %.1f %.1f\n", tag, m->scores[i], x1, y1, x2, y2);
+            printf("%s %.4f %.1f %.1f %.1f %.1f\n", tag, det[i].score, x1, y1, x2, y2);
         }
     }
     fflush(stdout);
     rc = 0;
-    if (o->out && o->heatmap && (rc = draw_heat(m, img, o)))
+    if (o->out && o->heatmap && (rc = draw_heat(m, ctx, img, o)))
         goto done;
     if (o->out) {
         /* lowest score first, so the surest boxes and tags end on top */
-        for (int64_t i = m->n - 1; i >= 0; i--)
-            if (m->scores[i] >= o->threshold)
-                cli_draw_detection(img->rgb, img->width, img->height, m->boxes + 4 * i, m->labels[i],
-                                   class_name(o, m->labels[i], buf, sizeof buf), m->scores[i]);
+        for (int i = kept - 1; i >= 0; i--)
+            cli_draw_detection(img->rgb, img->width, img->height, det[i].box, det[i].label,
+                               class_name(o, det[i].label, buf, sizeof buf), det[i].score);
         char name[1024];
         cli_out_name(name, sizeof name, o->out, path, o->several);
         if (vka_image_write_png(name, img->width, img->height, img->rgb)) {
@@ -179,7 +169,7 @@ static int detect_one(vision_model *m, const char *path, options *o)
         }
     }
 done:
-    vka_tensor_destroy(rgb);
+    free(det);
     vka_image_free(img);
     return rc;
 }
@@ -226,26 +216,32 @@ int cli_detect(int argc, char **argv)
         fprintf(stderr, "vkattn: warning: no labels at %s (set VKATTN_ASSETS or --labels); naming classes classN\n",
                 labpath);
 
-    vision_model m = {0};
+    vka_detector *m = NULL;
     int rc = 1;
     vka_context *ctx = cli_context(&argc, argv);
     o.heatmap = cli_flag(argc, argv, "--heatmap") > 0;
-    vision_options vo = {.fuse = cli_flag(argc, argv, "--no-fuse") < 0, .probe = o.heatmap, .trace_queries = o.heatmap};
-    if (cli_precision(argc, argv, &vo.precision)) {
+    vka_detector_params dp = vka_detector_default_params();
+    dp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    dp.heatmaps = o.heatmap;
+    dp.clip = 0; /* clipped here, as the drawing clips */
+    if (cli_precision(argc, argv, &dp.precision)) {
         rc = 2;
         goto out;
     }
-    if (!ctx || vision_load(&m, ctx, pos[0], VISION_DETECTOR, &vo))
+    if (!ctx || !(m = vka_detector_create(ctx, pos[0], &dp))) {
+        if (ctx)
+            fprintf(stderr, "vkattn: %s\n", vka_last_error());
         goto out;
+    }
     rc = 0;
     if (o.json)
         printf("[");
     for (int i = 1; i < npos; i++)
-        rc |= detect_one(&m, pos[i], &o);
+        rc |= detect_one(m, ctx, pos[i], &o);
     if (o.json)
         printf("]\n");
 out:
-    vision_free(&m);
+    vka_detector_destroy(m);
     if (ctx && vka_context_validation_errors(ctx)) {
         fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(ctx));
         rc = 1;

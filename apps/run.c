@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "npy.h"
 
 static void run_usage(void)
 {
@@ -25,42 +26,6 @@ static void run_usage(void)
            "                MFLOP, node), each followed by the nodes it absorbed (fused into it,\n"
            "                or slices/concats it made views of), then the totals and the bytes of\n"
            "                weights and activations\n");
-}
-
-/* Minimal .npy reader: little-endian <f4 or <i8, C order; *is_int says which. */
-static void *read_npy(const char *path, size_t *bytes, int *is_int)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char magic[10];
-    void *data = NULL;
-    if (fread(magic, 1, 10, f) == 10 && !memcmp(magic, "\x93NUMPY", 6)) {
-        size_t hl = magic[8] | (size_t)magic[9] << 8;
-        if (magic[6] >= 2) {
-            unsigned char x[2];
-            if (fread(x, 1, 2, f) != 2)
-                hl = 0;
-            hl = magic[8] | (size_t)magic[9] << 8 | (size_t)x[0] << 16 | (size_t)x[1] << 24;
-        }
-        char *hdr = calloc(1, hl + 1);
-        if (hdr && fread(hdr, 1, hl, f) == hl && !strstr(hdr, "'fortran_order': True") &&
-            (strstr(hdr, "<f4") || strstr(hdr, "<i8"))) {
-            *is_int = strstr(hdr, "<i8") != NULL;
-            long pos = ftell(f);
-            fseek(f, 0, SEEK_END);
-            *bytes = (size_t)(ftell(f) - pos);
-            fseek(f, pos, SEEK_SET);
-            data = malloc(*bytes + 1);
-            if (data && fread(data, 1, *bytes, f) != *bytes) {
-                free(data);
-                data = NULL;
-            }
-        }
-        free(hdr);
-    }
-    fclose(f);
-    return data;
 }
 
 static void *read_raw(const char *path, size_t *bytes)
@@ -110,14 +75,24 @@ static int feed_inputs(vka_graph *g, int argc, char **argv)
                 argv[a + 1][strlen(name)] == '=') {
                 const char *file = argv[a + 1] + strlen(name) + 1;
                 size_t len = strlen(file);
-                owned = len > 4 && !strcmp(file + len - 4, ".npy") ? read_npy(file, &have, &have_int)
-                                                                   : read_raw(file, &have);
-                if (!owned) {
-                    fprintf(stderr, "vkattn: cannot read input %s from %s (.npy must be <f4 or <i8, C order)\n", name,
-                            file);
-                    rc = 1;
-                }
+                free(owned); /* --input given twice: the last one wins */
+                owned = read_raw(file, &have);
                 data = owned;
+                cli_npy npy;
+                char why[160];
+                if (!owned) {
+                    fprintf(stderr, "vkattn: cannot read input %s from %s\n", name, file);
+                    rc = 1;
+                } else if (len > 4 && !strcmp(file + len - 4, ".npy")) {
+                    if (cli_npy_parse(owned, have, &npy, why, sizeof why)) {
+                        fprintf(stderr, "vkattn: input %s: %s: %s\n", name, file, why);
+                        rc = 1;
+                    } else {
+                        data = npy.data;
+                        have = npy.bytes;
+                        have_int = npy.is_int;
+                    }
+                }
             }
         if (!data && st) {
             /* the tensor must be what the graph declares, dtype and shape, not just as many bytes */

@@ -14,7 +14,6 @@
 #include "compose.h"
 #include "font.h"
 #include "present.h"
-#include "vision.h"
 
 static void view_usage(void)
 {
@@ -188,17 +187,23 @@ static void fit(view_map *m, float sx0, float sy0, float sx1, float sy1, float a
 static float map_x(const view_map *m, float x) { return m->dx + (x - m->sx0) * m->dw / (m->sx1 - m->sx0); }
 static float map_y(const view_map *m, float y) { return m->dy + (y - m->sy0) * m->dh / (m->sy1 - m->sy0); }
 
-/* The classifier's centre crop in frame pixels (vka_preprocess's resize + crop). */
-static void crop_rect(const vision_model *m, int w, int h, float r[4])
+/* The classifier's CLS maps of a layer, [heads + 1, grid, grid] with their mean last (caller frees); NULL after
+ * printing why. */
+static float *cls_maps(vka_classifier *c, vka_context *ctx, int layer, int *heads, int *grid)
 {
-    double rw, rh;
-    if (w <= h)
-        rw = m->pp.resize, rh = floor((double)m->pp.resize * h / w);
-    else
-        rh = m->pp.resize, rw = floor((double)m->pp.resize * w / h);
-    double left = floor((rw - m->pp.crop) / 2), top = floor((rh - m->pp.crop) / 2);
-    r[0] = (float)(left * w / rw), r[1] = (float)(top * h / rh);
-    r[2] = (float)((left + m->pp.crop) * w / rw), r[3] = (float)((top + m->pp.crop) * h / rh);
+    vka_heatmap_info hi;
+    float *maps = NULL;
+    if (!vka_classifier_heatmaps(c, layer, NULL, 0, &hi)) {
+        size_t bytes = sizeof(float) * (size_t)(hi.heads + 1) * (size_t)(hi.grid_h * hi.grid_w);
+        if ((maps = malloc(bytes)) && vka_classifier_heatmaps(c, layer, maps, bytes, &hi))
+            free(maps), maps = NULL;
+    }
+    if (!maps) {
+        fprintf(stderr, "vkattn: view: %s\n", vka_context_last_error(ctx));
+        return NULL;
+    }
+    *heads = hi.heads, *grid = hi.grid_h;
+    return maps;
 }
 
 /* ------------------------------------------------------------ heat maps */
@@ -316,7 +321,9 @@ int cli_view(int argc, char **argv)
     presenter *pr = NULL;
     composer *comp = NULL;
     capture *cap = NULL;
-    vision_model m = {0};
+    vka_classifier *cm = NULL; /* the model: a classifier or a detector */
+    vka_detector *dm = NULL;
+    vka_graph *mg = NULL;
     cap_frame fr = {0};
     /* Two frames on the device: the one on screen (whose results are drawn)
      * and the one in the model; a new frame goes into the one not on screen
@@ -380,21 +387,36 @@ int cli_view(int argc, char **argv)
     const char *devname = vka_context_device(ctx)->name;
     printf("vkattn view: %s on %s\n", presenter_describe(pr), devname);
 
-    vision_options vo = {.fuse = v.fuse, .probe = 1, .trace_queries = 1, .precision = v.precision};
-    if (vision_load(&m, ctx, v.model_path, VISION_AUTO, &vo))
+    /* two inputs (image and its size): a detector */
+    mg = cli_ends_with(v.model_path, ".safetensors") ? vka_vit_from_safetensors(ctx, v.model_path, NULL)
+                                                     : vka_onnx_load(ctx, v.model_path, NULL);
+    int det = mg && vka_graph_input_count(mg) == 2;
+    if (mg && det) {
+        vka_detector_params dp = vka_detector_default_params();
+        dp.fuse = v.fuse, dp.heatmaps = 1, dp.clip = 0, dp.precision = v.precision;
+        dm = vka_detector_create_graph(mg, &dp);
+        mg = dm ? vka_detector_graph(dm) : NULL;
+    } else if (mg) {
+        vka_classifier_params cp = vka_classifier_default_params();
+        cp.fuse = v.fuse, cp.heatmaps = 1, cp.precision = v.precision;
+        cm = vka_classifier_create_graph(mg, &cp);
+        mg = cm ? vka_classifier_graph(cm) : NULL;
+    }
+    if (!mg) {
+        fprintf(stderr, "vkattn: %s\n", vka_last_error());
         goto out;
-    int det = m.kind == VISION_DETECTOR;
+    }
     char deflab[4096];
     cli_default_labels(deflab, sizeof deflab, det ? "coco80.txt" : "imagenet1000_simple.txt");
     v.labels_path = cli_opt(argc, argv, "--labels", deflab);
     v.names = cli_read_labels(v.labels_path, &v.nnames);
     if (!v.names)
         fprintf(stderr, "vkattn: view: warning: no labels at %s; naming classes classN\n", v.labels_path);
-    v.nlayers = det ? vka_graph_deform_count(m.g) : vka_graph_attention_count(m.g);
+    v.nlayers = det ? vka_graph_deform_count(mg) : vka_graph_attention_count(mg);
     v.layer = v.nlayers - 1;
     vka_deform_probe_info info = {0};
     if (det && v.nlayers > 0) { /* every layer's sampling, read when a run finishes */
-        vka_graph_deform_probe(m.g, -1, NULL, 0, NULL, 0, &info);
+        vka_graph_deform_probe(mg, -1, NULL, 0, NULL, 0, &info);
         per_layer = (size_t)(info.batch * info.queries * info.heads * info.points);
         loc = malloc(sizeof(float) * 2 * per_layer * (size_t)v.nlayers);
         wts = malloc(sizeof(float) * per_layer * (size_t)v.nlayers);
@@ -420,7 +442,7 @@ int cli_view(int argc, char **argv)
     /* shown: frames presented; counted: those with results (--frames, --script); during: presented while
      * an inference ran */
     int shown = 0, counted = 0, during = 0, ninfer = 0, heads = 0, grid = 0, nkept = 0, next_script = 0;
-    int64_t kept[512];
+    vka_detection kept[512];
     float top_p = 0;
     int64_t top_c = -1;
     while (!v.quit) {
@@ -457,7 +479,8 @@ int cli_view(int argc, char **argv)
 
         /* the inference in flight: finished? (paused: wait for it, so that the picture freezes with its results) */
         if (infer_slot >= 0) {
-            vka_status s = v.paused ? vision_wait(&m) : vision_poll(&m);
+            vka_status s = det ? (v.paused ? vka_detector_wait(dm, -1) : vka_detector_poll(dm))
+                               : (v.paused ? vka_classifier_wait(cm, -1) : vka_classifier_poll(cm));
             if (s && s != VKA_NOT_READY) {
                 fprintf(stderr, "vkattn: view: inference: %s\n", vka_context_last_error(ctx));
                 goto out;
@@ -466,7 +489,7 @@ int cli_view(int argc, char **argv)
                 infer_ms = ms_infer = cli_now_ms() - t_submit;
                 shown_slot = infer_slot, infer_slot = -1, have_result = 1, ninfer++;
                 for (int l = 0; det && loc && l < v.nlayers; l++)
-                    if (vka_graph_deform_probe(m.g, l, loc + (size_t)l * 2 * per_layer, sizeof(float) * 2 * per_layer,
+                    if (vka_graph_deform_probe(mg, l, loc + (size_t)l * 2 * per_layer, sizeof(float) * 2 * per_layer,
                                                wts + (size_t)l * per_layer, sizeof(float) * per_layer, NULL)) {
                         fprintf(stderr, "vkattn: view: probe: %s\n", vka_context_last_error(ctx));
                         goto out;
@@ -477,7 +500,7 @@ int cli_view(int argc, char **argv)
         /* ViT heat maps of the shown layer, read while the model is free (they need its saved tensors) */
         if (!det && have_result && infer_slot < 0 && v.heatmap && cls_layer != v.layer) {
             free(cls);
-            cls = vision_cls_maps(&m, v.layer, &heads, &grid);
+            cls = cls_maps(cm, ctx, v.layer, &heads, &grid);
             cls_layer = v.layer;
         }
 
@@ -511,8 +534,11 @@ int cli_view(int argc, char **argv)
             } else if (!s) {
                 s = vka_tensor_upload(frame_rgb[k], fr.data, fr.bytes);
             }
+            vka_frame vf = {.format = VKA_FRAME_RGB8, .tensor = frame_rgb[k]};
+            vka_submit_params sp = vka_submit_default_params();
+            sp.slices = v.slices;
             if (!s)
-                s = vision_submit(&m, frame_rgb[k], v.slices);
+                s = det ? vka_detector_submit(dm, &vf, &sp) : vka_classifier_submit(cm, &vf, &sp);
             if (s) {
                 fprintf(stderr, "vkattn: view: frame %llu: %s\n", (unsigned long long)fr.seq,
                         vka_context_last_error(ctx));
@@ -539,9 +565,8 @@ int cli_view(int argc, char **argv)
         float lo = 0, hi = 1;
         nkept = 0;
         if (det && have_result) {
-            for (int64_t i = 0; i < m.n && nkept < 512; i++)
-                if (m.scores[i] >= v.threshold)
-                    kept[nkept++] = i;
+            nkept = vka_detector_results(dm, v.threshold, kept, 512);
+            nkept = nkept < 512 ? nkept : 512;
             if (v.sel >= nkept)
                 v.sel = -1;
             heads = (int)info.heads;
@@ -549,23 +574,19 @@ int cli_view(int argc, char **argv)
                 int64_t qs[512];
                 int nq = 0;
                 for (int i = 0; i < nkept; i++)
-                    if ((v.sel < 0 || v.sel == i) && m.query[kept[i]] >= 0)
-                        qs[nq++] = m.query[kept[i]];
-                cli_deform_heat(heat, loc + (size_t)v.layer * 2 * per_layer, wts + (size_t)v.layer * per_layer, &info,
-                                qs, nq, v.avg ? -1 : v.head);
+                    if ((v.sel < 0 || v.sel == i) && kept[i].query >= 0)
+                        qs[nq++] = kept[i].query;
+                vka_deform_heatmap(loc + (size_t)v.layer * 2 * per_layer, wts + (size_t)v.layer * per_layer, &info, qs,
+                                   nq, v.avg ? -1 : v.head, CLI_DET_GRID, heat);
                 map = heat, gw = gh = CLI_DET_GRID;
                 min_max(heat, CLI_DET_GRID * CLI_DET_GRID, &lo, &hi);
                 lo = 0;
             }
         } else if (!det && have_result) {
-            top_c = 0;
-            double mx = -INFINITY, sum = 0;
-            for (int64_t i = 0; i < m.classes; i++)
-                if (m.logits[i] > mx)
-                    mx = m.logits[i], top_c = i;
-            for (int64_t i = 0; i < m.classes; i++)
-                sum += exp(m.logits[i] - mx);
-            top_p = (float)(1.0 / sum);
+            vka_class_score t1 = {0};
+            vka_classifier_top(cm, 1, &t1);
+            top_c = t1.index;
+            top_p = (float)t1.prob;
             if (v.heatmap && cls && cls_layer == v.layer) {
                 int hd = v.head < heads ? v.head : 0;
                 map = cls + hd * grid * grid, gw = gh = grid;
@@ -590,7 +611,7 @@ int cli_view(int argc, char **argv)
         int sw = slot_w[shown_slot], shh = slot_h[shown_slot];
         float fw = (float)sw, fh = (float)shh, cr[4] = {0, 0, fw, fh};
         if (!det)
-            crop_rect(&m, sw, shh, cr);
+            vka_classifier_crop_rect(cm, sw, shh, cr);
         view_map vm;
         if (v.model_view && det)
             fit(&vm, 0, 0, fw, fh, 1.0f, W, H);
@@ -611,11 +632,11 @@ int cli_view(int argc, char **argv)
         int hs = W >= 640 ? 2 : 1, lh = (CLI_FONT_H + 3) * hs;
         if (det) {
             for (int i = nkept - 1; i >= 0; i--) { /* surest last, on top */
-                int64_t k = kept[i];
-                const float *b = m.boxes + 4 * k;
+                const vka_detection *k = &kept[i];
+                const float *b = k->box;
                 float wb[4] = {map_x(&vm, b[0]), map_y(&vm, b[1]), map_x(&vm, b[2]), map_y(&vm, b[3])};
                 cli_detection_shape d;
-                cli_detection_layout(W, H, wb, m.labels[k], class_name(&v, m.labels[k], nb, sizeof nb), m.scores[k], &d);
+                cli_detection_layout(W, H, wb, k->label, class_name(&v, k->label, nb, sizeof nb), k->score, &d);
                 uint32_t col = 0xFF000000u | (uint32_t)d.color[0] << 16 | (uint32_t)d.color[1] << 8 | d.color[2];
                 uint32_t ink = 0xFF000000u | (uint32_t)d.ink[0] << 16 | (uint32_t)d.ink[1] << 8 | d.ink[2];
                 for (int j = 0; j < 5; j++)
@@ -629,9 +650,9 @@ int cli_view(int argc, char **argv)
                 }
                 composer_text(comp, d.text_x, d.text_y, d.text, d.scale, ink);
             }
-            if (v.heatmap && v.sel >= 0 && loc && m.query[kept[v.sel]] >= 0) {
+            if (v.heatmap && v.sel >= 0 && loc && kept[v.sel].query >= 0) {
                 /* the selected box's sampling points, size by weight */
-                int64_t q = m.query[kept[v.sel]];
+                int64_t q = kept[v.sel].query;
                 const float *ll = loc + (size_t)v.layer * 2 * per_layer, *ww = wts + (size_t)v.layer * per_layer;
                 for (int64_t h = 0; h < info.heads; h++) {
                     if (!v.avg && h != v.head)
@@ -658,7 +679,7 @@ int cli_view(int argc, char **argv)
             snprintf(l3, sizeof l3, "waiting for the first inference");
         else if (det)
             snprintf(l3, sizeof l3, "%d boxes >= %.2f  %s", nkept, v.threshold,
-                     v.sel < 0 ? "all boxes" : class_name(&v, m.labels[kept[v.sel]], nb, sizeof nb));
+                     v.sel < 0 ? "all boxes" : class_name(&v, kept[v.sel].label, nb, sizeof nb));
         else
             snprintf(l3, sizeof l3, "top-1 %s %.2f", class_name(&v, top_c, nb, sizeof nb), top_p);
         if (v.avg)
@@ -741,7 +762,9 @@ out:
     free(loc), free(wts), free(heat), free(cls), free(avg);
     vka_cmd_destroy(conv);
     composer_destroy(comp);
-    vision_free(&m); /* waits for an inference still running, before its input frame goes */
+    /* these wait for an inference still running, before its input frame goes */
+    vka_classifier_destroy(cm);
+    vka_detector_destroy(dm);
     vka_tensor_destroy(frame_rgb[0]);
     vka_tensor_destroy(frame_rgb[1]);
     vka_tensor_destroy(frame_yuyv);

@@ -1,18 +1,22 @@
 #!/bin/sh
 # Installs the Debian packages vkattn needs to build and test (apt-get when
-# root, else prints the exact command and fails). Usage: scripts/deps.sh [core]
+# root, else prints the exact command and fails). Usage: scripts/deps.sh [core|fuzz]
 # Without an argument: everything, the viewer (SDL2) and its headless test
 # display (Xvfb) included; `core` only what the library, CLI and tests need
-# (the viewer is then left out of the build and its test skips).
+# (the viewer is then left out of the build and its test skips); `fuzz` the
+# core set and what make fuzz-smoke needs (clang-14 with libFuzzer, and
+# python3-onnx, -numpy, -pil for the seeds).
 set -eu
 pkgs="cmake make gcc pkg-config binutils libvulkan1 libvulkan-dev libvulkan-volk-dev glslang-tools spirv-tools
 libstb-dev libcjson-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev mesa-vulkan-drivers
 vulkan-validationlayers"
 viewer="libsdl2-dev xvfb xauth"
+fuzz="clang-14 libclang-rt-14-dev python3 python3-onnx python3-numpy python3-pil"
 case "${1:-all}" in
   all) pkgs="$pkgs $viewer" ;;
   core) ;;
-  *) echo "deps.sh: unknown set '$1' (all or core)" >&2; exit 2 ;;
+  fuzz) pkgs="$pkgs $fuzz" ;;
+  *) echo "deps.sh: unknown set '$1' (all, core or fuzz)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

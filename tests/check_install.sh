@@ -2,7 +2,8 @@
 # `cmake --install` into a temporary prefix, then an application outside the
 # tree built against it through find_package(vkattn) (shared and static) and
 # through pkg-config (shared and --static), each running vit_tiny_ci against
-# the ONNX Runtime golden; the installed CLI finds the installed labels; and
+# the ONNX Runtime golden; examples/ built the same two ways and their output
+# checked; the installed CLI finds the installed labels; and
 # vkattn configured as a subproject (add_subdirectory) of a game.
 #   check_install.sh BUILD_DIR SOURCE_DIR ASSETS_DIR
 set -u
@@ -52,6 +53,34 @@ if $cc -o "$tmp/pc_static" "$tmp/app/main.c" $(pkg-config --cflags vkattn) "$lib
    "$tmp/pc_static" "$assets" > "$tmp/pc_static.log" 2>&1; then
   ok "pkg-config --static vkattn: builds and runs: $(grep 'vit_tiny_ci' "$tmp/pc_static.log")"
 else bad "pkg-config --static vkattn"; cat "$tmp/pcs.log" "$tmp/pc_static.log" 2>/dev/null; fi
+
+# examples/ outside the tree against the installed package: its CMakeLists.txt on its own
+# (find_package), and classify.c through pkg-config; their outputs checked (ORT: kitten 281, bus.jpg 4 persons + bus)
+cp -r "$src/examples" "$tmp/examples"
+ex=$tmp/ex-build
+kitten="$assets/images/ort_kitten_224.png" bus="$assets/images/bus.jpg" labels="$assets/labels"
+if cmake -S "$tmp/examples" -B "$ex" -DCMAKE_PREFIX_PATH="$prefix" > "$tmp/ex.log" 2>&1 &&
+   cmake --build "$ex" >> "$tmp/ex.log" 2>&1; then ok "examples/ builds against the installed package"; else
+  bad "examples/ against the installed package"; cat "$tmp/ex.log"; fi
+if "$ex/classify" "$assets/models/deit_tiny_patch16_224.onnx" "$kitten" "$labels/imagenet1000_simple.txt" \
+     > "$tmp/ex_cls.log" 2>&1 && grep -q '^1\. class 281 ' "$tmp/ex_cls.log"; then
+  ok "installed examples: classify kitten: $(grep '^1\.' "$tmp/ex_cls.log")"
+else bad "installed examples: classify"; cat "$tmp/ex_cls.log"; fi
+if "$ex/detect" "$assets/models/deimv2_hgnetv2_atto_coco.onnx" "$bus" "$labels/coco80.txt" > "$tmp/ex_det.log" 2>&1 &&
+   [ "$(grep -c '^box label 0 ' "$tmp/ex_det.log")" -eq 4 ] && [ "$(grep -c '^box label 5 ' "$tmp/ex_det.log")" -eq 1 ]
+then ok "installed examples: detect bus.jpg: 4 persons and a bus"
+else bad "installed examples: detect"; cat "$tmp/ex_det.log"; fi
+if [ -x "$ex/game_loop" ]; then
+  if "$ex/game_loop" "$assets/models/deimv2_hgnetv2_atto_coco.onnx" "$bus" --headless > "$tmp/ex_game.log" 2>&1 &&
+     grep -q 'while an inference was in flight' "$tmp/ex_game.log"; then
+    ok "installed examples: game_loop --headless: $(grep '^frames' "$tmp/ex_game.log")"
+  else bad "installed examples: game_loop"; cat "$tmp/ex_game.log"; fi
+fi
+if $cc -o "$tmp/pc_classify" "$tmp/examples/classify.c" $(pkg-config --cflags --libs vkattn) -Wl,-rpath,"$libdir" \
+     > "$tmp/pcx.log" 2>&1 &&
+   "$tmp/pc_classify" "$assets/models/deit_tiny_patch16_224.onnx" "$kitten" > "$tmp/pcx_run.log" 2>&1 &&
+   grep -q '^1\. class 281 ' "$tmp/pcx_run.log"; then ok "pkg-config vkattn: examples/classify.c builds and runs"
+else bad "pkg-config: examples/classify.c"; cat "$tmp/pcx.log" "$tmp/pcx_run.log" 2>/dev/null; fi
 
 # the installed CLI, away from the source tree's assets: the installed COCO names
 mkdir -p "$tmp/cwd"

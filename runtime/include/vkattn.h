@@ -1158,6 +1158,213 @@ VKA_API vka_status vka_draw_rects(vka_cmd *cmd, vka_tensor *rects, int n, int bg
 VKA_API vka_status vka_draw_glyphs(vka_cmd *cmd, vka_tensor *font, int font_w, int font_h, vka_tensor *glyphs, int n,
                            int bgra, vka_tensor *dst);
 
+/* ------------------------------------------------------------------ vision
+ * Image models as two objects: a classifier (ViT / DeiT from ONNX or a timm,
+ * torchvision or Hugging Face .safetensors) and a detector (RT-DETR family
+ * exported with its postprocessor: DEIMv2, RT-DETRv2). A frame goes in (RGB
+ * pixels from the host, or a U8 tensor already on the device: RGB or a YUYV
+ * camera frame), is resized and normalized on the device the way the model
+ * was evaluated, and top-k classes, boxes and attention heatmaps come out.
+ *
+ *     vka_classifier_params cp = vka_classifier_default_params();
+ *     cp.labels_path = "imagenet1000_simple.txt";            // optional
+ *     vka_classifier *cls = vka_classifier_create(ctx, "deit_tiny_patch16_224.onnx", &cp);
+ *     if (!cls) { fprintf(stderr, "%s\n", vka_last_error()); ... }
+ *     vka_image *img = vka_image_load("cat.jpg");
+ *     if (vka_classifier_run_image(cls, img->rgb, img->width, img->height, 0) == VKA_OK) {
+ *         vka_class_score top[5];
+ *         int n = vka_classifier_top(cls, 5, top);           // top[i].index, .prob, .label
+ *     }
+ *     vka_classifier_destroy(cls);
+ *
+ *     vka_detector *det = vka_detector_create(ctx, "deimv2_hgnetv2_atto_coco.onnx", NULL);
+ *     vka_detector_run_image(det, img->rgb, img->width, img->height, 0);
+ *     vka_detection d[100];
+ *     int n = vka_detector_results(det, 0.5, d, 100);          // d[i].box (image pixels), .label, .score
+ *
+ * Non-blocking (a render loop): vka_detector_submit(det, &frame, &sp) returns
+ * once the frame is preprocessed and the model queued; vka_detector_poll()
+ * says VKA_NOT_READY until the results are in. sp.slices > 1 lets the
+ * application's own submissions to a shared queue run between the parts.
+ *
+ * Ownership: an object owns its graph, its device tensors and its results;
+ * labels in params are copied (a labels_path file is read at creation). What
+ * a getter returns (names, logits, the graph) stays valid until the object is
+ * destroyed; results change at the next run that finishes. A frame's tensor
+ * stays the caller's: keep it alive and do not write it until the submit has
+ * returned (the model reads its own copy after that). Destroy objects before
+ * their context; destroying NULL is a no-op.
+ * Errors: actions return vka_status with the message on the context
+ * (vka_context_last_error); constructors return NULL and set vka_last_error()
+ * (a model that is not a classifier or not a detector is named as such).
+ * Threads: an object is used by one thread at a time, like its context. */
+
+typedef enum vka_frame_format {
+    VKA_FRAME_RGB8 = 0,          /* 3 bytes per pixel, R G B */
+    VKA_FRAME_YUYV = 1,          /* V4L2 YUYV 4:2:2, 2 bytes per pixel (vka_yuyv_to_rgb), width even */
+} vka_frame_format;
+
+/* One image for a classifier or detector: host pixels or a device tensor. */
+typedef struct vka_frame {
+    vka_frame_format format;
+    int width, height;           /* pixels (a tensor's are read from its shape) */
+    const void *pixels;          /* host: height rows of width x 3 (RGB8) or width x 2 (YUYV) bytes */
+    size_t stride;               /* host: bytes from one row to the next; 0: packed */
+    vka_tensor *tensor;          /* or, when pixels is NULL, on the device: U8 [height, width, 3] (RGB8) or
+                                    U8 [height, width * 2] (YUYV) */
+} vka_frame;
+
+/* ---- classifier */
+typedef struct vka_classifier vka_classifier;
+
+typedef struct vka_classifier_params {
+    int fuse;                    /* 1 (default): fusion passes */
+    int heatmaps;                /* 1: build with the attention probe, for vka_classifier_heatmaps (default 0) */
+    vka_precision precision;     /* storage of weights and activations (default VKA_PRECISION_F32) */
+    /* Preprocessing (vka_preprocess, VKA_RESIZE_SHORT_CROP): 0 (default) reads
+     * them from the model: crop = its input size S, resize = floor(S / 0.875)
+     * (timm's and torchvision's eval transform: 224 -> resize 256, crop 224). */
+    int resize, crop;
+    float mean[3], std[3];       /* default ImageNet (0.485, 0.456, 0.406), (0.229, 0.224, 0.225) */
+    const char *const *labels;   /* class names by index (copied), or NULL */
+    int label_count;
+    const char *labels_path;     /* when labels is NULL: a file with one name per line, or NULL */
+} vka_classifier_params;
+VKA_API vka_classifier_params vka_classifier_default_params(void);
+
+/* Loads a model (.onnx, or .safetensors through vka_vit_from_safetensors) and
+ * builds it. It must have one float input [1, 3, S, S] and float logits as
+ * output 0. p NULL: the defaults. */
+VKA_API vka_classifier *vka_classifier_create(vka_context *ctx, const char *path, const vka_classifier_params *p);
+/* The same from an ONNX file in memory (only read; may be freed on return). */
+VKA_API vka_classifier *vka_classifier_create_memory(vka_context *ctx, const void *onnx, size_t size,
+                                                     const vka_classifier_params *p);
+/* The same from a graph not yet built (the C builder, vka_onnx_load with
+ * other params); the classifier owns g from this call on, also on failure. */
+VKA_API vka_classifier *vka_classifier_create_graph(vka_graph *g, const vka_classifier_params *p);
+/* Waits for a run still in flight, then frees everything. */
+VKA_API void vka_classifier_destroy(vka_classifier *c);
+
+/* Classifies a frame and waits: submit then wait. */
+VKA_API vka_status vka_classifier_run(vka_classifier *c, const vka_frame *frame);
+/* The same on host RGB8 pixels, rows stride bytes apart (0: width x 3). */
+VKA_API vka_status vka_classifier_run_image(vka_classifier *c, const uint8_t *rgb, int width, int height, size_t stride);
+/* Non-blocking: preprocesses the frame into the model's input (this waits
+ * for the short preprocessing only) and submits the model (p NULL: one
+ * submission, no sync). VKA_ERR_STATE while a run is in flight. */
+VKA_API vka_status vka_classifier_submit(vka_classifier *c, const vka_frame *frame, const vka_submit_params *p);
+/* VKA_NOT_READY while the run is in flight; VKA_OK once its results are in
+ * (also when none was submitted). Never blocks. */
+VKA_API vka_status vka_classifier_poll(vka_classifier *c);
+/* Waits as vka_graph_wait (timeout_ns < 0: the context's timeout). */
+VKA_API vka_status vka_classifier_wait(vka_classifier *c, int64_t timeout_ns);
+
+typedef struct vka_class_score {
+    int64_t index;               /* class */
+    double prob;                 /* softmax over all logits, in double on the host */
+    float logit;
+    const char *label;           /* the class's name from params, or NULL */
+} vka_class_score;
+/* After a run: the k most likely classes, best first (equal logits by
+ * index); returns how many were written (k or the class count if fewer;
+ * 0 before the first run). */
+VKA_API int vka_classifier_top(const vka_classifier *c, int k, vka_class_score *out);
+VKA_API int64_t vka_classifier_classes(const vka_classifier *c);
+/* The last run's logits, [classes] (NULL before the first run). */
+VKA_API const float *vka_classifier_logits(const vka_classifier *c);
+/* Name of class i from params, or NULL. */
+VKA_API const char *vka_classifier_label(const vka_classifier *c, int64_t i);
+/* The model's input size S and the preprocessing in use. */
+VKA_API int vka_classifier_input_size(const vka_classifier *c);
+VKA_API vka_preprocess_params vka_classifier_preprocess(const vka_classifier *c);
+/* The part of a width x height frame the model sees (the centre crop), as
+ * x0, y0, x1, y1 in frame pixels. */
+VKA_API void vka_classifier_crop_rect(const vka_classifier *c, int width, int height, float rect[4]);
+/* After a run: the crop the model saw, denormalized to RGB8 [S, S, 3]. */
+VKA_API vka_status vka_classifier_input_rgb(vka_classifier *c, uint8_t *rgb, size_t bytes);
+
+typedef struct vka_heatmap_info {
+    int heads;                   /* maps per layer */
+    int grid_h, grid_w;          /* the patch grid */
+    int layers;                  /* attention layers of the model */
+} vka_heatmap_info;
+/* After a run, with params.heatmaps = 1: the CLS token's attention over the
+ * patch grid in attention layer `layer` (negative from the end):
+ * maps F32 [heads + 1, grid_h, grid_w], each head's map then their mean
+ * (a head's map plus its CLS->CLS weight sums to 1). maps NULL: info only. */
+VKA_API vka_status vka_classifier_heatmaps(vka_classifier *c, int layer, float *maps, size_t bytes,
+                                           vka_heatmap_info *info);
+/* The built graph, the classifier's: for profiles and probes. Do not run it. */
+VKA_API vka_graph *vka_classifier_graph(const vka_classifier *c);
+
+/* ---- detector */
+typedef struct vka_detector vka_detector;
+
+typedef struct vka_detector_params {
+    int fuse;                    /* 1 (default): fusion passes */
+    /* 1: build with the deformable-attention probe and trace each detection
+     * to its decoder query, for vka_detector_heatmap (default 0) */
+    int heatmaps;
+    int clip;                    /* 1 (default): boxes clipped to the frame; 0: as the model gives them */
+    vka_precision precision;     /* storage of weights and activations (default VKA_PRECISION_F32) */
+    const char *const *labels;   /* class names by index (copied), or NULL */
+    int label_count;
+    const char *labels_path;     /* when labels is NULL: a file with one name per line, or NULL */
+} vka_detector_params;
+VKA_API vka_detector_params vka_detector_default_params(void);
+
+/* Loads an RT-DETR-family ONNX detector exported with its postprocessor and
+ * builds it: inputs images F32 [1, 3, S, S] and orig_target_sizes int64
+ * [1, 2], outputs labels int64 [1, N], boxes F32 [1, N, 4] (x1 y1 x2 y2 in
+ * image pixels), scores F32 [1, N]. Frames are resized to S x S (aspect not
+ * kept, PIL-style antialiased bilinear) and scaled to [0, 1]. */
+VKA_API vka_detector *vka_detector_create(vka_context *ctx, const char *path, const vka_detector_params *p);
+VKA_API vka_detector *vka_detector_create_memory(vka_context *ctx, const void *onnx, size_t size,
+                                                 const vka_detector_params *p);
+/* From a graph not yet built; the detector owns g from this call on. */
+VKA_API vka_detector *vka_detector_create_graph(vka_graph *g, const vka_detector_params *p);
+/* Waits for a run still in flight, then frees everything. */
+VKA_API void vka_detector_destroy(vka_detector *d);
+
+VKA_API vka_status vka_detector_run(vka_detector *d, const vka_frame *frame);
+VKA_API vka_status vka_detector_run_image(vka_detector *d, const uint8_t *rgb, int width, int height, size_t stride);
+/* As vka_classifier_submit / _poll / _wait. */
+VKA_API vka_status vka_detector_submit(vka_detector *d, const vka_frame *frame, const vka_submit_params *p);
+VKA_API vka_status vka_detector_poll(vka_detector *d);
+VKA_API vka_status vka_detector_wait(vka_detector *d, int64_t timeout_ns);
+
+typedef struct vka_detection {
+    float box[4];                /* x1, y1, x2, y2 in frame pixels */
+    float score;
+    int64_t label;               /* class index (DEIMv2: contiguous COCO-80) */
+    const char *name;            /* the class's name from params, or NULL */
+    int rank;                    /* position among the model's N outputs */
+    int64_t query;               /* decoder query that made it (params.heatmaps), else -1 */
+} vka_detection;
+/* After a run: the detections with score >= threshold, in the model's order
+ * (best first). Writes up to max of them to out (may be NULL with max 0)
+ * and returns how many there are (0 before the first run). */
+VKA_API int vka_detector_results(const vka_detector *d, double threshold, vka_detection *out, int max);
+/* N: the detections the model outputs per frame. S: its input size. */
+VKA_API int vka_detector_capacity(const vka_detector *d);
+VKA_API int vka_detector_input_size(const vka_detector *d);
+VKA_API const char *vka_detector_label(const vka_detector *d, int64_t i);
+/* After a run, with params.heatmaps = 1: where decoder layer `layer`
+ * (negative from the end) sampled for the detections with score >=
+ * threshold, one head or all (head < 0): map F32 [grid, grid] over the frame
+ * (vka_deform_heatmap). */
+VKA_API vka_status vka_detector_heatmap(vka_detector *d, double threshold, int layer, int head, float *map, int grid);
+VKA_API vka_graph *vka_detector_graph(const vka_detector *d);
+
+/* Sampling heatmap of a deformable-attention layer (what
+ * vka_detector_heatmap draws): the weights of the given decoder queries (one
+ * head, or all for head < 0) splatted bilinearly onto a grid x grid map over
+ * the image, blurred twice with [1 2 1]/4 each way and square-rooted, so
+ * single points show as blobs and weak ones stay visible. loc, weights: one
+ * layer of vka_graph_deform_probe as info describes; map: grid² floats. */
+VKA_API vka_status vka_deform_heatmap(const float *loc, const float *weights, const vka_deform_probe_info *info,
+                                      const int64_t *queries, int nq, int head, int grid, float *map);
+
 /* ------------------------------------------------------------------ benchmark helpers */
 
 /* How vka_measure_fp32_peak_ex measured: the FMA shader (48 FMAs per invocation

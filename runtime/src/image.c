@@ -56,6 +56,56 @@ static const char *too_big(int w, int h, int c, int is16, char *buf, size_t n)
     return buf;
 }
 
+/* stb_image 2.27 (Debian's libstb-dev) builds a Huffman table from a DHT
+ * segment's 16 code counts without checking that they add up to at most 256:
+ * a larger sum writes past the table's arrays inside its decoder (found by
+ * tests/fuzz/fuzz_image; stbi_info reads those tables too). This walks a JPEG's
+ * markers as stb finds them (segments by their length, entropy-coded data up to
+ * the next 0xFF that is not stuffing or a restart) and refuses such a table
+ * before stb sees the file. NULL if fine (or not a JPEG), else why. */
+static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn)
+{
+    size_t i = 0;
+    while (i < n && p[i] == 0xFF)
+        i++;
+    if (i == 0 || i >= n || p[i] != 0xD8) /* stb's JPEG test: 0xFF..., then SOI */
+        return NULL;
+    i++;
+    while (i < n) {
+        if (p[i] != 0xFF) { /* entropy-coded data, or junk stb skips the same way */
+            i++;
+            continue;
+        }
+        while (i < n && p[i] == 0xFF)
+            i++;
+        if (i >= n)
+            break;
+        uint8_t c = p[i++];
+        if (c == 0x00 || c == 0x01 || (c >= 0xD0 && c <= 0xD9)) /* stuffing, TEM, RSTn, SOI, EOI: no length */
+            continue;
+        if (i + 2 > n)
+            break;
+        size_t len = (size_t)p[i] << 8 | p[i + 1];
+        if (c == 0xC4) { /* stb reads table after table while the length lasts, zeros past the end */
+            size_t q = i + 2;
+            long left = (long)len - 2;
+            while (left > 0 && q < n) {
+                int sum = 0;
+                for (size_t k = q + 1; k < q + 17 && k < n; k++)
+                    sum += p[k];
+                if (sum > 256) {
+                    snprintf(buf, bn, "a JPEG whose Huffman table at byte %zu has %d codes (at most 256)", q, sum);
+                    return buf;
+                }
+                q += 17 + (size_t)sum;
+                left -= 17 + sum;
+            }
+        }
+        i += len;
+    }
+    return NULL;
+}
+
 /* Decoded pixels into an image that owns them (freed on failure); fn and what name them in the error. */
 static vka_image *wrap(uint8_t *rgb, int w, int h, const char *fn, const char *what)
 {
@@ -83,6 +133,25 @@ vka_image *vka_image_load(const char *path)
         vka__set_tls_error("vka_image_load: cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
+    /* a JPEG is read whole first for jpeg_bad_dht (before stb reads any of it) */
+    unsigned char sig[2] = {0};
+    if (fread(sig, 1, 2, f) == 2 && sig[0] == 0xFF && (sig[1] == 0xD8 || sig[1] == 0xFF)) {
+        char why[160];
+        const char *bad = NULL;
+        long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        uint8_t *all = size > 0 && size <= INT_MAX ? malloc((size_t)size) : NULL;
+        if (all && fseek(f, 0, SEEK_SET) == 0 && fread(all, 1, (size_t)size, f) == (size_t)size)
+            bad = jpeg_bad_dht(all, (size_t)size, why, sizeof why);
+        else
+            bad = size > INT_MAX ? "over 2 GiB" : "unreadable";
+        free(all);
+        if (bad) {
+            fclose(f);
+            vka__set_tls_error("vka_image_load: %s is %s", path, bad);
+            return NULL;
+        }
+    }
+    rewind(f);
     int w = 0, h = 0, c = 0;
     /* the header alone, so absurd dimensions are refused before any allocation */
     if (!stbi_info_from_file(f, &w, &h, &c)) {
@@ -123,6 +192,11 @@ vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
     what = what ? what : "image";
     if (!data || bytes == 0 || bytes > INT_MAX) {
         vka__set_tls_error("vka_image_decode: %s: %s", what, !data ? "data is NULL" : "size out of range");
+        return NULL;
+    }
+    char bad[160];
+    if (jpeg_bad_dht(data, bytes, bad, sizeof bad)) {
+        vka__set_tls_error("vka_image_decode: %s is %s", what, bad);
         return NULL;
     }
     int w = 0, h = 0, c = 0;

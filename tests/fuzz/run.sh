@@ -1,0 +1,46 @@
+#!/bin/sh
+# Runs fuzz targets one after another, each for SECONDS, on build-fuzz/:
+# corpus in build-fuzz/corpus/<target> (kept between runs), seeds from
+# build-fuzz/seeds/<target> (make_seeds.py), findings in build-fuzz/crashes/,
+# logs in build-fuzz/logs/. Fails if any target finds a crash,
+# leak, UB report or timeout. Prints each target's execs, exec/s and coverage.
+# FUZZ_FLAGS adds libFuzzer flags (e.g. "-fork=1 -ignore_crashes=1" to keep
+# going after a finding and collect them all).
+#   usage: tests/fuzz/run.sh SECONDS TARGET...
+set -eu
+[ $# -ge 2 ] || { echo "usage: $0 SECONDS TARGET..." >&2; exit 2; }
+secs=$1
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+b=${FUZZ_BUILD:-build-fuzz}
+mkdir -p "$b/crashes" "$b/logs"
+export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+fail=0
+for t in "$@"; do
+  bin="$b/tests/fuzz/$t"
+  [ -x "$bin" ] || { echo "run.sh: $bin not built (make fuzz-smoke builds it)" >&2; exit 2; }
+  mkdir -p "$b/corpus/$t" "$b/seeds/$t"
+  dict=""
+  case $t in
+    fuzz_onnx*) dict="-dict=$here/onnx.dict"; maxlen=16384 ;;
+    fuzz_image) maxlen=16384 ;;
+    *) dict="-dict=$here/$(echo "$t" | sed 's/^fuzz_//').dict"; maxlen=4096 ;;
+  esac
+  log="$b/logs/$t.log"
+  echo "== $t: $secs s (log $log)"
+  rc=0
+  "$bin" -max_total_time="$secs" -timeout=60 -rss_limit_mb=3072 -max_len=$maxlen -print_final_stats=1 \
+    -artifact_prefix="$b/crashes/$t-" $dict ${FUZZ_FLAGS:-} "$b/corpus/$t" "$b/seeds/$t" >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+  echo "$t: rc $rc, ${execs:-?} execs, ${rate:-?} exec/s, ${cov:-no coverage line}"
+  if [ $rc -ne 0 ]; then
+    grep -m1 -A30 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|SUMMARY' "$log" | head -40
+    ls "$b/crashes/$t-"* 2>/dev/null | tail -3
+    fail=1
+  fi
+done
+exit $fail

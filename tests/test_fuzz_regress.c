@@ -1,0 +1,107 @@
+/* test_fuzz_regress.c — replays every input the fuzzers found (tests/fuzz/regress/
+ * <kind>/NAME, kinds onnx, safetensors, image, npy) through the API its fuzz
+ * target calls, the way it calls it: each must be refused (not crash, not
+ * succeed) with an error containing the text in NAME.expect. Under `make asan`
+ * any memory error, leak or UB on these inputs fails too. */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "npy.h"
+
+#define REGRESS VKA_SOURCE_DIR "/tests/fuzz/regress"
+
+static uint8_t *read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct stat st;
+    uint8_t *d = NULL;
+    if (fstat(fileno(f), &st) == 0 && st.st_size >= 0 && (d = malloc((size_t)st.st_size + 1)) &&
+        fread(d, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        free(d);
+        d = NULL;
+    }
+    *n = d ? (size_t)st.st_size : 0;
+    fclose(f);
+    return d;
+}
+
+/* The input through the fuzz target's API; NULL if accepted, else the error. */
+static const char *replay(const char *kind, const uint8_t *d, size_t n, char *why, size_t wn)
+{
+    if (!strcmp(kind, "onnx")) { /* as tests/fuzz/fuzz_onnx_common.h */
+        vka_onnx_params op = vka_onnx_default_params();
+        op.host_memory_limit = (uint64_t)256 << 20;
+        vka_graph *g = vka_onnx_load_memory(vkt_ctx, d, n, &op);
+        if (!g)
+            return snprintf(why, wn, "%s", vka_context_last_error(vkt_ctx)), why;
+        vka_graph_build_params bp = vka_graph_default_build_params();
+        bp.fuse = (int)(n & 1);
+        vka_status s = vka_graph_build(g, &bp);
+        snprintf(why, wn, "%s", s ? vka_context_last_error(vkt_ctx) : "");
+        vka_graph_destroy(g);
+        return s ? why : NULL;
+    }
+    if (!strcmp(kind, "safetensors")) {
+        vka_safetensors *st = vka_safetensors_open_memory(d, n, "regress");
+        vka_safetensors_close(st);
+        return st ? NULL : (snprintf(why, wn, "%s", vka_last_error()), why);
+    }
+    if (!strcmp(kind, "image")) {
+        vka_image *img = vka_image_decode(d, n, "regress");
+        vka_image_free(img);
+        return img ? NULL : (snprintf(why, wn, "%s", vka_last_error()), why);
+    }
+    cli_npy a;
+    return cli_npy_parse(d, n, &a, why, wn) ? why : NULL;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int main(int argc, char **argv)
+{
+    vkt_init(argc, argv);
+    static const char *const kinds[] = {"onnx", "safetensors", "image", "npy"};
+    int total = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/%s", REGRESS, kinds[k]);
+        DIR *dp = opendir(dir);
+        if (!dp)
+            continue;
+        char *names[256];
+        int nn = 0;
+        for (struct dirent *e; (e = readdir(dp)) && nn < 256;) {
+            size_t l = strlen(e->d_name);
+            if (e->d_name[0] != '.' && !(l > 7 && !strcmp(e->d_name + l - 7, ".expect")))
+                names[nn++] = strdup(e->d_name);
+        }
+        closedir(dp);
+        qsort(names, (size_t)nn, sizeof *names, cmp_str);
+        for (int i = 0; i < nn; i++, total++) {
+            char path[800], ep[820], expect[256] = "", why[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            snprintf(ep, sizeof ep, "%s.expect", path);
+            size_t n = 0, en = 0;
+            uint8_t *d = read_file(path, &n), *e = read_file(ep, &en);
+            if (e) {
+                snprintf(expect, sizeof expect, "%.*s", (int)en, (const char *)e);
+                expect[strcspn(expect, "\r\n")] = 0;
+            }
+            if (!d || !expect[0]) {
+                vkt_check(0, "%s/%s: %s", kinds[k], names[i], !d ? "unreadable" : "no .expect file (or it is empty)");
+            } else {
+                const char *r = replay(kinds[k], d, n, why, sizeof why);
+                vkt_check(r && strstr(r, expect), "%s/%s (%zu bytes) refused with \"%s\": \"%s\"", kinds[k], names[i],
+                          n, expect, r ? r : "accepted");
+            }
+            free(d);
+            free(e);
+            free(names[i]);
+        }
+    }
+    vkt_check(total > 0, "%d inputs replayed from %s", total, REGRESS);
+    return vkt_finish();
+}
