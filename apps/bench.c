@@ -73,9 +73,9 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
     int cm = 0;
     const char *why = "";
     vka_context_coopmat(ctx, &cm, &why);
-    fprintf(cli_txt, "# %s; f16 GEMMs: %s; flash attention: %s\n", why,
+    fprintf(cli_txt, "# %s; f16 GEMMs: %s; f16 flash attention (D %% 16 == 0): %s\n", why,
            cm ? "gemm_coopmat (tensor cores, fp32 accumulation)" : "the regtile/shared kernels (no cooperative matrix)",
-           "no cooperative-matrix kernel yet");
+           cm ? "flash_attn_coopmat (Q·Kᵀ and P·V on tensor cores)" : "the fp32-math kernels");
 }
 
 static void fill_random(vka_tensor *t)

@@ -39,7 +39,8 @@ static void usage(FILE *f)
             "\n"
             "environment: VKATTN_DEVICE, VKATTN_VALIDATE=1, VKATTN_ASSETS (models, labels),\n"
             "             VKATTN_LOG=info|debug (fusions, memory plan, barriers),\n"
-            "             VKATTN_PROGRESS=1|0 (progress lines while compiling; default: when stderr is a terminal)\n",
+            "             VKATTN_PROGRESS=1|0 (progress lines while compiling; default: when stderr is a terminal)\n"
+            "             VKATTN_COOPMAT=0|emulate (tensor-core kernels off, or emulated for tests)\n",
             VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH);
 }
 

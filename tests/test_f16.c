@@ -5,7 +5,8 @@
  *    rounded inputs; casts in the plan; weight bytes halved; AUTO resolves to
  *    f32 on a CPU device; an unknown precision is refused;
  *  - DeiT-Tiny on the three photos (f16 forced): top-5 equal to ONNX
- *    Runtime's, logits within 2e-2 relative, CLS probe maps sum to 1;
+ *    Runtime's, logits within 2e-2 relative, CLS probe maps sum to 1; once
+ *    more with the cooperative-matrix GEMM and flash attention emulated;
  *  - DEIMv2 atto and femto on three images (f16 forced): every ORT detection
  *    above 0.3 matched by label with IoU > 0.95 and score within 0.02, the
  *    sorted scores within 3e-2 relative, the detections' sampling weights
@@ -184,7 +185,7 @@ static void check_bytes(vka_context *ctx, const char *model, const char *label)
 
 /* ---------------------------------------------------------------- DeiT-Tiny */
 
-static void test_deit(vka_context *ctx, const char *golden)
+static void test_deit(vka_context *ctx, const char *golden, const char *how)
 {
     const char *mp = vkt_asset("models/deit_tiny_patch16_224.onnx");
     if (!mp)
@@ -221,7 +222,7 @@ static void test_deit(vka_context *ctx, const char *golden)
         for (int64_t i = 0; i < n; i++)
             ref[i] = gf[i];
         char w[200];
-        snprintf(w, sizeof w, "DeiT-Tiny f16 on %s: logits vs ONNX Runtime", golden);
+        snprintf(w, sizeof w, "DeiT-Tiny f16%s on %s: logits vs ONNX Runtime", how, golden);
         vkt_compare(w, logits, ref, (size_t)n, 2e-2);
         int a[5], b[5];
         for (int j = 0; j < 5; j++) { /* top-5 of ours and of the golden */
@@ -236,8 +237,8 @@ static void test_deit(vka_context *ctx, const char *golden)
                     b[j] = (int)i;
             }
         }
-        vkt_check(!memcmp(a, b, sizeof a), "DeiT-Tiny f16 on %s: top-5 %d %d %d %d %d (ONNX Runtime %d %d %d %d %d)",
-                  golden, a[0], a[1], a[2], a[3], a[4], b[0], b[1], b[2], b[3], b[4]);
+        vkt_check(!memcmp(a, b, sizeof a), "DeiT-Tiny f16%s on %s: top-5 %d %d %d %d %d (ONNX Runtime %d %d %d %d %d)",
+                  how, golden, a[0], a[1], a[2], a[3], a[4], b[0], b[1], b[2], b[3], b[4]);
         /* the probe reads f16 q and k with the f32 LSE of the same pass: exact rows sum to 1 */
         int64_t sh[4];
         s = vka_graph_attention_shape(g, -1, sh);
@@ -254,13 +255,46 @@ static void test_deit(vka_context *ctx, const char *golden)
             worst = fabs(sum - 1) > worst || isnan(sum) ? fabs(sum - 1) : worst;
         }
         vkt_check(!s && worst < 1e-3 && plan_count(g, "flash_attention") == 12,
-                  "DeiT-Tiny f16: CLS probe rows sum to 1 (worst |sum-1| %.1e), 12 flash-attention nodes", worst);
+                  "DeiT-Tiny f16%s: CLS probe rows sum to 1 (worst |sum-1| %.1e), 12 flash-attention nodes", how, worst);
         free(probe);
         free(ref);
     }
     free(logits);
     vka_graph_destroy(g);
     vka_safetensors_close(st);
+}
+
+/* DeiT-Tiny f16 once more on a context whose f16 GEMMs and flash attentions run the cooperative-matrix
+ * kernels with their matrix operations emulated (VKATTN_COOPMAT=emulate): the kernels the devices with
+ * NV cooperative matrices run, end to end on a real model. The debug log names the kernels recorded. */
+static int saw_gemm, saw_attn;
+static void kernel_log(void *user, int level, const char *msg)
+{
+    (void)user;
+    saw_gemm |= strstr(msg, "gemm_coopmat_f16_emu") != NULL;
+    saw_attn |= strstr(msg, "flash_attn_coopmat_f16_emu") != NULL;
+    if (level <= VKA_LOG_WARN)
+        vkt_log(NULL, level, msg);
+}
+
+static void test_deit_coopmat_emulated(const char *golden)
+{
+    setenv("VKATTN_COOPMAT", "emulate", 1);
+    vka_context_params p = vka_context_default_params();
+    p.log = kernel_log;
+    p.log_level = VKA_LOG_DEBUG;
+    vka_context *ec = vka_context_create(&p);
+    unsetenv("VKATTN_COOPMAT");
+    if (!ec) {
+        vkt_check(0, "emulating context: %s", vka_last_error());
+        return;
+    }
+    test_deit(ec, golden, " (coopmat kernels, emulated)");
+    vkt_check(saw_gemm && saw_attn && vka_context_validation_errors(ec) == 0,
+              "DeiT-Tiny f16 recorded gemm_coopmat_f16_emu (%s) and flash_attn_coopmat_f16_emu (%s), %d validation "
+              "errors",
+              saw_gemm ? "yes" : "no", saw_attn ? "yes" : "no", vka_context_validation_errors(ec));
+    vka_context_destroy(ec);
 }
 
 /* ---------------------------------------------------------------- DEIMv2 */
@@ -327,7 +361,8 @@ int main(int argc, char **argv)
     const char *imgs[3] = {"golden/deit_tiny_cats.safetensors", "golden/deit_tiny_kitten.safetensors",
                            "golden/deit_tiny_fish.safetensors"};
     for (int i = 0; i < 3; i++)
-        test_deit(ctx, imgs[i]);
+        test_deit(ctx, imgs[i], "");
+    test_deit_coopmat_emulated(imgs[0]);
     const char *deit = vkt_asset("models/deit_tiny_patch16_224.onnx");
     if (deit) {
         char p[4096];

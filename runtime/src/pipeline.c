@@ -153,12 +153,13 @@ static vka_status layout_get(vka_context *ctx, int nbind, uint32_t texel, VkDesc
  *   gemm_regtile*      A handed around 8 lanes (subgroupBroadcast), tiles planned for the size
  *   flash_attn_row*    K/V rows shared across LW lanes (subgroupBroadcast)
  *   softmax, layernorm, reduce   one subgroup per row (rowreduce.glsl), planned for the size
- *   gemm_coopmat       GL_NV_cooperative_matrix written for 32-wide subgroups */
+ *   gemm_coopmat, flash_attn_coopmat   GL_NV_cooperative_matrix written for 32-wide subgroups */
 static const struct {
     const char *prefix;
     uint32_t size;
 } sg_needs[] = {
     {"gemm_regtile", 0}, {"flash_attn_row", 0}, {"softmax", 0}, {"layernorm", 0}, {"reduce", 0}, {"gemm_coopmat", 32},
+    {"flash_attn_coopmat", 32},
 };
 
 uint32_t vka__required_subgroup_size(const vka_context *ctx, const char *name)

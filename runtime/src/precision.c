@@ -12,8 +12,10 @@
  *      integer values (untouched);
  *      Reduce and TopK nodes (a sum can pass f16's 65504; TopK's scores);
  *      the light nodes (elementwise, data movement, Reduce, TopK) whose result
- *      reaches a graph output or a TopK through light nodes only: the score
- *      (sigmoid), box-decoding and postprocessing tails of a detector;
+ *      reaches a graph output, a Reduce or a TopK through light nodes only:
+ *      the score (sigmoid), box-decoding and postprocessing tails of a
+ *      detector, and what feeds a reduction (the squares of a decomposed
+ *      LayerNorm's variance when fusion is off);
  *      the LSE saved for attention probes.
  *  - f16 storage: every other float value: weights (converted once, when
  *    they are uploaded) and the activations of GEMM, conv, attention, norms,
@@ -209,10 +211,10 @@ static vka_status mark_fp32(vka_graph *g, char *want32)
         vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        if (n->op == VKA__OP_REDUCE || n->op == VKA__OP_TOPK)
+        if (n->op == VKA__OP_REDUCE || n->op == VKA__OP_TOPK) {
             want32[i] = 1;
-        if (n->op == VKA__OP_TOPK)
             stack[sp++] = i;
+        }
     }
     for (int i = 0; i < g->noutputs; i++) {
         int p = g->vals[g->outputs[i]].producer;
