@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -13,8 +15,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* GPU time of each of `runs` submits after a warm-up, sorted ascending; NULL on failure. */
-static double *time_runs(vka_cmd *cmd, int runs)
+double *cli_time_samples(vka_cmd *cmd, int runs)
 {
     if (vka_cmd_submit(cmd)) /* warm-up: pipelines and caches */
         return NULL;
@@ -32,26 +33,18 @@ static double *time_runs(vka_cmd *cmd, int runs)
         }
         t[r] = sum;
     }
-    if (t)
-        qsort(t, (size_t)runs, sizeof *t, cmp_double);
     return t;
 }
 
 double cli_time_cmd(vka_cmd *cmd, int runs)
 {
-    return cli_time_cmd_best(cmd, runs, NULL);
-}
-
-double cli_time_cmd_best(vka_cmd *cmd, int runs, double *best)
-{
-    double *t = time_runs(cmd, runs);
+    double *t = cli_time_samples(cmd, runs);
     if (!t)
         return -1;
-    double med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
-    if (best)
-        *best = t[0];
+    cli_stat st;
+    cli_stats(t, runs, &st);
     free(t);
-    return med;
+    return st.median;
 }
 
 void cli_print_bench_header(vka_context *ctx, const char *what)
@@ -60,15 +53,29 @@ void cli_print_bench_header(vka_context *ctx, const char *what)
     char date[32];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
-    printf("# vkattn bench %s\n# device: %s (%s, %s %s), date: %s\n", what, d->name, vka_device_type_str(d->type),
-           d->driver_name, d->driver_info, date);
+    char id[64], ver[64];
+    fprintf(cli_txt, "# vkattn bench %s, vkattn %d.%d.%d (%s)\n# device: %s (%s, %s %s), date: %s\n", what,
+            VKA_VERSION_MAJOR, VKA_VERSION_MINOR, VKA_VERSION_PATCH, cli_git_commit(), d->name,
+            vka_device_type_str(d->type), d->driver_name, d->driver_info, date);
+    fprintf(cli_txt, "# vendor 0x%04x device 0x%04x, %s, driver version %s, conformance %u.%u.%u.%u\n", d->vendor_id,
+            d->device_id, cli_driver_id_str(d->driver_id, id, sizeof id), cli_driver_version_str(d, ver, sizeof ver),
+            d->conformance_version[0], d->conformance_version[1], d->conformance_version[2],
+            d->conformance_version[3]);
     /* other work on the machine skews CPU-driver timings: say how busy it was */
     FILE *f = fopen("/proc/loadavg", "r");
     double l1, l5;
     if (f && fscanf(f, "%lf %lf", &l1, &l5) == 2)
-        printf("# load average %.2f (1 min), %.2f (5 min) on %ld CPUs\n", l1, l5, sysconf(_SC_NPROCESSORS_ONLN));
+        fprintf(cli_txt, "# load average %.2f (1 min), %.2f (5 min) on %ld CPUs\n", l1, l5,
+                sysconf(_SC_NPROCESSORS_ONLN));
     if (f)
         fclose(f);
+    /* which kernels f16 work runs on: the matrix units, or the fp32-math fallbacks */
+    int cm = 0;
+    const char *why = "";
+    vka_context_coopmat(ctx, &cm, &why);
+    fprintf(cli_txt, "# %s; f16 GEMMs: %s; f16 flash attention (D %% 16 == 0): %s\n", why,
+           cm ? "gemm_coopmat (tensor cores, fp32 accumulation)" : "the regtile/shared kernels (no cooperative matrix)",
+           cm ? "flash_attn_coopmat (Q·Kᵀ and P·V on tensor cores)" : "the fp32-math kernels");
 }
 
 static void fill_random(vka_tensor *t)
@@ -92,20 +99,8 @@ static void fill_random(vka_tensor *t)
 
 double cli_measure_peak(vka_context *ctx)
 {
-    vka_peak_info pi;
-    if (vka_measure_fp32_peak_ex(ctx, 0, 0, &pi) != VKA_OK) {
-        printf("# fp32 FMA peak: not measured (%s)\n", vka_context_last_error(ctx));
-        return 0;
-    }
-    printf("# measured fp32 FMA peak: %.1f GFLOP/s (best of %d dispatches of %.0f ms: %llu invocations x %u "
-           "iterations x 48 FMA; median %.1f, worst %.1f)\n",
-           pi.gflops, pi.reps, pi.rep_ms, (unsigned long long)pi.invocations, pi.iters, pi.median_gflops,
-           pi.worst_gflops);
-    if (pi.worst_gflops < 0.8 * pi.gflops)
-        printf("# warning: the peak repetitions spread by %.0f%%: the machine is busy, shares of peak are "
-               "unreliable\n",
-               100.0 * (1 - pi.worst_gflops / pi.gflops));
-    return pi.gflops;
+    /* best of up to 3 measurements of 5 dispatches of >= 200 ms, once per report */
+    return cli_report_peak(cli_bench_report, ctx, 5, 200, 3);
 }
 
 const char *cli_peak_share(char *buf, size_t n, double gflops, double peak)
@@ -119,15 +114,16 @@ const char *cli_peak_share(char *buf, size_t n, double gflops, double peak)
     return buf;
 }
 
-/* Median GPU time of C = A·B (ms; -1 on failure), the fastest run in *best. */
-static double bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t n, int64_t k, int runs,
-                             double *best, const char **kernel)
+/* GPU times of `runs` runs of C = A·B (ms, run order; caller frees), NULL on
+ * failure with the reason in why. */
+static double *bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t n, int64_t k, int runs,
+                              const char **kernel, char *why, size_t nwhy)
 {
     int64_t sa[2] = {m, k}, sb[2] = {k, n}, sc[2] = {m, n};
     vka_tensor *a = vka_tensor_create(ctx, dt, 2, sa), *b = vka_tensor_create(ctx, dt, 2, sb),
                *c = vka_tensor_create(ctx, dt, 2, sc);
     vka_cmd *cmd = vka_cmd_create(ctx);
-    double ms = -1;
+    double *t = NULL;
     static char name[64];
     name[0] = 0;
     if (a && b && c && cmd) {
@@ -135,27 +131,22 @@ static double bench_one_gemm(vka_context *ctx, vka_dtype dt, int64_t m, int64_t 
         fill_random(b);
         vka_gemm_desc g = vka_gemm_default_desc();
         vka_cmd_enable_timestamps(cmd, 1);
-        double *t = NULL;
         if (!vka_cmd_begin(cmd) && !vka_gemm(cmd, &g, a, b, c) && !vka_cmd_end(cmd))
-            t = time_runs(cmd, runs);
-        if (t) {
-            ms = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
-            *best = t[0];
-            free(t);
-        }
+            t = cli_time_samples(cmd, runs);
         const char *label = NULL;
-        if (ms > 0 && vka_cmd_timing(cmd, 0, &label, NULL) == VKA_OK && label)
+        if (t && vka_cmd_timing(cmd, 0, &label, NULL) == VKA_OK && label)
             snprintf(name, sizeof name, "%s", label);
     }
-    if (ms < 0)
-        fprintf(stderr, "vkattn: gemm %lldx%lldx%lld: %s\n", (long long)m, (long long)n, (long long)k,
-                vka_context_last_error(ctx));
+    if (!t) {
+        snprintf(why, nwhy, "%s", vka_context_last_error(ctx));
+        fprintf(stderr, "vkattn: gemm %lldx%lldx%lld: %s\n", (long long)m, (long long)n, (long long)k, why);
+    }
     vka_cmd_destroy(cmd);
     vka_tensor_destroy(a);
     vka_tensor_destroy(b);
     vka_tensor_destroy(c);
     *kernel = name;
-    return ms;
+    return t;
 }
 
 /* Named shape sets of `bench gemm` (M x N x K). */
@@ -190,7 +181,7 @@ static int add_set(gemm_shape *sh, int ns, const gemm_shape *set, int n)
 
 int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
 {
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (!ctx) {
         printf("usage: vkattn bench gemm [--runs N] [--rounds R] [--dtype f32|f16] [--shapes LIST]\n"
                "                         [--sizes S1,S2,...] [--vary VAR=V1:V2:...] [--no-peak]\n"
                "  Times C[M,N] = A[M,K]·B[K,N] with GPU timestamps (median and best of N runs after a\n"
@@ -207,17 +198,15 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
                "                    300x4x256, 300x91x256, 150x150x12, 1x1000x192, 257x129x33\n"
                "  --vary    time every shape once per value of an environment variable, interleaved\n"
                "            (\"-\" unsets it), e.g. --vary VKATTN_GEMM_VARIANT=regtile:shared\n"
-               "  --rounds  repeat the whole list R times (interleaved A/B comparisons)\n");
+               "  --rounds  repeat the whole list R times (interleaved A/B comparisons)\n"
+               "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n");
         return 0;
     }
-    int runs = atoi(cli_opt(argc, argv, "--runs", "10"));
-    if (runs < 1)
-        runs = 1;
-    int rounds = atoi(cli_opt(argc, argv, "--rounds", "1"));
-    if (rounds < 1)
-        rounds = 1;
+    int runs = (int)cli_int(argc, argv, "--runs", 10);
+    int rounds = (int)cli_int(argc, argv, "--rounds", 1);
     const char *dts = cli_opt(argc, argv, "--dtype", "f32");
     vka_dtype dt = strcmp(dts, "f16") == 0 ? VKA_F16 : VKA_F32;
+    cli_report_setting(cli_bench_report, "gemm_dtype", dts);
     char sizes[256], list[512], vary[512];
     snprintf(sizes, sizeof sizes, "%s", cli_opt(argc, argv, "--sizes", "256,512,1024,2048"));
     /* --sizes alone: just those squares, as before the shape sets */
@@ -230,18 +219,25 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         long long m, n, k;
+        char junk;
         if (!strcmp(tok, "square")) {
             char *s2 = NULL;
-            for (char *sz = strtok_r(sizes, ",", &s2); sz && ns < GEMM_MAX_SHAPES; sz = strtok_r(NULL, ",", &s2))
-                if (atoll(sz) > 0)
-                    shapes[ns++] = (gemm_shape){atoll(sz), atoll(sz), atoll(sz), ""};
+            for (char *sz = strtok_r(sizes, ",", &s2); sz && ns < GEMM_MAX_SHAPES; sz = strtok_r(NULL, ",", &s2)) {
+                char *end;
+                long long v = strtoll(sz, &end, 10);
+                if (end == sz || *end || v < 1 || v > 65536) {
+                    fprintf(stderr, "vkattn: bench gemm: --sizes \"%s\" is not a size 1..65536\n", sz);
+                    return 2;
+                }
+                shapes[ns++] = (gemm_shape){v, v, v, ""};
+            }
         } else if (!strcmp(tok, "vit")) {
             ns = add_set(shapes, ns, VIT_SHAPES, 4);
         } else if (!strcmp(tok, "deit")) {
             ns = add_set(shapes, ns, DEIT_SHAPES, 4);
         } else if (!strcmp(tok, "odd")) {
             ns = add_set(shapes, ns, ODD_SHAPES, 6);
-        } else if (sscanf(tok, "%lldx%lldx%lld", &m, &n, &k) == 3 && m > 0 && n > 0 && k > 0) {
+        } else if (sscanf(tok, "%lldx%lldx%lld%c", &m, &n, &k, &junk) == 3 && m > 0 && n > 0 && k > 0) {
             if (ns < GEMM_MAX_SHAPES)
                 shapes[ns++] = (gemm_shape){m, n, k, ""};
         } else {
@@ -271,9 +267,9 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
 
     cli_print_bench_header(ctx, "gemm");
     double peak = cli_flag(argc, argv, "--no-peak") < 0 ? cli_measure_peak(ctx) : 0;
-    printf("# dtype %s, median of %d runs, GPU timestamps%s\n", vka_dtype_str(dt), runs,
-           rounds > 1 ? ", rounds interleaved" : "");
-    printf("%-14s %-16s %-14s %9s %9s %8s %8s %8s  %s\n", "M x N x K", "shape", vname[0] ? vname : "variant",
+    fprintf(cli_txt, "# dtype %s, median of %d runs, GPU timestamps%s\n", vka_dtype_str(dt), runs,
+            rounds > 1 ? ", rounds interleaved" : "");
+    fprintf(cli_txt, "%-14s %-16s %-14s %9s %9s %8s %8s %8s  %s\n", "M x N x K", "shape", vname[0] ? vname : "variant",
            "ms", "best ms", "GFLOP/s", "% peak", "best %", "kernel");
     int rc = 0;
     for (int r = 0; r < rounds; r++)
@@ -287,20 +283,37 @@ int cli_bench_gemm(vka_context *ctx, int argc, char **argv)
                 }
                 int64_t m = shapes[i].m, n = shapes[i].n, k = shapes[i].k;
                 const char *kernel = "";
-                double best = 0, ms = bench_one_gemm(ctx, dt, m, n, k, runs, &best, &kernel);
-                char label[64], share[32], bshare[32];
+                char why[512] = "", label[64], share[32], bshare[32], var[160];
+                double *t = bench_one_gemm(ctx, dt, m, n, k, runs, &kernel, why, sizeof why);
                 snprintf(label, sizeof label, "%lldx%lldx%lld", (long long)m, (long long)n, (long long)k);
-                const char *var = vname[0] ? vvals[v] : "default";
-                if (ms <= 0) {
-                    printf("%-14s %-16s %-14s %9s\n", label, shapes[i].what, var, "failed");
+                snprintf(var, sizeof var, "%s%s%s", vname[0] ? vname : "", vname[0] ? "=" : "",
+                         vname[0] ? vvals[v] : "default");
+                char name[96];
+                snprintf(name, sizeof name, "%s%s%s%s", label, shapes[i].what[0] ? " (" : "", shapes[i].what,
+                         shapes[i].what[0] ? ")" : "");
+                if (!t) {
+                    fprintf(cli_txt, "%-14s %-16s %-14s %9s\n", label, shapes[i].what, vname[0] ? vvals[v] : var,
+                            "failed");
+                    cli_report_error(cli_bench_report, "gemm", name, var, why);
                     rc = 1;
                     continue;
                 }
+                cli_stat st;
+                cli_stats(t, runs, &st);
+                double ms = st.median, best = st.min;
+                cJSON *res = cli_report_result(cli_bench_report, "gemm", name, var, 2.0 * m * n * k, t, runs);
+                if (res) {
+                    cJSON_AddStringToObject(res, "kernel", kernel);
+                    cJSON_AddStringToObject(res, "dtype", dts);
+                    cJSON_AddNumberToObject(res, "round", r);
+                }
+                free(t);
                 double gf = 2.0 * m * n * k / (ms * 1e6), gb = 2.0 * m * n * k / (best * 1e6);
-                printf("%-14s %-16s %-14s %9.3f %9.3f %8.2f %8s %8s  %s\n", label, shapes[i].what, var, ms, best, gf,
+                fprintf(cli_txt, "%-14s %-16s %-14s %9.3f %9.3f %8.2f %8s %8s  %s\n", label, shapes[i].what,
+                        vname[0] ? vvals[v] : "default", ms, best, gf,
                        cli_peak_share(share, sizeof share, gf, peak), cli_peak_share(bshare, sizeof bshare, gb, peak),
                        kernel);
-                fflush(stdout);
+                fflush(cli_txt);
             }
     if (vname[0])
         unsetenv(vname);
@@ -320,30 +333,49 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+static int cli_suite_running; /* bench suite: one header for all */
+static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak,
+                            vka_precision precision);
+
 /* `vkattn bench model`: end-to-end latency of an ONNX model (upload, replay,
  * download) and its GPU time, medians of N runs, and the slowest nodes. */
 static int cli_bench_model(vka_context *ctx, int argc, char **argv)
 {
-    if (argc < 2 || !ctx) {
+    if (!ctx) {
         printf("usage: vkattn bench model MODEL.onnx [--runs N] [--no-fuse] [--top K] [--no-peak]\n"
+               "                        [--precision f32|f16|auto]\n"
                "  Builds the model once and runs it N times (after 2 warm-ups) on fixed random inputs:\n"
                "  median latency (host clock: upload + replay + download), median GPU time (sum of\n"
                "  per-dispatch timestamps) and the K slowest nodes of the median-ish last run; the plan's\n"
                "  kernel nodes and dispatches, the model's GFLOP counted from the plan (vka_graph_plan_flops)\n"
                "  and its share of the device's measured fp32 FMA peak: GFLOP / latency / peak.\n"
                "  --no-fuse   the plan without fusion passes or views (A/B against the fused one)\n"
-               "  --no-peak   skip the peak measurement\n");
-        return argc < 2 ? 2 : 0;
+               "  --precision storage of weights and activations (f32 default; f16: fp32 math, f16\n"
+               "              storage; auto: f16 on GPUs with fp16, f32 on CPU drivers); the header\n"
+               "              prints the precision built, the bytes of weights and activations, and\n"
+               "              which GEMM kernels ran (cooperative matrix or not)\n"
+               "  --no-peak   skip the peak measurement\n"
+               "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n");
+        return 0;
     }
-    int runs = atoi(cli_opt(argc, argv, "--runs", "20")), top = atoi(cli_opt(argc, argv, "--top", "5"));
-    runs = runs < 1 ? 1 : runs;
-    vka_graph *g = vka_onnx_load(ctx, argv[1], NULL);
+    vka_precision precision;
+    if (cli_precision(argc, argv, &precision))
+        return 2;
+    return bench_model_file(ctx, argv[1], (int)cli_int(argc, argv, "--runs", 20), (int)cli_int(argc, argv, "--top", 5),
+                            cli_flag(argc, argv, "--no-fuse") < 0, cli_flag(argc, argv, "--no-peak") > 0, precision);
+}
+
+static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak,
+                            vka_precision precision)
+{
+    vka_graph *g = vka_onnx_load(ctx, path, NULL);
     if (!g) {
         fprintf(stderr, "vkattn: %s\n", vka_last_error());
         return 1;
     }
     vka_graph_build_params bp = vka_graph_default_build_params();
-    bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    bp.precision = precision;
+    bp.fuse = fuse;
     bp.profile = 1;
     double t0 = now_ms();
     if (vka_graph_build(g, &bp)) {
@@ -402,21 +434,39 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     if (rc)
         fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
     else {
-        cli_print_bench_header(ctx, "model");
+        if (!cli_suite_running)
+            cli_print_bench_header(ctx, "model");
         uint64_t noreuse, act = vka_graph_activation_bytes(g, &noreuse);
         double flops = 0, peak = 0;
         for (int i = 0; i < vka_graph_plan_size(g); i++)
             flops += vka_graph_plan_flops(g, i);
-        printf("# model %s, %s, %d kernel nodes, %d dispatches, %.3f GFLOP, build %.0f ms, activations %.2f MiB "
+        fprintf(cli_txt, "# model %s, %s, %d kernel nodes, %d dispatches, %.3f GFLOP, build %.0f ms, activations %.2f MiB "
                "(%.2f MiB without reuse)\n",
-               argv[1], bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), vka_graph_dispatch_count(g),
+               path, bp.fuse ? "fused" : "unfused", vka_graph_plan_size(g), vka_graph_dispatch_count(g),
                flops / 1e9, build_ms, act / 1048576.0, noreuse / 1048576.0);
+        int stem;
+        const char *base = cli_stem(path, &stem);
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", stem, base);
+        cJSON *res = cli_report_result(cli_bench_report, "model", name, bp.fuse ? "fused" : "unfused", flops, lat, runs);
+        if (res) {
+            cli_stat gs;
+            cli_stats(gpu, runs, &gs);
+            cJSON_AddStringToObject(res, "timing", "end to end (upload, replay, download), host clock");
+            cJSON_AddItemToObject(res, "gpu_samples_ms", cJSON_CreateDoubleArray(gpu, runs));
+            cJSON_AddNumberToObject(res, "gpu_median_ms", gs.median);
+            cJSON_AddNumberToObject(res, "kernel_nodes", vka_graph_plan_size(g));
+            cJSON_AddNumberToObject(res, "dispatches", vka_graph_dispatch_count(g));
+            cJSON_AddNumberToObject(res, "build_ms", build_ms);
+            cJSON_AddNumberToObject(res, "activation_bytes", (double)act);
+        }
         double ms = median(lat, runs), gms = median(gpu, runs);
-        printf("latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, ms, gms);
-        if (cli_flag(argc, argv, "--no-peak") < 0 && vka_measure_fp32_peak(ctx, &peak) == VKA_OK && peak > 0)
-            printf("measured fp32 FMA peak %.1f GFLOP/s; model at %.2f GFLOP/s end to end = %.1f%% of peak "
-                   "(%.1f%% by GPU time)\n",
-                   peak, flops / (ms * 1e6), 100.0 * flops / (ms * 1e6) / peak, 100.0 * flops / (gms * 1e6) / peak);
+        fprintf(cli_txt, "# ");
+        cli_print_bytes(g);
+        fprintf(cli_txt, "latency (median of %d): %.2f ms end to end, %.2f ms GPU\n", runs, ms, gms);
+        if (!nopeak && (peak = cli_measure_peak(ctx)) > 0)
+            fprintf(cli_txt, "model at %.2f GFLOP/s end to end = %.1f%% of the peak (%.1f%% by GPU time)\n",
+                    flops / (ms * 1e6), 100.0 * flops / (ms * 1e6) / peak, 100.0 * flops / (gms * 1e6) / peak);
         cli_print_profile(g, top);
     }
     for (int i = 0; i < ni; i++)
@@ -428,29 +478,206 @@ static int cli_bench_model(vka_context *ctx, int argc, char **argv)
     return rc;
 }
 
+/* The benchmarks: one entry each (a new one is one line here). Options are
+ * checked against defs before a context is made; ctx is NULL for --help. */
+typedef struct bench_entry {
+    const char *name;
+    int (*fn)(vka_context *ctx, int argc, char **argv);
+    /* a benchmark that needs no device (compare): run instead of fn, no report */
+    int (*no_device)(int argc, char **argv);
+    const cli_optdef *defs;
+    int ndefs;
+    const char *summary;
+} bench_entry;
+
+/* `vkattn bench peak`: the fp32 FMA peak alone, measured as the shares of
+ * peak in every other benchmark are. */
+static int cli_bench_peak(vka_context *ctx, int argc, char **argv)
+{
+    if (!ctx) {
+        printf("usage: vkattn bench peak [--reps N] [--ms MS] [--tries T] [--format text|json|csv|md] [--out FILE]\n"
+               "  Measures the device's fp32 FMA throughput (vka_measure_fp32_peak_ex): a shader of\n"
+               "  48 independent FMAs per iteration, N dispatches (default 5) of at least MS ms of GPU\n"
+               "  time each (default 200), up to T measurements (default 3) until one has its\n"
+               "  repetitions within 10%% of each other; the best is the peak. Every other benchmark\n"
+               "  measures it the same way for its \"%% of peak\" (a share over 100%% is flagged).\n");
+        return 0;
+    }
+    cli_print_bench_header(ctx, "peak");
+    double peak = cli_report_peak(cli_bench_report, ctx, (int)cli_int(argc, argv, "--reps", 5),
+                                  cli_num(argc, argv, "--ms", 200), (int)cli_int(argc, argv, "--tries", 3));
+    return peak > 0 ? 0 : 1;
+}
+
+static const bench_entry *find_bench(const char *name);
+
+/* `vkattn bench suite`: the standard set into one report. */
+static int cli_bench_suite(vka_context *ctx, int argc, char **argv)
+{
+    if (!ctx) {
+        printf("usage: vkattn bench suite [--runs N] [--models DIR] [--no-models] [--format text|json|csv|md]\n"
+               "                          [--out FILE]\n"
+               "  One report with the standard set: the fp32 peak, bench gemm (square, vit, deit, odd),\n"
+               "  bench attention --quick, bench conv when this build has it, and bench model on every\n"
+               "  .onnx in DIR (default $VKATTN_ASSETS/models). --runs applies to each (default: theirs).\n"
+               "  Compare reports from several devices with vkattn bench compare.\n");
+        return 0;
+    }
+    cli_suite_running = 1;
+    cli_print_bench_header(ctx, "suite");
+    int rc = 0;
+    const char *runs = cli_opt(argc, argv, "--runs", NULL);
+    static const char *const parts[] = {"gemm", "attention", "conv"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const bench_entry *b = find_bench(parts[i]);
+        if (!b)
+            continue;
+        char *av[6] = {(char *)parts[i]};
+        int ac = 1;
+        if (runs)
+            av[ac++] = "--runs", av[ac++] = (char *)runs;
+        if (!strcmp(parts[i], "attention"))
+            av[ac++] = "--quick";
+        av[ac] = NULL;
+        fprintf(cli_txt, "\n# --- bench %s\n", parts[i]);
+        rc |= b->fn(ctx, ac, av);
+    }
+    if (cli_flag(argc, argv, "--no-models") < 0) {
+        char dir[4096];
+        const char *assets = getenv("VKATTN_ASSETS");
+        snprintf(dir, sizeof dir, "%s", cli_opt(argc, argv, "--models", ""));
+        if (!dir[0])
+            snprintf(dir, sizeof dir, "%s/models", assets && *assets ? assets : "../shared/assets");
+        int n = 0;
+        char **files = cli_list_files(dir, ".onnx", &n);
+        if (!n)
+            fprintf(cli_txt, "# no .onnx models in %s\n", dir);
+        for (int i = 0; i < n; i++) {
+            fprintf(cli_txt, "\n# --- bench model %s\n", files[i]);
+            rc |= bench_model_file(ctx, files[i], runs ? atoi(runs) : 10, 3, 1, 0, VKA_PRECISION_F32);
+        }
+        cli_free_labels(files, n);
+    }
+    cli_suite_running = 0;
+    return rc;
+}
+
+
+/* every benchmark writes its report as --format to stdout or --out */
+#define REPORT_OPTS CLI_ENUM_OPT("--format", CLI_FORMATS), CLI_STR_OPT("--out")
+static const cli_optdef gemm_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--rounds", 1, 1000), CLI_ENUM_OPT("--dtype", "f32|f16"),
+    CLI_STR_OPT("--shapes"),          CLI_STR_OPT("--sizes"),           CLI_STR_OPT("--vary"),
+    CLI_FLAG_OPT("--no-peak"),       REPORT_OPTS,
+};
+static const cli_optdef attention_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_ENUM_OPT("--dtype", "f32|f16"), CLI_FLAG_OPT("--quick"), REPORT_OPTS,
+};
+static const cli_optdef model_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--top", 0, 100000), CLI_FLAG_OPT("--no-fuse"),
+    CLI_FLAG_OPT("--no-peak"),        CLI_ENUM_OPT("--precision", "f32|f16|auto"), REPORT_OPTS,
+};
+
+
+static const cli_optdef conv_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_INT_OPT("--rounds", 1, 1000), CLI_STR_OPT("--shapes"),
+    CLI_STR_OPT("--variant"),         CLI_ENUM_OPT("--layout", "auto|oihw|packed"), CLI_STR_OPT("--filter"),
+    CLI_FLAG_OPT("--no-peak"),        REPORT_OPTS,
+};
+static const cli_optdef peak_defs[] = {
+    CLI_INT_OPT("--reps", 1, 1000), CLI_NUM_OPT("--ms", 1, 60000), CLI_INT_OPT("--tries", 1, 100), REPORT_OPTS,
+};
+static const cli_optdef suite_defs[] = {
+    CLI_INT_OPT("--runs", 1, 100000), CLI_STR_OPT("--models"), CLI_FLAG_OPT("--no-models"), REPORT_OPTS,
+};
+
+static const bench_entry benches[] = {
+    {"gemm", cli_bench_gemm, NULL, gemm_defs, CLI_NDEFS(gemm_defs), "GEMM GFLOP/s vs measured fp32 peak"},
+    {"attention", cli_bench_attention, NULL, attention_defs, CLI_NDEFS(attention_defs), "flash vs naive attention"},
+    {"conv", cli_bench_conv, NULL, conv_defs, CLI_NDEFS(conv_defs), "convolution kernels on RT-DETRv2/HGNetv2 shapes"},
+    {"model", cli_bench_model, NULL, model_defs, CLI_NDEFS(model_defs), "model latency and slowest nodes"},
+    {"peak", cli_bench_peak, NULL, peak_defs, CLI_NDEFS(peak_defs), "the fp32 FMA peak the shares are of"},
+    {"suite", cli_bench_suite, NULL, suite_defs, CLI_NDEFS(suite_defs),
+     "gemm + attention + conv + every model in $VKATTN_ASSETS/models, one report"},
+    {"compare", NULL, cli_bench_compare, NULL, 0, /* parses its own options */
+     "reports side by side: Markdown table and PNG bar chart"},
+};
+#define NBENCH ((int)(sizeof benches / sizeof benches[0]))
+
+static const bench_entry *find_bench(const char *name)
+{
+    for (int i = 0; i < NBENCH; i++)
+        if (!strcmp(name, benches[i].name))
+            return &benches[i];
+    return NULL;
+}
+
+cli_report *cli_bench_report;
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f, "usage: vkattn bench <benchmark> [options]  (vkattn bench <benchmark> --help)\nbenchmarks:\n");
+    for (int i = 0; i < NBENCH; i++)
+        fprintf(f, "  %-10s %s\n", benches[i].name, benches[i].summary);
+    fprintf(f, "reports (every benchmark but compare):\n"
+               "  --format text   the table on stdout (default)\n"
+               "  --format json   one object: vkattn version and commit, benchmark, date, device (vendor and\n"
+               "                  device id, driver name/info/ID/version, API and conformance version, device\n"
+               "                  and driver UUID, limits), host (name, CPUs, load), settings (arguments, the\n"
+               "                  environment that changes timings), peak (fp32 FMA, best of up to 3\n"
+               "                  measurements until one is stable), results: per case every sample (ms),\n"
+               "                  min/median/mean/stddev/max, flop, GFLOP/s of the median and of the best,\n"
+               "                  %% of peak, over_peak (a share over 100%%: disturbed, not a fact)\n"
+               "  --format csv    a row per case (samples joined by ';' in the last column)\n"
+               "  --format md     a Markdown table with the device and peak above it\n"
+               "  --out FILE      the report to FILE (with --format text: the format of FILE's extension,\n"
+               "                  .json by default) and the table still on stdout\n"
+               "  json/csv/md without --out go to stdout and the table to stderr\n");
+}
+
 int cli_bench(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: vkattn bench gemm|attention|conv|model [options]  (vkattn bench gemm --help)\n");
+        bench_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    const char *what = argv[1];
-    int (*fn)(vka_context *, int, char **) = !strcmp(what, "gemm")        ? cli_bench_gemm
-                                             : !strcmp(what, "attention") ? cli_bench_attention
-                                             : !strcmp(what, "conv")      ? cli_bench_conv
-                                             : !strcmp(what, "model")     ? cli_bench_model
-                                                                          : NULL;
-    if (!fn) {
-        fprintf(stderr, "vkattn: unknown benchmark \"%s\" (gemm, attention, conv, model)\n", what);
+    const bench_entry *b = find_bench(argv[1]);
+    if (!b) {
+        fprintf(stderr, "vkattn: bench: unknown benchmark \"%s\"\n", argv[1]);
+        bench_usage(stderr);
         return 2;
     }
     argc--, argv++;
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0)
-        return fn(NULL, fn == cli_bench_model ? 1 : argc, argv);
+    if (b->no_device)
+        return b->no_device(argc, argv);
+    if (cli_wants_help(argc, argv))
+        return b->fn(NULL, argc, argv);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "bench %s", b->name);
+    const char **pos;
+    int npos;
+    if (cli_parse(argc, argv, cmd, b->defs, b->ndefs, &pos, &npos))
+        return 2;
+    int want = b->fn == cli_bench_model ? 1 : 0;
+    if (npos != want || (want && strcmp(pos[0], argv[1]))) {
+        if (npos > want)
+            fprintf(stderr, "vkattn: %s: unexpected argument \"%s\"\n", cmd, pos[want]);
+        else
+            fprintf(stderr, "vkattn: %s: wants the model first (vkattn %s --help)\n", cmd, cmd);
+        free(pos);
+        return 2;
+    }
+    free(pos);
     vka_context *ctx = cli_context(&argc, argv);
     if (!ctx)
         return 1;
-    int rc = fn(ctx, argc, argv);
+    cli_format fmt = cli_format_parse(cli_opt(argc, argv, "--format", "text"));
+    const char *out = cli_opt(argc, argv, "--out", NULL);
+    cli_txt = fmt == CLI_FMT_TEXT || out ? stdout : stderr; /* stdout is the report's */
+    cli_bench_report = cli_report_begin(ctx, b->name, argc, argv, fmt);
+    int rc = b->fn(ctx, argc, argv);
+    rc |= cli_report_end(cli_bench_report, out);
+    cli_bench_report = NULL;
     int verr = vka_context_validation_errors(ctx);
     vka_context_destroy(ctx);
     if (verr) {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 
 typedef struct shape {
@@ -47,15 +49,16 @@ static void fill(vka_tensor *t)
     free(buf);
 }
 
-/* Times one path; returns ms (< 0 on failure, with the reason in why). */
-static double time_path(vka_context *ctx, int naive, vka_tensor *q, vka_tensor *k, vka_tensor *v, vka_tensor *o,
+/* Times one path; returns the samples (ms, run order; caller frees), NULL on
+ * failure with the reason in why. */
+static double *time_path(vka_context *ctx, int naive, vka_tensor *q, vka_tensor *k, vka_tensor *v, vka_tensor *o,
                         vka_tensor *scores, const vka_attn_desc *d, int runs, char *why, size_t nwhy)
 {
     vka_cmd *cmd = vka_cmd_create(ctx);
-    double ms = -1;
+    double *t = NULL;
     if (!cmd) {
         snprintf(why, nwhy, "%s", vka_last_error());
-        return -1;
+        return NULL;
     }
     vka_cmd_enable_timestamps(cmd, 1);
     vka_status s = vka_cmd_begin(cmd);
@@ -64,24 +67,42 @@ static double time_path(vka_context *ctx, int naive, vka_tensor *q, vka_tensor *
     if (!s)
         s = vka_cmd_end(cmd);
     if (!s)
-        ms = cli_time_cmd(cmd, runs);
-    if (s || ms < 0)
+        t = cli_time_samples(cmd, runs);
+    if (!t)
         snprintf(why, nwhy, "%s", vka_context_last_error(ctx));
     vka_cmd_destroy(cmd);
-    return s ? -1 : ms;
+    return t;
 }
 
-static void print_row(const char *name, const char *path, double ms, double gflop, double mib, const char *why)
+/* Prints and reports one path; returns its median ms (-1: failed). */
+static double row(const shape *sh, const char *path, double *t, int runs, double gflop, double mib, const char *why,
+                  const char *dts)
 {
-    if (ms > 0)
-        printf("%-17s %-6s %10.3f %9.1f %10.1f\n", name, path, ms, gflop / (ms * 1e-3), mib);
-    else
-        printf("%-17s %-6s %10s %9s %10.1f  %s\n", name, path, "-", "-", mib, why);
+    double ms = -1;
+    if (t) {
+        cli_stat st;
+        cli_stats(t, runs, &st);
+        ms = st.median;
+        fprintf(cli_txt, "%-17s %-6s %10.3f %9.1f %10.1f\n", sh->name, path, ms, gflop / (ms * 1e-3), mib);
+        cJSON *res = cli_report_result(cli_bench_report, "attention", sh->name, path, gflop * 1e9, t, runs);
+        if (res) {
+            cJSON_AddStringToObject(res, "dtype", dts);
+            cJSON_AddNumberToObject(res, "heads", (double)sh->H);
+            cJSON_AddNumberToObject(res, "seq", (double)sh->N);
+            cJSON_AddNumberToObject(res, "head_dim", (double)sh->D);
+            cJSON_AddNumberToObject(res, "memory_mib", mib);
+        }
+    } else {
+        fprintf(cli_txt, "%-17s %-6s %10s %9s %10.1f  %s\n", sh->name, path, "-", "-", mib, why);
+        cli_report_error(cli_bench_report, "attention", sh->name, path, why);
+    }
+    free(t);
+    return ms;
 }
 
 int cli_bench_attention(vka_context *ctx, int argc, char **argv)
 {
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (!ctx) {
         printf("usage: vkattn bench attention [--runs N] [--dtype f32|f16] [--quick]\n"
                "  Times fused flash attention (vka_attention) against the naive path\n"
                "  (vka_attention_naive: GEMM, softmax, GEMM through an [B,H,N,N] score tensor)\n"
@@ -93,26 +114,23 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
                "  allocates. The naive path's score tensor goes over maxStorageBufferRange\n"
                "  long before flash; such rows say so.\n"
                "  --quick   skip N >= 4096\n"
+               "  --format text|json|csv|md  the report (vkattn bench --help); --out FILE writes it to FILE\n"
                "  VKATTN_ATTN_VARIANT=row|tiled|split forces a flash variant.\n");
         return 0;
     }
-    int runs = atoi(cli_opt(argc, argv, "--runs", "5"));
-    if (runs < 1)
-        runs = 1;
+    int runs = (int)cli_int(argc, argv, "--runs", 5);
     const char *dts = cli_opt(argc, argv, "--dtype", "f32");
-    if (strcmp(dts, "f32") != 0 && strcmp(dts, "f16") != 0) {
-        fprintf(stderr, "vkattn: --dtype %s: f32 or f16\n", dts);
-        return 2;
-    }
     vka_dtype dt = strcmp(dts, "f16") == 0 ? VKA_F16 : VKA_F32;
     int quick = cli_flag(argc, argv, "--quick") > 0;
     const char *var = getenv("VKATTN_ATTN_VARIANT");
 
+    cli_report_setting(cli_bench_report, "attention_dtype", dts);
+    cli_report_setting(cli_bench_report, "attention_variant", var ? var : "auto");
     cli_print_bench_header(ctx, "attention");
-    printf("# dtype %s, median of %d runs (1 for N >= 16384), GPU timestamps, flash variant %s\n", dts, runs,
+    fprintf(cli_txt, "# dtype %s, median of %d runs (1 for N >= 16384), GPU timestamps, flash variant %s\n", dts, runs,
            var ? var : "auto");
-    printf("# memory: bytes of the tensors each path allocates (q, k, v, o [+ scores])\n");
-    printf("%-17s %-6s %10s %9s %10s\n", "shape", "path", "ms", "GFLOP/s", "MiB");
+    fprintf(cli_txt, "# memory: bytes of the tensors each path allocates (q, k, v, o [+ scores])\n");
+    fprintf(cli_txt, "%-17s %-6s %10s %9s %10s\n", "shape", "path", "ms", "GFLOP/s", "MiB");
     int rc = 0;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const shape *sh = &shapes[i];
@@ -124,7 +142,8 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
                    *v = vka_tensor_create(ctx, dt, 4, s4), *o = vka_tensor_create(ctx, dt, 4, s4);
         char why[512] = "";
         if (!q || !k || !v || !o) {
-            printf("%-17s %s\n", sh->name, vka_context_last_error(ctx));
+            fprintf(cli_txt, "%-17s %s\n", sh->name, vka_context_last_error(ctx));
+            cli_report_error(cli_bench_report, "attention", sh->name, "flash", vka_context_last_error(ctx));
             rc = 1;
             goto next;
         }
@@ -134,8 +153,8 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
         double gflop = 4.0 * sh->B * sh->H * (double)sh->N * sh->N * sh->D * 1e-9;
         double qkvo = 4.0 * vka_tensor_bytes(q) / 1048576.0;
 
-        double fms = time_path(ctx, 0, q, k, v, o, NULL, &d, r, why, sizeof why);
-        print_row(sh->name, "flash", fms, gflop, qkvo, why);
+        double fms = row(sh, "flash", time_path(ctx, 0, q, k, v, o, NULL, &d, r, why, sizeof why), r, gflop, qkvo, why,
+                         dts);
         if (fms < 0)
             rc = 1;
 
@@ -144,18 +163,18 @@ int cli_bench_attention(vka_context *ctx, int argc, char **argv)
         double smib = (double)sh->B * sh->H * sh->N * sh->N * (dt == VKA_F16 ? 2 : 4) / 1048576.0;
         if (!scores) {
             const char *e = vka_context_last_error(ctx);
-            print_row(sh->name, "naive", -1, gflop, qkvo + smib,
-                      strstr(e, "maxStorageBufferRange") ? "over maxStorageBufferRange" : e);
+            row(sh, "naive", NULL, r, gflop, qkvo + smib,
+                strstr(e, "maxStorageBufferRange") ? "over maxStorageBufferRange" : e, dts);
         } else {
-            double nms = time_path(ctx, 1, q, k, v, o, scores, &d, r, why, sizeof why);
-            print_row(sh->name, "naive", nms, gflop, qkvo + smib, why);
+            double nms = row(sh, "naive", time_path(ctx, 1, q, k, v, o, scores, &d, r, why, sizeof why), r, gflop,
+                             qkvo + smib, why, dts);
             if (nms > 0 && fms > 0)
-                printf("%-17s flash/naive speed-up %.2fx\n", sh->name, nms / fms);
+                fprintf(cli_txt, "%-17s flash/naive speed-up %.2fx\n", sh->name, nms / fms);
         }
         vka_tensor_destroy(scores);
     next:
         vka_tensor_destroy(q), vka_tensor_destroy(k), vka_tensor_destroy(v), vka_tensor_destroy(o);
-        fflush(stdout);
+        fflush(cli_txt);
     }
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include "cli.h"
 
 typedef struct conv_shape {
@@ -49,9 +50,9 @@ static void fill(vka_tensor *t, float *host, uint32_t seed)
     vka_tensor_upload(t, host, n * sizeof *host);
 }
 
-/* Median GPU ms of one conv (-1 on failure), the best in *best, the kernel's name in kernel. */
-static double bench_one(vka_context *ctx, const conv_shape *c, int packed, int runs, double *best, char *kernel,
-                        size_t nk)
+/* GPU ms of each of `runs` runs of one conv after a warm-up (NULL on failure;
+ * caller frees), the kernel's name in kernel. */
+static double *bench_one(vka_context *ctx, const conv_shape *c, int packed, int runs, char *kernel, size_t nk)
 {
     int64_t pad = c->k / 2, oh = (c->h + 2 * pad - c->k) / c->s + 1, cg = c->c / c->groups, og = c->o / c->groups;
     int64_t sx[4] = {1, c->c, c->h, c->h}, sy[4] = {1, c->o, oh, oh}, sw[4] = {c->o, cg, c->k, c->k};
@@ -61,8 +62,7 @@ static double bench_one(vka_context *ctx, const conv_shape *c, int packed, int r
     vka_tensor *w = vka_tensor_create(ctx, VKA_F32, 4, sw), *b = vka_tensor_create(ctx, VKA_F32, 1, &sb);
     vka_tensor *wp = packed ? vka_tensor_create(ctx, VKA_F32, 4, sp) : NULL;
     vka_cmd *cmd = vka_cmd_create(ctx);
-    double ms = -1;
-    *best = -1;
+    double *ms = NULL;
     kernel[0] = 0;
     float *hx = malloc(sizeof *hx * (size_t)(c->c * c->h * c->h)), *hw = malloc(sizeof *hw * (size_t)(c->o * cg * c->k * c->k));
     float *hp = packed ? malloc(sizeof *hp * (size_t)(sp[0] * sp[1] * sp[2] * sp[3])) : NULL;
@@ -82,9 +82,9 @@ static double bench_one(vka_context *ctx, const conv_shape *c, int packed, int r
         e.w_packed = packed;
         vka_cmd_enable_timestamps(cmd, 1);
         if (!vka_cmd_begin(cmd) && !vka_conv2d_ex(cmd, x, packed ? wp : w, b, &p, &e, y) && !vka_cmd_end(cmd))
-            ms = cli_time_cmd_best(cmd, runs, best);
+            ms = cli_time_samples(cmd, runs);
         const char *label = NULL;
-        if (ms > 0 && vka_cmd_timing(cmd, 0, &label, NULL) == VKA_OK && label)
+        if (ms && vka_cmd_timing(cmd, 0, &label, NULL) == VKA_OK && label)
             snprintf(kernel, nk, "%s%s", label, vka_cmd_dispatch_count(cmd) > 1 ? " +passes" : "");
     }
     vka_cmd_destroy(cmd);
@@ -95,9 +95,10 @@ static double bench_one(vka_context *ctx, const conv_shape *c, int packed, int r
 
 int cli_bench_conv(vka_context *ctx, int argc, char **argv)
 {
-    if (cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (!ctx) {
         printf("usage: vkattn bench conv [--runs N] [--rounds R] [--shapes rtdetr,hgnet] [--variant V1:V2:...]\n"
                "                         [--layout auto|oihw|packed] [--filter TEXT] [--no-peak]\n"
+               "                         [--format text|json|csv|md] [--out FILE]\n"
                "  Times y = relu(conv(x, w) + bias) (batch 1, f32, pad k/2) on RT-DETRv2 r18vd (640\n"
                "  input) and HGNetv2 (DEIMv2) layer shapes with GPU timestamps (median of N runs\n"
                "  after a warm-up, and the best): ms, GFLOP/s (2·O·OH·OW·C/groups·KH·KW) and the\n"
@@ -144,10 +145,10 @@ int cli_bench_conv(vka_context *ctx, int argc, char **argv)
 
     cli_print_bench_header(ctx, "conv");
     double peak = cli_flag(argc, argv, "--no-peak") < 0 ? cli_measure_peak(ctx) : 0;
-    printf("# f32, batch 1, median of %d runs, GPU timestamps, bias + ReLU fused%s\n", runs,
-           rounds > 1 || nv > 1 ? ", interleaved" : "");
-    printf("%-16s %-22s %-8s %-6s %9s %9s %8s %8s %8s  %s\n", "layer", "C>O @HxW k s g", "variant", "w", "ms",
-           "best ms", "GFLOP/s", "% peak", "best %", "kernel");
+    fprintf(cli_txt, "# f32, batch 1, median of %d runs, GPU timestamps, bias + ReLU fused%s\n", runs,
+            rounds > 1 || nv > 1 ? ", interleaved" : "");
+    fprintf(cli_txt, "%-16s %-22s %-8s %-6s %9s %9s %8s %8s %8s  %s\n", "layer", "C>O @HxW k s g", "variant", "w",
+            "ms", "best ms", "GFLOP/s", "% peak", "best %", "kernel");
     const char *old = getenv("VKATTN_CONV_VARIANT");
     char *saved = old ? strdup(old) : NULL;
     int rc = 0;
@@ -171,24 +172,34 @@ int cli_bench_conv(vka_context *ctx, int argc, char **argv)
                 int packed = !strcmp(layout, "packed") ||
                              (!strcmp(layout, "auto") && !(fv && (!strcmp(fv, "dw") || !strcmp(fv, "gemm") ||
                                                                   !strcmp(fv, "direct"))) && !dw);
-                char kernel[96], shape[48], share[32];
-                double best, ms = bench_one(ctx, c, packed, runs, &best, kernel, sizeof kernel);
+                char kernel[96], shape[48], share[32], bshare[32], name[96], var[32];
+                double *t = bench_one(ctx, c, packed, runs, kernel, sizeof kernel);
                 int64_t pad = c->k / 2, oh = (c->h + 2 * pad - c->k) / c->s + 1;
                 double flop = 2.0 * c->o * oh * oh * (c->c / c->groups) * c->k * c->k;
                 snprintf(shape, sizeof shape, "%lld>%lld @%lld k%lld s%lld g%lld", (long long)c->c, (long long)c->o,
                          (long long)c->h, (long long)c->k, (long long)c->s, (long long)c->groups);
-                if (ms <= 0) {
-                    printf("%-16s %-22s %-8s %-6s %9s  %s\n", c->what, shape, vv[v], packed ? "packed" : "oihw",
-                           "failed", vka_context_last_error(ctx));
+                snprintf(name, sizeof name, "%s %s", c->what, shape);
+                snprintf(var, sizeof var, "%s %s", vv[v], packed ? "packed" : "oihw");
+                if (!t) {
+                    fprintf(cli_txt, "%-16s %-22s %-8s %-6s %9s  %s\n", c->what, shape, vv[v],
+                            packed ? "packed" : "oihw", "failed", vka_context_last_error(ctx));
+                    cli_report_error(cli_bench_report, "conv", name, var, vka_context_last_error(ctx));
                     rc = 1;
                     continue;
                 }
-                double gf = flop / (ms * 1e6), gb = flop / (best * 1e6);
-                char bshare[32];
-                printf("%-16s %-22s %-8s %-6s %9.3f %9.3f %8.2f %8s %8s  %s\n", c->what, shape, vv[v],
-                       packed ? "packed" : "oihw", ms, best, gf, cli_peak_share(share, sizeof share, gf, peak),
-                       cli_peak_share(bshare, sizeof bshare, gb, peak), kernel);
-                fflush(stdout);
+                cli_stat st;
+                cli_stats(t, runs, &st);
+                cJSON *res = cli_report_result(cli_bench_report, "conv", name, var, flop, t, runs);
+                if (res) {
+                    cJSON_AddStringToObject(res, "kernel", kernel);
+                    cJSON_AddNumberToObject(res, "round", r);
+                }
+                free(t);
+                double gf = flop / (st.median * 1e6), gb = flop / (st.min * 1e6);
+                fprintf(cli_txt, "%-16s %-22s %-8s %-6s %9.3f %9.3f %8.2f %8s %8s  %s\n", c->what, shape, vv[v],
+                        packed ? "packed" : "oihw", st.median, st.min, gf, cli_peak_share(share, sizeof share, gf, peak),
+                        cli_peak_share(bshare, sizeof bshare, gb, peak), kernel);
+                fflush(cli_txt);
             }
         }
     if (saved)

@@ -13,14 +13,19 @@ static void run_usage(void)
 {
     printf("usage: vkattn run MODEL.onnx [--inputs IN.safetensors] [--input NAME=FILE.npy|FILE.f32]...\n"
            "                  [--output OUT.safetensors] [--no-fuse] [--profile] [--plan]\n"
+           "                  [--precision f32|f16|auto]\n"
            "  Runs the model once. Inputs come from a safetensors file (tensors named as the graph's\n"
            "  inputs; extra tensors are ignored) or one file per input (.npy float32/int64, or raw\n"
            "  little-endian .f32). Prints each output's shape and stats; --output writes them.\n"
            "  --no-fuse     run without the fusion passes (to check them)\n"
+           "  --precision   storage of weights and activations: f32 (default), f16 (fp32 math;\n"
+           "                inputs, outputs, scores and box decoding stay f32), auto (f16 on GPUs\n"
+           "                with fp16 storage and arithmetic, f32 on CPU drivers)\n"
            "  --profile     per-node GPU time (timestamps), slowest first\n"
            "  --plan        list the executed plan: one line per kernel-level node (op, dispatches,\n"
            "                MFLOP, node), each followed by the nodes it absorbed (fused into it,\n"
-           "                or slices/concats it made views of), then the totals\n");
+           "                or slices/concats it made views of), then the totals and the bytes of\n"
+           "                weights and activations\n");
 }
 
 static void *read_raw(const char *path, size_t *bytes)
@@ -157,13 +162,13 @@ void cli_print_profile(vka_graph *g, int top)
         total += ms;
     }
     qsort(rows, (size_t)n, sizeof *rows, cmp_ms);
-    printf("%-48s %-16s %10s %7s\n", "node", "op", "ms", "%");
+    fprintf(cli_txt, "%-48s %-16s %10s %7s\n", "node", "op", "ms", "%");
     for (int i = 0; i < n && i < top; i++) {
         const char *node, *op;
         vka_graph_profile(g, (int)rows[i][1], &node, &op, NULL);
-        printf("%-48.48s %-16s %10.3f %6.1f%%\n", node, op, rows[i][0], total > 0 ? 100 * rows[i][0] / total : 0);
+        fprintf(cli_txt, "%-48.48s %-16s %10.3f %6.1f%%\n", node, op, rows[i][0], total > 0 ? 100 * rows[i][0] / total : 0);
     }
-    printf("%-48s %-16s %10.3f\n", "total (GPU)", "", total);
+    fprintf(cli_txt, "%-48s %-16s %10.3f\n", "total (GPU)", "", total);
     free(rows);
 }
 
@@ -187,10 +192,30 @@ void cli_print_plan(vka_graph *g)
 
 int cli_run(int argc, char **argv)
 {
-    if (argc < 2 || cli_flag(argc, argv, "-h") > 0 || cli_flag(argc, argv, "--help") > 0) {
+    if (argc < 2 || cli_wants_help(argc, argv)) {
         run_usage();
         return argc < 2 ? 2 : 0;
     }
+    static const cli_optdef defs[] = {
+        CLI_STR_OPT("--inputs"), CLI_STR_OPT("--input"),  CLI_STR_OPT("--output"),
+        CLI_FLAG_OPT("--no-fuse"), CLI_FLAG_OPT("--profile"), CLI_FLAG_OPT("--plan"),
+        CLI_ENUM_OPT("--precision", "f32|f16|auto"),
+    };
+    const char **pos;
+    int npos;
+    if (cli_parse(argc, argv, "run", defs, CLI_NDEFS(defs), &pos, &npos))
+        return 2;
+    const char *model = npos ? pos[0] : NULL;
+    free(pos);
+    if (npos != 1 || strcmp(model, argv[1])) {
+        fprintf(stderr, "vkattn: run: wants one model, first (vkattn run MODEL.onnx [options]); got %d\n", npos);
+        return 2;
+    }
+    for (int a = 1; a + 1 < argc; a++)
+        if (!strcmp(argv[a], "--input") && !strchr(argv[++a], '=')) {
+            fprintf(stderr, "vkattn: run: --input \"%s\" is not NAME=FILE\n", argv[a]);
+            return 2;
+        }
     vka_context *ctx = cli_context(&argc, argv);
     if (!ctx)
         return 1;
@@ -203,12 +228,18 @@ int cli_run(int argc, char **argv)
     vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
     bp.profile = cli_flag(argc, argv, "--profile") > 0;
+    if (cli_precision(argc, argv, &bp.precision)) {
+        rc = 2;
+        goto out;
+    }
     if (vka_graph_build(g, &bp)) {
         fprintf(stderr, "vkattn: %s\n", vka_context_last_error(ctx));
         goto out;
     }
-    if (cli_flag(argc, argv, "--plan") > 0)
+    if (cli_flag(argc, argv, "--plan") > 0) {
         cli_print_plan(g);
+        cli_print_bytes(g);
+    }
     if (feed_inputs(g, argc, argv))
         goto out;
     if (vka_graph_run(g)) {

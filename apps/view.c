@@ -45,6 +45,7 @@ static void view_usage(void)
         "                   q; resize=WxH resizes the window)\n"
         "  --present P      vulkan (default) or sdl (SDL_Renderer: a download per frame)\n"
         "  --no-fuse        run the model without the fusion passes\n"
+        "  --precision P    f32 (default), f16 or auto: storage of weights and activations\n"
         "  --slices N       submit each inference in N parts (default 8, 1..64): the model never blocks the\n"
         "                   window; on a device with one queue (lavapipe) frames go between the parts\n"
         "  --device, --validate as for every command\n"
@@ -66,6 +67,7 @@ typedef struct {
     /* options */
     const char *model_path, *source, *screenshot, *labels_path;
     int win_w, win_h, cap_w, cap_h, fps, mjpeg, frames, vulkan, fuse, slices;
+    vka_precision precision;
     float threshold, opacity;
     script_event script[64];
     int nscript;
@@ -266,10 +268,11 @@ int cli_view(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     static const char *const valued[] = {"--source", "--capture", "--fps", "--size", "--threshold", "--opacity",
-                                         "--labels", "--frames", "--screenshot", "--script", "--present", "--slices"};
+                                         "--labels", "--frames", "--screenshot", "--script", "--present", "--slices",
+                                         "--precision"};
     static const char *const flags[] = {"--mjpeg", "--heatmap", "--no-fuse"};
     int npos;
-    const char **pos = cli_positionals(argc, argv, "view", valued, 12, flags, 3, &npos);
+    const char **pos = cli_positionals(argc, argv, "view", valued, 13, flags, 3, &npos);
     if (!pos)
         return 2;
     view_state v = {.win_w = 960, .win_h = 720, .threshold = 0.5f, .opacity = 0.55f, .vulkan = 1, .sel = -1,
@@ -284,6 +287,8 @@ int cli_view(int argc, char **argv)
     v.mjpeg = cli_flag(argc, argv, "--mjpeg") > 0;
     v.heatmap = cli_flag(argc, argv, "--heatmap") > 0;
     v.fuse = cli_flag(argc, argv, "--no-fuse") < 0;
+    if (cli_precision(argc, argv, &v.precision))
+        bad = 1;
     const char *o;
     char *end;
     if ((o = cli_opt(argc, argv, "--size", NULL)) && parse_size(o, &v.win_w, &v.win_h))
@@ -388,12 +393,12 @@ int cli_view(int argc, char **argv)
     int det = mg && vka_graph_input_count(mg) == 2;
     if (mg && det) {
         vka_detector_params dp = vka_detector_default_params();
-        dp.fuse = v.fuse, dp.heatmaps = 1, dp.clip = 0;
+        dp.fuse = v.fuse, dp.heatmaps = 1, dp.clip = 0, dp.precision = v.precision;
         dm = vka_detector_create_graph(mg, &dp);
         mg = dm ? vka_detector_graph(dm) : NULL;
     } else if (mg) {
         vka_classifier_params cp = vka_classifier_default_params();
-        cp.fuse = v.fuse, cp.heatmaps = 1;
+        cp.fuse = v.fuse, cp.heatmaps = 1, cp.precision = v.precision;
         cm = vka_classifier_create_graph(mg, &cp);
         mg = cm ? vka_classifier_graph(cm) : NULL;
     }

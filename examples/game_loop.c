@@ -2,7 +2,7 @@
  * device, renders a frame every turn of its loop, and runs a detector on the
  * same device and queue without ever waiting for it.
  *
- *     game_loop MODEL.onnx IMAGE [--labels FILE] [--inferences N] [--frames N] [--headless]
+ *     game_loop MODEL.onnx IMAGE [--labels FILE] [--inferences N] [--frames N] [--headless] [--resize WxH]
  *     game_loop deimv2_hgnetv2_atto_coco.onnx bus.jpg --labels coco80.txt
  *
  * What an application sharing its device with vkattn does:
@@ -67,6 +67,8 @@ typedef struct game {
 #endif
     VkSurfaceKHR surface;
     VkSwapchainKHR swapchain;
+    uint32_t ext_w, ext_h;                  /* its images' size (the window's; the frame is copied into its corner) */
+    int swapchains;                         /* made so far */
     VkImage images[MAX_IMAGES];
     uint32_t nimages;
     int swap_rb;                            /* swapchain is RGBA: swap red and blue */
@@ -208,6 +210,60 @@ static int create_device(game *g, int window, VkPhysicalDeviceFeatures2 *f2, vka
 
 /* ------------------------------------------------------------ frame targets */
 
+/* The window's swapchain, made again when the window changes (the old one
+ * is retired: nothing of it is in flight when this is called). */
+static int create_swapchain(game *g)
+{
+    VkSurfaceCapabilitiesKHR caps;
+    CHECK(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(g->phys, g->surface, &caps));
+    if (!(caps.supportedUsageFlags & VK_IMAGE_USAGE_TRANSFER_DST_BIT))
+        return fprintf(stderr, "game_loop: the swapchain cannot be copied into\n"), 1;
+    VkSurfaceFormatKHR fmts[32];
+    uint32_t nf = 32;
+    CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(g->phys, g->surface, &nf, fmts));
+    VkSurfaceFormatKHR fmt = fmts[0];
+    for (uint32_t i = 0; i < nf; i++)
+        if (fmts[i].format == VK_FORMAT_B8G8R8A8_UNORM || fmts[i].format == VK_FORMAT_B8G8R8A8_SRGB) {
+            fmt = fmts[i];
+            break;
+        }
+    g->swap_rb = fmt.format == VK_FORMAT_R8G8B8A8_UNORM || fmt.format == VK_FORMAT_R8G8B8A8_SRGB;
+    VkPresentModeKHR modes[8], mode = VK_PRESENT_MODE_FIFO_KHR; /* FIFO is always there; IMMEDIATE if offered */
+    uint32_t nm = 8;
+    vkGetPhysicalDeviceSurfacePresentModesKHR(g->phys, g->surface, &nm, modes);
+    for (uint32_t i = 0; i < nm; i++)
+        if (modes[i] == VK_PRESENT_MODE_IMMEDIATE_KHR)
+            mode = modes[i];
+    uint32_t count = caps.minImageCount + 1;
+    if (caps.maxImageCount && count > caps.maxImageCount)
+        count = caps.maxImageCount;
+    /* the window's size when the surface has one (a window manager may impose it), else ours */
+    VkExtent2D ext = caps.currentExtent.width != 0xFFFFFFFFu ? caps.currentExtent : (VkExtent2D){W, H};
+    if (ext.width < 1 || ext.height < 1)
+        ext = (VkExtent2D){W, H};
+    VkSwapchainCreateInfoKHR sw = {.sType = VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR,
+                                   .surface = g->surface,
+                                   .minImageCount = count,
+                                   .imageFormat = fmt.format,
+                                   .imageColorSpace = fmt.colorSpace,
+                                   .imageExtent = ext,
+                                   .oldSwapchain = g->swapchain,
+                                   .imageArrayLayers = 1,
+                                   .imageUsage = VK_IMAGE_USAGE_TRANSFER_DST_BIT,
+                                   .preTransform = caps.currentTransform,
+                                   .compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR,
+                                   .presentMode = mode,
+                                   .clipped = VK_TRUE};
+    CHECK(vkCreateSwapchainKHR(g->device, &sw, NULL, &g->swapchain));
+    if (sw.oldSwapchain)
+        vkDestroySwapchainKHR(g->device, sw.oldSwapchain, NULL);
+    g->ext_w = sw.imageExtent.width, g->ext_h = sw.imageExtent.height;
+    g->swapchains++;
+    g->nimages = MAX_IMAGES;
+    CHECK(vkGetSwapchainImagesKHR(g->device, g->swapchain, &g->nimages, g->images));
+    return 0;
+}
+
 static int create_frame_resources(game *g, int window)
 {
     VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
@@ -258,52 +314,10 @@ static int create_frame_resources(game *g, int window)
         g->nimages = 1;
         return 0;
     }
-    /* window: a swapchain of images we copy into (no render pass needed) */
-    VkSurfaceCapabilitiesKHR caps;
-    CHECK(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(g->phys, g->surface, &caps));
-    if (!(caps.supportedUsageFlags & VK_IMAGE_USAGE_TRANSFER_DST_BIT))
-        return fprintf(stderr, "game_loop: the swapchain cannot be copied into\n"), 1;
-    VkSurfaceFormatKHR fmts[32];
-    uint32_t nf = 32;
-    CHECK(vkGetPhysicalDeviceSurfaceFormatsKHR(g->phys, g->surface, &nf, fmts));
-    VkSurfaceFormatKHR fmt = fmts[0];
-    for (uint32_t i = 0; i < nf; i++)
-        if (fmts[i].format == VK_FORMAT_B8G8R8A8_UNORM || fmts[i].format == VK_FORMAT_B8G8R8A8_SRGB) {
-            fmt = fmts[i];
-            break;
-        }
-    g->swap_rb = fmt.format == VK_FORMAT_R8G8B8A8_UNORM || fmt.format == VK_FORMAT_R8G8B8A8_SRGB;
-    VkPresentModeKHR modes[8], mode = VK_PRESENT_MODE_FIFO_KHR; /* FIFO is always there; IMMEDIATE if offered */
-    uint32_t nm = 8;
-    vkGetPhysicalDeviceSurfacePresentModesKHR(g->phys, g->surface, &nm, modes);
-    for (uint32_t i = 0; i < nm; i++)
-        if (modes[i] == VK_PRESENT_MODE_IMMEDIATE_KHR)
-            mode = modes[i];
-    uint32_t count = caps.minImageCount + 1;
-    if (caps.maxImageCount && count > caps.maxImageCount)
-        count = caps.maxImageCount;
-    VkSwapchainCreateInfoKHR sw = {.sType = VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR,
-                                   .surface = g->surface,
-                                   .minImageCount = count,
-                                   .imageFormat = fmt.format,
-                                   .imageColorSpace = fmt.colorSpace,
-                                   .imageExtent = {W, H},
-                                   .imageArrayLayers = 1,
-                                   .imageUsage = VK_IMAGE_USAGE_TRANSFER_DST_BIT,
-                                   .preTransform = caps.currentTransform,
-                                   .compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR,
-                                   .presentMode = mode,
-                                   .clipped = VK_TRUE};
-    if (caps.currentExtent.width != 0xFFFFFFFFu && (caps.currentExtent.width != W || caps.currentExtent.height != H))
-        return fprintf(stderr, "game_loop: the window is %ux%u, not %dx%d\n", caps.currentExtent.width,
-                       caps.currentExtent.height, W, H), 1;
-    CHECK(vkCreateSwapchainKHR(g->device, &sw, NULL, &g->swapchain));
-    g->nimages = MAX_IMAGES;
-    CHECK(vkGetSwapchainImagesKHR(g->device, g->swapchain, &g->nimages, g->images));
     CHECK(vkCreateSemaphore(g->device, &sci, NULL, &g->acquired));
-    for (uint32_t i = 0; i < g->nimages; i++)
-        CHECK(vkCreateSemaphore(g->device, &sci, NULL, &g->rendered[i]));
-    return 0;
+    for (uint32_t k = 0; k < MAX_IMAGES; k++)
+        CHECK(vkCreateSemaphore(g->device, &sci, NULL, &g->rendered[k]));
+    return create_swapchain(g);
 }
 
 /* ------------------------------------------------------------ a frame */
@@ -338,14 +352,19 @@ static void draw(game *g, int frame, const vka_detection *det, int n, float sx, 
     }
 }
 
-/* Copies the drawn frame into the next image and shows it. The previous
- * frame's copy is waited for first (it read the pixels we overwrite); on a
- * single queue that wait is at most one slice of the detector's graph. */
+/* Copies the drawn frame into the next image and shows it, then waits for
+ * that copy (the host draws the next frame into the pixels it reads); on a
+ * single queue that wait is at most one slice of the detector's graph.
+ * 0: shown, 2: skipped (the swapchain was made again), 1: failed. */
 static int present(game *g, int window)
 {
     uint32_t idx = 0;
     if (window) {
         VkResult r = vkAcquireNextImageKHR(g->device, g->swapchain, UINT64_MAX, g->acquired, VK_NULL_HANDLE, &idx);
+        if (r == VK_ERROR_OUT_OF_DATE_KHR) { /* the window changed: a new swapchain, this frame skipped */
+            CHECK(vkQueueWaitIdle(g->queue));
+            return create_swapchain(g) ? 1 : 2;
+        }
         if (r < 0)
             return fprintf(stderr, "game_loop: vkAcquireNextImageKHR: VkResult %d\n", (int)r), 1;
     }
@@ -366,7 +385,20 @@ static int present(game *g, int window)
                               .subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1}};
     vkCmdPipelineBarrier(g->cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, NULL, 0, NULL, 1,
                          &b);
-    VkBufferImageCopy copy = {.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1}, .imageExtent = {W, H, 1}};
+    /* a window of another size: black around the frame, which goes into its top-left corner */
+    uint32_t cw = window && g->ext_w < W ? g->ext_w : W, ch = window && g->ext_h < H ? g->ext_h : H;
+    if (window && (g->ext_w != W || g->ext_h != H)) {
+        VkClearColorValue black = {{0, 0, 0, 1}};
+        vkCmdClearColorImage(g->cb, img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &black, 1, &b.subresourceRange);
+        VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                              .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+                              .dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT};
+        vkCmdPipelineBarrier(g->cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0, NULL,
+                             0, NULL);
+    }
+    VkBufferImageCopy copy = {.bufferRowLength = W,
+                              .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                              .imageExtent = {cw, ch, 1}};
     vkCmdCopyBufferToImage(g->cb, g->staging, img, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &copy);
     b.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
     b.dstAccessMask = window ? 0 : VK_ACCESS_TRANSFER_READ_BIT;
@@ -396,8 +428,13 @@ static int present(game *g, int window)
                                .pSwapchains = &g->swapchain,
                                .pImageIndices = &idx};
         VkResult r = vkQueuePresentKHR(g->queue, &pi);
-        if (r < 0)
+        if (r < 0 && r != VK_ERROR_OUT_OF_DATE_KHR)
             return fprintf(stderr, "game_loop: vkQueuePresentKHR: VkResult %d\n", (int)r), 1;
+        if (r == VK_ERROR_OUT_OF_DATE_KHR || r == VK_SUBOPTIMAL_KHR) { /* shown or not, the next one fits */
+            CHECK(vkQueueWaitIdle(g->queue));
+            if (create_swapchain(g))
+                return 1;
+        }
     }
     /* the host draws the next frame into the pixels this copy reads */
     CHECK(vkWaitForFences(g->device, 1, &g->fence, VK_TRUE, UINT64_MAX));
@@ -446,7 +483,7 @@ static void destroy(game *g)
 int main(int argc, char **argv)
 {
     const char *model = NULL, *image = NULL, *labels = NULL;
-    int inferences = 2, min_frames = 0, headless = 0;
+    int inferences = 2, min_frames = 0, headless = 0, resize_w = 0, resize_h = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--labels") && i + 1 < argc)
             labels = argv[++i];
@@ -456,6 +493,8 @@ int main(int argc, char **argv)
             min_frames = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--headless"))
             headless = 1;
+        else if (!strcmp(argv[i], "--resize") && i + 1 < argc && sscanf(argv[i + 1], "%dx%d", &resize_w, &resize_h) == 2)
+            i++; /* the window resized once the first inference is in: the swapchain follows */
         else if (argv[i][0] != '-' && !model)
             model = argv[i];
         else if (argv[i][0] != '-' && !image)
@@ -464,8 +503,8 @@ int main(int argc, char **argv)
             model = NULL, image = NULL, i = argc;
     }
     if (!model || !image || inferences < 1) {
-        fprintf(stderr, "usage: %s MODEL.onnx IMAGE [--labels FILE] [--inferences N] [--frames N] [--headless]\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s MODEL.onnx IMAGE [--labels FILE] [--inferences N] [--frames N] [--headless] "
+                "[--resize WxH]\n", argv[0]);
         return 2;
     }
     game g = {0};
@@ -542,8 +581,14 @@ int main(int argc, char **argv)
     while (!quit) {
 #ifdef GAME_SDL
         SDL_Event e;
-        while (window && SDL_PollEvent(&e))
+        int resized = 0;
+        while (window && SDL_PollEvent(&e)) {
             quit |= e.type == SDL_QUIT || (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE);
+            resized |= e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED;
+        }
+        /* a new size: a new swapchain (drivers need not report the old one out of date) */
+        if (resized && (vkQueueWaitIdle(g.queue) < 0 || create_swapchain(&g)))
+            goto out;
 #endif
         if (!in_flight && done < inferences) { /* start the next inference: returns once it is queued */
             if (vka_detector_submit(det, &frame, &sp)) {
@@ -558,14 +603,21 @@ int main(int argc, char **argv)
                 in_flight = 0, done++, last_ms = now_ms() - t_submit;
                 nshown = vka_detector_results(det, 0.5, shown, 64);
                 nshown = nshown < 64 ? nshown : 64;
+#ifdef GAME_SDL
+                if (window && done == 1 && resize_w > 0 && resize_h > 0)
+                    SDL_SetWindowSize(g.win, resize_w, resize_h);
+#endif
             } else if (s != VKA_NOT_READY) {
                 fprintf(stderr, "game_loop: inference: %s\n", vka_context_last_error(ctx));
                 goto out;
             }
         }
         draw(&g, frames, shown, nshown, sx, sy);
-        if (present(&g, window))
+        int pr = present(&g, window);
+        if (pr == 1)
             goto out;
+        if (pr == 2)
+            continue;
         frames++;
         during += in_flight;
         if (done >= inferences && frames >= min_frames)
@@ -574,6 +626,8 @@ int main(int argc, char **argv)
     double secs = (now_ms() - t0) / 1000.0;
     printf("frames %d (%d while an inference was in flight) in %.2f s, %.1f fps; %d inferences in %d slices, last "
            "%.1f ms\n", frames, during, secs, frames / (secs > 0 ? secs : 1), done, sp.slices, last_ms);
+    if (window)
+        printf("swapchain made %d times, last %ux%u\n", g.swapchains, g.ext_w, g.ext_h);
     for (int i = 0; i < nshown; i++)
         printf("box label %lld  score %.4f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  %s\n", (long long)shown[i].label,
                shown[i].score, shown[i].box[0], shown[i].box[1], shown[i].box[2], shown[i].box[3],

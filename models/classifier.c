@@ -74,6 +74,7 @@ vka_classifier *vka_classifier_create_graph(vka_graph *g, const vka_classifier_p
     vka_context *ctx = c->v.ctx;
     vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = p->fuse;
+    bp.precision = p->precision;
     bp.probe_attention = c->heatmaps = p->heatmaps != 0;
     if (p->resize < 0 || p->crop < 0 || (p->crop && p->resize && p->resize < p->crop)) {
         vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_classifier_create: resize %d, crop %d (want 0 or resize >= crop "

@@ -95,6 +95,7 @@ vka_detector *vka_detector_create_graph(vka_graph *g, const vka_detector_params 
         goto fail;
     vka_graph_build_params bp = vka_graph_default_build_params();
     bp.fuse = p->fuse;
+    bp.precision = p->precision;
     bp.probe_attention = d->trace;
     if (check_io(d) || vka__vision_labels(&d->v, p->labels, p->label_count, p->labels_path) ||
         vka_graph_build(g, &bp))

@@ -99,51 +99,66 @@ static const golden goldens[3] = {
     {"images/ort_fish.png", "ort_fish", {0, 389, 758, 391, 395}, {0.3683, 0.2926, 0.0190, 0.0098, 0.0035}},
 };
 
+/* The JSON array classify --json writes (README "JSON output"): entries
+ * {image_id, file_name, category_id, label, score, rank, logit}, K per image
+ * in rank order; the images are given in golden order, so image_id is 1, 2, 3
+ * (the file stems are not all digits). */
 static void check_results(const char *mode, const char *out, const char *heat)
 {
-    const char *line = out;
+    cJSON *j = cJSON_Parse(out);
+    vkt_check(cJSON_IsArray(j) && cJSON_GetArraySize(j) == 15, "%s: a JSON array of %d entries (want 3 images x 5)",
+              mode, cJSON_IsArray(j) ? cJSON_GetArraySize(j) : -1);
     for (int i = 0; i < 3; i++) {
         const golden *g = &goldens[i];
-        cJSON *j = line && *line ? cJSON_Parse(line) : NULL;
-        cJSON *top = cJSON_GetObjectItem(j, "top");
-        if (!cJSON_IsArray(top) || cJSON_GetArraySize(top) != 5) {
-            vkt_check(0, "%s %s: no JSON result with 5 entries in \"%.200s\"", mode, g->image, line ? line : "");
-            cJSON_Delete(j);
-            line = line ? strchr(line, '\n') : NULL;
-            line = line ? line + 1 : NULL;
-            continue;
-        }
-        int idx[5], in_set = 0, same_order = 1;
+        int idx[5] = {-1, -1, -1, -1, -1}, in_set = 0, same_order = 1, fields = 1;
         double maxdp = 0;
+        const char *label = NULL;
         for (int k = 0; k < 5; k++) {
-            cJSON *e = cJSON_GetArrayItem(top, k);
-            idx[k] = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index"));
+            cJSON *e = cJSON_GetArrayItem(j, i * 5 + k);
+            const char *fn = cJSON_GetStringValue(cJSON_GetObjectItem(e, "file_name"));
+            fields &= cJSON_IsNumber(cJSON_GetObjectItem(e, "image_id")) &&
+                      (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "image_id")) == i + 1 &&
+                      (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "rank")) == k + 1 && fn && strstr(fn, g->stem) &&
+                      cJSON_IsNumber(cJSON_GetObjectItem(e, "logit"));
+            idx[k] = e ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "category_id")) : -1;
+            if (k == 0)
+                label = cJSON_GetStringValue(cJSON_GetObjectItem(e, "label"));
             same_order &= idx[k] == g->top5[k];
             for (int q = 0; q < 5; q++)
                 if (idx[k] == g->top5[q]) {
                     in_set++;
-                    maxdp = fmax(maxdp, fabs(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "prob")) - g->prob[q]));
+                    maxdp = fmax(maxdp, fabs(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "score")) - g->prob[q]));
                 }
         }
-        const char *label = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "label"));
+        vkt_check(fields, "%s %s: image_id %d, file_name, rank 1..5, logit in every entry", mode, g->image, i + 1);
         vkt_check(idx[0] == g->top5[0], "%s %s: top-1 %d \"%s\" (ORT %d)", mode, g->image, idx[0], label ? label : "?",
                   g->top5[0]);
         vkt_check(in_set == 5, "%s %s: top-5 {%d %d %d %d %d} = ORT's set (%s order); max |p - p_ORT| %.4f", mode,
                   g->image, idx[0], idx[1], idx[2], idx[3], idx[4], same_order ? "same" : "DIFFERENT", maxdp);
-        cJSON_Delete(j);
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
         if (heat) {
             char path[512];
             snprintf(path, sizeof path, "%s/%s_%s.png", tmpdir, heat, g->stem);
             vka_image *img = vka_image_load(path);
             int cols, rows, w, h;
             cli_heatmap_layout(3, 224, &cols, &rows, &w, &h); /* DeiT-Tiny: 3 heads */
+            cli_heatmap_labelled_size(w, h, &w, &h);          /* with the title strip and the colour bar */
             vkt_check(img && img->width == w && img->height == h, "%s heatmap %s: %dx%d (want %dx%d)%s", mode, path,
                       img ? img->width : 0, img ? img->height : 0, w, h, img ? "" : vka_last_error());
+            if (img) {
+                /* the colour bar: its left end is the colormap's low, its right end its high */
+                uint8_t lo[3], hi[3];
+                cli_colorbar_color(0, lo);
+                cli_colorbar_color(1, hi);
+                int y = h - CLI_HEAT_BAR_H + 6 + 5, x0 = 6, x1 = 6 + 399;
+                const uint8_t *pl = img->rgb + ((size_t)y * w + x0) * 3, *ph = img->rgb + ((size_t)y * w + x1) * 3;
+                vkt_check(!memcmp(pl, lo, 3) && !memcmp(ph, hi, 3),
+                          "%s heatmap colour bar: (%d,%d,%d) .. (%d,%d,%d), want the colormap's ends", mode, pl[0],
+                          pl[1], pl[2], ph[0], ph[1], ph[2]);
+            }
             vka_image_free(img);
         }
     }
+    cJSON_Delete(j);
 }
 
 static void test_cli(void)
@@ -194,18 +209,17 @@ static void test_cli(void)
     char errpath[128];
     snprintf(errpath, sizeof errpath, "%s/err.txt", tmpdir);
     char *err = read_text(errpath);
+    /* the failed image is on stderr only; the JSON array holds the fish (image 2) */
     cJSON *j = cJSON_Parse(out);
-    const char *jerr = cJSON_GetStringValue(cJSON_GetObjectItem(j, "error"));
-    const char *nl = strchr(out, '\n');
-    cJSON *j2 = nl ? cJSON_Parse(nl + 1) : NULL;
-    cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j2, "top"), 0);
-    int fish = t0 ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t0, "index")) : -1;
-    vkt_check(rc == 1 && strstr(err, "not an image") && strstr(err, txt) && jerr && strstr(jerr, "not an image") &&
-                  fish == 0,
-              "text file as image: status %d (want 1, not a crash), stderr \"%.300s\", JSON error, next image top-1 %d",
-              rc, err, fish);
+    cJSON *t0 = cJSON_GetArrayItem(j, 0);
+    int fish = t0 ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t0, "category_id")) : -1;
+    int id = t0 ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t0, "image_id")) : -1;
+    vkt_check(rc == 1 && strstr(err, "not an image") && strstr(err, txt) && cJSON_GetArraySize(j) == 1 && fish == 0 &&
+                  id == 2,
+              "text file as image: status %d (want 1, not a crash), stderr \"%.300s\", JSON entries %d, next image "
+              "top-1 %d, image_id %d",
+              rc, err, cJSON_GetArraySize(j), fish, id);
     cJSON_Delete(j);
-    cJSON_Delete(j2);
     free(out);
     free(err);
 }

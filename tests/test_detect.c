@@ -201,7 +201,9 @@ static void test_cli(void)
     char *out, *err;
     int rc = run_cmd(cmd, &out);
     err = read_err();
-    vkt_check(rc == 0 && !*err, "detect --json: exit status %d%s%.500s", rc, *err ? ", stderr: " : "", err);
+    /* stderr: only the speed line */
+    vkt_check(rc == 0 && !strncmp(err, "speed:", 6) && strchr(err, '\n') && !strchr(err, '\n')[1], "detect --json: exit status %d%s%.500s",
+              rc, *err ? ", stderr: " : "", err);
     printf("%s", out);
     cJSON *j = cJSON_Parse(out);
     int n = cJSON_IsArray(j) ? cJSON_GetArraySize(j) : -1, fields = 1, persons = 0, buses = 0, stems = 1;
@@ -209,11 +211,11 @@ static void test_cli(void)
     for (int i = 0; i < n && i < 64; i++) {
         cJSON *e = cJSON_GetArrayItem(j, i), *bb = cJSON_GetObjectItem(e, "bbox");
         const char *label = cJSON_GetStringValue(cJSON_GetObjectItem(e, "label"));
-        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(e, "image_id"));
+        cJSON *id = cJSON_GetObjectItem(e, "image_id");
         int cat = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "category_id"));
         fields &= cJSON_IsArray(bb) && cJSON_GetArraySize(bb) == 4 && label &&
                   cJSON_IsNumber(cJSON_GetObjectItem(e, "score"));
-        stems &= id && !strcmp(id, "bus");
+        stems &= cJSON_IsNumber(id) && id->valuedouble == 1; /* "bus" is not a number: its position */
         persons += cat == 1 && label && !strcmp(label, "person");
         buses += cat == 6 && label && !strcmp(label, "bus");
         js[i].label = cat == 6 ? 5 : cat == 1 ? 0 : -1;
@@ -224,7 +226,7 @@ static void test_cli(void)
         js[i].box[3] += js[i].box[1];
     }
     vkt_check(n == 5 && fields && stems && persons == 4 && buses == 1,
-              "JSON: a COCO results array of %d entries (want 5), image_id \"bus\" %d, category_id 1/person x%d, "
+              "JSON: a COCO results array of %d entries (want 5), image_id 1 %d, category_id 1/person x%d, "
               "6/bus x%d", n, stems, persons, buses);
     if (n > 0)
         match_golden("json", js, n < 64 ? n : 64);
@@ -256,10 +258,24 @@ static void test_cli(void)
                 const uint8_t *p = hm->rgb + ((size_t)y * hm->width + x) * 3, *q = ph->rgb + ((size_t)y * ph->width + x) * 3;
                 changed += abs(p[0] - q[0]) + abs(p[1] - q[1]) + abs(p[2] - q[2]) > 30;
             }
+        /* the frame stays bright outside the heat: the whole picture keeps nearly
+         * all of the photo's brightness (a uniform 55% inferno blend kept ~60%) */
+        double lum_h = 0, lum_p = 0;
+        for (size_t i = 0; i < (size_t)hm->width * hm->height * 3; i += 3 * 7)
+            lum_h += hm->rgb[i] + hm->rgb[i + 1] + hm->rgb[i + 2], lum_p += ph->rgb[i] + ph->rgb[i + 1] + ph->rgb[i + 2];
         double hits = edge_hits(hm, bus_golden[3].box, buscol);
-        vkt_check(changed > n_in / 2 && hits >= 0.8,
-                  "detect --heatmap: %.0f%% of the bus box's pixels tinted, bus box drawn (%.0f%% of edge points)",
-                  100.0 * changed / n_in, 100 * hits);
+        vkt_check(changed > n_in / 50 && changed < n_in * 9 / 10 && lum_h > 0.85 * lum_p && hits >= 0.8,
+                  "detect --heatmap: %.0f%% of the bus box's pixels tinted (where the decoder sampled), picture "
+                  "brightness %.0f%% of the photo's, bus box drawn (%.0f%% of edge points)",
+                  100.0 * changed / n_in, 100 * lum_h / lum_p, 100 * hits);
+        /* the colour bar, bottom left: the colormap from low to high */
+        uint8_t lo[3], hi[3];
+        cli_colorbar_color(0, lo);
+        cli_colorbar_color(1, hi);
+        int bw = hm->width / 4 < 200 ? hm->width / 4 : 200, y = hm->height - 30 + 4;
+        const uint8_t *pl = hm->rgb + ((size_t)y * hm->width + 8) * 3, *pr = hm->rgb + ((size_t)y * hm->width + 8 + bw - 1) * 3;
+        vkt_check(!memcmp(pl, lo, 3) && !memcmp(pr, hi, 3), "detect --heatmap colour bar: (%d,%d,%d) .. (%d,%d,%d)",
+                  pl[0], pl[1], pl[2], pr[0], pr[1], pr[2]);
     } else {
         vkt_check(0, "detect --heatmap: %s is an image of the photo's size", png);
     }
@@ -315,7 +331,7 @@ static void test_cli(void)
     rc = run_cmd(cmd, &out);
     err = read_err();
     j = cJSON_Parse(out);
-    vkt_check(rc == 0 && cJSON_IsArray(j) && cJSON_GetArraySize(j) == 0 && !*err,
+    vkt_check(rc == 0 && cJSON_IsArray(j) && cJSON_GetArraySize(j) == 0 && !strstr(err, "vkattn:"),
               "threshold 0.9: status %d, %d entries (want an empty array), stderr \"%.200s\"", rc,
               cJSON_IsArray(j) ? cJSON_GetArraySize(j) : -1, err);
     cJSON_Delete(j);

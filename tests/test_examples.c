@@ -6,7 +6,7 @@
  *     score > 0.5, each of the same label with IoU > 0.9;
  *   game_loop: the same boxes, and more than one frame presented while an
  *     inference was in flight, headless and (under xvfb-run, built with SDL2)
- *     through a window's swapchain;
+ *     through a window's swapchain, made again when the window is resized;
  *   bad usage exits 2, a missing model exits 1 naming it.
  * With VKATTN_VALIDATE=1 the programs run the validation layer (game_loop on
  * its own instance) and exit 1 on any validation error. */
@@ -125,8 +125,10 @@ static void check_detect(void)
 static void check_game_loop(int window)
 {
     char cmd[16384], *out;
-    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s/images/bus.jpg' --labels '%s/labels/coco80.txt' --inferences 2 %s",
-             VKA_EX_GAME_LOOP, model_deim, assets, assets, window ? "" : "--headless");
+    /* the window is resized after the first inference: the swapchain must follow */
+    int want = window ? 3 : 2;
+    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s/images/bus.jpg' --labels '%s/labels/coco80.txt' --inferences %d %s",
+             VKA_EX_GAME_LOOP, model_deim, assets, assets, want, window ? "--resize 800x500" : "--headless");
     int rc = run_cmd(cmd, &out);
     int frames = 0, during = 0, inferences = 0;
     const char *f = strstr(out, "frames ");
@@ -136,9 +138,13 @@ static void check_game_loop(int window)
     if (i)
         sscanf(i, "; %d inferences", &inferences);
     const char *mode = window ? "window (swapchain)" : "headless (offscreen)";
-    vkt_check(rc == 0 && strstr(out, mode) && inferences == 2 && during > 1 && frames >= during,
+    vkt_check(rc == 0 && strstr(out, mode) && inferences == want && during > 1 && frames >= during,
               "examples/game_loop %s: exit %d, %d frames, %d presented while an inference was in flight (> 1), %d "
               "inferences", mode, rc, frames, during, inferences);
+    if (window)
+        vkt_check(strstr(out, "swapchain made 2 times, last 800x500") != NULL,
+                  "examples/game_loop window resized to 800x500 after the first inference: the swapchain made again "
+                  "(%.38s)", strstr(out, "swapchain made") ? strstr(out, "swapchain made") : "no swapchain line");
     char what[96];
     snprintf(what, sizeof what, "examples/game_loop %s", window ? "window" : "headless");
     check_boxes(what, out);

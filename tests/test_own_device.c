@@ -4,8 +4,8 @@
  * DEIMv2 atto on it against ONNX Runtime goldens; then a device with no
  * optional feature at all (the game that enabled none): the same models run
  * (the GEMM's variant without 64-bit integers), u8 and f16 kernels are
- * refused naming the feature, and the application's validation layer
- * reports nothing (with VKATTN_VALIDATE=1). */
+ * refused naming the feature (a vka_classifier's frames too), and the
+ * application's validation layer reports nothing (with VKATTN_VALIDATE=1). */
 #include <volk.h>
 
 #include "common.h"
@@ -93,6 +93,43 @@ static vka_context *external(app *a, int debug_log)
 }
 
 /* A device with exactly what vka_vulkan_device_wants reported. */
+/* The vision objects on the application's device: an RGB and a YUYV frame
+ * through vit_tiny_ci run (finite logits) with the wanted features; without
+ * 8-bit storage the model still builds and a frame is refused naming it. */
+static void run_vision(vka_context *ctx, const char *what, int has_u8)
+{
+    const char *mp = vkt_asset("models/vit_tiny_ci.onnx");
+    if (!mp)
+        return;
+    vka_classifier *c = vka_classifier_create(ctx, mp, NULL);
+    vkt_check(c != NULL, "%s: vka_classifier on vit_tiny_ci: %s", what, c ? "made" : vka_last_error());
+    if (!c)
+        return;
+    enum { W = 38, H = 21 };
+    uint8_t rgb[W * H * 3], yuyv[W * H * 2];
+    for (int i = 0; i < W * H * 3; i++)
+        rgb[i] = (uint8_t)vkt_rand_u32();
+    for (int i = 0; i < W * H * 2; i++)
+        yuyv[i] = (uint8_t)vkt_rand_u32();
+    vka_frame f[2] = {{.format = VKA_FRAME_RGB8, .width = W, .height = H, .pixels = rgb},
+                      {.format = VKA_FRAME_YUYV, .width = W, .height = H, .pixels = yuyv}};
+    for (int k = 0; k < 2; k++) {
+        vka_status s = vka_classifier_run(c, &f[k]);
+        const float *l = vka_classifier_logits(c);
+        int fin = l != NULL;
+        for (int i = 0; l && i < 10; i++)
+            fin &= isfinite(l[i]);
+        if (has_u8)
+            vkt_check(!s && fin, "%s: a %s frame through vka_classifier: %s, finite logits", what,
+                      k ? "YUYV" : "RGB8", s ? vka_context_last_error(ctx) : "ok");
+        else
+            vkt_check(s == VKA_ERR_UNSUPPORTED && strstr(vka_context_last_error(ctx), "storageBuffer8BitAccess"),
+                      "%s: a %s frame refused naming the feature: %s", what, k ? "YUYV" : "RGB8",
+                      vka_context_last_error(ctx));
+    }
+    vka_classifier_destroy(c);
+}
+
 static void test_wanted(app *a)
 {
     VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
@@ -125,6 +162,7 @@ static void test_wanted(app *a)
     vkt_ctx = ctx;
     run_deit(ctx, "wanted features");
     run_deimv2(ctx, "wanted features");
+    run_vision(ctx, "wanted features", 1);
     /* u8 images work here (storageBuffer8BitAccess was enabled) */
     int64_t rs[3] = {37, 53, 3}, os[4] = {1, 3, 32, 32};
     vka_tensor *rgb = vka_tensor_create(ctx, VKA_U8, 3, rs), *out = vka_tensor_create(ctx, VKA_F32, 4, os);
@@ -156,6 +194,7 @@ static void test_none(app *a)
     vkt_ctx = ctx;
     run_deit(ctx, "no optional features");
     run_deimv2(ctx, "no optional features");
+    run_vision(ctx, "no optional features", 0);
     /* The texel-buffer GEMMs the models run need no 64-bit integers; the
      * storage-buffer GEMM does, and falls back to its _noi64 variant. */
     {

@@ -37,6 +37,8 @@
  * what to enable and hands the device to vka_context_create_external();
  * vka_graph_submit() / vka_graph_poll() run a graph without blocking, and
  * vka_graph_record() puts it into the application's own command buffer.
+ * vka_classifier and vka_detector ("vision", near the end) take an image or a
+ * camera frame to top-k classes, boxes and heatmaps; examples/ uses them.
  */
 #ifndef VKATTN_H
 #define VKATTN_H
@@ -128,12 +130,47 @@ typedef struct vka_device_info {
     int subgroup_arith;                 /* subgroup arithmetic in compute */
     int cooperative_matrix;             /* VK_KHR_cooperative_matrix or _NV */
     int host_visible_device_memory;     /* UMA or ReBAR: no staging needed */
+    /* VK_EXT_subgroup_size_control for compute: the sizes a pipeline may require
+     * (kernels that depend on the subgroup size get theirs set; see pipeline.c) */
+    int subgroup_size_control;
+    uint32_t min_subgroup_size, max_subgroup_size;
+    /* What names a device and its driver in a benchmark report (the fields
+     * `vulkaninfo --summary` shows): */
+    uint32_t driver_id;                 /* VkDriverId (VkPhysicalDeviceDriverProperties); 0: unknown */
+    uint8_t conformance_version[4];     /* major, minor, subminor, patch; all 0: not conformant/unknown */
+    uint8_t device_uuid[16];            /* VkPhysicalDeviceIDProperties::deviceUUID */
+    uint8_t driver_uuid[16];            /* VkPhysicalDeviceIDProperties::driverUUID */
 } vka_device_info;
 
 /* Lists the Vulkan devices. Writes up to max entries, sets *count to the number
  * of devices. out may be NULL to count only. */
 VKA_API vka_status vka_devices_list(vka_device_info *out, int max, int *count);
 VKA_API const char *vka_device_type_str(vka_device_type t);
+
+/* Cooperative matrices (tensor cores): what a device reports and the choice
+ * made from it. The runtime has one cooperative-matrix kernel, an fp16 GEMM
+ * through VK_NV_cooperative_matrix with fp32 accumulation (gemm_coopmat.comp),
+ * used for f16 GEMMs when vka_coopmat_choose says so. There is no KHR kernel:
+ * Debian 12's glslang 12 lacks GL_KHR_cooperative_matrix and its SPIRV-Tools
+ * 2023.1 cannot assemble SPV_KHR_cooperative_matrix; the KHR entries are
+ * queried and reported all the same. */
+typedef struct vka_coopmat_entry {
+    uint32_t m, n, k;                   /* MxK · KxN */
+    int a, b, c, result;                /* component types as vka_dtype (F16, F32, I32, U8), -1 others */
+    int subgroup_scope;                 /* 1: subgroup scope */
+} vka_coopmat_entry;
+typedef struct vka_coopmat_report {
+    int nv_ext, khr_ext;                /* VK_NV_cooperative_matrix, VK_KHR_cooperative_matrix */
+    uint32_t subgroup_size;             /* the compute subgroup size */
+    int n_nv, n_khr;                    /* entries below (at most 32 each are kept) */
+    vka_coopmat_entry nv[32];           /* vkGetPhysicalDeviceCooperativeMatrixPropertiesNV */
+    vka_coopmat_entry khr[32];          /* vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR */
+} vka_coopmat_report;
+/* 1 when the NV fp16 GEMM kernel may run on a device reporting r: the NV
+ * extension, a 32-wide subgroup, and a 16x16x16 subgroup-scope entry with
+ * A, B f16 and C, result f32. Else 0. Either way `why` (if not NULL) gets one
+ * line saying what was chosen or why not ("no cooperative matrix: ..."). */
+VKA_API int vka_coopmat_choose(const vka_coopmat_report *r, char *why, size_t why_size);
 
 /* ------------------------------------------------------------------ context */
 
@@ -249,8 +286,15 @@ VKA_API const char *vka_context_last_error(const vka_context *ctx);
 /* Validation messages of severity error seen since creation (0 without validation). */
 VKA_API int vka_context_validation_errors(const vka_context *ctx);
 VKA_API int vka_context_validation_enabled(const vka_context *ctx);
+/* Compute pipelines the context has created so far (graph builds create them
+ * as they need them; a driver may compile them on first use). */
+VKA_API int vka_context_pipeline_count(const vka_context *ctx);
 /* Bytes of device memory held by the runtime's allocator. */
 VKA_API uint64_t vka_context_memory_used(const vka_context *ctx);
+/* What the context's device reported about cooperative matrices, whether f16
+ * GEMMs run on them (*chosen), and the line saying why. Either out may be NULL.
+ * Only a device the context created itself enables them. */
+VKA_API const vka_coopmat_report *vka_context_coopmat(const vka_context *ctx, int *chosen, const char **why);
 
 /* ------------------------------------------------------------------ tensors */
 
@@ -713,12 +757,30 @@ VKA_API vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_va
 VKA_API vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k, vka_val v, vka_val mask,
                             float scale);
 
+/* Storage precision of a graph's weights and activations. Math is fp32 in
+ * every kernel either way (f16 loads widen; GEMM, conv and attention
+ * accumulate in fp32; softmax and norm statistics run in fp32). F16 stores
+ * weights (converted once at upload) and activations as f16; inputs, outputs,
+ * integer values, Reduce, TopK and the light tails feeding outputs and TopK
+ * (scores, box decoding) stay f32, with casts at the boundaries (the rule is
+ * in runtime/src/precision.c). F16 needs storageBuffer16BitAccess and
+ * shaderFloat16 (else vka_graph_build fails with VKA_ERR_UNSUPPORTED). AUTO is
+ * F16 on a device that has both and is not a CPU, F32 elsewhere (lavapipe). */
+typedef enum vka_precision {
+    VKA_PRECISION_F32 = 0,
+    VKA_PRECISION_F16 = 1,
+    VKA_PRECISION_AUTO = 2,
+} vka_precision;
+/* "f32", "f16", "auto" */
+VKA_API const char *vka_precision_str(vka_precision p);
+
 typedef struct vka_graph_build_params {
     int fuse;                  /* 1 (default): fusion passes on */
     int profile;               /* 1: per-dispatch GPU timestamps (vka_graph_profile) */
     /* Attention probe: save the LSE of the attention nodes so that
      * vka_graph_attention_probe can return exact probability rows. */
     int probe_attention;       /* default 0 */
+    vka_precision precision;   /* default VKA_PRECISION_F32 */
 } vka_graph_build_params;
 VKA_API vka_graph_build_params vka_graph_default_build_params(void);
 
@@ -790,6 +852,10 @@ VKA_API const char *vka_graph_plan_op(const vka_graph *g, int i);
 VKA_API const char *vka_graph_plan_node(const vka_graph *g, int i);
 /* Peak bytes of activation memory after buffer reuse, and without reuse. */
 VKA_API uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse);
+/* Bytes of the weights (constants) on the device, after build. */
+VKA_API uint64_t vka_graph_weight_bytes(const vka_graph *g);
+/* The precision the graph was built with (AUTO resolved), after build. */
+VKA_API vka_precision vka_graph_precision(const vka_graph *g);
 /* Per-node GPU time (ms) of the last run, when built with profile = 1. */
 VKA_API vka_status vka_graph_profile(const vka_graph *g, int i, const char **node, const char **op, double *ms);
 /* Dispatches in the recording, and those of plan entry i (a node may record several). */
@@ -1162,7 +1228,9 @@ VKA_API vka_status vka_draw_glyphs(vka_cmd *cmd, vka_tensor *font, int font_w, i
  * Errors: actions return vka_status with the message on the context
  * (vka_context_last_error); constructors return NULL and set vka_last_error()
  * (a model that is not a classifier or not a detector is named as such).
- * Threads: an object is used by one thread at a time, like its context. */
+ * Threads: an object is used by one thread at a time, like its context.
+ * Device features: frames are U8 tensors (storageBuffer8BitAccess; YUYV also
+ * shaderInt8); on a device without them a run fails naming the feature. */
 
 typedef enum vka_frame_format {
     VKA_FRAME_RGB8 = 0,          /* 3 bytes per pixel, R G B */
@@ -1185,6 +1253,7 @@ typedef struct vka_classifier vka_classifier;
 typedef struct vka_classifier_params {
     int fuse;                    /* 1 (default): fusion passes */
     int heatmaps;                /* 1: build with the attention probe, for vka_classifier_heatmaps (default 0) */
+    vka_precision precision;     /* storage of weights and activations (default VKA_PRECISION_F32) */
     /* Preprocessing (vka_preprocess, VKA_RESIZE_SHORT_CROP): 0 (default) reads
      * them from the model: crop = its input size S, resize = floor(S / 0.875)
      * (timm's and torchvision's eval transform: 224 -> resize 256, crop 224). */
@@ -1270,6 +1339,7 @@ typedef struct vka_detector_params {
      * to its decoder query, for vka_detector_heatmap (default 0) */
     int heatmaps;
     int clip;                    /* 1 (default): boxes clipped to the frame; 0: as the model gives them */
+    vka_precision precision;     /* storage of weights and activations (default VKA_PRECISION_F32) */
     const char *const *labels;   /* class names by index (copied), or NULL */
     int label_count;
     const char *labels_path;     /* when labels is NULL: a file with one name per line, or NULL */

@@ -95,6 +95,13 @@ static vka_status finish_setup(vka_context *ctx)
     ctx->info.fp16_storage = ctx->feat.storage16;
     ctx->info.fp16_arith = ctx->feat.float16;
     ctx->info.int8_arith = ctx->feat.int8;
+    /* the coopmat GEMM's tiling with its matrix operations emulated, on any fp16 device (tests) */
+    const char *cmv = getenv("VKATTN_COOPMAT");
+    if (cmv && !strcmp(cmv, "emulate") && !ctx->coopmat_gemm && ctx->info.fp16_storage && ctx->info.fp16_arith) {
+        ctx->coopmat_emulate = true;
+        size_t l = strlen(ctx->coopmat_why);
+        snprintf(ctx->coopmat_why + l, sizeof ctx->coopmat_why - l, " (VKATTN_COOPMAT=emulate: gemm_coopmat_f16_emu)");
+    }
     /* Default timeout: a GPU finishes any one submission of ours in well under a
      * minute (and its kernel driver usually resets a hung one first); a CPU
      * driver runs on the host's cores, where a loaded machine can stretch one
@@ -180,11 +187,52 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
      * application's device); nothing else */
     vka__features have;
     vka__features_query(&ctx->vi, pd, &have);
+    /* cooperative matrices: the NV fp16 GEMM when the device reports its entry (coopmat.c) and has the
+     * features its module declares (cooperativeMatrix, vulkanMemoryModel, f16) */
+    vka__coopmat_query(&ctx->vi, ctx->instance, pd, ctx->info.subgroup_size, &ctx->coopmat);
+    ctx->coopmat_gemm = vka_coopmat_choose(&ctx->coopmat, ctx->coopmat_why, sizeof ctx->coopmat_why);
+    const char *cmv = getenv("VKATTN_COOPMAT"); /* 0: never (A/B runs); emulate: see finish_setup */
+    if (ctx->coopmat_gemm && cmv && !strcmp(cmv, "0")) {
+        ctx->coopmat_gemm = false;
+        snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why, "no cooperative matrix: VKATTN_COOPMAT=0");
+    }
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    VkPhysicalDeviceVulkan12Features q12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &cm};
+    if (ctx->coopmat_gemm) {
+        VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &q12};
+        ctx->vi.vkGetPhysicalDeviceFeatures2(pd, &f2);
+        if (!cm.cooperativeMatrix || !q12.vulkanMemoryModel || !have.float16 || !have.storage16) {
+            ctx->coopmat_gemm = false;
+            snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why,
+                     "no cooperative matrix: the device lacks cooperativeMatrix, vulkanMemoryModel or fp16");
+        }
+    }
+    /* subgroup-size control: kernels that depend on the subgroup size require theirs (pipeline.c) */
+    VkPhysicalDeviceSubgroupSizeControlFeaturesEXT qsc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+    if (ctx->info.subgroup_size_control) {
+        VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &qsc};
+        ctx->vi.vkGetPhysicalDeviceFeatures2(pd, &f2);
+    }
+    ctx->sg_control = ctx->info.subgroup_size_control;
+    ctx->sg_full = ctx->sg_control && qsc.computeFullSubgroups;
+    VkPhysicalDeviceSubgroupSizeControlFeaturesEXT esc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT,
+        .subgroupSizeControl = VK_TRUE,
+        .computeFullSubgroups = ctx->sg_full,
+    };
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV ecm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+        .pNext = ctx->sg_control ? &esc : NULL,
+        .cooperativeMatrix = VK_TRUE,
+    };
     VkPhysicalDeviceVulkan12Features e12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = ctx->coopmat_gemm ? (void *)&ecm : ctx->sg_control ? (void *)&esc : NULL,
         .shaderFloat16 = have.float16,
         .shaderInt8 = have.int8,
         .storageBuffer8BitAccess = have.storage8,
+        .vulkanMemoryModel = ctx->coopmat_gemm,
     };
     VkPhysicalDeviceVulkan11Features e11 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
@@ -203,7 +251,7 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
         .queueCount = 1,
         .pQueuePriorities = &prio,
     };
-    const char *exts[32];
+    const char *exts[34];
     uint32_t nexts = 0;
     if (p->device_extension_count < 0 || p->device_extension_count > 30 ||
         (p->device_extension_count && !p->device_extensions))
@@ -218,6 +266,15 @@ static vka_status create_device(vka_context *ctx, const vka_context_params *p)
     }
     if (vka__device_has_ext(&ctx->vi, pd, "VK_KHR_portability_subset"))
         exts[nexts++] = "VK_KHR_portability_subset";
+    const char *ours[2] = {ctx->coopmat_gemm ? "VK_NV_cooperative_matrix" : NULL,
+                           ctx->sg_control ? "VK_EXT_subgroup_size_control" : NULL};
+    for (int i = 0; i < 2; i++) { /* once, even if the application asked for it too */
+        bool listed = !ours[i];
+        for (uint32_t j = 0; j < nexts && !listed; j++)
+            listed = strcmp(exts[j], ours[i]) == 0;
+        if (!listed)
+            exts[nexts++] = ours[i];
+    }
     VkDeviceCreateInfo dci = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
         .pNext = &en,
@@ -317,6 +374,12 @@ vka_context *vka_context_create_external(const vka_external_vulkan *ext, const v
     }
     vka__load_device_table(&ctx->vk, ctx->device, ctx->vi.vkGetDeviceProcAddr);
     vka__device_query(&ctx->vi, ctx->phys, -1, &ctx->info);
+    /* reported, not used: the application's device may not have enabled what the NV kernel declares */
+    vka__coopmat_query(&ctx->vi, ctx->instance, ctx->phys, ctx->info.subgroup_size, &ctx->coopmat);
+    if (vka_coopmat_choose(&ctx->coopmat, ctx->coopmat_why, sizeof ctx->coopmat_why))
+        snprintf(ctx->coopmat_why, sizeof ctx->coopmat_why,
+                 "no cooperative matrix: the device is the application's (the NV kernel is enabled only on a device "
+                 "the context creates)");
     ctx->vi.vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
     ctx->feat = on;
     if (finish_setup(ctx)) {
@@ -382,4 +445,5 @@ vka_status vka_context_vulkan(const vka_context *ctx, vka_external_vulkan *out)
 }
 int vka_context_validation_errors(const vka_context *ctx) { return ctx ? ctx->validation_errors : 0; }
 int vka_context_validation_enabled(const vka_context *ctx) { return ctx ? ctx->validation : 0; }
+int vka_context_pipeline_count(const vka_context *ctx) { return ctx ? ctx->npipes : 0; }
 uint64_t vka_context_memory_used(const vka_context *ctx) { return ctx ? ctx->mem_used : 0; }

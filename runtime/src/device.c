@@ -149,12 +149,22 @@ static const char *vendor_name(uint32_t id)
 void vka__device_query(const vka__instance_fns *vi, VkPhysicalDevice pd, int index, vka_device_info *info)
 {
     memset(info, 0, sizeof *info);
-    VkPhysicalDeviceDriverProperties drv = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+    /* subgroup-size control, chained only where the device has the extension */
+    bool ssc = vka__device_has_ext(vi, pd, "VK_EXT_subgroup_size_control");
+    VkPhysicalDeviceSubgroupSizeControlPropertiesEXT sscp = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT};
+    VkPhysicalDeviceSubgroupSizeControlFeaturesEXT sscf = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+    VkPhysicalDeviceIDProperties idp = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES,
+                                        .pNext = ssc ? &sscp : NULL};
+    VkPhysicalDeviceDriverProperties drv = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES,
+                                            .pNext = &idp};
     VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
                                              .pNext = &drv};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
     vi->vkGetPhysicalDeviceProperties2(pd, &p2);
-    VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+                                            .pNext = ssc ? &sscf : NULL};
     VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
                                             .pNext = &f12};
     VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f11};
@@ -173,6 +183,13 @@ void vka__device_query(const vka__instance_fns *vi, VkPhysicalDevice pd, int ind
     snprintf(info->vendor, sizeof info->vendor, "%s", vendor_name(p->vendorID));
     info->api_version = p->apiVersion;
     info->driver_version = p->driverVersion;
+    info->driver_id = (uint32_t)drv.driverID;
+    info->conformance_version[0] = drv.conformanceVersion.major;
+    info->conformance_version[1] = drv.conformanceVersion.minor;
+    info->conformance_version[2] = drv.conformanceVersion.subminor;
+    info->conformance_version[3] = drv.conformanceVersion.patch;
+    memcpy(info->device_uuid, idp.deviceUUID, VK_UUID_SIZE);
+    memcpy(info->driver_uuid, idp.driverUUID, VK_UUID_SIZE);
     switch (p->deviceType) {
     case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: info->type = VKA_DEVICE_INTEGRATED; break;
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: info->type = VKA_DEVICE_DISCRETE; break;
@@ -181,6 +198,10 @@ void vka__device_query(const vka__instance_fns *vi, VkPhysicalDevice pd, int ind
     default: info->type = VKA_DEVICE_OTHER; break;
     }
     info->subgroup_size = sg.subgroupSize;
+    info->subgroup_size_control = ssc && sscf.subgroupSizeControl &&
+                                  (sscp.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT);
+    info->min_subgroup_size = info->subgroup_size_control ? sscp.minSubgroupSize : sg.subgroupSize;
+    info->max_subgroup_size = info->subgroup_size_control ? sscp.maxSubgroupSize : sg.subgroupSize;
     info->subgroup_arith = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                            (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
     info->max_shared_memory = L->maxComputeSharedMemorySize;

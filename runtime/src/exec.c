@@ -9,7 +9,7 @@
 
 vka_graph_build_params vka_graph_default_build_params(void)
 {
-    vka_graph_build_params p = {.fuse = 1, .profile = 0, .probe_attention = 0};
+    vka_graph_build_params p = {.fuse = 1, .profile = 0, .probe_attention = 0, .precision = VKA_PRECISION_F32};
     return p;
 }
 
@@ -86,6 +86,7 @@ static vka_status buf_get(vka_graph *g, size_t bytes, int at, int *out)
         return VKA_ERR_OUT_OF_MEMORY; /* the context has the message */
     g->bufs[g->nbufs] = (vka__buffer){.t = t, .bytes = bytes, .free_after = INT32_MAX};
     g->act_bytes += bytes;
+    vka__log(g->ctx, VKA_LOG_DEBUG, "memory plan: buffer %d of %zu bytes at node %d", g->nbufs, bytes, at);
     *out = g->nbufs++;
     return VKA_OK;
 }
@@ -142,8 +143,20 @@ static vka_status place_const(vka_graph *g, vka_val v)
             int64_t w = ((const int64_t *)x->host)[i];
             d[i] = (int32_t)(w > INT32_MAX ? INT32_MAX : w < INT32_MIN ? INT32_MIN : w);
         }
+        g->weight_bytes += vka_tensor_bytes(x->t);
         vka_status s = vka_tensor_upload(x->t, d, (size_t)x->numel * 4);
         free(d);
+        return s;
+    }
+    g->weight_bytes += vka_tensor_bytes(x->t);
+    if (x->dtype == VKA_F16) { /* the weights of an f16 graph, converted once */
+        uint16_t *h = malloc(sizeof *h * (size_t)(x->numel ? x->numel : 1));
+        if (!h)
+            return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "constant %s: out of host memory", x->name);
+        for (int64_t i = 0; i < x->numel; i++)
+            h[i] = vka__f32_to_f16(((const float *)x->host)[i]);
+        vka_status s = vka_tensor_upload(x->t, h, (size_t)x->numel * 2);
+        free(h);
         return s;
     }
     return vka_tensor_upload(x->t, x->host, (size_t)x->numel * 4);
@@ -722,6 +735,7 @@ static void reset_build(vka_graph *g)
     g->deform_nodes = NULL;
     g->ndeform = 0;
     g->act_bytes = g->act_bytes_noreuse = 0;
+    g->weight_bytes = 0;
     g->built = false;
 }
 
@@ -745,6 +759,12 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
     if ((s = eliminate_dead(g)))
         return s;
     vka__graph_mark_attention(g);
+    if (g->params.precision != VKA_PRECISION_F32 && g->params.precision != VKA_PRECISION_F16 &&
+        g->params.precision != VKA_PRECISION_AUTO)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "vka_graph_build: unknown precision %d", (int)g->params.precision);
+    g->precision = vka__precision_resolve(ctx, g->params.precision);
+    if ((s = vka__graph_precision(g, g->precision)))
+        return s;
 
     /* probes: attention nodes keep q, k and an LSE; softmax-form attention its P */
     for (int i = 0; i < g->nnodes && g->params.probe_attention; i++) {
@@ -1379,6 +1399,9 @@ double vka_graph_plan_flops(const vka_graph *g, int i)
     }
 }
 
+uint64_t vka_graph_weight_bytes(const vka_graph *g) { return g && g->built ? g->weight_bytes : 0; }
+vka_precision vka_graph_precision(const vka_graph *g) { return g && g->built ? g->precision : VKA_PRECISION_F32; }
+
 uint64_t vka_graph_activation_bytes(const vka_graph *g, uint64_t *without_reuse)
 {
     if (without_reuse)
@@ -1468,7 +1491,7 @@ vka_status vka_graph_attention_probe(vka_graph *g, int layer, int nrows, const i
         float *all = malloc((size_t)p->numel * sizeof *all);
         if (!all)
             return VKA_ERR_OUT_OF_MEMORY;
-        s = vka_tensor_download(p->t, all, (size_t)p->numel * 4);
+        s = vka__download_f32(p->t, all, p->numel);
         for (int64_t bh = 0; !s && bh < B * H; bh++)
             for (int r = 0; r < nrows; r++)
                 memcpy(out + (bh * nrows + r) * nk, all + (bh * nq + rows[r]) * nk, (size_t)nk * 4);
@@ -1528,13 +1551,13 @@ vka_status vka_graph_deform_probe(vka_graph *g, int layer, float *loc, size_t lo
         if (loc_bytes != (size_t)vl->numel * 4)
             return vka__err(ctx, VKA_ERR_SHAPE, "deformable-attention probe: %zu bytes for %lld locations", loc_bytes,
                             (long long)vl->numel);
-        s = vka_tensor_download(vl->t, loc, loc_bytes);
+        s = vka__download_f32(vl->t, loc, vl->numel);
     }
     if (!s && weights) {
         if (weights_bytes != (size_t)vw->numel * 4)
             return vka__err(ctx, VKA_ERR_SHAPE, "deformable-attention probe: %zu bytes for %lld weights",
                             weights_bytes, (long long)vw->numel);
-        s = vka_tensor_download(vw->t, weights, weights_bytes);
+        s = vka__download_f32(vw->t, weights, vw->numel);
     }
     return s;
 }

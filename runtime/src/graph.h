@@ -47,7 +47,7 @@ typedef struct vka__value {
     int ndim;
     int64_t shape[VKA_MAX_DIMS];
     int64_t numel;
-    void *host;                  /* constant data: float (F32), uint16 (F16) or int64 (is_int); owned */
+    void *host;                  /* constant data: float (F32 or F16 dtype: converted at upload) or int64 (is_int); owned */
     bool is_input, is_output;
     int producer;                /* node index, -1 for inputs and constants */
     /* filled by vka_graph_build */
@@ -133,6 +133,8 @@ struct vka_graph {
     vka__buffer *bufs;
     int nbufs;
     uint64_t act_bytes, act_bytes_noreuse;
+    uint64_t weight_bytes;       /* constants on the device */
+    vka_precision precision;     /* as built (AUTO resolved) */
     vka_cmd *cmd;
     vka__plan_entry *plan;
     int nplan;
@@ -164,6 +166,11 @@ vka_val vka__graph_const_owned(vka_graph *g, const char *name, bool is_int, int 
 
 /* exec.c: frees g->run (waiting for a pending run); graph destroy and rebuild call it */
 void vka__graph_run_free(vka_graph *g);
+
+/* precision.c: AUTO resolved for the context's device */
+vka_precision vka__precision_resolve(const vka_context *ctx, vka_precision p);
+/* Assigns f16/f32 storage to every float value and inserts the casts (after fusion). */
+vka_status vka__graph_precision(vka_graph *g, vka_precision p);
 
 /* passes.c */
 vka_status vka__graph_fuse(vka_graph *g);

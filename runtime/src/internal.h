@@ -124,6 +124,15 @@ vka_status vka__features_enabled(const void *device_create_info, vka__features *
 /* "shaderInt64, storageBuffer8BitAccess" into buf ("none" when empty). */
 const char *vka__features_str(const vka__features *f, char *buf, size_t n);
 
+/* pipeline.c: the subgroup size pipeline `name` is created with, 0 for the driver's choice */
+uint32_t vka__required_subgroup_size(const vka_context *ctx, const char *name);
+
+/* ------------------------------------------------------------ cooperative matrices (coopmat.c) */
+
+/* Fills r from the device's NV and KHR properties (extension functions through vi). */
+void vka__coopmat_query(const vka__instance_fns *vi, VkInstance instance, VkPhysicalDevice pd, uint32_t subgroup_size,
+                        vka_coopmat_report *r);
+
 /* ------------------------------------------------------------ queue (queue.c) */
 
 /* vkQueueSubmit under the application's queue lock (vka_context_params.queue_lock). */
@@ -159,6 +168,12 @@ struct vka_context {
     int validation_errors;
 
     vka_device_info info;
+    vka_coopmat_report coopmat;  /* coopmat.c: what the device reports */
+    bool coopmat_gemm;           /* the NV fp16 GEMM is enabled and chosen */
+    bool coopmat_emulate;        /* VKATTN_COOPMAT=emulate: f16 GEMMs run its _emu variant (tests) */
+    bool sg_control;             /* subgroupSizeControl enabled: pipelines may require a size */
+    bool sg_full;                /* computeFullSubgroups enabled */
+    char coopmat_why[160];
     VkPhysicalDeviceProperties props;
     VkPhysicalDeviceMemoryProperties memprops;
     uint32_t mem_type;           /* for tensors */
@@ -274,6 +289,11 @@ int vka__texel1_ok(const vka_context *ctx, const vka_tensor *t);
 uint32_t vka__off(const vka_tensor *t);
 
 /* tensor.c: a view of `parent` (any dtype) as dtype at a byte offset */
+/* IEEE half <-> float on the host (round to nearest even; overflow to inf). */
+uint16_t vka__f32_to_f16(float f);
+float vka__f16_to_f32(uint16_t h);
+/* Downloads a F32 or F16 tensor as floats (n = its element count). */
+vka_status vka__download_f32(const vka_tensor *t, float *out, int64_t n);
 vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t byte_offset, int ndim,
                                    const int64_t *shape);
 

@@ -42,7 +42,8 @@ void vka__loader_from(vka__loader *out, PFN_vkGetInstanceProcAddr gipa);
     X(vkCreateDevice)                                                                                          \
     X(vkGetDeviceProcAddr)                                                                                     \
     X(vkCreateDebugUtilsMessengerEXT)                                                                          \
-    X(vkDestroyDebugUtilsMessengerEXT)
+    X(vkDestroyDebugUtilsMessengerEXT)                                                                         \
+    X(vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
 
 typedef struct vka__instance_fns {
     PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr;

@@ -267,6 +267,24 @@ static uint32_t row_tex_rows(void)
     return ROW_TEX_ROWS;
 }
 
+/* flash_attn_coopmat: both products on the matrix units, where coopmat.c enabled them (or emulated,
+ * VKATTN_COOPMAT=emulate), for f16 with D a multiple of 16 up to 128 whose tiles fit in shared memory. */
+static const char *coopmat_kernel(vka_context *ctx, const vka_attn_desc *d, const vka_tensor *q)
+{
+    if (!(ctx->coopmat_gemm || ctx->coopmat_emulate) || q->dtype != VKA_F16 || d->head_dim % 16 || d->head_dim > 128)
+        return NULL;
+    uint64_t D = (uint64_t)d->head_dim;
+    /* sq, sk, sv, sp, sacc, s_alpha as declared in flash_attn_coopmat.comp */
+    uint64_t shared = 64 * D * 2 + 2 * 16 * D * 2 + 64 * 16 * 2 + 4 * 256 * 4 + 64 * 4;
+    if (shared > ctx->info.max_shared_memory)
+        return NULL;
+    /* the emulation's loops per invocation against llvmpipe's 65535 */
+    if (ctx->coopmat_emulate && strstr(ctx->info.driver_name, "llvmpipe") &&
+        ((uint64_t)d->nk + 15) / 16 * (D / 16) * 300 + 200 > 60000)
+        return NULL;
+    return ctx->coopmat_gemm ? "flash_attn_coopmat_f16" : "flash_attn_coopmat_f16_emu";
+}
+
 vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vka_tensor *k, vka_tensor *v, vka_tensor *o)
 {
     static const char op[] = "vka_attention";
@@ -278,6 +296,11 @@ vka_status vka_attention(vka_cmd *cmd, const vka_attn_desc *d, vka_tensor *q, vk
     vka__binding b[] = {{q, 0}, {k, 0}, {v, 0}, {o, 1}, {d->mask, 0}, {d->lse, 1}};
     char name[64];
     uint32_t D = (uint32_t)d->head_dim;
+    const char *cm = coopmat_kernel(ctx, d, q);
+    if (cm) { /* 64 query rows per workgroup */
+        uint32_t spec[] = {D};
+        return vka__dispatch(cmd, cm, spec, 1, b, 6, &pc, sizeof pc, (pc.nq + 63) / 64, pc.H, pc.B);
+    }
     attn_variant var = choose_variant(ctx, d);
     if (strstr(ctx->info.driver_name, "llvmpipe")) {
         /* llvmpipe ends a shader invocation after 65535 loop iterations in all

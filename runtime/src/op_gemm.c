@@ -339,7 +339,11 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     int rowmajor_grid = 0;
     int bind_a = 0, bind_b = 0, swapped = 0;
     vka_tensor *ta = a, *tb = b;
-    if (use_regtile(ctx)) {
+    if ((ctx->coopmat_gemm || ctx->coopmat_emulate) && a->dtype == VKA_F16) { /* the matrix units (coopmat.c) */
+        nspec = 0;
+        bm = bn = 64;
+        snprintf(name, sizeof name, "%s", ctx->coopmat_gemm ? "gemm_coopmat_f16" : "gemm_coopmat_f16_emu");
+    } else if (use_regtile(ctx)) {
         rowmajor_grid = 1;
         regtile_plan rp;
         plan_regtile(ctx, &pc, a, b, batch, &rp);

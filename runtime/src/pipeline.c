@@ -143,6 +143,37 @@ static vka_status layout_get(vka_context *ctx, int nbind, uint32_t texel, VkDesc
     return VKA_OK;
 }
 
+/* Kernels whose correctness or plan depends on the subgroup size, and the
+ * size they get where the device has subgroup-size control
+ * (VK_EXT_subgroup_size_control): 0 is the device's default size, the one
+ * the C side planned with (vka_device_info.subgroup_size). Without control a
+ * driver that varies the size per pipeline (Intel: 8, 16 or 32) may compile
+ * another; with it the size is fixed, and whole subgroups are asked for where
+ * the device can (computeFullSubgroups).
+ *   gemm_regtile*      A handed around 8 lanes (subgroupBroadcast), tiles planned for the size
+ *   flash_attn_row*    K/V rows shared across LW lanes (subgroupBroadcast)
+ *   softmax, layernorm, reduce   one subgroup per row (rowreduce.glsl), planned for the size
+ *   gemm_coopmat, flash_attn_coopmat   GL_NV_cooperative_matrix written for 32-wide subgroups */
+static const struct {
+    const char *prefix;
+    uint32_t size;
+} sg_needs[] = {
+    {"gemm_regtile", 0}, {"flash_attn_row", 0}, {"softmax", 0}, {"layernorm", 0}, {"reduce", 0}, {"gemm_coopmat", 32},
+    {"flash_attn_coopmat", 32},
+};
+
+uint32_t vka__required_subgroup_size(const vka_context *ctx, const char *name)
+{
+    if (!ctx->sg_control)
+        return 0;
+    for (size_t i = 0; i < sizeof sg_needs / sizeof sg_needs[0]; i++)
+        if (!strncmp(name, sg_needs[i].prefix, strlen(sg_needs[i].prefix))) {
+            uint32_t s = sg_needs[i].size ? sg_needs[i].size : ctx->info.subgroup_size;
+            return s >= ctx->info.min_subgroup_size && s <= ctx->info.max_subgroup_size ? s : 0;
+        }
+    return 0;
+}
+
 vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t *spec, int nspec, int nbind,
                              uint32_t texel, vka__pipeline **out)
 {
@@ -190,9 +221,17 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
         me[i] = (VkSpecializationMapEntry){.constantID = (uint32_t)i, .offset = (uint32_t)(4 * i), .size = 4};
     VkSpecializationInfo si = {.mapEntryCount = (uint32_t)nspec, .pMapEntries = me,
                                .dataSize = (size_t)nspec * 4, .pData = p.spec};
+    uint32_t sgsize = vka__required_subgroup_size(ctx, name);
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT rss = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO_EXT,
+        .requiredSubgroupSize = sgsize,
+    };
+    if (sgsize)
+        vka__log(ctx, VKA_LOG_DEBUG, "pipeline %s: required subgroup size %u", name, sgsize);
     VkComputePipelineCreateInfo cci = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
         .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .pNext = sgsize ? &rss : NULL,
                   .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                   .module = mod,
                   .pName = "main",

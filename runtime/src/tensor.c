@@ -347,3 +347,67 @@ vka_tensor *vka__tensor_view_typed(vka_tensor *parent, vka_dtype dtype, size_t b
     t->is_view = true;
     return t;
 }
+
+uint16_t vka__f32_to_f16(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xffu, m = x & 0x7fffffu;
+    if (e == 0xff)
+        return (uint16_t)(sign | 0x7c00u | (m ? 0x200u : 0));
+    int32_t ne = (int32_t)e - 127 + 15;
+    if (ne >= 31)
+        return (uint16_t)(sign | 0x7c00u);
+    if (ne <= 0) { /* subnormal */
+        if (ne < -10)
+            return (uint16_t)sign;
+        m |= 0x800000u;
+        uint32_t shift = (uint32_t)(14 - ne), hm = m >> shift;
+        uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (hm & 1)))
+            hm++;
+        return (uint16_t)(sign | hm);
+    }
+    uint32_t hm = m >> 13, rem = m & 0x1fffu, h = sign | ((uint32_t)ne << 10) | hm;
+    if (rem > 0x1000u || (rem == 0x1000u && (hm & 1)))
+        h++; /* a carry into the exponent is the right rounding (up to inf) */
+    return (uint16_t)h;
+}
+
+float vka__f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
+    if (e == 0) {
+        if (m == 0) {
+            x = sign;
+        } else {
+            e = 127 - 15 + 1;
+            while (!(m & 0x400u)) {
+                m <<= 1;
+                e--;
+            }
+            x = sign | (e << 23) | ((m & 0x3ffu) << 13);
+        }
+    } else if (e == 31) {
+        x = sign | 0x7f800000u | (m << 13);
+    } else {
+        x = sign | ((e - 15 + 127) << 23) | (m << 13);
+    }
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+vka_status vka__download_f32(const vka_tensor *t, float *out, int64_t n)
+{
+    if (t->dtype != VKA_F16)
+        return vka_tensor_download(t, out, (size_t)n * 4);
+    uint16_t *h = malloc(sizeof *h * (size_t)(n ? n : 1));
+    if (!h)
+        return vka__err(t->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    vka_status s = vka_tensor_download(t, h, (size_t)n * 2);
+    for (int64_t i = 0; !s && i < n; i++)
+        out[i] = vka__f16_to_f32(h[i]);
+    free(h);
+    return s;
+}
