@@ -206,7 +206,12 @@ static void *app_thread(void *arg)
         VkResult r = a->vk.vkQueueSubmit(a->queue, 1, &si, f);
         pthread_mutex_unlock(&q->mu);
         if (r == VK_SUCCESS) {
-            a->vk.vkWaitForFences(a->device, 1, &f, VK_TRUE, 60ull * 1000000000ull);
+            /* a fence may be reset only once its submission is done: a slow
+             * machine (sanitizers, load) can take longer than one wait */
+            while ((r = a->vk.vkWaitForFences(a->device, 1, &f, VK_TRUE, 60ull * 1000000000ull)) == VK_TIMEOUT)
+                ;
+            if (r != VK_SUCCESS)
+                break;
             a->vk.vkResetFences(a->device, 1, &f);
             q->submits++;
         }
