@@ -15,9 +15,10 @@ echo "# $(uname -m), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut 
 $V devices | head -3
 $V bench gemm --runs "$runs"
 $V bench attention --runs "$runs"
+$V bench conv --runs "$runs"
 for m in vit_tiny_ci deit_tiny_patch16_224 deimv2_hgnetv2_atto_coco deimv2_hgnetv2_femto_coco; do
   $V bench model "$A/models/$m.onnx" --runs "$runs"
-  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse --no-peak | sed -n '3,4p'
+  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse --no-peak | grep -E '^(# model|latency)'
 done
 # the official RT-DETRv2 and Ultralytics RT-DETR-l random-weight exports, when
 # generated (tests/ref/README.md): VKATTN_RTDETR_DIR points at them
@@ -26,7 +27,7 @@ if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
   for m in rtdetrv2_r18vd_rand rtdetr_l_rand; do
     [ -f "$R/$m.onnx" ] || continue
     $V bench model "$R/$m.onnx" --runs "$runs"
-    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse --no-peak | sed -n '3,4p'
+    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse --no-peak | grep -E '^(# model|latency)'
   done
 fi
 # the live viewer: synthetic 640x480 @30 source (a new frame for every inference),
@@ -50,7 +51,7 @@ if node -e "require('onnxruntime-node')" 2>/dev/null; then
   node "$(dirname "$0")/ort_latency.js" "$A/models/deimv2_hgnetv2_femto_coco.onnx" "$A/golden/deimv2_femto_bus.safetensors" 20
   if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
     for m in rtdetrv2_r18vd_rand rtdetr_l_rand; do
-      [ -f "$R/$m.onnx" ] && node "$(dirname "$0")/ort_latency.js" "$R/$m.onnx" "$R/${m}_input_bus.safetensors" 20
+      if [ -f "$R/$m.onnx" ]; then node "$(dirname "$0")/ort_latency.js" "$R/$m.onnx" "$R/${m}_input_bus.safetensors" 20; fi
     done
   fi
 else
