@@ -982,11 +982,11 @@ vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const 
         if (step > 0) {
             s = s < 0 ? 0 : s > dim ? dim : s;
             e = e < 0 ? 0 : e > dim ? dim : e;
-            cnt = e > s ? (e - s + step - 1) / step : 0;
+            cnt = e > s ? (e - s - 1) / step + 1 : 0; /* not e - s + step - 1: step may be near INT64_MAX */
         } else {
             s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
             e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
-            cnt = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+            cnt = s > e ? (s - e - 1) / (-step) + 1 : 0;
         }
         st[a] = cnt ? s : 0;
         sp[a] = step;
