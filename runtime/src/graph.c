@@ -1074,7 +1074,8 @@ vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indi
         s[k++] = v->shape[d];
     if (vka__graph_is_const(g, indices)) {
         for (int64_t i = 0; i < vi->numel; i++) {
-            double ix = vka__const_at(g, indices, i);
+            /* exact: as a double, an index past 2^63 made the error message's cast undefined */
+            int64_t ix = vka__const_i64(g, indices, i);
             if (ix < -v->shape[axis] || ix >= v->shape[axis])
                 return gerr(g, name, VKA_ERR_SHAPE, "Gather index %lld outside axis %d of size %lld",
                             (long long)ix, axis, (long long)v->shape[axis]);
