@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 b=${FUZZ_BUILD:-build-fuzz}
 mkdir -p "$b/crashes" "$b/logs"
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$here/ubsan.supp"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 fail=0
 for t in "$@"; do
