@@ -7,8 +7,9 @@
  * to a few such inputs (44 exec/s). So inputs whose header declares more than
  * FZ_MAX_PIXELS but within vkattn's limits are skipped; those past the limits
  * still go in (their refusal is fuzzed), as does everything smaller. The
- * header is read by this target's own copy of stb_image, after the library
- * has had its say on JPEG Huffman tables (see jpeg_dims). */
+ * header is read by this target's own copy of stb_image, except JPEG and PNM
+ * headers, which stb would read before the library's guards (jpeg_dims,
+ * pnm_dims). */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,11 +58,39 @@ static int jpeg_dims(const uint8_t *p, size_t n, int *w, int *h)
     return 0;
 }
 
+/* A PNM's size, parsed as stb does but refusing numbers over 9 digits, as the
+ * library does before stb's int parse overflows (stb's own info would). */
+static int pnm_dims(const uint8_t *p, size_t n, int *w, int *h)
+{
+    size_t i = 2;
+    long v[2];
+    for (int k = 0; k < 2; k++) {
+        for (;;) {
+            while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
+                i++;
+            if (i >= n || p[i] != '#')
+                break;
+            while (i < n && p[i] != '\n' && p[i] != '\r')
+                i++;
+        }
+        int digits = 0;
+        for (v[k] = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+            if (++digits > 9)
+                return 0;
+            else
+                v[k] = v[k] * 10 + (p[i] - '0');
+    }
+    *w = (int)v[0];
+    *h = (int)v[1];
+    return 1;
+}
+
 static int huge_but_allowed(const uint8_t *data, size_t size)
 {
     int w = 0, h = 0, c = 0;
-    int known = size >= 2 && data[0] == 0xFF && data[1] == 0xD8
-                    ? jpeg_dims(data, size, &w, &h)
+    int known = size >= 2 && data[0] == 0xFF && data[1] == 0xD8 ? jpeg_dims(data, size, &w, &h)
+                : size >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6')
+                    ? pnm_dims(data, size, &w, &h)
                     : size <= INT_MAX && stbi_info_from_memory(data, (int)size, &w, &h, &c);
     return known && w > 0 && h > 0 && w <= FZ_LIMIT_SIDE && h <= FZ_LIMIT_SIDE &&
            (int64_t)w * h > FZ_MAX_PIXELS;
