@@ -33,7 +33,7 @@ static const char *replay(const char *kind, const uint8_t *d, size_t n, char *wh
 {
     if (!strcmp(kind, "onnx")) { /* as tests/fuzz/fuzz_onnx_common.h */
         vka_onnx_params op = vka_onnx_default_params();
-        op.host_memory_limit = (uint64_t)256 << 20;
+        op.host_memory_limit = (uint64_t)32 << 20;
         vka_graph *g = vka_onnx_load_memory(vkt_ctx, d, n, &op);
         if (!g)
             return snprintf(why, wn, "%s", vka_context_last_error(vkt_ctx)), why;
@@ -56,6 +56,29 @@ static const char *replay(const char *kind, const uint8_t *d, size_t n, char *wh
     }
     cli_npy a;
     return cli_npy_parse(d, n, &a, why, wn) ? why : NULL;
+}
+
+/* fuzz_onnx_struct, 2026-12-02 (regress/onnx/slice_step_int64_max.onnx): Slice
+ * counted elements as (end - start + step - 1) / step, which overflows for a step
+ * near INT64_MAX (UB; a wrong shape in a release build). One element each way. */
+static void slice_huge_steps(void)
+{
+    vka_graph *g = vka_graph_create(vkt_ctx);
+    int64_t data[7] = {10, 11, 12, 13, 14, 15, 16}, shp[1] = {7};
+    vka_val x = vka_graph_const_i64(g, "x", 1, shp, data);
+    static const struct {
+        int64_t start, end, step, want;
+    } c[] = {{1, 7, INT64_MAX, 11}, {5, INT64_MIN, -INT64_MAX, 15}, {0, INT64_MAX, INT64_MAX - 1, 10},
+             {-1, -8, INT64_MIN + 1, 16}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        vka_val y = vka_graph_slice(g, "slice", x, 1, &c[i].start, &c[i].end, NULL, &c[i].step);
+        const int64_t *v = y >= 0 ? vka_graph_const_data(g, y) : NULL;
+        int ok = v && vka_graph_ndim(g, y) == 1 && vka_graph_shape(g, y)[0] == 1 && v[0] == c[i].want;
+        vkt_check(ok, "Slice [7] from %lld to %lld step %lld: one element, %lld (%s)", (long long)c[i].start,
+                  (long long)c[i].end, (long long)c[i].step, (long long)c[i].want,
+                  y < 0 ? vka_context_last_error(vkt_ctx) : v ? "folded" : "not folded");
+    }
+    vka_graph_destroy(g);
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -103,5 +126,6 @@ int main(int argc, char **argv)
         }
     }
     vkt_check(total > 0, "%d inputs replayed from %s", total, REGRESS);
+    slice_huge_steps();
     return vkt_finish();
 }

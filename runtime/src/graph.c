@@ -982,11 +982,11 @@ vka_val vka_graph_slice(vka_graph *g, const char *name, vka_val x, int n, const 
         if (step > 0) {
             s = s < 0 ? 0 : s > dim ? dim : s;
             e = e < 0 ? 0 : e > dim ? dim : e;
-            cnt = e > s ? (e - s + step - 1) / step : 0;
+            cnt = e > s ? (e - s - 1) / step + 1 : 0; /* not e - s + step - 1: step may be near INT64_MAX */
         } else {
             s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
             e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
-            cnt = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+            cnt = s > e ? (s - e - 1) / (-step) + 1 : 0;
         }
         st[a] = cnt ? s : 0;
         sp[a] = step;
@@ -1074,7 +1074,8 @@ vka_val vka_graph_gather(vka_graph *g, const char *name, vka_val x, vka_val indi
         s[k++] = v->shape[d];
     if (vka__graph_is_const(g, indices)) {
         for (int64_t i = 0; i < vi->numel; i++) {
-            double ix = vka__const_at(g, indices, i);
+            /* exact: as a double, an index past 2^63 made the error message's cast undefined */
+            int64_t ix = vka__const_i64(g, indices, i);
             if (ix < -v->shape[axis] || ix >= v->shape[axis])
                 return gerr(g, name, VKA_ERR_SHAPE, "Gather index %lld outside axis %d of size %lld",
                             (long long)ix, axis, (long long)v->shape[axis]);

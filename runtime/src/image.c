@@ -106,6 +106,48 @@ static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn
     return NULL;
 }
 
+/* stb_image 2.27 converts a 16-bit greyscale PNM (P5, maxval over 255) to RGB
+ * with its 8-bit routine and then reads the result as 16-bit: a heap read past
+ * the buffer (found by tests/fuzz/fuzz_image). Its header numbers also overflow
+ * an int past 9 digits. Parsed as stb parses it; NULL if fine or not a PNM. */
+static const char *pnm_bad(const uint8_t *p, size_t n, char *buf, size_t bn)
+{
+    if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6'))
+        return NULL;
+    size_t i = 2;
+    long long v[3];
+    for (int k = 0; k < 3; k++) {
+        for (;;) { /* whitespace, then # comments to the end of the line */
+            while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
+                i++;
+            if (i >= n || p[i] != '#')
+                break;
+            while (i < n && p[i] != '\n' && p[i] != '\r')
+                i++;
+        }
+        int digits = 0;
+        for (v[k] = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+            if (++digits > 9) {
+                snprintf(buf, bn, "a PNM whose header has a number of more than 9 digits");
+                return buf;
+            }
+            v[k] = v[k] * 10 + (p[i] - '0');
+        }
+    }
+    if (p[1] == '5' && v[2] > 255) {
+        snprintf(buf, bn, "a 16-bit greyscale PNM (maxval %lld), which stb_image 2.27 decodes past its buffer", v[2]);
+        return buf;
+    }
+    return NULL;
+}
+
+/* What stb_image must not see (see jpeg_bad_dht, pnm_bad); NULL if none. */
+static const char *pre_scan(const uint8_t *p, size_t n, char *buf, size_t bn)
+{
+    const char *bad = jpeg_bad_dht(p, n, buf, bn);
+    return bad ? bad : pnm_bad(p, n, buf, bn);
+}
+
 /* Decoded pixels into an image that owns them (freed on failure); fn and what name them in the error. */
 static vka_image *wrap(uint8_t *rgb, int w, int h, const char *fn, const char *what)
 {
@@ -133,15 +175,16 @@ vka_image *vka_image_load(const char *path)
         vka__set_tls_error("vka_image_load: cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
-    /* a JPEG is read whole first for jpeg_bad_dht (before stb reads any of it) */
+    /* a JPEG or PNM is read whole first for pre_scan (before stb reads any of it) */
     unsigned char sig[2] = {0};
-    if (fread(sig, 1, 2, f) == 2 && sig[0] == 0xFF && (sig[1] == 0xD8 || sig[1] == 0xFF)) {
+    if (fread(sig, 1, 2, f) == 2 &&
+        ((sig[0] == 0xFF && (sig[1] == 0xD8 || sig[1] == 0xFF)) || (sig[0] == 'P' && (sig[1] == '5' || sig[1] == '6')))) {
         char why[160];
         const char *bad = NULL;
         long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
         uint8_t *all = size > 0 && size <= INT_MAX ? malloc((size_t)size) : NULL;
         if (all && fseek(f, 0, SEEK_SET) == 0 && fread(all, 1, (size_t)size, f) == (size_t)size)
-            bad = jpeg_bad_dht(all, (size_t)size, why, sizeof why);
+            bad = pre_scan(all, (size_t)size, why, sizeof why);
         else
             bad = size > INT_MAX ? "over 2 GiB" : "unreadable";
         free(all);
@@ -195,7 +238,7 @@ vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
         return NULL;
     }
     char bad[160];
-    if (jpeg_bad_dht(data, bytes, bad, sizeof bad)) {
+    if (pre_scan(data, bytes, bad, sizeof bad)) {
         vka__set_tls_error("vka_image_decode: %s is %s", what, bad);
         return NULL;
     }

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 b=${FUZZ_BUILD:-build-fuzz}
 mkdir -p "$b/crashes" "$b/logs"
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$here/ubsan.supp"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 fail=0
 for t in "$@"; do
@@ -23,15 +23,16 @@ for t in "$@"; do
   [ -x "$bin" ] || { echo "run.sh: $bin not built (make fuzz-smoke builds it)" >&2; exit 2; }
   mkdir -p "$b/corpus/$t" "$b/seeds/$t"
   dict=""
+  timeout=60
   case $t in
     fuzz_onnx*) dict="-dict=$here/onnx.dict"; maxlen=16384 ;;
-    fuzz_image) maxlen=16384 ;;
+    fuzz_image) maxlen=16384; timeout=180 ;; # a 100-byte RLE TGA may declare 16384x16384 (see README)
     *) dict="-dict=$here/$(echo "$t" | sed 's/^fuzz_//').dict"; maxlen=4096 ;;
   esac
   log="$b/logs/$t.log"
   echo "== $t: $secs s (log $log)"
   rc=0
-  "$bin" -max_total_time="$secs" -timeout=60 -rss_limit_mb=3072 -max_len=$maxlen -print_final_stats=1 \
+  "$bin" -max_total_time="$secs" -timeout=$timeout -rss_limit_mb=3072 -max_len=$maxlen -print_final_stats=1 \
     -artifact_prefix="$b/crashes/$t-" $dict ${FUZZ_FLAGS:-} "$b/corpus/$t" "$b/seeds/$t" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
