@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Thin wrapper around CMake: `make test` and `make demo` do all set-up on a
 # fresh Debian machine (packages via scripts/deps.sh, configure, build, run).
 BUILD ?= build

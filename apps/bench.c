@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench.c — `vkattn bench`: shared timing helpers and the GEMM benchmark. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_attention.c — `vkattn bench attention`: fused flash attention against
  * the naive GEMM → softmax → GEMM path on model shapes and long sequences:
  * median GPU time, GFLOP/s (4·N²·D·H per batch) and the device memory each

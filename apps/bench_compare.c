@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_compare.c — `vkattn bench compare A.json B.json ...`: benchmark
  * reports (from different devices or settings) side by side, as a Markdown
  * table and a PNG bar chart with the device names on it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_conv.c — `vkattn bench conv`: convolution kernels on RT-DETRv2 r18vd
  * (640 input) and HGNetv2 (DEIMv2) layer shapes: median GPU time, GFLOP/s
  * (2 per multiply-add) and the share of the device's measured fp32 FMA peak,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture.c — the frame sources (synthetic, image, folder, camera) and the
  * thread that reads them into a one-frame mailbox (see capture.h). */
 #include <dirent.h>

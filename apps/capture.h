@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture.h — frame sources for the live viewer (synthetic scene, image file,
  * folder of images, V4L2 camera), each read on its own thread so a slow camera
  * or decoder never stalls rendering; the renderer takes the newest frame.

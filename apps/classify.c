@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classify.c — `vkattn classify`: image files through a ViT (ONNX or
  * safetensors) to top-k ImageNet classes, with optional attention heatmaps.
  * Decoding is on the host; resizing, cropping and normalizing on the device. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h — the subcommands of the vkattn tool, one file each. */
 #ifndef VKA_CLI_H
 #define VKA_CLI_H

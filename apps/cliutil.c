@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cliutil.c — helpers shared by the image commands (classify, detect):
  * arguments, label files, output names, JSON strings, wall-clock time. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compose.c — the viewer's frame composited on the GPU (see compose.h). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compose.h — the viewer's frame composited on the GPU into an RGBA image the
  * size of the window: the camera frame (scaled, with a heat map blended over
  * it), then boxes and tags, then the HUD panel, then all text. The host only

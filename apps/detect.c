@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detect.c — `vkattn detect`: image files through an RT-DETR-family detector
  * exported with its postprocessor (DEIMv2) to labelled boxes, as
  * text, COCO results JSON, or the image annotated. Decoding and drawing are on

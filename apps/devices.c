@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* devices.c — `vkattn devices`: the device table, as text or JSON, and the
  * device identity every benchmark report carries. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* draw.c — detection boxes and their label tags drawn into RGB images. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* font.c — a 5x8 bitmap font (5x7 capitals and digits, one descender row)
  * for labels and the viewer's HUD drawn into images: letters, digits, space and
  * . - _ ( ) , / : = + % < > [ ] # @.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* font.h — a tiny built-in bitmap font for text drawn into RGB images (the
  * label tags of `vkattn detect`, the live viewer). No files, no dependencies.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # git_commit.cmake — writes OUT (#define VKA_GIT_COMMIT "...") from `git describe`
 # in SRC, touching it only when the text changes; "unknown" outside a checkout.
 set(commit unknown)

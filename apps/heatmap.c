@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heatmap.c — attention maps drawn over the image the model saw: one tile per
  * map, the crop blended with an inferno colormap of the map upsampled to it. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* labels_builtin.c — class names compiled into the CLI, so classify and detect
  * name classes without an assets folder or installed label files (provenance
  * and licences: THIRD_PARTY.md). */

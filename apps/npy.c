@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* npy.c — parses .npy files (format versions 1-3) for `vkattn run --input`. */
 #include "npy.h"
 

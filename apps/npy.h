@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* npy.h — the .npy reader of `vkattn run`: little-endian <f4 or <i8, C order,
  * parsed from memory (so tests/fuzz/fuzz_npy.c can feed it bytes).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* present.c — the composited image into the window: Vulkan swapchain on the
  * runtime's device, or SDL_Renderer when that device cannot present. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* present.h — shows a composited RGBA image, already on the device, in an SDL2
  * window: through a Vulkan swapchain on the runtime's own device and queue (a
  * buffer-to-image copy, no pixels through the host), or, when that device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c — benchmark reports: what ran, where, when and every sample, one
  * shape for every benchmark, written as text, JSON, CSV or Markdown. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run.c — `vkattn run`: an ONNX model on inputs from files, outputs to a
  * safetensors file (how goldens are checked), with the per-node profile. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timings.c — where an image command's time goes: preprocess / inference /
  * postprocess per image, the build, and the pipelines a driver compiles on
  * the first run, reported apart (with a progress line while it is slow). */

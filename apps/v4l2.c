@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* v4l2.c — a V4L2 camera through mmap streaming (see v4l2.h), and the MJPEG
  * frame decoder. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* v4l2.h — a V4L2 camera read through mmap streaming: YUYV frames passed on
  * as they are (rows repacked), MJPEG frames decoded to RGB. Used by capture.c
  * on its thread; every system call goes through a v4l2_io table so tests can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* view.c — `vkattn view`: a live window on a model. Frames come from a source
  * on its own thread (camera, image, folder, synthetic), run through the model
  * on the device, and are composited there with the boxes, the per-head

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* view_missing.c — `vkattn view` in a build without SDL2. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vkattn.c — the command-line tool: subcommand dispatch and shared options. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ort_latency.js — the peer in docs/perf.md: ONNX Runtime CPU latency of a model
 // on this machine, with the settings the assets' goldens used (2 intra-op
 // threads, sequential, all graph optimizations), median of N after warm-ups.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/precision.sh — f32 against f16 graphs (--precision) on the same
 # device, interleaved: per model and round, `vkattn bench model` latency and
 # GPU time (medians of N runs) and, steadier on a loaded machine, the CPU time

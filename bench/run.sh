@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/run.sh — every number in docs/perf.md, measured in one run on one
 # machine, peers included: vkattn's GEMM, attention and model benchmarks, then
 # ONNX Runtime CPU on the same models and inputs (when onnxruntime-node is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DIN=x.spv -DOUT=x.spv.c -DNAME=symbol -P embed_spirv.cmake
 # Writes the SPIR-V words as a C array (SPIR-V is little-endian words).
 file(READ ${IN} hex HEX)

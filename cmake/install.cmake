@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # `cmake --install`: the header, libvkattn.a and libvkattn.so.0, the CMake
 # package (find_package(vkattn) -> vkattn::vkattn), vkattn.pc, the CLI and
 # the labels it may ship (see README "Licences").

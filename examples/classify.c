@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classify.c — a first vkattn program: one image through a ViT classifier
  * (DeiT, ViT: ONNX or .safetensors), its five most likely classes.
  *

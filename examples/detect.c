@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detect.c — a first vkattn detector program: one image through an
  * RT-DETR-family detector exported with its postprocessor (DEIMv2,
  * RT-DETRv2), its boxes above a score threshold.

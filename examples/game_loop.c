@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* game_loop.c — a game-style program that owns its Vulkan instance and
  * device, renders a frame every turn of its loop, and runs a detector on the
  * same device and queue without ever waiting for it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* classifier.c — vka_classifier: a ViT (ONNX or .safetensors) from frame to
  * top-k classes and per-head CLS attention heatmaps (see vkattn.h, vision). */
 #include <math.h>

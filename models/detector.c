@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detector.c — vka_detector: an RT-DETR-family ONNX detector exported with
  * its postprocessor (DEIMv2, RT-DETRv2) from frame to labelled boxes, and
  * where its decoder looked for them (see vkattn.h, vision). */

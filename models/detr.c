@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detr.c — recipe for DETR-family detectors exported with their postprocessor
  * (RT-DETR, DEIMv2): trace each detection back to the decoder query that made
  * it, so a viewer can show where that box's deformable attention looked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vision.c — frames into a vision model's input (vka_classifier,
  * vka_detector): host pixels uploaded, YUYV converted, resized and
  * normalized on the device; class names; runs in flight; and the

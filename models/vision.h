@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vision.h — what the classifier and the detector (models/classifier.c,
  * models/detector.c) share: a frame (host pixels or a device tensor, RGB or
  * YUYV) preprocessed on the device into the model's input, class names, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vit.c — a ViT classifier built with the C builder API from a .safetensors
  * file (timm, torchvision or Hugging Face names). This is the example an
  * embedding application follows: read weights, add nodes, build, run.

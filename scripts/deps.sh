@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages vkattn needs to build and test (apt-get when
 # root, else prints the exact command and fails). Usage: scripts/deps.sh [core|fuzz]
 # Without an argument: everything, the viewer (SDL2) and its headless test

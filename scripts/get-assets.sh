@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Checks the test and demo assets that vkattn reads from $VKATTN_ASSETS
 # (default ../shared/assets next to this checkout) and says where to get any
 # that are missing. The assets are not in this repository: they are models and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // attn_probe.comp — exact attention probabilities for chosen query rows from Q,
 // K and the row log-sum-exp a flash pass saved: p = exp(scale·q·k + mask − lse).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // binary.comp — y = a op b with numpy broadcasting on float tensors; fp32 math
 // on any storage (body in include/binary_body.glsl, the ops in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // binary_i32.comp — y = a op b with numpy broadcasting on int32 tensors (body in
 // include/binary_body.glsl). Add, sub and mul wrap modulo 2^32; div truncates
 // toward zero like C and ONNX, and x / 0 = 0. Pow is refused on the C side.

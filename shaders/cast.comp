@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // cast.comp — dtype conversion, elementwise. The _f16 variant handles every
 // pair with an F16 side, the _f32 variant F32 <-> I32, so devices without

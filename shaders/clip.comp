@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // clip.comp — y = min(max(x, lo), hi) elementwise (ONNX Clip); y may alias x
 // (each element is read and written by one invocation only). NaN stays NaN.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // compare.comp — y = (a op b) as I32 0/1 with numpy broadcasting. In the f32
 // variant ISINT reads the words as int32, so large integers compare exactly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // conv2d.comp — direct 2-D convolution, any groups (depthwise included), with
 // bias and activation fused: y = act(conv(x, w) + bias).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // conv2d_dw.comp — depthwise convolution (groups == C == O) with the fused
 // epilogue of conv_common.glsl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // conv2d_shared.comp — convolution as an implicit GEMM with shared-memory
 // tiles, for GPUs (M = output channels of a group, N = output pixels, K =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // conv2d_tex.comp — convolution as an implicit GEMM through texel buffers, for
 // weights packed by vka_conv_pack_weights (see include/conv2d_tex.glsl).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // copy.comp — y[i] = x[i] for n elements (any dtype of the same size; f16 as 16-bit words).
 #version 450

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // deform_attn.comp — multi-scale deformable attention (RT-DETR's MSDeformAttn,
 // D-FINE's per-level point counts) in one pass. One invocation per (b, q, h)

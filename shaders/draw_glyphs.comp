@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // draw_glyphs.comp — n glyphs I32 [>= n, 4] (x, y, char | scale << 8,
 // 0xAARRGGBB) of a 1-bit font I32 [nchars, font_h] drawn into an RGBA8 dst,
 // alpha-blended. A scatter: glyph g is drawn by the workgroup with group id g

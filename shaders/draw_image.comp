@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // draw_image.comp — a rect of an RGB U8 [h, w, 3] image scaled bilinearly into
 // a rect of an RGBA8 dst, optionally blended with an inferno colormap of a
 // heat map F32 [gh, gw] spread over part of the image. One invocation per dst

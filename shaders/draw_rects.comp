@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // draw_rects.comp — n rects I32 [>= n, 5] (x0, y0, x1, y1 exclusive,
 // 0xAARRGGBB) filled into an RGBA8 dst, alpha-blended. A scatter: rect r is
 // drawn by the workgroups with group id r (x and y, vka__grid1d), its clipped

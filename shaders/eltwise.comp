@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // eltwise.comp — y = a short program of unary/binary ops over up to 4 strided
 // inputs, one pass over y (vka_eltwise): a fused chain of elementwise nodes in

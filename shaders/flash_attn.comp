@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // flash_attn.comp — fused attention with K/V tiles in shared memory (GPUs): the
 // WG invocations of a workgroup own WG query rows, load each [BC, D] tile of K

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f16 f16_emu
 // flash_attn_coopmat.comp — fused attention with both products on the matrix
 // units (GL_NV_cooperative_matrix): S = Q·Kᵀ and O += P·V with f16 operands

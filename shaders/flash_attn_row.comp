@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // flash_attn_row.comp — fused attention without shared memory or barriers: each
 // invocation owns one query row and streams K/V straight from the buffer. For

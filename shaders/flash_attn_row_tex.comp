@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // flash_attn_row_tex.comp — flash_attn_row.comp with K and V bound as storage
 // texel buffers of 4-vectors (vka__binding write = VKA__TEXEL), for CPU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // flash_attn_split.comp — split-KV attention for few query rows over many keys
 // (decoding, cross-attention of a few queries): one workgroup per query row, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // gather.comp — ONNX Gather: y[o, j, i] = x[o, indices[j], i] over the flattened
 // (outer, axis, inner) view. Values are moved, never computed, so the f32

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // gather_elements.comp — ONNX GatherElements: y[i] = x[i with its axis
 // coordinate replaced by indices[i]]; y and indices share a shape. Values are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f16 f16_emu
 // gemm_coopmat.comp — C = act(alpha·op(A)·op(B) + bias) + residual + beta·C on
 // the matrix units (tensor cores) through GL_NV_cooperative_matrix: f16 A and

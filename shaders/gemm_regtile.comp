@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16 f32_noi64 f16_noi64
 // gemm_regtile.comp — the register-tiled GEMM for CPU drivers with every
 // operand a storage buffer (see include/gemm_regtile.glsl). The _noi64

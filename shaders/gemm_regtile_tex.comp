@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // gemm_regtile_tex.comp — gemm_regtile.comp with A and B bound as storage
 // texel buffers of 4-vectors (vka__binding write = VKA__TEXEL), which llvmpipe

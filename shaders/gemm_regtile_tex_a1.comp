@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // gemm_regtile_tex_a1.comp — gemm_regtile_tex.comp with A as element texels (r32f / r16f: any k, offset and stride), B as 4-vectors
 // (vka__binding write = VKA__TEXEL1 for element texels; see include/gemm_regtile.glsl).

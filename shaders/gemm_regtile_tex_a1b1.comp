@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // gemm_regtile_tex_a1b1.comp — gemm_regtile_tex.comp with A and B as element texels (r32f / r16f): any shape, offsets and strides
 // (vka__binding write = VKA__TEXEL1 for element texels; see include/gemm_regtile.glsl).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // gemm_shared.comp — C = act(alpha·op(A)·op(B) + bias) + residual + beta·C with
 // shared-memory tiles, for GPUs.

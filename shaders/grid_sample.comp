@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // grid_sample.comp — ONNX GridSample, bilinear, zeros padding: one invocation
 // per output element. The four taps are recomputed per channel: a tap is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // layernorm.comp — y = (x - mean) / sqrt(var + eps) · gamma + beta along rows of
 // length n; fp32 math. Two passes for the statistics (mean, then the mean of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // pad.comp — ONNX Pad for any rank up to 8: each output element finds its
 // source along every axis (constant fill, reflection without the edge

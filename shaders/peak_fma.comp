@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // peak_fma.comp — fp32 FMA throughput: 12 independent chains per invocation
 // (enough to cover FMA latency × pipes on CPUs and GPUs alike, few enough to
 // stay in 16 AVX2 registers), iterated pc.iters times; the sum is written so

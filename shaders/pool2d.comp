@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // pool2d.comp — max or average pooling over KH x KW windows of x [N, C, H, W];
 // one output per invocation. Window positions are in padded coordinates: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // preprocess.comp — U8 [H, W, 3] image -> F32 [1, 3, crop, crop]: PIL-style bilinear
 // resampling (triangle filter widened by the downscale factor), center crop,
 // /255, (x - mean) / std. One invocation per output pixel, all three channels.

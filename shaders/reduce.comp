@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // reduce.comp — sum, mean or max over the middle axis of x viewed as
 // [outer, len, inner]; y is [outer, inner]. fp32 math.

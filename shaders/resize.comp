@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // resize.comp — ONNX Resize over H and W of x [N, C, H, W], nearest or
 // bilinear. The source coordinate of output index o along an axis is the

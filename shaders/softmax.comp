@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // softmax.comp — y = softmax(scale·x + mask) along rows of length n; fp32 math.
 // Three passes over the row (max, sum of exp, write) instead of an online

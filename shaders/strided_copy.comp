@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // strided_copy.comp — y[oy + Σ i_k·sy_k] = x[ox + Σ i_k·sx_k] over an index
 // space of up to 8 axes. One kernel serves vka_permute (x strides permuted),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // tile.comp — ONNX Tile: y[i] = x[i mod x.shape per axis]. Values moved bit
 // for bit (the f32 variant also carries I32).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // topk.comp — k best of each row of x [rows, n], one workgroup per row (short
 // rows with small k go to topk_row.comp instead). Every value becomes a 32-bit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // topk_row.comp — k best of each short row of x [rows, n], one row per
 // invocation: no shared memory, no barriers. The invocation keeps the KMAX best

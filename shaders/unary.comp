@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // unary.comp — y = op(x) elementwise on float tensors; fp32 math on any
 // storage (body in include/unary_body.glsl, the ops in include/float_ops.glsl,

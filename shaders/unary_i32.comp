@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // unary_i32.comp — y = op(x) elementwise on int32 tensors, neg and abs only
 // (the C side refuses the rest); body in include/unary_body.glsl.
 // Both wrap: -INT_MIN and abs(INT_MIN) are INT_MIN.

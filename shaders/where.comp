@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // where.comp — y = cond ? a : b, cond I32 (see include/where_body.glsl).
 #version 450

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // vka-variants: f32 f16
 // where_u8.comp — y = cond ? a : b, cond U8 (see include/where_body.glsl).
 #version 450

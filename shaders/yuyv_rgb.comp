@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // yuyv_rgb.comp — YUYV 4:2:2 U8 [H, W·2] -> RGB U8 [H, W, 3], BT.601 limited
 // range. One invocation per pixel pair: the pair shares its U and V, so one
 // 4-byte read feeds two pixels.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app_vulkan.h — a test playing an application that owns its Vulkan: its
  * own volk (the library's loader is private), its instance with the
  * validation layer when VKATTN_VALIDATE=1 and its own error counter (a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `cmake --install` into a temporary prefix, then an application outside the
 # tree built against it through find_package(vkattn) (shared and static) and
 # through pkg-config (shared and --static), each running vit_tiny_ci against

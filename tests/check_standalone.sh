@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The vkattn CLI links libvkattn statically and embeds its SPIR-V: it must not
 # depend on libvulkan (volk loads the loader at run time) or on any vkattn
 # file, and must run from an empty directory with an empty HOME.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # libvkattn.a and libvkattn.so export the vka_* API and nothing else: no
 # volk vk*/volk* entry points, no protobuf-c or onnx__ symbols, no vka__
 # internals, no embedded SPIR-V arrays; every function vkattn.h declares is

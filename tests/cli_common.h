@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli_common.h — helpers for the tests that run the vkattn CLI (classify,
  * detect, view): running a command, reading its files, and ONNX Runtime's
  * detections on bus.jpg to look for in drawn images. Include after common.h. */

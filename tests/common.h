@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.h — the test harness shared by tests/test_*.c (header-only).
  *
  *     int main(int argc, char **argv) {

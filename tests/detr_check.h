@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detr_check.h — detections of an RT-DETR-family detector exported with its
  * postprocessor (labels [1, N] int64, boxes [1, N, 4] xyxy, scores [1, N]
  * sorted) against an ONNX Runtime golden; shared by test_detr.c (DEIMv2) and

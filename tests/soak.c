@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* soak.c — long-run check that vkattn holds no growing memory and no Vulkan
  * object past its lifetime (issue #13 item 4; figures in docs/soak.md):
  *

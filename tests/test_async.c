@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_async.c — non-blocking runs. DeiT-Tiny submitted with
  * vka_graph_submit while the host keeps working (whole and in 8 slices),
  * ordered against the application's own submissions by binary semaphores and

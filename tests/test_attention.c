@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_attention.c — vka_attention (every variant), vka_attention_probe and
  * vka_attention_naive against a float64 CPU reference: head dims 4 .. 128
  * (every multiple of 16; 8, 24, 40 for the multiples of 8 that are not of 16;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_binary.c — vka_binary: every op on f32 and f16 storage against a
  * float64 reference, with numpy broadcasting on every axis (ranks 0 to 8,
  * scalars, rows, [3,1,5,1] op [1,4,1,7]), unaligned views, in-place outputs,

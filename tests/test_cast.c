@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cast.c — vka_cast between f32, f16 and i32 with exact expected bits:
  * f32 -> f16 rounds to nearest even (ties, subnormals, overflow to inf, NaN),
  * every one of the 65536 f16 patterns -> f32, float -> int truncates toward

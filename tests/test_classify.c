@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_classify.c — `vkattn classify` end to end and the heatmap renderer.
  *
  * Heatmaps (no device): tile layout, bilinear upsampling against a float64

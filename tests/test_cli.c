@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cli.c — the vkattn CLI as a user meets it: every command rejects an
  * unknown option and a bad value with exit status 2 and a message naming
  * them; global options go before or after the command; `devices --json`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_context.c — context, tensors, commands and error paths: a tensor over
  * maxStorageBufferRange, shape mismatches, NULL handles, calls out of order;
  * each returns the right status and message and leaves the context usable. */

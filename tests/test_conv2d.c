@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_conv2d.c — vka_conv2d / vka_conv2d_ex against a float64 CPU reference:
  * 1x1, 2x2, 3x3, 5x5 and 7x7 kernels, strides, asymmetric pads, dilation,
  * groups 1/2/4, depthwise, odd sizes, bias and every activation, f32 and f16

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_coopmat.c — per-device kernel choices: the cooperative-matrix choice
  * (vka_coopmat_choose) against tables of reported properties (NVIDIA-like,
  * AMD-like KHR only, none, near misses), what the context's device reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_deform_attn.c — vka_deform_attn against a float64 reference of RT-DETR's
  * ms_deform_attn_core_pytorch (grid_sample per level, align_corners False,
  * zeros padding, weighted sum): RT-DETR's layout with odd level sizes and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_detect.c — `vkattn detect` end to end, and the font and box drawing it
  * links from apps/.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_detr.c — DEIMv2 atto and femto (real COCO detectors of the RT-DETR
  * family) against ONNX Runtime goldens on three images: every golden
  * detection with score > 0.3 is found with the same label, a box with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_draw.c — vka_draw_image, vka_draw_rects and vka_draw_glyphs against
  * float64 CPU references on random images, maps, rects and fonts of odd
  * sizes, partly off-screen, both byte orders, into dst poisoned with random

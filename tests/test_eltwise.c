@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_eltwise.c — vka_eltwise (fused elementwise programs) against a float64
  * interpreter of the same program: the chains the fusion pass makes (Relu ->
  * per-channel scale -> shift, x·sigmoid(x), box arithmetic on strided

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_examples.c — runs the programs of examples/ and checks what they print
  * against the ONNX Runtime goldens (assets/golden):
  *   classify: DeiT-Tiny on the three photos: top-1 is ORT's argmax and the

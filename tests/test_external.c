@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_external.c — "bring your own Vulkan": a context adopting the
  * application's instance, device and queue, which stay usable afterwards; and
  * the pipeline cache persisted to $XDG_CACHE_HOME/vkattn (reloaded, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_f16.c — fp16 graphs (vka_graph_build_params.precision, precision.c):
  *  - the rule on a small graph of odd shapes: a GEMM stored f16 (inputs cast,
  *    weights converted at upload), its sigmoid tail to an output and a Reduce

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_fuzz_regress.c — replays every input the fuzzers found (tests/fuzz/regress/
  * <kind>/NAME, kinds onnx, safetensors, image, npy) through the API its fuzz
  * target calls, the way it calls it: each must be refused (not crash, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_gemm.c — vka_gemm against a float64 CPU reference: odd shapes, batches
  * (with a 2-D operand shared across them), every transpose combination, strided
  * views (Q and K straight out of a packed QKV), narrow outputs (N = 1..7), bias,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_graph.c — graphs built with the C builder API against float64 CPU
  * references: a decomposed LayerNorm (fused into one layernorm, and not),
  * batched and broadcast matmul, convolution through im2col + GEMM, GEMM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_grid_sample.c — vka_grid_sample (ONNX GridSample, bilinear, zeros) on
  * f32 and f16 storage against a float64 reference: align_corners 0 and 1,
  * coordinates beyond [-1, 1] (partly and wholly outside), odd shapes, a

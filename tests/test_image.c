@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_image.c — vka_image_load / vka_image_write_png: a PNG round trip of
  * random pixels (bit exact), the asset photos (sizes, RGBA to RGB), and files
  * that are not images (missing, text, zero size, absurd size, truncated),

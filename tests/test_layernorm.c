@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_layernorm.c — vka_layernorm against a float64 reference: odd row counts
  * and lengths (both kernel modes), rows of 100k, with and without gamma/beta,
  * eps 1e-5 and 1e-6, rows with a large offset (where E[x²]−E[x]² would lose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_layout.c — vka_permute, vka_concat, vka_slice on f32, f16 and i32:
  * bit-exact against a CPU reference (the ops move data and must not touch
  * it; i32 data includes NaN- and denormal-looking bit patterns), 2-D to 8-D

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_onnx_errors.c — bad models give clear errors, never a crash: a
  * truncated file, an unknown operator (named with its node and opset), an
  * opset outside 13..17, a node reading an undefined tensor, an initializer

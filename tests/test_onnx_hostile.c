@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_onnx_hostile.c — models crafted as an attacker would (issue #13): each
  * replays one finding of the ASan/UBSan/libFuzzer review and must give a clear
  * error naming what is wrong (node, op, attribute, tensor) and never a crash, a

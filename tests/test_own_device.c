@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_own_device.c — the own-device contract. An application (its own
  * volk, instance and validation layer) asks vka_vulkan_device_wants what to
  * enable, creates its device with exactly that, and runs DeiT-Tiny and

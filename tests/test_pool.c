@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_pool.c — vka_pool2d (max, average with and without the padding counted,
  * ceil_mode, dilation, asymmetric pads) and vka_global_avgpool against a
  * float64 reference that follows the ONNX reference implementation (windows in

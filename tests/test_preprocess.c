@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_preprocess.c — vka_preprocess against a float64 CPU implementation of
  * PIL's bilinear resampling (crop, /255, mean/std) on random images of odd
  * sizes, up- and downscaling, both modes; then against the DeiT goldens'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_reduce.c — vka_reduce (sum, mean, max) against a float64 reference over
  * the first, a middle and the last axis, with the axis kept as 1 and removed,
  * negative axes, axes of 1 to 100k+ elements, unaligned views, more outputs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_resize.c — vka_resize against a float64 implementation of the ONNX
  * Resize spec (every coordinate_transformation_mode and nearest_mode, linear,
  * sizes and explicit scales, up and down, DEIMv2's 2x nearest/asymmetric/floor

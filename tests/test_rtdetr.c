@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rtdetr.c — RT-DETR exports against ONNX Runtime goldens on bus.jpg,
  * with fusion on and off:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_safetensors.c — reading and writing .safetensors: a round trip, a real
  * asset file, and malformed files (truncated, header or data offsets pointing
  * past the end, bad JSON, size mismatch), each a clear error, no crash. */

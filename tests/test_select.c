@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_select.c — vka_topk (row-per-invocation, sort and radix-select paths,
  * each short-row case forced through both the row and the workgroup kernels
  * with VKATTN_TOPK_VARIANT; ties broken by the lower index, k = 1, k = N,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_softmax.c — vka_softmax against a float64 reference: odd row counts and
  * lengths (one workgroup per row and one invocation per row), rows of 100k,
  * logits around ±1000 that overflow exp without the max subtraction, masks

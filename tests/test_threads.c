@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_threads.c — contexts on threads of their own: two threads, started
  * together, each create a context (the first ones race to open the Vulkan
  * loader), load, build and run vit_tiny_ci against the ONNX Runtime golden

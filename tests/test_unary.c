@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_unary.c — vka_unary: every op on f32 and f16 storage against a float64
  * reference on fresh random inputs in each op's domain; per-element relative
  * accuracy of the transcendental ops in fp32 (near 0 and in the tails, where

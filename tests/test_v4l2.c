@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_v4l2.c — the frame sources of `vkattn view` without a camera or a GPU.
  * A fake camera answers the v4l2_io table from a small state machine (fake
  * fd, ioctls, malloc'd "mmap" buffers holding a known YUYV pattern or a JPEG

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_view.c — `vkattn view` end to end in a virtual X display (CTest runs
  * this under xvfb-run; lavapipe presents to it through a Vulkan swapchain).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_vision.c — the vision API (vka_classifier, vka_detector,
  * vka_deform_heatmap) against ONNX Runtime goldens.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_vit.c — ViT end to end against ONNX Runtime goldens: vit_tiny_ci and
  * DeiT-Tiny through the ONNX importer, DeiT-Tiny through models/vit.c from
  * safetensors; the fused plan (12 flash-attention nodes, no softmax) agrees

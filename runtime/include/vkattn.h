@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vkattn.h — Vulkan compute runtime for attention models. The one public header.
  *
  * Usage:

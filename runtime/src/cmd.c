@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd.c — recording dispatches once, barriers from tracked hazards, replay and
  * per-dispatch GPU timestamps. */
 #include <stdlib.h>

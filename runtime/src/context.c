@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* context.c — creating and destroying a context (own or adopted Vulkan objects). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* coopmat.c — cooperative matrices: what a device reports (NV and KHR
  * properties) and whether the NV fp16 GEMM (gemm_coopmat.comp) may run.
  *

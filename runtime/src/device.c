@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* device.c — the Vulkan instance, device queries, and device selection. */
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* device.h — instance creation and device queries shared by context.c and features.c. */
 #ifndef VKA_DEVICE_H
 #define VKA_DEVICE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exec.c — vka_graph_build (passes, liveness, buffer reuse, one recording) and
  * the per-inference path: upload -> replay -> download. */
 #include <math.h>

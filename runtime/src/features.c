@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* features.c — the own-device contract: the device features vkattn wants,
  * what a device has, what an application enabled on its own device, and
  * vka_vulkan_device_wants, which fills an application's feature chain. */

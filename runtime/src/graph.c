@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* graph.c — the graph IR: values, nodes, builders with static shape inference,
  * and folding on the host of any node whose inputs are all constant. */
 #include <math.h>

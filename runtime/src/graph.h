@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* graph.h — the graph IR shared by graph.c (builders, shape inference,
  * folding), passes.c (fusions), exec.c (memory plan, record, run) and onnx.c. */
 #ifndef VKA_GRAPH_H

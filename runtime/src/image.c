@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* image.c — image files in and out: decoding through stb_image, PNG writing
  * through stb_image_write. The implementations are compiled here, once, so the
  * static library carries them and an application needs no libstb. */

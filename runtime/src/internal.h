@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* internal.h — shared between the runtime's source files; not installed.
  *
  * An op is implemented as: check shapes, fill a push-constant struct, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* limits.c — the one place where counts from files become sizes: overflow-
  * checked element counts and byte sizes, axis normalisation, and the host
  * memory budget that loaders and host folding check before allocating. */

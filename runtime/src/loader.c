@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loader.c — the library's private Vulkan loader: libvulkan opened once
  * (pthread_once, so two threads creating their first contexts at the same
  * time are safe) and per-instance function tables. Nothing here writes a

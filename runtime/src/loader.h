@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loader.h — the library's private Vulkan loader (loader.c): libvulkan opened
  * once, thread-safely, and function tables per instance and per device, so
  * that no global function pointer is shared with the host or between contexts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memory.c — device memory in large blocks, each one VkBuffer, sub-allocated
  * first-fit with coalescing. Tensors are (block, offset, size) ranges of it. */
 #include <stdlib.h>

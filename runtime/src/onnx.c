@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* onnx.c — ONNX import: a bounded pre-scan of the wire format (nesting depth,
  * field sizes and declared tensor sizes against the device and host limits),
  * then protobuf-c parses the model (schema from Debian's onnx.proto, compiled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_attention.c — fused flash attention (three variants chosen per device and
  * shape), the attention probe, and the naive GEMM → softmax → GEMM path.
  *

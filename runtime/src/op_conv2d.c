@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_conv2d.c — vka_conv2d / vka_conv2d_ex: convolution with a fused epilogue
  * (bias, activation, per-channel scale/shift, residual) through one of five
  * kernels chosen per call, and the host-side helpers vka_fold_batchnorm and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_copy.c — vka_copy: element copy between tensors of one dtype. */
 #include "internal.h"
 

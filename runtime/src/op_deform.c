@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_deform.c — vka_grid_sample and vka_deform_attn: bilinear sampling with
  * zeros padding, per ONNX GridSample and per RT-DETR's multi-scale deformable
  * attention (one dispatch for all levels, heads and points). */

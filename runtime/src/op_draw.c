@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_draw.c — vka_draw_image, vka_draw_rects, vka_draw_glyphs: overlays
  * composited into an RGBA8 U8 [H, W, 4] image on the device (the live viewer's
  * window buffer, copied into a swapchain image afterwards). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_elementwise.c — vka_binary (numpy broadcasting), vka_unary, vka_cast:
  * one dispatch each, fp32 math on f32 or f16 storage, or int32 math on i32
  * (binary_i32.comp, unary_i32.comp: the same bodies, shaders/include/). */

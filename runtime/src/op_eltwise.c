@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_eltwise.c — vka_eltwise: a fused chain of elementwise ops (a small
  * program over up to four strided inputs) in one dispatch (eltwise.comp). */
 #include <string.h>

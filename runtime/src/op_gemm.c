@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_gemm.c — vka_gemm: batched C = act(alpha·op(A)·op(B) + bias) + residual + beta·C.
  *
  * Two algorithms, picked per call from the device (VKATTN_GEMM_VARIANT=regtile|shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_layout.c — vka_permute, vka_slice, vka_concat: data movement without
  * conversion, all through one strided-copy kernel (strided_copy.comp) after
  * merging the axes that stay contiguous. Permute and slice take one dispatch,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_norm.c — vka_softmax, vka_layernorm and vka_rmsnorm: row-wise ops over the last axis. */
 #include "op_rows.h"
 

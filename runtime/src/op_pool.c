@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_pool.c — vka_pool2d (max / average over windows) and vka_global_avgpool
  * (a mean over H·W through vka_reduce). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_preprocess.c — decoded camera/image bytes to model inputs on the device:
  * vka_preprocess (resize as PIL's BILINEAR, center crop, mean/std) and
  * vka_yuyv_to_rgb (webcam YUYV 4:2:2 to RGB). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_reduce.c — vka_reduce: sum, mean or max over one axis. */
 #include "op_rows.h"
 

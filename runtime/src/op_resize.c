@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_resize.c — vka_pad (ONNX Pad, any rank), vka_resize (ONNX Resize over H
  * and W) and vka_clip: the index-mapping and elementwise ops around CNNs. */
 #include <math.h>

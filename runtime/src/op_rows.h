@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_rows.h — workgroup sizes for the row kernels (softmax, layernorm, reduce).
  *
  *     uint32_t spec[2];

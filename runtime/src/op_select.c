@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_select.c — index and selection ops of the detection heads: vka_topk,
  * vka_gather, vka_gather_elements, vka_tile, vka_where, vka_compare. Integer
  * tensors are I32; data-moving ops carry F32, F16 and I32 values bit for bit. */

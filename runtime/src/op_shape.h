@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op_shape.h — shape helpers shared by the elementwise and layout ops: axis
  * merging, memory overlap tests, tensor descriptions for error messages.
  *

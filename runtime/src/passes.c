@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* passes.c — fusions on the graph IR: the exported attention subgraph into
  * flash attention (Q, K, V and O addressed through strides in the tensors the
  * projections wrote, so the slices and transposes around it disappear), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* peak.c — vka_measure_fp32_peak: the device's fp32 FMA throughput, for
  * "% of peak" columns in benchmarks. */
 #include <stdlib.h>

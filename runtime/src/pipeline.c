@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pipeline.c — compute pipelines from the embedded SPIR-V, with specialization
  * constants, and the VkPipelineCache persisted in the user's cache directory. */
 #include <errno.h>

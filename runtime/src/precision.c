@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* precision.c — fp16 graphs: the one place that decides the storage dtype of
  * every float value (vka_graph_build_params.precision) and inserts the casts.
  *

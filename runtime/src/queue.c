@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* queue.c — what touches the queue and waits on it: submissions under the
  * application's queue lock, and fence waits bounded by the context's timeout
  * (a hung device returns an error instead of hanging the host). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* safetensors.c — bounds-checked .safetensors reading (through mmap, or from
  * a caller's buffer), and writing. */
 #define _POSIX_C_SOURCE 200809L

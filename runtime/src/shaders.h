@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shaders.h — the SPIR-V modules embedded at build time (shaders/CMakeLists.txt). */
 #ifndef VKA_SHADERS_H
 #define VKA_SHADERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.c — status strings, the last-error message and the log callback. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tensor.c — tensors: shape bookkeeping, views, and host <-> device copies. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* version.c — the library's version at run time (the header's may differ). */
 #include "vkattn.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* volk_table.c — volk's generated device-table loader, used privately: the
  * table is filled through the context's own vkGetDeviceProcAddr. volk.c's
  * global function pointers come along but are never loaded or read; like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // act.glsl — activation functions in fp32 (GLSL has no erf, and the built-in
 // tanh of some drivers loses all relative precision near 0 or returns NaN for
 // large |x|). Shared by the elementwise kernels and the GEMM epilogues.

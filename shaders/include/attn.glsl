@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // attn.glsl — push constants and index helpers shared by the attention shaders
 // (flash_attn*.comp, attn_probe.comp). Include after common.glsl.
 #ifndef VKA_ATTN_GLSL

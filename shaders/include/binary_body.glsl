@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // binary_body.glsl — y = a op b with numpy broadcasting, shared by binary.comp
 // (float storage, fp32 math) and binary_i32.comp (int32). The including shader
 // defines VKA_ELEM (storage type), VKA_CALC (math type) and

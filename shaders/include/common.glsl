@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // common.glsl — storage type selection and grid helpers shared by every shader.
 #ifndef VKA_COMMON_GLSL
 #define VKA_COMMON_GLSL

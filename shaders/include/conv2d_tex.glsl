@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // conv2d_tex.glsl — the body of conv2d_tex.comp (packed weights) and
 // conv2d_tex_w1.comp (weights in any layout): convolution as an implicit GEMM
 // for CPU drivers (lavapipe), with the fused epilogue of conv_common.glsl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // conv_common.glsl — push constants, epilogue bindings and the fused epilogue
 // shared by the implicit-GEMM convolutions (conv2d_tex.comp, conv2d_shared.comp)
 // and the depthwise kernel (conv2d_dw.comp). x and w are bound by each kernel

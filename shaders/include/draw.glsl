@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // draw.glsl — RGBA8 pixels of the drawing ops (draw_image, draw_rects,
 // draw_glyphs). A pixel is one uint of dst: bytes R,G,B,A or (bgra) B,G,R,A
 // from the lowest address, so little-endian words; colours come as 0xAARRGGBB.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // flash_core.glsl — the online-softmax inner loop shared by the flash_attn
 // variants. One invocation owns one query row: its scaled query and its fp32
 // running max, sum and output stay in registers. The including shader declares

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // float_ops.glsl — the float unary and binary ops by number, fp32 math; shared
 // by unary.comp, binary.comp and eltwise.comp (the fused elementwise program),
 // so a fused chain computes exactly what the separate kernels would.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // gemm_common.glsl — bindings, push constants and the epilogue shared by the
 // GEMM variants (gemm_regtile.comp, gemm_shared.comp).
 #ifndef VKA_GEMM_COMMON_GLSL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // gemm_regtile.glsl — the body of gemm_regtile.comp and the gemm_regtile_tex*
 // variants, which differ only in how A and B are bound (VKA_GEMM_TEXEL, and
 // for the texel variants VKA_GEMM_A1 / VKA_GEMM_B1: element texels).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // rowreduce.glsl — sum/max of one float across a workgroup that owns a row.
 // Subgroup arithmetic first, then shared memory only when the workgroup holds
 // more than one subgroup: barriers are costly on CPU drivers (lavapipe), where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // topk_key.glsl — the rank key of vka_topk's kernels (topk.comp, topk_row.comp).
 // Every value becomes a 32-bit key, smaller = preferred, so that largest and
 // smallest share one code path; with the index, (key, index) is a total order

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // unary_body.glsl — y = op(x) elementwise, shared by unary.comp (float
 // storage, fp32 math) and unary_i32.comp (int32). The including shader defines
 // VKA_ELEM (storage type), VKA_CALC (math type) and

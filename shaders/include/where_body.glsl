@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // where_body.glsl — ONNX Where with numpy broadcasting over cond, a and b,
 // shared by where.comp (I32 cond) and where_u8.comp (U8 cond, which needs
 // 8-bit storage and so its own module). Values are moved bit for bit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — an application using an installed vkattn: vit_tiny_ci against
  * the ONNX Runtime golden (tests/check_install.sh builds it through
  * find_package(vkattn) and through pkg-config). Usage: main ASSETS_DIR */

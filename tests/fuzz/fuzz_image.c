@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_image.c — libFuzzer: raw bytes as an encoded image (vka_image_decode:
  * stb_image's PNG, JPEG, BMP, GIF, TGA, PSD, HDR, PNM behind vkattn's limits);
  * a decoded image's every pixel byte is read.

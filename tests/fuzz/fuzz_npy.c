@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_npy.c — libFuzzer: raw bytes as a .npy file through the CLI's reader
  * (apps/npy.c, what `vkattn run --input NAME=FILE.npy` uses); a parsed array's
  * data must lie inside the input and match its shape. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_onnx.c — libFuzzer: raw bytes as an ONNX model, imported
  * (vka_onnx_load_memory) and built (vka_graph_build). Seeds: make_seeds.py. */
 #include "fuzz_onnx_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_onnx_common.h — what fuzz_onnx and fuzz_onnx_struct do with an input:
  * import it as an ONNX model and build the graph (passes, plan, device
  * memory, recording) on one lavapipe context created once for the process.

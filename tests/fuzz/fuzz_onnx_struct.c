@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_onnx_struct.c — libFuzzer, structure-aware: the input is unpacked as an
  * ONNX ModelProto (protobuf-c, the library's own schema), mutated where the
  * importer's checks live (dims of inputs and initializers, attribute values,

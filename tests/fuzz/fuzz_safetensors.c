@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_safetensors.c — libFuzzer: raw bytes as a .safetensors file
  * (vka_safetensors_open_memory), then every accessor, and every byte of
  * every tensor read (so ASan sees a tensor that reaches past the input). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Seed corpora for the fuzz targets (tests/fuzz/README.md): small real files
 written with python3-onnx, numpy and Pillow (Debian python3-onnx,
 python3-numpy, python3-pil) into OUT/<target>/. Every ONNX seed is a model that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs fuzz targets one after another, each for SECONDS, on build-fuzz/:
 # corpus in build-fuzz/corpus/<target> (kept between runs), seeds from
 # build-fuzz/seeds/<target> (make_seeds.py), findings in build-fuzz/crashes/,

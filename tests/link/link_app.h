@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link_app.h — what the link tests run through libvkattn once they have set
  * up their own Vulkan: vit_tiny_ci against the ONNX Runtime golden. */
 #ifndef VKA_LINK_APP_H

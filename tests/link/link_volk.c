@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link_volk.c — a game with its own volk linked to libvkattn: after vkattn
  * made and destroyed contexts (its own, and one on the game's device), the
  * game's volk still has the game's instance, device and function pointers

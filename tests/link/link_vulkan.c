@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link_vulkan.c — a game linked to libvulkan (-lvulkan, the loader's own
  * vkCreateInstance) and to libvkattn: its Vulkan calls reach the loader, not
  * something of vkattn's, before and after vkattn runs a graph (before this

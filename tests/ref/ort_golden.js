@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ort_golden.js — an ONNX Runtime golden: feeds the tensors of an input
 // safetensors file to a model and writes a golden safetensors file holding the
 // graph inputs then the graph outputs, by their ONNX names and in graph order

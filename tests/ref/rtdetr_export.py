@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """rtdetr_export.py — a random-weight RT-DETRv2 r18vd from the official code
 (lyuwenyu/RT-DETR, rtdetrv2_pytorch) exported to ONNX the way its
 tools/export_onnx.py does, plus the exact input tensors for a golden.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # rtdetr_small.sh — regenerates tests/data/rtdetr: the reduced-width (channels / 8,
 # 320x320) random-weight RT-DETRv2 r18vd and Ultralytics RT-DETR-l exports and
 # their ONNX Runtime goldens on bus.jpg (see tests/data/rtdetr/README.md).

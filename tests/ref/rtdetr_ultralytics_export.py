@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """rtdetr_ultralytics_export.py — a random-weight Ultralytics RT-DETR-l
 (ultralytics/cfg/models/rt-detr/rtdetr-l.yaml, RTDETRDetectionModel) exported
 to ONNX the way Ultralytics' exporter (engine/exporter.py, format=onnx) does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sanitizer builds only: keeps Mesa's lavapipe driver loaded for the whole
  * process. The Vulkan loader dlcloses the driver at vkDestroyInstance, and a
  * library under it (ICU, through LLVM) holds a static cache that LeakSanitizer
