@@ -28,10 +28,13 @@ for f in libvkattn.a libvkattn.so libvkattn.so.0 cmake/vkattn/vkattnConfig.cmake
 done
 [ -e "$prefix/share/vkattn/labels/imagenet1000_simple.txt" ] && bad "imagenet1000_simple.txt shipped (its licence is not recorded)"
 
+# VKA_APP_FLAGS: what an application needs to link this build's archive (a
+# sanitizer build's objects call the sanitizer runtime); empty normally
+app_flags=${VKA_APP_FLAGS:-}
 # the application, copied out of the tree
 mkdir -p "$tmp/app"
 cp "$src/tests/external/CMakeLists.txt" "$src/tests/external/main.c" "$src/tests/link/link_app.h" "$tmp/app/"
-if cmake -S "$tmp/app" -B "$tmp/app-build" -DCMAKE_PREFIX_PATH="$prefix" > "$tmp/app.log" 2>&1 &&
+if cmake -S "$tmp/app" -B "$tmp/app-build" -DCMAKE_PREFIX_PATH="$prefix" ${app_flags:+-DCMAKE_C_FLAGS=$app_flags} > "$tmp/app.log" 2>&1 &&
    cmake --build "$tmp/app-build" >> "$tmp/app.log" 2>&1; then ok "find_package(vkattn): the application builds"; else
   bad "find_package(vkattn) build"; cat "$tmp/app.log"; fi
 for exe in user_shared user_static; do
@@ -45,11 +48,11 @@ if readelf -d "$tmp/app-build/user_static" | grep -q 'libvkattn'; then bad "user
 # pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 cc=${CC:-cc}
-if $cc -o "$tmp/pc_shared" "$tmp/app/main.c" $(pkg-config --cflags --libs vkattn) -lm -Wl,-rpath,"$libdir" \
+if $cc $app_flags -o "$tmp/pc_shared" "$tmp/app/main.c" $(pkg-config --cflags --libs vkattn) -lm -Wl,-rpath,"$libdir" \
      > "$tmp/pc.log" 2>&1 && "$tmp/pc_shared" "$assets" > "$tmp/pc_shared.log" 2>&1; then
   ok "pkg-config vkattn: builds and runs: $(grep 'vit_tiny_ci' "$tmp/pc_shared.log")"
 else bad "pkg-config vkattn"; cat "$tmp/pc.log" "$tmp/pc_shared.log" 2>/dev/null; fi
-if $cc -o "$tmp/pc_static" "$tmp/app/main.c" $(pkg-config --cflags vkattn) "$libdir/libvkattn.a" \
+if $cc $app_flags -o "$tmp/pc_static" "$tmp/app/main.c" $(pkg-config --cflags vkattn) "$libdir/libvkattn.a" \
      $(pkg-config --static --libs vkattn | sed 's/-lvkattn//') -lm > "$tmp/pcs.log" 2>&1 &&
    "$tmp/pc_static" "$assets" > "$tmp/pc_static.log" 2>&1; then
   ok "pkg-config --static vkattn: builds and runs: $(grep 'vit_tiny_ci' "$tmp/pc_static.log")"
@@ -60,7 +63,7 @@ else bad "pkg-config --static vkattn"; cat "$tmp/pcs.log" "$tmp/pc_static.log" 2
 cp -r "$src/examples" "$tmp/examples"
 ex=$tmp/ex-build
 kitten="$assets/images/ort_kitten_224.png" bus="$assets/images/bus.jpg" labels="$assets/labels"
-if cmake -S "$tmp/examples" -B "$ex" -DCMAKE_PREFIX_PATH="$prefix" > "$tmp/ex.log" 2>&1 &&
+if cmake -S "$tmp/examples" -B "$ex" -DCMAKE_PREFIX_PATH="$prefix" ${app_flags:+-DCMAKE_C_FLAGS=$app_flags} > "$tmp/ex.log" 2>&1 &&
    cmake --build "$ex" >> "$tmp/ex.log" 2>&1; then ok "examples/ builds against the installed package"; else
   bad "examples/ against the installed package"; cat "$tmp/ex.log"; fi
 if "$ex/classify" "$assets/models/deit_tiny_patch16_224.onnx" "$kitten" "$labels/imagenet1000_simple.txt" \
@@ -77,7 +80,7 @@ if [ -x "$ex/game_loop" ]; then
     ok "installed examples: game_loop --headless: $(grep '^frames' "$tmp/ex_game.log")"
   else bad "installed examples: game_loop"; cat "$tmp/ex_game.log"; fi
 fi
-if $cc -o "$tmp/pc_classify" "$tmp/examples/classify.c" $(pkg-config --cflags --libs vkattn) -Wl,-rpath,"$libdir" \
+if $cc $app_flags -o "$tmp/pc_classify" "$tmp/examples/classify.c" $(pkg-config --cflags --libs vkattn) -Wl,-rpath,"$libdir" \
      > "$tmp/pcx.log" 2>&1 &&
    "$tmp/pc_classify" "$assets/models/deit_tiny_patch16_224.onnx" "$kitten" > "$tmp/pcx_run.log" 2>&1 &&
    grep -q '^1\. class 281 ' "$tmp/pcx_run.log"; then ok "pkg-config vkattn: examples/classify.c builds and runs"
