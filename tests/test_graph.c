@@ -237,6 +237,26 @@ static void test_epilogue(vka_context *ctx)
     free(x), free(w), free(b), free(r), free(ref);
 }
 
+/* y[o, y, x] = b[o] + Σ x[c, y+ky-1, x+kx-1]·w[o, c, ky, kx]: a 3x3 conv with
+ * padding 1, batch 1, in float64 (the reference of the conv tests below). */
+static void ref_conv3x3(const float *x, const float *w, const float *b, int64_t C, int64_t H, int64_t W, int64_t O,
+                        double *y)
+{
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t yy = 0; yy < H; yy++)
+            for (int64_t xx = 0; xx < W; xx++) {
+                double s = b[o];
+                for (int64_t c = 0; c < C; c++)
+                    for (int64_t ky = 0; ky < 3; ky++)
+                        for (int64_t kx = 0; kx < 3; kx++) {
+                            int64_t iy = yy + ky - 1, ix = xx + kx - 1;
+                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                                s += (double)x[(c * H + iy) * W + ix] * w[((o * C + c) * 3 + ky) * 3 + kx];
+                        }
+                y[(o * H + yy) * W + xx] = s;
+            }
+}
+
 /* Conv followed by a per-channel multiply and add (an exported BatchNormalization)
  * folds into the conv's weights and bias. */
 static void test_conv_affine(vka_context *ctx)
@@ -246,19 +266,9 @@ static void test_conv_affine(vka_context *ctx)
           *b = vkt_randn((size_t)O, 1), *sc = vkt_uniform((size_t)O, 0.5f, 2.0f), *sh = vkt_randn((size_t)O, 1);
     size_t on = (size_t)(N * O * H * W);
     double *ref = malloc(sizeof *ref * on);
-    for (int64_t o = 0; o < O; o++)
-        for (int64_t y = 0; y < H; y++)
-            for (int64_t xx = 0; xx < W; xx++) {
-                double s = b[o];
-                for (int64_t c = 0; c < C; c++)
-                    for (int64_t ky = 0; ky < 3; ky++)
-                        for (int64_t kx = 0; kx < 3; kx++) {
-                            int64_t iy = y + ky - 1, ix = xx + kx - 1;
-                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                                s += (double)x[(c * H + iy) * W + ix] * w[((o * C + c) * 3 + ky) * 3 + kx];
-                        }
-                ref[(o * H + y) * W + xx] = s * sc[o] + sh[o];
-            }
+    ref_conv3x3(x, w, b, C, H, W, O, ref);
+    for (size_t i = 0; i < on; i++)
+        ref[i] = ref[i] * sc[i / (size_t)(H * W)] + sh[i / (size_t)(H * W)];
     for (int fuse = 1; fuse >= 0; fuse--) {
         vka_graph *g = vka_graph_create(ctx);
         vka_conv_params p = vka_conv_default_params();
@@ -293,19 +303,7 @@ static void test_conv_epilogue(vka_context *ctx)
     float *x = vkt_randn((size_t)(N * C * H * W), 1), *w = vkt_randn((size_t)(O * C * 9), 0.5f),
           *b = vkt_randn((size_t)O, 1), *sh = vkt_randn((size_t)O, 1), *r = vkt_randn(on, 1), sc = 1.7f;
     double *conv = malloc(sizeof *conv * on), *ref = malloc(sizeof *ref * on);
-    for (int64_t o = 0; o < O; o++)
-        for (int64_t y = 0; y < H; y++)
-            for (int64_t xx = 0; xx < W; xx++) {
-                double s = b[o];
-                for (int64_t c = 0; c < C; c++)
-                    for (int64_t ky = 0; ky < 3; ky++)
-                        for (int64_t kx = 0; kx < 3; kx++) {
-                            int64_t iy = y + ky - 1, ix = xx + kx - 1;
-                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                                s += (double)x[(c * H + iy) * W + ix] * w[((o * C + c) * 3 + ky) * 3 + kx];
-                        }
-                conv[(o * H + y) * W + xx] = s;
-            }
+    ref_conv3x3(x, w, b, C, H, W, O, conv);
     for (int kind = 0; kind < 2; kind++) {
         for (size_t i = 0; i < on; i++) {
             int64_t o = (int64_t)(i / (size_t)(H * W));
