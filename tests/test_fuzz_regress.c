@@ -82,6 +82,54 @@ static void slice_huge_steps(void)
     vka_graph_destroy(g);
 }
 
+/* fuzz_onnx_struct in CI, 2026-12-02 (regress/onnx/conv_group_2e62.onnx): Conv
+ * multiplied w's channels by the group count unchecked (signed overflow for
+ * groups 2^62); its output size multiplied dilation by kernel - 1, and the pool's
+ * took kernel, stride, dilation and pads from the caller unchecked. Each is now a
+ * refusal naming the parameter, through the C API as well as from ONNX. */
+static void window_params_out_of_range(void)
+{
+    vka_graph *g = vka_graph_create(vkt_ctx);
+    vka_val x = vka_graph_input(g, "x", VKA_F32, 4, (int64_t[]){1, 4, 8, 8});
+    vka_val x1 = vka_graph_input(g, "x1", VKA_F32, 4, (int64_t[]){1, 1, 8, 8});
+    vka_val w = vka_graph_input(g, "w", VKA_F32, 4, (int64_t[]){1, 1, (int64_t)1 << 48, 1});
+    vka_conv_params cp = vka_conv_default_params();
+    cp.dilation[0] = 65536; /* 65536 * (2^48 - 1) overflowed int64 */
+    vka_val y = vka_graph_conv(g, "conv_tall", x1, w, VKA_NONE, &cp);
+    vkt_check(y < 0 && strstr(vka_context_last_error(vkt_ctx), "Conv output would be"),
+              "Conv kernel 2^48 x 1 dilated 65536 over 8 rows: refused (%s)", vka_context_last_error(vkt_ctx));
+    cp = vka_conv_default_params();
+    cp.groups = (int64_t)1 << 62;
+    w = vka_graph_input(g, "w2", VKA_F32, 4, (int64_t[]){4, 4, 3, 3});
+    y = vka_graph_conv(g, "conv_groups", x, w, VKA_NONE, &cp);
+    vkt_check(y < 0 && strstr(vka_context_last_error(vkt_ctx), "channels do not match"),
+              "Conv groups 2^62: refused (%s)", vka_context_last_error(vkt_ctx));
+    static const struct {
+        int64_t kernel, stride, dilation, pad;
+    } bad[] = {{INT64_MAX, 1, 1, 0}, {2, INT64_MAX, 1, 0}, {2, 1, INT64_MAX, 0}, {2, 1, 1, INT64_MAX},
+               {2, 1, 1, -1}, {0, 1, 1, 0}, {2, 0, 1, 0}, {65537, 1, 1, 0}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vka_pool_params pp = vka_pool_default_params();
+        pp.kernel[1] = bad[i].kernel;
+        pp.stride[1] = bad[i].stride;
+        pp.dilation[1] = bad[i].dilation;
+        pp.pad[3] = bad[i].pad;
+        y = vka_graph_pool(g, "pool", VKA_POOL_MAX, x, &pp);
+        vkt_check(y < 0 && strstr(vka_context_last_error(vkt_ctx), "on axis 3"),
+                  "MaxPool kernel %lld stride %lld dilation %lld pad %lld: refused (%s)", (long long)bad[i].kernel,
+                  (long long)bad[i].stride, (long long)bad[i].dilation, (long long)bad[i].pad,
+                  vka_context_last_error(vkt_ctx));
+    }
+    vka_pool_params pp = vka_pool_default_params(); /* and a good one still builds its shape */
+    pp.kernel[0] = pp.kernel[1] = 3;
+    pp.stride[0] = pp.stride[1] = 2;
+    pp.pad[0] = pp.pad[1] = pp.pad[2] = pp.pad[3] = 1;
+    y = vka_graph_pool(g, "pool_ok", VKA_POOL_MAX, x, &pp);
+    vkt_check(y >= 0 && vka_graph_shape(g, y)[2] == 4 && vka_graph_shape(g, y)[3] == 4,
+              "MaxPool 3x3 stride 2 pad 1 on 8x8: 4x4");
+    vka_graph_destroy(g);
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int main(int argc, char **argv)
@@ -128,5 +176,6 @@ int main(int argc, char **argv)
     }
     vkt_check(total > 0, "%d inputs replayed from %s", total, REGRESS);
     slice_huge_steps();
+    window_params_out_of_range();
     return vkt_finish();
 }

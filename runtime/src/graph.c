@@ -661,6 +661,17 @@ vka_conv_params vka_conv_default_params(void)
     return p;
 }
 
+/* Output length of a sliding window of k taps dilated by dil over a padded axis of
+ * length in, stepping by stride; 0 when the window does not fit. The caller bounds
+ * in and k (<= 3 * 2^48), dil (1..65536) and stride (>= 1); the fit test divides
+ * instead of multiplying, so dil * (k - 1) is only formed once it is below in. */
+static int64_t window_out(int64_t in, int64_t k, int64_t dil, int64_t stride)
+{
+    if (k < 1 || in < 1 || k - 1 > (in - 1) / dil)
+        return 0;
+    return (in - dil * (k - 1) - 1) / stride + 1;
+}
+
 vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka_val bias, const vka_conv_params *p)
 {
     if (!g || !check_in(g, name, x, "x") || !check_in(g, name, w, "w"))
@@ -688,14 +699,14 @@ vka_val vka_graph_conv(vka_graph *g, const char *name, vka_val x, vka_val w, vka
                     (long long)p->stride[0], (long long)p->stride[1], (long long)p->dilation[0],
                     (long long)p->dilation[1]);
     int64_t gr = p->groups;
-    if (vx->shape[1] != vw->shape[1] * gr || vw->shape[0] % gr)
+    if (gr > vx->shape[1] || vx->shape[1] != vw->shape[1] * gr || vw->shape[0] % gr)
         return gerr(g, name, VKA_ERR_SHAPE, "Conv x %s, w %s, groups %lld: channels do not match",
                     shape_str(vx, sx, sizeof sx), shape_str(vw, sw, sizeof sw), (long long)gr);
     if (bias != VKA_NONE && g->vals[bias].numel != vw->shape[0])
         return gerr(g, name, VKA_ERR_SHAPE, "Conv bias has %lld elements for %lld output channels",
                     (long long)g->vals[bias].numel, (long long)vw->shape[0]);
-    int64_t oh = (vx->shape[2] + p->pad[0] + p->pad[2] - p->dilation[0] * (vw->shape[2] - 1) - 1) / p->stride[0] + 1;
-    int64_t ow = (vx->shape[3] + p->pad[1] + p->pad[3] - p->dilation[1] * (vw->shape[3] - 1) - 1) / p->stride[1] + 1;
+    int64_t oh = window_out(vx->shape[2] + p->pad[0] + p->pad[2], vw->shape[2], p->dilation[0], p->stride[0]);
+    int64_t ow = window_out(vx->shape[3] + p->pad[1] + p->pad[3], vw->shape[3], p->dilation[1], p->stride[1]);
     if (oh <= 0 || ow <= 0)
         return gerr(g, name, VKA_ERR_SHAPE, "Conv output would be %lldx%lld", (long long)oh, (long long)ow);
     int64_t shape[4] = {vx->shape[0], vw->shape[0], oh, ow};
@@ -1282,9 +1293,19 @@ vka_val vka_graph_pool(vka_graph *g, const char *name, vka_pool_op op, vka_val x
         return VKA_NONE;
     const vka__value *v = &g->vals[x];
     int64_t s[4] = {v->shape[0], v->shape[1], 0, 0};
+    if (!p)
+        return gerr(g, name, VKA_ERR_INVALID_ARG, "pool parameters missing");
+    for (int a = 0; a < 2; a++)
+        if (p->kernel[a] < 1 || p->kernel[a] > 65536 || p->stride[a] < 1 || p->stride[a] > 65536 ||
+            p->dilation[a] < 1 || p->dilation[a] > 65536 || p->pad[a] < 0 || p->pad[2 + a] < 0 ||
+            p->pad[a] > VKA__MAX_NUMEL || p->pad[2 + a] > VKA__MAX_NUMEL)
+            return gerr(g, name, VKA_ERR_SHAPE,
+                        "pool kernel %lld, stride %lld, dilation %lld (each 1..65536), pads %lld, %lld (>= 0) on axis %d",
+                        (long long)p->kernel[a], (long long)p->stride[a], (long long)p->dilation[a],
+                        (long long)p->pad[a], (long long)p->pad[2 + a], 2 + a);
     for (int a = 0; a < 2; a++) {
         int64_t in = v->shape[2 + a] + p->pad[a] + p->pad[2 + a], span = p->dilation[a] * (p->kernel[a] - 1) + 1;
-        if (p->stride[a] < 1 || in < span)
+        if (in < span)
             return gerr(g, name, VKA_ERR_SHAPE, "pool window %lld does not fit axis %d of %lld (padded)",
                         (long long)span, 2 + a, (long long)in);
         int64_t o = (in - span + (p->ceil_mode ? p->stride[a] - 1 : 0)) / p->stride[a] + 1;
