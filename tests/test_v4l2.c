@@ -24,7 +24,6 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #define STBI_ONLY_JPEG
-#define stbi_set_unpremultiply_on_load_thread stbi__unpremultiply_on_load_thread
 /* With one format, stb still declares the static functions of the others;
  * GCC reports those at the end of the file, past any pop, so this warning
  * stays off for the rest of the file. */
@@ -36,7 +35,7 @@
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #pragma GCC diagnostic ignored "-Wunused-but-set-variable"
 #pragma GCC diagnostic ignored "-Wtype-limits"
-#include <stb/stb_image.h>
+#include "../runtime/third_party/stb_image.h" /* the library's stb_image */
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 

@@ -22,9 +22,6 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_WRITE_STATIC
-/* stb_image 2.27 declares this under one name and defines it under another; as a
- * static declaration that warns at the end of the file, outside the pragmas. */
-#define stbi_set_unpremultiply_on_load_thread stbi__unpremultiply_on_load_thread
 /* stb is third-party: its warnings under -Wall -Wextra are not ours to fix. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -34,7 +31,9 @@
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #pragma GCC diagnostic ignored "-Wunused-but-set-variable"
 #pragma GCC diagnostic ignored "-Wtype-limits"
-#include <stb/stb_image.h>
+/* stb_image 2.30, vendored (runtime/third_party/README.md): Debian's 2.27 has
+ * memory-safety bugs that 2.28 fixed and fuzz_image found */
+#include "../third_party/stb_image.h"
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 
@@ -57,14 +56,25 @@ static const char *too_big(int w, int h, int c, int is16, char *buf, size_t n)
     return buf;
 }
 
-/* stb_image 2.27 (Debian's libstb-dev) builds a Huffman table from a DHT
- * segment's 16 code counts without checking that they add up to at most 256:
- * a larger sum writes past the table's arrays inside its decoder (found by
- * tests/fuzz/fuzz_image; stbi_info reads those tables too). This walks a JPEG's
- * markers as stb finds them (segments by their length, entropy-coded data up to
- * the next 0xFF that is not stuffing or a restart) and refuses such a table
- * before stb sees the file. NULL if fine (or not a JPEG), else why. */
-static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn)
+/* Two things stb_image 2.27 (Debian's libstb-dev) did not check in a JPEG, both
+ * found by tests/fuzz/fuzz_image:
+ *  - a DHT segment's 16 code counts may add up to more than 256, and building
+ *    that table writes past its arrays (stbi_info reads those tables too);
+ *  - a scan may name a Huffman table no DHT defined (or a component whose
+ *    quantization table no DQT defined): 2.27 did not clear its decoder state,
+ *    so it decoded with uninitialised tables and indexed their values with
+ *    whatever they held (values[-978] in one progressive AC scan).
+ * The vendored 2.30 guards the first and decodes the second with zeroed
+ * tables, i.e. as garbage; both stay refused here, with a reason, whichever
+ * stb_image is compiled in (a distribution may unbundle it).
+ * This walks the markers as stb finds them (segments by their length,
+ * entropy-coded data up to the next 0xFF that is not stuffing or a restart),
+ * tracks which tables are defined, and refuses such a file before stb sees
+ * it, as libjpeg does ("Huffman table 0x.. was not defined"). What each scan
+ * needs follows stb's decoder: a baseline scan both tables of each component;
+ * a progressive DC scan its DC table (first pass only); a progressive AC scan
+ * its AC table. NULL if fine (or not a JPEG), else why. */
+static const char *jpeg_bad(const uint8_t *p, size_t n, char *buf, size_t bn)
 {
     size_t i = 0;
     while (i < n && p[i] == 0xFF)
@@ -72,6 +82,8 @@ static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn
     if (i == 0 || i >= n || p[i] != 0xD8) /* stb's JPEG test: 0xFF..., then SOI */
         return NULL;
     i++;
+    bool dc_def[4] = {0}, ac_def[4] = {0}, q_def[4] = {0}, progressive = false;
+    int ncomp = 0, comp_id[4] = {0}, comp_tq[4] = {0};
     while (i < n) {
         if (p[i] != 0xFF) { /* entropy-coded data, or junk stb skips the same way */
             i++;
@@ -86,7 +98,7 @@ static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn
             continue;
         if (i + 2 > n)
             break;
-        size_t len = (size_t)p[i] << 8 | p[i + 1];
+        size_t len = (size_t)p[i] << 8 | p[i + 1], end = i + len < n ? i + len : n;
         if (c == 0xC4) { /* stb reads table after table while the length lasts, zeros past the end */
             size_t q = i + 2;
             long left = (long)len - 2;
@@ -98,8 +110,47 @@ static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn
                     snprintf(buf, bn, "a JPEG whose Huffman table at byte %zu has %d codes (at most 256)", q, sum);
                     return buf;
                 }
+                if ((p[q] >> 4) <= 1 && (p[q] & 15) <= 3) /* stb refuses other classes and ids */
+                    ((p[q] >> 4) ? ac_def : dc_def)[p[q] & 15] = true;
                 q += 17 + (size_t)sum;
                 left -= 17 + sum;
+            }
+        } else if (c == 0xDB) { /* DQT: precision/id, then 64 entries of 8 or 16 bits */
+            for (size_t q = i + 2; q < end;) {
+                if ((p[q] & 15) <= 3)
+                    q_def[p[q] & 15] = true;
+                q += (p[q] >> 4) ? 129 : 65;
+            }
+        } else if (c >= 0xC0 && c <= 0xC2 && i + 8 <= n) { /* SOF0/1/2: components and their DQT ids */
+            progressive = c == 0xC2;
+            ncomp = p[i + 7] < 4 ? p[i + 7] : 4;
+            for (int k = 0; k < ncomp && i + 8 + 3 * (size_t)k + 2 < n; k++) {
+                comp_id[k] = p[i + 8 + 3 * k];
+                comp_tq[k] = p[i + 8 + 3 * k + 2] & 3;
+            }
+        } else if (c == 0xDA && i + 3 <= n) { /* SOS: component selectors, tables, then Ss Se AhAl */
+            int ns = p[i + 2];
+            size_t sp = i + 3 + 2 * (size_t)ns;
+            if (ns > 4 || sp + 3 > n)
+                break; /* stb refuses it */
+            int ss = p[sp], ah = p[sp + 2] >> 4;
+            for (int k = 0; k < ns; k++) {
+                int id = p[i + 3 + 2 * k], hd = p[i + 4 + 2 * k] >> 4, ha = p[i + 4 + 2 * k] & 15, tq = -1;
+                for (int m = 0; m < ncomp; m++)
+                    if (comp_id[m] == id)
+                        tq = comp_tq[m];
+                if (hd > 3 || ha > 3 || tq < 0)
+                    break; /* stb refuses it */
+                bool need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+                const char *what = need_dc && !dc_def[hd]   ? "a DC Huffman"
+                                   : need_ac && !ac_def[ha] ? "an AC Huffman"
+                                   : !q_def[tq]             ? "a quantization"
+                                                            : NULL;
+                if (what) {
+                    snprintf(buf, bn, "a JPEG whose scan at byte %zu uses %s table (%d) that no earlier segment defined",
+                             i - 2, what, what[2] == 'D' ? hd : what[3] == 'A' ? ha : tq);
+                    return buf;
+                }
             }
         }
         i += len;
@@ -107,10 +158,11 @@ static const char *jpeg_bad_dht(const uint8_t *p, size_t n, char *buf, size_t bn
     return NULL;
 }
 
-/* stb_image 2.27 converts a 16-bit greyscale PNM (P5, maxval over 255) to RGB
- * with its 8-bit routine and then reads the result as 16-bit: a heap read past
- * the buffer (found by tests/fuzz/fuzz_image). Its header numbers also overflow
- * an int past 9 digits. Parsed as stb parses it; NULL if fine or not a PNM. */
+/* stb_image 2.27 converted a 16-bit greyscale PNM (P5, maxval over 255) to RGB
+ * with its 8-bit routine and then read the result as 16-bit: a heap read past
+ * the buffer (found by tests/fuzz/fuzz_image; 2.30 refuses the file). Its header
+ * numbers also overflowed an int past 9 digits. Both stay refused here, with a
+ * reason. Parsed as stb parses it; NULL if fine or not a PNM. */
 static const char *pnm_bad(const uint8_t *p, size_t n, char *buf, size_t bn)
 {
     if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6'))
@@ -136,16 +188,20 @@ static const char *pnm_bad(const uint8_t *p, size_t n, char *buf, size_t bn)
         }
     }
     if (p[1] == '5' && v[2] > 255) {
-        snprintf(buf, bn, "a 16-bit greyscale PNM (maxval %lld), which stb_image 2.27 decodes past its buffer", v[2]);
+        snprintf(buf, bn, "a 16-bit greyscale PNM (maxval %lld), which is not supported", v[2]);
+        return buf;
+    }
+    if (v[0] == 0 || v[1] == 0) { /* stb 2.30 calls it an unknown image type */
+        snprintf(buf, bn, "a PNM of zero size (%lldx%lld)", v[0], v[1]);
         return buf;
     }
     return NULL;
 }
 
-/* What stb_image must not see (see jpeg_bad_dht, pnm_bad); NULL if none. */
+/* What stb_image must not see (see jpeg_bad, pnm_bad); NULL if none. */
 static const char *pre_scan(const uint8_t *p, size_t n, char *buf, size_t bn)
 {
-    const char *bad = jpeg_bad_dht(p, n, buf, bn);
+    const char *bad = jpeg_bad(p, n, buf, bn);
     return bad ? bad : pnm_bad(p, n, buf, bn);
 }
 

@@ -32,7 +32,7 @@
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #pragma GCC diagnostic ignored "-Wunused-function"
-#include <stb/stb_image.h>
+#include "../../runtime/third_party/stb_image.h" /* the library's stb_image */
 
 /* A JPEG's size from its SOFn segment (stb's JPEG reader is left out of this
  * copy: its header pass reads Huffman tables, which only the library guards). */
