@@ -706,6 +706,42 @@ static void test_reuse(vka_context *ctx)
     vka_graph_destroy(g);
 }
 
+/* vka_graph_build_params.device_memory_limit: a chain of unfused ops over a
+ * 4 MB input needs its input, and activations for two buffers; a limit below
+ * that fails naming the limit, and the context holds no more device memory
+ * than before; at the need (read back from the unlimited build) it builds. */
+static void test_memory_limit(vka_context *ctx)
+{
+    const int64_t n = 1 << 20;
+    uint64_t need = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val v = vka_graph_input(g, "x", VKA_F32, 1, &n);
+        for (int i = 0; i < 6; i++)
+            v = vka_graph_unary(g, NULL, i % 2 ? VKA_NEG : VKA_ABS, v);
+        vka_graph_output(g, v, "y");
+        vka_graph_build_params bp = vka_graph_default_build_params();
+        bp.fuse = 0;
+        bp.device_memory_limit = pass == 0 ? 0 : pass == 1 ? need - 1 : need;
+        uint64_t before = vka_context_memory_used(ctx);
+        vka_status s = vka_graph_build(g, &bp);
+        if (pass == 0) {
+            need = 4 * (uint64_t)n + vka_graph_weight_bytes(g) + vka_graph_activation_bytes(g, NULL);
+            vkt_check(!s && need >= 12 * (uint64_t)n, "unlimited build: needs %llu bytes", (unsigned long long)need);
+        } else if (pass == 1) {
+            const char *e = vka_context_last_error(ctx);
+            vka_graph_destroy(g), g = NULL;
+            vkt_check(s == VKA_ERR_TOO_LARGE && strstr(e, "device_memory_limit") &&
+                          vka_context_memory_used(ctx) <= before,
+                      "limit one byte below: VKA_ERR_TOO_LARGE, %llu bytes held after (%llu before): %s",
+                      (unsigned long long)vka_context_memory_used(ctx), (unsigned long long)before, e);
+        } else
+            vkt_check(!s, "limit at the need (%llu bytes): builds (%s)", (unsigned long long)need,
+                      s ? vka_context_last_error(ctx) : "ok");
+        vka_graph_destroy(g);
+    }
+}
+
 int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
@@ -723,5 +759,6 @@ int main(int argc, char **argv)
     test_eltwise_boxes(ctx);
     test_views(ctx);
     test_reuse(ctx);
+    test_memory_limit(ctx);
     return vkt_finish();
 }

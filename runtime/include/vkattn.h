@@ -782,6 +782,12 @@ typedef struct vka_graph_build_params {
      * vka_graph_attention_probe can return exact probability rows. */
     int probe_attention;       /* default 0 */
     vka_precision precision;   /* default VKA_PRECISION_F32 */
+    /* Bytes of device memory the graph's weights and activations may take
+     * (0, the default: no limit beyond the device's). A build that would need
+     * more fails with VKA_ERR_TOO_LARGE before allocating past it, naming
+     * what it needed: for a host program (a game's VRAM budget) or a service
+     * loading models from others. On a CPU driver device memory is host RAM. */
+    uint64_t device_memory_limit;
 } vka_graph_build_params;
 VKA_API vka_graph_build_params vka_graph_default_build_params(void);
 

@@ -10,7 +10,8 @@
 
 vka_graph_build_params vka_graph_default_build_params(void)
 {
-    vka_graph_build_params p = {.fuse = 1, .profile = 0, .probe_attention = 0, .precision = VKA_PRECISION_F32};
+    vka_graph_build_params p = {.fuse = 1, .profile = 0, .probe_attention = 0, .precision = VKA_PRECISION_F32,
+                                 .device_memory_limit = 0};
     return p;
 }
 
@@ -62,6 +63,19 @@ static vka_status eliminate_dead(vka_graph *g)
 
 /* ---------------------------------------------------------------- memory plan */
 
+/* vka_graph_build_params.device_memory_limit: may `bytes` more (for `what`) be allocated? */
+static vka_status budget(vka_graph *g, size_t bytes, const char *what)
+{
+    uint64_t lim = g->params.device_memory_limit, have = g->input_bytes + g->weight_bytes + g->act_bytes;
+    if (!lim || have + bytes <= lim)
+        return VKA_OK;
+    return vka__err(g->ctx, VKA_ERR_TOO_LARGE,
+                    "the graph needs more than its device_memory_limit of %.1f MiB: %.1f MiB more for "
+                    "%s on top of %.1f MiB of inputs, %.1f MiB of weights and %.1f MiB of activations placed so far",
+                    lim / 1048576.0, bytes / 1048576.0, what, g->input_bytes / 1048576.0, g->weight_bytes / 1048576.0,
+                    g->act_bytes / 1048576.0);
+}
+
 static vka_status buf_get(vka_graph *g, size_t bytes, int at, int *out)
 {
     bytes = (bytes + 255) / 256 * 256;
@@ -77,6 +91,9 @@ static vka_status buf_get(vka_graph *g, size_t bytes, int at, int *out)
         *out = best;
         return VKA_OK;
     }
+    vka_status s = budget(g, bytes, "activations");
+    if (s)
+        return s;
     vka__buffer *nb = realloc(g->bufs, sizeof *nb * (size_t)(g->nbufs + 1));
     if (!nb)
         return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
@@ -132,6 +149,9 @@ static vka_status place_const(vka_graph *g, vka_val v)
     vka__value *x = &g->vals[v];
     if (x->t)
         return VKA_OK;
+    vka_status bs = budget(g, value_bytes(x), x->name);
+    if (bs)
+        return bs;
     x->t = vka_tensor_create(g->ctx, x->dtype, x->ndim, x->shape);
     if (!x->t)
         return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "constant %s: %s", x->name, vka_context_last_error(g->ctx));
@@ -736,7 +756,7 @@ static void reset_build(vka_graph *g)
     g->deform_nodes = NULL;
     g->ndeform = 0;
     g->act_bytes = g->act_bytes_noreuse = 0;
-    g->weight_bytes = 0;
+    g->weight_bytes = g->input_bytes = 0;
     g->built = false;
 }
 
@@ -828,9 +848,12 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
     /* device tensors: inputs, constants that live nodes read */
     for (int i = 0; i < g->ninputs; i++) {
         vka__value *x = &g->vals[g->inputs[i]];
+        if (budget(g, value_bytes(x), x->name))
+            goto fail;
         x->t = vka_tensor_create(ctx, x->dtype, x->ndim, x->shape);
         if (!x->t)
             goto fail;
+        g->input_bytes += vka_tensor_bytes(x->t);
         vka_tensor_set_name(x->t, x->name);
     }
     for (int i = 0; i < g->nnodes; i++) {

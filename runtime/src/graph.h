@@ -135,6 +135,7 @@ struct vka_graph {
     int nbufs;
     uint64_t act_bytes, act_bytes_noreuse;
     uint64_t weight_bytes;       /* constants on the device */
+    uint64_t input_bytes;        /* the graph's inputs on the device */
     vka_precision precision;     /* as built (AUTO resolved) */
     vka_cmd *cmd;
     vka__plan_entry *plan;

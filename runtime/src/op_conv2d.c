@@ -412,16 +412,24 @@ static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
     for (int i = 0; tc && i < tc->n; i++)
         if (!strcmp(tc->key[i], key))
             return (conv_variant)tc->variant[i];
-    /* cropped to about 64 MFLOP (whole rows; never below 8): big enough that
-     * the kernels' parallelism and fixed costs rank as on the whole conv
-     * (8 rows ranked lavapipe's kernels wrongly), small enough that the first
-     * build of a model probes in seconds */
+    /* cropped to about 64 MFLOP and 16 MiB of x and of y (whole rows; never
+     * below 8): big enough that the kernels' parallelism and fixed costs rank
+     * as on the whole conv (8 rows ranked lavapipe's kernels wrongly), small
+     * enough that the first build of a model probes in seconds. A conv whose
+     * 8 rows would take more than 64 MiB is not probed. */
     conv_shape q = *s;
     q.n = 1;
     double row = 2.0 * (double)q.o * (double)q.ow * (double)(q.c / q.groups) * (double)(q.kh * q.kw);
+    double xrow = 4.0 * (double)q.c * (double)q.w * (double)q.sh, yrow = 4.0 * (double)q.o * (double)q.ow;
     int64_t rows = row > 0 ? (int64_t)(64e6 / row) : q.oh;
+    if (xrow > 0 && rows > (int64_t)(16777216.0 / xrow))
+        rows = (int64_t)(16777216.0 / xrow);
+    if (yrow > 0 && rows > (int64_t)(16777216.0 / yrow))
+        rows = (int64_t)(16777216.0 / yrow);
     if (rows < 8)
         rows = 8;
+    if (8.0 * (xrow + yrow) > 67108864.0)
+        return static_rule(ctx, s, NULL, NULL);
     if (q.oh > rows) {
         q.oh = rows;
         q.h = (q.oh - 1) * q.sh + (q.kh - 1) * q.dh + 1 - q.pad[0] - q.pad[2];

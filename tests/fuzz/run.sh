@@ -12,8 +12,8 @@
 # target (about 30 s each on a 2-core Xeon) with SECONDS as a cap, no corpus
 # reloads (-reload=0: they run by the clock), address-space randomisation off
 # (setarch -R: libFuzzer learns from compared values, pointers among them)
-# and the conv variant chosen by rule instead of by timing
-# (VKATTN_CONV_TUNE=0). Two runs on one machine then execute the same inputs
+# (the ONNX targets choose conv kernels by rule, not by timing, in every
+# run: fuzz_onnx_common.h). Two runs on one machine then execute the same inputs
 # in the same order (checked: identical coverage after 30 000 inputs), and a
 # slower machine runs a prefix of them. A machine whose lavapipe reports other
 # limits (its CPU's vector width sets the subgroup size) can still take other
@@ -64,7 +64,6 @@ for t in "$@"; do
     smoke="-seed=1 -runs=$runs -reload=0"
     setarch "$(uname -m)" -R true 2>/dev/null && norand="setarch $(uname -m) -R"
   fi
-  VKATTN_CONV_TUNE=${VKATTN_CONV_TUNE:-$([ "${FUZZ_SMOKE:-0}" = 1 ] && echo 0 || echo 1)} \
   $norand "$bin" -max_total_time="$secs" $smoke -timeout=$timeout -rss_limit_mb=3072 -max_len=$maxlen -print_final_stats=1 \
     -artifact_prefix="$b/crashes/$t-" $dict ${FUZZ_FLAGS:-} "$corpus" "$b/seeds/$t" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
