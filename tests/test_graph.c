@@ -148,6 +148,8 @@ static void test_conv(vka_context *ctx)
         {2, 3, 11, 13, 5, 3, 3, 2, 2, 1, 1, 1, 1},  /* stride 2, pad 1 */
         {1, 3, 16, 16, 7, 4, 4, 4, 4, 0, 0, 1, 1},  /* ViT patch embedding */
         {1, 4, 9, 10, 3, 3, 2, 1, 1, 2, 0, 2, 1},   /* dilation, asymmetric kernel */
+        {2, 3, 12, 20, 5, 4, 4, 4, 4, 0, 0, 1, 1},  /* patch embedding, batch 2, 3x5 patches: a GEMM */
+        {1, 2, 8, 15, 6, 4, 5, 4, 5, 0, 0, 1, 1},   /* 4x5 patches of stride 4x5: a GEMM */
     };
     for (size_t t = 0; t < sizeof cs / sizeof cs[0]; t++) {
         int64_t N = cs[t].n, C = cs[t].c, H = cs[t].h, W = cs[t].w, O = cs[t].o, KH = cs[t].kh, KW = cs[t].kw;
@@ -190,9 +192,57 @@ static void test_conv(vka_context *ctx)
                  (long long)N, (long long)C, (long long)H, (long long)W, (long long)O, (long long)C, (long long)KH,
                  (long long)KW, (long long)cs[t].sh, (long long)cs[t].ph, (long long)cs[t].dh);
         vkt_compare(what, got, ref, on, 1e-5);
+        /* kernel = stride, no padding, >= 16 taps: a transpose and a GEMM, no conv kernel */
+        bool patch = KH == cs[t].sh && KW == cs[t].sw && !cs[t].ph && !cs[t].pw && KH * KW >= 16, conv = false;
+        for (int i = 0; i < vka_graph_plan_size(g); i++)
+            conv |= !strncmp(vka_graph_plan_op(g, i), "conv", 4);
+        vkt_check(conv != patch, "%s: %s", what, patch ? "patches through GEMM, no conv kernel" : "a conv kernel");
         free(got), free(x), free(w), free(b), free(ref);
         vka_graph_destroy(g);
     }
+}
+
+/* A patch embedding's output flattened and transposed to tokens (ViT:
+ * [N, O, OH, OW] -> [N, O, OH·OW] -> [N, OH·OW, O]) undoes the transpose back
+ * to NCHW that the patch GEMM ends with: the plan keeps one transpose (the
+ * im2col) and reads the tokens straight out of the GEMM. */
+static void test_patch_tokens(vka_context *ctx)
+{
+    const int64_t N = 2, C = 3, H = 8, W = 12, O = 6, P = 4, OH = H / P, OW = W / P, L = OH * OW;
+    float *x = vkt_randn((size_t)(N * C * H * W), 1), *w = vkt_randn((size_t)(O * C * P * P), 1),
+          *b = vkt_randn((size_t)O, 1);
+    size_t on = (size_t)(N * L * O);
+    double *ref = malloc(sizeof *ref * on);
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t l = 0; l < L; l++)
+            for (int64_t o = 0; o < O; o++) {
+                double sum = b[o];
+                for (int64_t c = 0; c < C; c++)
+                    for (int64_t ky = 0; ky < P; ky++)
+                        for (int64_t kx = 0; kx < P; kx++)
+                            sum += (double)x[((n * C + c) * H + (l / OW) * P + ky) * W + (l % OW) * P + kx] *
+                                   w[((o * C + c) * P + ky) * P + kx];
+                ref[(n * L + l) * O + o] = sum;
+            }
+    vka_graph *g = vka_graph_create(ctx);
+    vka_conv_params p = vka_conv_default_params();
+    p.stride[0] = p.stride[1] = P;
+    vka_val vx = vka_graph_input(g, "x", VKA_F32, 4, (int64_t[]){N, C, H, W});
+    vka_val y = vka_graph_conv(g, "patch", vx, vka_graph_const(g, "w", VKA_F32, 4, (int64_t[]){O, C, P, P}, w),
+                               vka_graph_const(g, "b", VKA_F32, 1, &O, b), &p);
+    y = vka_graph_reshape(g, "flat", y, 3, (int64_t[]){N, O, L});
+    y = vka_graph_transpose(g, "tokens", y, (int[]){0, 2, 1});
+    vka_graph_output(g, y, "y");
+    size_t by = (size_t)(N * C * H * W) * 4;
+    const float *ins[1] = {x};
+    float *got = run(g, 1, 1, ins, &by, on);
+    vkt_compare("patch embedding to tokens [2, 6, 6]", got, ref, on, 1e-5);
+    int transposes = 0;
+    for (int i = 0; i < vka_graph_plan_size(g); i++)
+        transposes += !strcmp(vka_graph_plan_op(g, i), "transpose");
+    vkt_check(transposes == 1, "patch embedding to tokens: %d transpose kernels (the im2col only)", transposes);
+    free(got), free(x), free(w), free(b), free(ref);
+    vka_graph_destroy(g);
 }
 
 static void test_epilogue(vka_context *ctx)
@@ -748,6 +798,7 @@ int main(int argc, char **argv)
     test_layernorm_decomposed(ctx);
     test_matmul(ctx);
     test_conv(ctx);
+    test_patch_tokens(ctx);
     test_epilogue(ctx);
     test_conv_affine(ctx);
     test_conv_epilogue(ctx);
