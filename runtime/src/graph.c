@@ -562,9 +562,9 @@ vka_val vka_graph_matmul(vka_graph *g, const char *name, vka_val a, vka_val b)
     if (va->ndim == 1 || vb->ndim == 1) { /* numpy: a 1-D operand gains an axis that the result drops */
         char nm[112];
         snprintf(nm, sizeof nm, "%.90s/2d", name ? name : "matmul");
-        bool a1 = va->ndim == 1;
+        bool a1 = va->ndim == 1, b1 = vb->ndim == 1; /* the reshapes may move g->vals, and va, vb with it */
         vka_val a2 = a1 ? vka_graph_reshape(g, nm, a, 2, (int64_t[]){1, va->shape[0]}) : a;
-        vka_val b2 = vb->ndim == 1 ? vka_graph_reshape(g, nm, b, 2, (int64_t[]){g->vals[b].shape[0], 1}) : b;
+        vka_val b2 = b1 ? vka_graph_reshape(g, nm, b, 2, (int64_t[]){g->vals[b].shape[0], 1}) : b;
         vka_val r = a2 < 0 || b2 < 0 ? VKA_NONE : vka_graph_matmul(g, nm, a2, b2);
         if (r < 0)
             return r;
@@ -1022,11 +1022,11 @@ static vka_val slice_full(vka_graph *g, const char *name, vka_val x, const int64
         }
         return vka__graph_const_owned(g, name, v->is_int, v->ndim, oshape, h);
     }
-    int node;
-    vka_val out = add_op(g, VKA__OP_SLICE, name, &x, 1, v->dtype, v->is_int, v->ndim, oshape, &node);
+    int node, nd = v->ndim; /* add_op may move g->vals, and v with it */
+    vka_val out = add_op(g, VKA__OP_SLICE, name, &x, 1, v->dtype, v->is_int, nd, oshape, &node);
     if (out >= 0) {
-        memcpy(g->nodes[node].starts, start, sizeof(int64_t) * (size_t)v->ndim);
-        memcpy(g->nodes[node].steps, step, sizeof(int64_t) * (size_t)v->ndim);
+        memcpy(g->nodes[node].starts, start, sizeof(int64_t) * (size_t)nd);
+        memcpy(g->nodes[node].steps, step, sizeof(int64_t) * (size_t)nd);
     }
     return out;
 }
@@ -1291,10 +1291,11 @@ vka_val vka_graph_attention(vka_graph *g, const char *name, vka_val q, vka_val k
                     (long long)vk->shape[2]);
     vka_val in[4] = {q, k, v, mask};
     int node;
+    int64_t d = vq->shape[3]; /* add_op may move g->vals, and vq with it */
     vka_val out = add_op(g, VKA__OP_ATTENTION, name, in, mask != VKA_NONE ? 4 : 3, vq->dtype, false, 4, vq->shape,
                          &node);
     if (out >= 0) {
-        g->nodes[node].scale = scale > 0 ? scale : 1.0f / sqrtf((float)vq->shape[3]);
+        g->nodes[node].scale = scale > 0 ? scale : 1.0f / sqrtf((float)d);
         g->nodes[node].mask = mask;
     }
     return out;
@@ -1343,11 +1344,11 @@ vka_val vka_graph_pad(vka_graph *g, const char *name, vka_val x, const int64_t *
     }
     if (none)
         return vka_graph_reshape(g, name, x, v->ndim, v->shape);
-    int node;
-    vka_val out = add_op(g, VKA__OP_PAD, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
+    int node, nd = v->ndim; /* add_op may move g->vals, and v with it */
+    vka_val out = add_op(g, VKA__OP_PAD, name, &x, 1, v->dtype, v->is_int, nd, s, &node);
     if (out >= 0) {
-        memcpy(g->nodes[node].starts, begin, sizeof(int64_t) * (size_t)v->ndim);
-        memcpy(g->nodes[node].steps, end, sizeof(int64_t) * (size_t)v->ndim);
+        memcpy(g->nodes[node].starts, begin, sizeof(int64_t) * (size_t)nd);
+        memcpy(g->nodes[node].steps, end, sizeof(int64_t) * (size_t)nd);
         g->nodes[node].sub = mode;
         g->nodes[node].alpha = value;
     }
@@ -1460,13 +1461,13 @@ vka_val vka_graph_topk(vka_graph *g, const char *name, vka_val x, int64_t k, int
     int64_t s[VKA_MAX_DIMS];
     memcpy(s, v->shape, sizeof s);
     s[v->ndim - 1] = k;
-    int node;
-    vka_val out = add_op(g, VKA__OP_TOPK, name, &x, 1, v->dtype, false, v->ndim, s, &node);
+    int node, nd = v->ndim; /* add_op may move g->vals, and v with it */
+    vka_val out = add_op(g, VKA__OP_TOPK, name, &x, 1, v->dtype, false, nd, s, &node);
     if (out < 0)
         return out;
     char iname[112];
     snprintf(iname, sizeof iname, "%.90s/indices", name && *name ? name : "topk");
-    vka_val idx = vka__graph_add_value(g, iname, VKA_I32, true, v->ndim, s);
+    vka_val idx = vka__graph_add_value(g, iname, VKA_I32, true, nd, s);
     if (idx < 0)
         return VKA_NONE;
     g->nodes[node].out2 = idx;
@@ -1520,10 +1521,10 @@ vka_val vka_graph_tile(vka_graph *g, const char *name, vka_val x, const int64_t 
         }
         return vka__graph_const_owned(g, name, v->is_int, v->ndim, s, h);
     }
-    int node;
-    vka_val out = add_op(g, VKA__OP_TILE, name, &x, 1, v->dtype, v->is_int, v->ndim, s, &node);
+    int node, nd = v->ndim; /* add_op may move g->vals, and v with it */
+    vka_val out = add_op(g, VKA__OP_TILE, name, &x, 1, v->dtype, v->is_int, nd, s, &node);
     if (out >= 0)
-        memcpy(g->nodes[node].starts, repeats, sizeof(int64_t) * (size_t)v->ndim);
+        memcpy(g->nodes[node].starts, repeats, sizeof(int64_t) * (size_t)nd);
     return out;
 }
 

@@ -305,7 +305,7 @@ static vka__conv_tune *tune_get(vka_context *ctx)
 }
 
 /* Bumped whenever a kernel's speed changes: older measurements are ignored. */
-#define VKA_CONV_TUNE_VERSION "k1"
+#define VKA_CONV_TUNE_VERSION "k2"
 
 static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
 {
@@ -444,6 +444,14 @@ static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
             best = ms[i], bestv = c[i];
     if (best < 0)
         return static_rule(ctx, s, NULL, NULL);
+    /* The rule's kernel stays unless another beats it by 15%: a choice is
+     * cached for good, and one made while the machine was busy must not be a
+     * coin toss (a pointwise 32->64 conv of DEIMv2 atto kept the GEMM path,
+     * 2.6x slower than the texel kernel there, from a probe on a loaded machine) */
+    conv_variant rule = static_rule(ctx, &q, NULL, NULL);
+    for (int i = 0; i < m; i++)
+        if (c[i] == rule && ms[i] > 0 && bestv != rule && best > 0.85 * ms[i])
+            bestv = rule;
     if (tc)
         tune_add(tc, key, (int)bestv);
     char path[1100];
