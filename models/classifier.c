@@ -9,7 +9,7 @@
 
 struct vka_classifier {
     vka__vision v;
-    const char *out_logits;      /* graph value name */
+    char out_logits[VKA_NAME_MAX]; /* graph value name, copied (see vision.h) */
     int64_t classes;
     int heatmaps;                /* built with the attention probe */
     float *logits;               /* [classes] of the last finished run */
@@ -39,7 +39,7 @@ static vka_status check_io(vka_classifier *c)
                             vka_graph_value_name(g, v));
         if (vka_graph_ndim(g, v) != 4 || s[0] != 1 || s[1] != 3 || s[2] != s[3] || s[2] < 1 || s[2] > 65536)
             return vka__err(ctx, VKA_ERR_SHAPE, "input %s is not [1, 3, S, S]", vka_graph_value_name(g, v));
-        c->v.in_images = vka_graph_value_name(g, v);
+        snprintf(c->v.in_images, sizeof c->v.in_images, "%s", vka_graph_value_name(g, v));
         c->v.size = (int)s[2];
         found++;
     }
@@ -47,7 +47,7 @@ static vka_status check_io(vka_classifier *c)
         return vka__err(ctx, VKA_ERR_SHAPE, "a classifier needs one float input and an output (this has %d inputs, "
                         "%d outputs)", vka_graph_input_count(g), vka_graph_output_count(g));
     vka_val o = vka_graph_output_at(g, 0);
-    c->out_logits = vka_graph_value_name(g, o);
+    snprintf(c->out_logits, sizeof c->out_logits, "%s", vka_graph_value_name(g, o));
     c->classes = 1;
     for (int k = 0; k < vka_graph_ndim(g, o); k++)
         c->classes *= vka_graph_shape(g, o)[k];

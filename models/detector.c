@@ -10,8 +10,8 @@
 
 struct vka_detector {
     vka__vision v;
-    const char *in_sizes;        /* orig_target_sizes */
-    const char *out_labels, *out_boxes, *out_scores;
+    char in_sizes[VKA_NAME_MAX]; /* orig_target_sizes; names copied (see vision.h) */
+    char out_labels[VKA_NAME_MAX], out_boxes[VKA_NAME_MAX], out_scores[VKA_NAME_MAX];
     int64_t n;                   /* detections per frame */
     int trace;                   /* heatmaps: built with the probe, queries traced */
     int clip;
@@ -41,11 +41,11 @@ static vka_status check_io(vka_detector *d)
         const int64_t *s = vka_graph_shape(g, v);
         int nd = vka_graph_ndim(g, v);
         if (!vka_graph_is_int(g, v) && vka_graph_dtype(g, v) == VKA_F32 && nd == 4 && s[0] == 1 && s[1] == 3 &&
-            s[2] == s[3] && s[2] > 0 && s[2] <= 65536 && !d->v.in_images) {
-            d->v.in_images = vka_graph_value_name(g, v);
+            s[2] == s[3] && s[2] > 0 && s[2] <= 65536 && !d->v.in_images[0]) {
+            snprintf(d->v.in_images, sizeof d->v.in_images, "%s", vka_graph_value_name(g, v));
             d->v.size = (int)s[2];
-        } else if (vka_graph_is_int(g, v) && nd == 2 && s[0] == 1 && s[1] == 2 && !d->in_sizes) {
-            d->in_sizes = vka_graph_value_name(g, v);
+        } else if (vka_graph_is_int(g, v) && nd == 2 && s[0] == 1 && s[1] == 2 && !d->in_sizes[0]) {
+            snprintf(d->in_sizes, sizeof d->in_sizes, "%s", vka_graph_value_name(g, v));
         } else {
             return vka__err(ctx, VKA_ERR_SHAPE, "unexpected input %s for a detector (want images f32 [1, 3, S, S] "
                             "and orig_target_sizes int64 [1, 2])", vka_graph_value_name(g, v));
@@ -58,14 +58,14 @@ static vka_status check_io(vka_detector *d)
         int nd = vka_graph_ndim(g, v), isint = vka_graph_is_int(g, v);
         if (!strcmp(vka_graph_value_name(g, v), VKA_DETR_TOPK_OUTPUT))
             continue;
-        if (isint && nd == 2 && s[0] == 1 && !d->out_labels)
-            d->out_labels = vka_graph_value_name(g, v), d->n = s[1];
-        else if (!isint && nd == 3 && s[0] == 1 && s[2] == 4 && !d->out_boxes)
-            d->out_boxes = vka_graph_value_name(g, v), nb = s[1];
-        else if (!isint && nd == 2 && s[0] == 1 && !d->out_scores)
-            d->out_scores = vka_graph_value_name(g, v), ns = s[1];
+        if (isint && nd == 2 && s[0] == 1 && !d->out_labels[0])
+            snprintf(d->out_labels, sizeof d->out_labels, "%s", vka_graph_value_name(g, v)), d->n = s[1];
+        else if (!isint && nd == 3 && s[0] == 1 && s[2] == 4 && !d->out_boxes[0])
+            snprintf(d->out_boxes, sizeof d->out_boxes, "%s", vka_graph_value_name(g, v)), nb = s[1];
+        else if (!isint && nd == 2 && s[0] == 1 && !d->out_scores[0])
+            snprintf(d->out_scores, sizeof d->out_scores, "%s", vka_graph_value_name(g, v)), ns = s[1];
     }
-    if (!d->v.in_images || !d->in_sizes || !d->out_labels || !d->out_boxes || !d->out_scores || d->n < 1 ||
+    if (!d->v.in_images[0] || !d->in_sizes[0] || !d->out_labels[0] || !d->out_boxes[0] || !d->out_scores[0] || d->n < 1 ||
         d->n > (1 << 20) || nb != d->n || ns != d->n)
         return vka__err(ctx, VKA_ERR_SHAPE, "the model is not an RT-DETR-style detector: it needs inputs images "
                         "[1, 3, S, S] and orig_target_sizes [1, 2], outputs labels [1, N], boxes [1, N, 4], "

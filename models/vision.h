@@ -7,11 +7,18 @@
 #define VKA_MODELS_VISION_H
 
 #include "internal.h"
+#include "graph.h"
+
+/* room for a graph value name (vka__value.name) */
+#define VKA_NAME_MAX ((int)sizeof(((vka__value *)0)->name))
 
 typedef struct vka__vision {
     vka_context *ctx;            /* the graph's, not owned */
     vka_graph *g;                /* owned */
-    const char *in_images;       /* graph value names (the graph's strings) */
+    /* graph value names, copied: the graph's own strings move when the build
+     * adds values (a use-after-free ASan found once the value array moved on
+     * every addition in sanitizer builds) */
+    char in_images[VKA_NAME_MAX];
     int size;                    /* S: the model's square input */
     vka_preprocess_params pp;
     vka_cmd *cmd;                /* [YUYV -> RGB,] preprocessing into the input; recorded per frame */

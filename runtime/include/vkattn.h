@@ -850,6 +850,9 @@ VKA_API int vka_graph_input_count(const vka_graph *g);
 VKA_API int vka_graph_output_count(const vka_graph *g);
 VKA_API vka_val vka_graph_input_at(const vka_graph *g, int i);
 VKA_API vka_val vka_graph_output_at(const vka_graph *g, int i);
+/* The value's name: the graph's own string, valid until the graph next grows
+ * (any vka_graph_* call that adds a value, and vka_graph_build, whose passes
+ * add some): copy it to keep it. */
 VKA_API const char *vka_graph_value_name(const vka_graph *g, vka_val v);
 
 /* The executed plan, after build: one entry per kernel-level node. */

@@ -94,6 +94,35 @@ static int64_t to_i64(double v)
     return v != v ? 0 : v >= 9.2233720368547748e18 ? INT64_MAX : v <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)v;
 }
 
+/* The value and node arrays grow by doubling. In sanitizer and fuzz builds
+ * (VKA_GRAPH_GROW_BY_ONE) they grow by one element up to 1024, into a new
+ * block each time, so a pointer into them held across an addition is a
+ * use-after-free ASan reports on the first graph that does it, not only on
+ * the rare graph whose addition lands on a power of two (slice_full's did,
+ * for DEIMv2, under ASan only). */
+static int grow_cap(int cap)
+{
+#ifdef VKA_GRAPH_GROW_BY_ONE
+    return cap < 1024 ? cap + 1 : cap * 2;
+#else
+    return cap ? cap * 2 : 256;
+#endif
+}
+
+static void *grow(void *old, size_t used, size_t elem, size_t cap)
+{
+#ifdef VKA_GRAPH_GROW_BY_ONE
+    void *p = malloc(elem * cap);
+    if (p && used)
+        memcpy(p, old, elem * used);
+    if (p)
+        free(old);
+    return p;
+#else
+    (void)used;
+    return realloc(old, elem * cap);
+#endif
+}
 
 vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool is_int, int ndim,
                              const int64_t *shape)
@@ -110,8 +139,8 @@ vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool 
     snprintf(nm, sizeof nm, "%s", name ? name : "");
     name = nm;
     if (g->nvals == g->cap_vals) {
-        int cap = g->cap_vals ? g->cap_vals * 2 : 256;
-        vka__value *nv = realloc(g->vals, sizeof *nv * (size_t)cap);
+        int cap = grow_cap(g->cap_vals);
+        vka__value *nv = grow(g->vals, (size_t)g->nvals, sizeof *nv, (size_t)cap);
         if (!nv)
             return gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
         g->vals = nv;
@@ -142,8 +171,8 @@ vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool 
 int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_val *in, int nin)
 {
     if (g->nnodes == g->cap_nodes) {
-        int cap = g->cap_nodes ? g->cap_nodes * 2 : 256;
-        vka__node *nn = realloc(g->nodes, sizeof *nn * (size_t)cap);
+        int cap = grow_cap(g->cap_nodes);
+        vka__node *nn = grow(g->nodes, (size_t)g->nnodes, sizeof *nn, (size_t)cap);
         if (!nn) {
             gerr(g, name, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
             return -1;
