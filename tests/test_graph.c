@@ -142,6 +142,28 @@ static void test_matmul(vka_context *ctx)
     }
 }
 
+/* float64 reference: y[N, O, OH, OW] of a one-group conv (symmetric padding). */
+static void ref_conv(const float *x, const float *w, const float *b, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int64_t O, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                     int64_t dw, double *ref)
+{
+    int64_t OH = (H + 2 * ph - dh * (KH - 1) - 1) / sh + 1, OW = (W + 2 * pw - dw * (KW - 1) - 1) / sw + 1;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t o = 0; o < O; o++)
+            for (int64_t oy = 0; oy < OH; oy++)
+                for (int64_t ox = 0; ox < OW; ox++) {
+                    double s = b[o];
+                    for (int64_t c = 0; c < C; c++)
+                        for (int64_t ky = 0; ky < KH; ky++)
+                            for (int64_t kx = 0; kx < KW; kx++) {
+                                int64_t iy = oy * sh + ky * dh - ph, ix = ox * sw + kx * dw - pw;
+                                if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                                    s += (double)x[((n * C + c) * H + iy) * W + ix] * w[((o * C + c) * KH + ky) * KW + kx];
+                            }
+                    ref[((n * O + o) * OH + oy) * OW + ox] = s;
+                }
+}
+
 static void test_conv(vka_context *ctx)
 {
     struct { int64_t n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw; } cs[] = {
@@ -159,22 +181,7 @@ static void test_conv(vka_context *ctx)
               *b = vkt_randn((size_t)O, 1);
         size_t on = (size_t)(N * O * OH * OW);
         double *ref = malloc(sizeof *ref * on);
-        for (int64_t n = 0; n < N; n++)
-            for (int64_t o = 0; o < O; o++)
-                for (int64_t oy = 0; oy < OH; oy++)
-                    for (int64_t ox = 0; ox < OW; ox++) {
-                        double s = b[o];
-                        for (int64_t c = 0; c < C; c++)
-                            for (int64_t ky = 0; ky < KH; ky++)
-                                for (int64_t kx = 0; kx < KW; kx++) {
-                                    int64_t iy = oy * cs[t].sh + ky * cs[t].dh - cs[t].ph;
-                                    int64_t ix = ox * cs[t].sw + kx * cs[t].dw - cs[t].pw;
-                                    if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                                        s += (double)x[((n * C + c) * H + iy) * W + ix] *
-                                             w[((o * C + c) * KH + ky) * KW + kx];
-                                }
-                        ref[((n * O + o) * OH + oy) * OW + ox] = s;
-                    }
+        ref_conv(x, w, b, N, C, H, W, O, KH, KW, cs[t].sh, cs[t].sw, cs[t].ph, cs[t].pw, cs[t].dh, cs[t].dw, ref);
         vka_graph *g = vka_graph_create(ctx);
         vka_conv_params p = vka_conv_default_params();
         p.stride[0] = cs[t].sh, p.stride[1] = cs[t].sw;
@@ -212,18 +219,13 @@ static void test_patch_tokens(vka_context *ctx)
     float *x = vkt_randn((size_t)(N * C * H * W), 1), *w = vkt_randn((size_t)(O * C * P * P), 1),
           *b = vkt_randn((size_t)O, 1);
     size_t on = (size_t)(N * L * O);
-    double *ref = malloc(sizeof *ref * on);
-    for (int64_t n = 0; n < N; n++)
+    double *nchw = malloc(sizeof *nchw * on), *ref = malloc(sizeof *ref * on);
+    ref_conv(x, w, b, N, C, H, W, O, P, P, P, P, 0, 0, 1, 1, nchw);
+    for (int64_t n = 0; n < N; n++) /* [N, O, L] -> [N, L, O] */
         for (int64_t l = 0; l < L; l++)
-            for (int64_t o = 0; o < O; o++) {
-                double sum = b[o];
-                for (int64_t c = 0; c < C; c++)
-                    for (int64_t ky = 0; ky < P; ky++)
-                        for (int64_t kx = 0; kx < P; kx++)
-                            sum += (double)x[((n * C + c) * H + (l / OW) * P + ky) * W + (l % OW) * P + kx] *
-                                   w[((o * C + c) * P + ky) * P + kx];
-                ref[(n * L + l) * O + o] = sum;
-            }
+            for (int64_t o = 0; o < O; o++)
+                ref[(n * L + l) * O + o] = nchw[(n * O + o) * L + l];
+    free(nchw);
     vka_graph *g = vka_graph_create(ctx);
     vka_conv_params p = vka_conv_default_params();
     p.stride[0] = p.stride[1] = P;
