@@ -17,6 +17,11 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint PER_THREAD = 0u;
 // 0: LayerNorm; 1: RMSNorm (no mean, no beta)
 layout(constant_id = 2) const uint RMS = 0u;
+// 1 (with PER_THREAD): rows read and written as 4-vectors through the aliases
+// below; n and every offset are multiples of 4 (op_norm.c checks). A CPU
+// driver gathers each lane's elements: a 4-vector gather does the work of four
+// (DeiT-Tiny's 197 x 192 LayerNorm: 0.26 ms with scalar gathers).
+layout(constant_id = 3) const uint VEC4 = 0u;
 
 #include "rowreduce.glsl"
 
@@ -25,6 +30,11 @@ layout(std430, binding = 1) readonly buffer G { T gamma[]; };
 layout(std430, binding = 2) readonly buffer B { T beta[]; };
 // y may alias x: each element is read and then written by one invocation.
 layout(std430, binding = 3) writeonly buffer Y { T y[]; };
+// the same buffers as 4-vectors (VEC4)
+layout(std430, binding = 0) readonly buffer X4 { T4 x4[]; };
+layout(std430, binding = 1) readonly buffer G4 { T4 gamma4[]; };
+layout(std430, binding = 2) readonly buffer B4 { T4 beta4[]; };
+layout(std430, binding = 3) writeonly buffer Y4 { T4 y4[]; };
 
 // keep in sync with vka__layernorm_push in runtime/src/op_norm.c
 layout(push_constant) uniform Push {
@@ -80,6 +90,35 @@ void layernorm_row(uint r, uint first, uint step, bool coop)
     }
 }
 
+// layernorm_row for one invocation and 4-vectors: the same passes and the same
+// pivot, with four partial sums per pass.
+void layernorm_row4(uint r)
+{
+    uint xb = (pc.off_x + r * pc.n) >> 2u, yb = (pc.off_y + r * pc.n) >> 2u, n4 = pc.n >> 2u;
+    float mean = 0.0;
+    if (RMS == 0u) {
+        float pivot = float(x4[xb].x);
+        vec4 s = vec4(0.0);
+        for (uint i = 0u; i < n4; i++)
+            s += vec4(x4[xb + i]) - pivot;
+        mean = pivot + (s.x + s.y + s.z + s.w) / float(pc.n);
+    }
+    vec4 q = vec4(0.0);
+    for (uint i = 0u; i < n4; i++) {
+        vec4 d = vec4(x4[xb + i]) - mean;
+        q += d * d;
+    }
+    float rstd = inversesqrt((q.x + q.y + q.z + q.w) / float(pc.n) + pc.eps);
+    for (uint i = 0u; i < n4; i++) {
+        vec4 v = (vec4(x4[xb + i]) - mean) * rstd;
+        if (pc.has_gamma != 0u)
+            v *= vec4(gamma4[(pc.off_g >> 2u) + i]);
+        if (RMS == 0u && pc.has_beta != 0u)
+            v += vec4(beta4[(pc.off_b >> 2u) + i]);
+        y4[yb + i] = T4(v);
+    }
+}
+
 void main()
 {
     if (PER_THREAD == 0u) {
@@ -89,7 +128,11 @@ void main()
         layernorm_row(r, gl_LocalInvocationID.x, gl_WorkGroupSize.x, true);
     } else {
         uint r = vka_group_id() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
-        if (r < pc.rows)
-            layernorm_row(r, 0u, 1u, false);
+        if (r < pc.rows) {
+            if (VEC4 != 0u)
+                layernorm_row4(r);
+            else
+                layernorm_row(r, 0u, 1u, false);
+        }
     }
 }

@@ -283,6 +283,10 @@ int main(int argc, char **argv)
         int64_t al[2] = {197, 577}, als[2] = {1000, 7};
         check(ctx, dt, 2, al, 2.0f, 1.0f, 3, 1e-5f, 1, "y aliases x");
         check(ctx, dt, 2, als, 2.0f, 1.0f, 2, 1e-5f, 1, "y aliases x, short rows");
+        /* rows of whole 4-vectors (the VEC4 kernel on CPU drivers): DeiT's, aliased, and 4-long */
+        int64_t al4[2] = {197, 192}, four[2] = {1000, 4};
+        check(ctx, dt, 2, al4, 2.0f, 1.0f, 3, 1e-6f, 1, "y aliases x, rows of 4-vectors");
+        check(ctx, dt, 2, four, 1.0f, 0.5f, 1, 1e-5f, 0, "rows of one 4-vector");
         check_views(ctx, dt);
     }
     int64_t many[2] = {70001, 33}, manyshort[2] = {70001 * 64 + 5, 3};

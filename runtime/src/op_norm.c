@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* op_norm.c — vka_softmax, vka_layernorm and vka_rmsnorm: row-wise ops over the last axis. */
+#include <stdlib.h>
+
 #include "op_rows.h"
 
 /* keep in sync with shaders/softmax.comp */
@@ -154,17 +156,22 @@ static vka_status norm_rows(vka_cmd *cmd, const char *op, int rms, vka_tensor *x
         return VKA_OK;
     int64_t n = x->shape[x->ndim - 1];
     uint64_t rows = (uint64_t)(x->numel / n);
-    uint32_t spec[3], gx, gy;
+    uint32_t spec[4], gx, gy;
     uint64_t groups;
     if (vka__rows_plan(ctx, (uint64_t)n, rows, rms ? 2 : 3, VKA_ROWS_PER_THREAD_MAX, spec, &groups))
         return too_long(ctx, op, x);
     spec[2] = rms ? 1u : 0u;
+    /* an invocation per row, rows of whole 4-vectors: read and write them as such
+     * (VKATTN_NORM_VEC4=0 turns it off, for tests and A/B runs) */
+    const char *nv = getenv("VKATTN_NORM_VEC4");
+    spec[3] = spec[1] == 1 && n % 4 == 0 && vka__off(x) % 4 == 0 && vka__off(y) % 4 == 0 &&
+              (!gamma || vka__off(gamma) % 4 == 0) && (!beta || vka__off(beta) % 4 == 0) && !(nv && nv[0] == '0');
     vka__grid1d(ctx, groups, &gx, &gy);
     vka__layernorm_push pc = {(uint32_t)rows, (uint32_t)n, vka__off(x), vka__off(gamma), vka__off(beta), vka__off(y),
                               gamma != NULL, beta != NULL, eps};
     char name[32];
     vka__binding b[] = {{x, 0}, {gamma, 0}, {beta, 0}, {y, 1}};
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "layernorm", x->dtype), spec, 3, b, 4, &pc, sizeof pc,
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, "layernorm", x->dtype), spec, 4, b, 4, &pc, sizeof pc,
                          gx, gy, 1);
 }
 
