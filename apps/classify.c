@@ -193,27 +193,13 @@ int cli_classify(int argc, char **argv)
         free(pos);
         return 2;
     }
-    int nimg = 0;
-    char **images = cli_expand_images(pos + 1, npos - 1, &nimg);
-    int64_t *ids = calloc((size_t)(nimg ? nimg : 1), sizeof *ids);
-    cli_image_ids((const char *const *)images, nimg, ids);
-    st.several = nimg > 1;
-    char deflab[4096];
-    cli_default_labels(deflab, sizeof deflab, "imagenet1000_simple.txt");
-    const char *labpath = cli_opt(argc, argv, "--labels", deflab);
-    st.labels = cli_read_labels(labpath, &st.nlabels);
-    int rc = 1;
-    if (!st.labels) {
-        fprintf(stderr, "vkattn: classify: cannot read labels %s\n", labpath);
+    cli_batch b;
+    int rc = cli_batch_open(&b, "classify", "imagenet1000_simple.txt", &argc, argv, pos + 1, npos - 1);
+    if (rc)
         goto out;
-    }
-    if (!nimg) {
-        fprintf(stderr, "vkattn: classify: no images\n");
-        goto out;
-    }
-    st.ctx = cli_context(&argc, argv);
-    if (!st.ctx)
-        goto out;
+    st.several = b.nimg > 1;
+    st.labels = b.labels, st.nlabels = b.nlabels, st.ctx = b.ctx;
+    rc = 1;
     cli_build_begin(pos[0]);
     st.m = vka_classifier_create(st.ctx, pos[0], &cp);
     cli_build_end(&st.t, st.ctx);
@@ -222,27 +208,20 @@ int cli_classify(int argc, char **argv)
         goto out;
     }
     if (st.nlabels != vka_classifier_classes(st.m))
-        fprintf(stderr, "vkattn: warning: %d labels in %s for %lld classes\n", st.nlabels, labpath,
+        fprintf(stderr, "vkattn: warning: %d labels in %s for %lld classes\n", st.nlabels, b.labpath,
                 (long long)vka_classifier_classes(st.m));
     if (cli_flag(argc, argv, "--json") > 0)
         st.json = cJSON_CreateArray();
     rc = 0;
-    for (int i = 0; i < nimg; i++)
-        rc |= classify_one(&st, images[i], ids[i]);
+    for (int i = 0; i < b.nimg; i++)
+        rc |= classify_one(&st, b.images[i], b.ids[i]);
     if (st.json)
         rc |= cli_print_json(st.json, stdout);
     cli_timings_print(&st.t, st.json ? stderr : stdout);
 out:
     vka_classifier_destroy(st.m);
-    if (st.ctx && vka_context_validation_errors(st.ctx)) {
-        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(st.ctx));
-        rc = 1;
-    }
-    vka_context_destroy(st.ctx);
+    rc = cli_batch_close(&b, rc);
     cJSON_Delete(st.json);
-    cli_free_labels(st.labels, st.nlabels);
-    cli_free_labels(images, nimg);
-    free(ids);
     free(pos);
     return rc;
 }

@@ -252,6 +252,27 @@ int64_t cli_image_ids(const char *const *paths, int n, int64_t *ids);
  * "builtin:imagenet1000_simple.txt" and "builtin:coco80.txt" are the built-in names. */
 char **cli_read_labels(const char *path, int *n);
 void cli_free_labels(char **labels, int n);
+/* What classify and detect share before their model: the positional images
+ * expanded (folders included) with their COCO image ids, the class names
+ * (--labels, else cli_default_labels(default_labels)) and the context
+ * (cli_context). */
+typedef struct cli_batch {
+    char **images;
+    int nimg;
+    int64_t *ids;
+    char **labels;
+    int nlabels;
+    const char *labpath;
+    char deflab[4096];
+    vka_context *ctx;
+} cli_batch;
+/* 0, or 1 after saying on stderr what is missing (labels unreadable, no
+ * images, no context); either way cli_batch_close frees what was made. */
+int cli_batch_open(cli_batch *b, const char *cmd, const char *default_labels, int *argc, char **argv,
+                   const char *const *args, int nargs);
+/* Frees everything of b (destroy the model on b->ctx first); returns rc, or 1
+ * after saying so when the context counted validation errors. */
+int cli_batch_close(cli_batch *b, int rc);
 /* The file name of path without directory and extension: *len chars from the result. */
 const char *cli_stem(const char *path, int *len);
 /* An output file per image: `out` itself for one image; with several, out's

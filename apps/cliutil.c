@@ -499,3 +499,39 @@ void cli_print_bytes(const vka_graph *g)
            vka_precision_str(vka_graph_precision(g)), vka_graph_weight_bytes(g) / 1048576.0, act / 1048576.0,
            noreuse / 1048576.0);
 }
+
+int cli_batch_open(cli_batch *b, const char *cmd, const char *default_labels, int *argc, char **argv,
+                   const char *const *args, int nargs)
+{
+    memset(b, 0, sizeof *b);
+    b->images = cli_expand_images(args, nargs, &b->nimg);
+    b->ids = calloc((size_t)(b->nimg ? b->nimg : 1), sizeof *b->ids);
+    if (b->ids)
+        cli_image_ids((const char *const *)b->images, b->nimg, b->ids);
+    cli_default_labels(b->deflab, sizeof b->deflab, default_labels);
+    b->labpath = cli_opt(*argc, argv, "--labels", b->deflab);
+    b->labels = cli_read_labels(b->labpath, &b->nlabels);
+    if (!b->labels) {
+        fprintf(stderr, "vkattn: %s: cannot read labels %s\n", cmd, b->labpath);
+        return 1;
+    }
+    if (!b->nimg || !b->ids) {
+        fprintf(stderr, "vkattn: %s: %s\n", cmd, b->nimg ? "out of host memory" : "no images");
+        return 1;
+    }
+    return (b->ctx = cli_context(argc, argv)) ? 0 : 1;
+}
+
+int cli_batch_close(cli_batch *b, int rc)
+{
+    if (b->ctx && vka_context_validation_errors(b->ctx)) {
+        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(b->ctx));
+        rc = 1;
+    }
+    vka_context_destroy(b->ctx);
+    cli_free_labels(b->labels, b->nlabels);
+    cli_free_labels(b->images, b->nimg);
+    free(b->ids);
+    memset(b, 0, sizeof *b);
+    return rc;
+}

@@ -240,26 +240,13 @@ int cli_detect(int argc, char **argv)
         free(pos);
         return 2;
     }
-    int nimg = 0;
-    char **images = cli_expand_images(pos + 1, npos - 1, &nimg);
-    int64_t *ids = calloc((size_t)(nimg ? nimg : 1), sizeof *ids);
-    cli_image_ids((const char *const *)images, nimg, ids);
-    o.several = nimg > 1;
-    char deflab[4096];
-    cli_default_labels(deflab, sizeof deflab, "coco80.txt");
-    const char *labpath = cli_opt(argc, argv, "--labels", deflab);
-    o.names = cli_read_labels(labpath, &o.nnames);
-    int rc = 1;
-    if (!o.names) {
-        fprintf(stderr, "vkattn: detect: cannot read labels %s\n", labpath);
+    cli_batch b;
+    int rc = cli_batch_open(&b, "detect", "coco80.txt", &argc, argv, pos + 1, npos - 1);
+    if (rc)
         goto out;
-    }
-    if (!nimg) {
-        fprintf(stderr, "vkattn: detect: no images\n");
-        goto out;
-    }
-    if (!(o.ctx = cli_context(&argc, argv)))
-        goto out;
+    o.several = b.nimg > 1;
+    o.names = b.labels, o.nnames = b.nlabels, o.ctx = b.ctx;
+    rc = 1;
     cli_build_begin(pos[0]);
     o.m = vka_detector_create(o.ctx, pos[0], &dp);
     cli_build_end(&o.t, o.ctx);
@@ -270,22 +257,15 @@ int cli_detect(int argc, char **argv)
     if (cli_flag(argc, argv, "--json") > 0)
         o.json = cJSON_CreateArray();
     rc = 0;
-    for (int i = 0; i < nimg; i++)
-        rc |= detect_one(&o, images[i], ids[i]);
+    for (int i = 0; i < b.nimg; i++)
+        rc |= detect_one(&o, b.images[i], b.ids[i]);
     if (o.json)
         rc |= cli_print_json(o.json, stdout);
     cli_timings_print(&o.t, o.json ? stderr : stdout);
 out:
     vka_detector_destroy(o.m);
-    if (o.ctx && vka_context_validation_errors(o.ctx)) {
-        fprintf(stderr, "vkattn: %d validation errors\n", vka_context_validation_errors(o.ctx));
-        rc = 1;
-    }
-    vka_context_destroy(o.ctx);
+    rc = cli_batch_close(&b, rc);
     cJSON_Delete(o.json);
-    cli_free_labels(o.names, o.nnames);
-    cli_free_labels(images, nimg);
-    free(ids);
     free(pos);
     return rc;
 }
