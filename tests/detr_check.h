@@ -181,6 +181,38 @@ static void detr_check_probe_tol(vka_graph *g, const char *model, int layers, do
     free(loc), free(w);
 }
 
+/* Feeds a built RT-DETR-family graph the golden's inputs (images,
+ * orig_target_sizes), runs it and reads labels, boxes and scores into *out,
+ * allocated as many as the golden has and NaN-poisoned first. */
+static vka_status detr_feed_read(vka_graph *g, const vka_safetensors *st, dets *out)
+{
+    vka_status s = VKA_OK;
+    const char *in[2] = {"images", "orig_target_sizes"};
+    for (int i = 0; i < 2 && !s; i++) {
+        const vka_st_tensor *t = vka_safetensors_find(st, in[i]);
+        s = t ? vka_graph_set_input(g, in[i], t->data, t->bytes) : VKA_ERR_NOT_FOUND;
+    }
+    if (!s)
+        s = vka_graph_run(g);
+    const vka_st_tensor *gl = vka_safetensors_find(st, "labels");
+    int n = gl ? (int)gl->shape[1] : 0;
+    out->n = n;
+    out->labels = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    out->boxes = malloc(sizeof(float) * 4 * (size_t)(n ? n : 1));
+    out->scores = malloc(sizeof(float) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        out->scores[i] = NAN;
+    for (int i = 0; i < 4 * n; i++)
+        out->boxes[i] = NAN;
+    if (!s)
+        s = vka_graph_get_output(g, "labels", out->labels, sizeof(int64_t) * (size_t)n);
+    if (!s)
+        s = vka_graph_get_output(g, "boxes", out->boxes, sizeof(float) * 4 * (size_t)n);
+    if (!s)
+        s = vka_graph_get_output(g, "scores", out->scores, sizeof(float) * (size_t)n);
+    return s;
+}
+
 /* Loads, builds (fusion on or off) and runs the model on the golden's inputs images and
  * orig_target_sizes; out gets the outputs and the plan's grid_sample / deform_attn counts. With
  * fusion on, the probe of the last of the `layers` fused deformable attentions is checked too, with at
@@ -198,33 +230,14 @@ static int detr_run(vka_context *ctx, const char *model, const vka_safetensors *
     bp.fuse = fuse;
     bp.probe_attention = fuse; /* the detection probe reads the fused deformable attention */
     vka_status s = vka_graph_build(g, &bp);
-    const char *in[2] = {"images", "orig_target_sizes"};
-    for (int i = 0; i < 2 && !s; i++) {
-        const vka_st_tensor *t = vka_safetensors_find(st, in[i]);
-        s = t ? vka_graph_set_input(g, in[i], t->data, t->bytes) : VKA_ERR_NOT_FOUND;
-    }
     if (!s)
-        s = vka_graph_run(g);
+        s = detr_feed_read(g, st, out);
     out->dispatches = vka_graph_dispatch_count(g);
     for (int i = 0; i < vka_graph_plan_size(g); i++) {
         out->grid_samples += !strcmp(vka_graph_plan_op(g, i), "grid_sample");
         out->deform_attns += !strcmp(vka_graph_plan_op(g, i), "deform_attn");
         out->flash_attns += !strcmp(vka_graph_plan_op(g, i), "flash_attention");
     }
-    const vka_st_tensor *gl = vka_safetensors_find(st, "labels");
-    int n = gl ? (int)gl->shape[1] : 0;
-    out->n = n;
-    out->labels = malloc(sizeof(int64_t) * (size_t)n);
-    out->boxes = malloc(sizeof(float) * 4 * (size_t)n);
-    out->scores = malloc(sizeof(float) * (size_t)n);
-    for (int i = 0; i < n; i++)
-        out->scores[i] = NAN;
-    if (!s)
-        s = vka_graph_get_output(g, "labels", out->labels, sizeof(int64_t) * (size_t)n);
-    if (!s)
-        s = vka_graph_get_output(g, "boxes", out->boxes, sizeof(float) * 4 * (size_t)n);
-    if (!s)
-        s = vka_graph_get_output(g, "scores", out->scores, sizeof(float) * (size_t)n);
     if (!s && fuse)
         detr_check_probe(g, model, layers, max_far);
     if (s)

@@ -307,29 +307,8 @@ static void test_deim(vka_context *ctx, const char *model, const char *label, co
     vka_graph *g = vka_onnx_load(ctx, model, NULL);
     vka_graph_build_params bp = params(VKA_PRECISION_F16, 1);
     vka_status s = g ? vka_graph_build(g, &bp) : VKA_ERR_INVALID_ARG;
-    const char *in[2] = {"images", "orig_target_sizes"};
-    for (int i = 0; i < 2 && !s; i++) {
-        const vka_st_tensor *t = vka_safetensors_find(st, in[i]);
-        s = t ? vka_graph_set_input(g, in[i], t->data, t->bytes) : VKA_ERR_NOT_FOUND;
-    }
     if (!s)
-        s = vka_graph_run(g);
-    const vka_st_tensor *gl = vka_safetensors_find(st, "labels");
-    int n = gl ? (int)gl->shape[1] : 0;
-    d.n = n;
-    d.labels = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    d.boxes = malloc(sizeof(float) * 4 * (size_t)(n ? n : 1));
-    d.scores = malloc(sizeof(float) * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++)
-        d.scores[i] = NAN;
-    for (int i = 0; i < 4 * n; i++)
-        d.boxes[i] = NAN;
-    if (!s)
-        s = vka_graph_get_output(g, "labels", d.labels, sizeof(int64_t) * (size_t)n);
-    if (!s)
-        s = vka_graph_get_output(g, "boxes", d.boxes, sizeof(float) * 4 * (size_t)n);
-    if (!s)
-        s = vka_graph_get_output(g, "scores", d.scores, sizeof(float) * (size_t)n);
+        s = detr_feed_read(g, st, &d);
     if (s) {
         vkt_check(0, "%s: %s", label, vka_context_last_error(ctx));
     } else {
