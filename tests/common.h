@@ -114,6 +114,21 @@ static vka_context *vkt_init(int argc, char **argv)
     return vkt_ctx;
 }
 
+/* A context whose cooperative-matrix kernels run with their matrix operations
+ * emulated (VKATTN_COOPMAT=emulate while it is created: the tiling, offsets
+ * and epilogues NVIDIA devices run, tested on any device), logging to log at
+ * level. NULL with vka_last_error() set when it cannot be made. */
+static vka_context *vkt_context_coopmat_emulated(void (*log)(void *, int, const char *), int level)
+{
+    setenv("VKATTN_COOPMAT", "emulate", 1);
+    vka_context_params p = vka_context_default_params();
+    p.log = log;
+    p.log_level = level;
+    vka_context *c = vka_context_create(&p);
+    unsetenv("VKATTN_COOPMAT");
+    return c;
+}
+
 static int vkt_finish(void)
 {
     if (vkt_ctx) {

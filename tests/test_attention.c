@@ -588,12 +588,7 @@ int main(int argc, char **argv)
      * 16-key tile, every layout, mask, causal, LSE, probe, unaligned views */
     const vka_device_info *dev = vka_context_device(ctx);
     if (dev->fp16_storage && dev->fp16_arith) {
-        setenv("VKATTN_COOPMAT", "emulate", 1);
-        vka_context_params p = vka_context_default_params();
-        p.log = vkt_log;
-        p.log_level = VKA_LOG_WARN;
-        vka_context *ec = vka_context_create(&p);
-        unsetenv("VKATTN_COOPMAT");
+        vka_context *ec = vkt_context_coopmat_emulated(vkt_log, VKA_LOG_WARN);
         acase cm[] = {
             {.dt = VKA_F16, .B = 2, .H = 3, .nq = 37, .nk = 45, .D = 16, .layout = L_BHND, .lse = 1, .sd = 3.0f,
              .probe = 1, .coopmat = 1},

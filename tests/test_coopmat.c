@@ -199,12 +199,7 @@ int main(int argc, char **argv)
     test_subgroup_control();
     /* the coopmat kernel's tiling, fragment offsets and epilogue with its matrix operations emulated */
     if (vka_context_device(ctx)->fp16_storage && vka_context_device(ctx)->fp16_arith) {
-        setenv("VKATTN_COOPMAT", "emulate", 1);
-        vka_context_params p = vka_context_default_params();
-        p.log = vkt_log;
-        p.log_level = VKA_LOG_WARN;
-        vka_context *ec = vka_context_create(&p);
-        unsetenv("VKATTN_COOPMAT");
+        vka_context *ec = vkt_context_coopmat_emulated(vkt_log, VKA_LOG_WARN);
         int cm = -1;
         const char *why = "";
         vka_context_coopmat(ec, &cm, &why);

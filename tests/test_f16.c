@@ -280,12 +280,7 @@ static void kernel_log(void *user, int level, const char *msg)
 
 static void test_deit_coopmat_emulated(const char *golden)
 {
-    setenv("VKATTN_COOPMAT", "emulate", 1);
-    vka_context_params p = vka_context_default_params();
-    p.log = kernel_log;
-    p.log_level = VKA_LOG_DEBUG;
-    vka_context *ec = vka_context_create(&p);
-    unsetenv("VKATTN_COOPMAT");
+    vka_context *ec = vkt_context_coopmat_emulated(kernel_log, VKA_LOG_DEBUG);
     if (!ec) {
         vkt_check(0, "emulating context: %s", vka_last_error());
         return;
