@@ -128,15 +128,6 @@ static void make_labels(report *r, int n)
 
 /* ------------------------------------------------------------ the chart */
 
-static void fill(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1, const uint8_t c[3])
-{
-    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-    x1 = x1 > w ? w : x1, y1 = y1 > h ? h : y1;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
-            memcpy(rgb + ((size_t)y * w + x) * 3, c, 3);
-}
-
 /* text clipped to max_w pixels (ending in ".." when cut) */
 static void text(uint8_t *rgb, int w, int h, int x, int y, const char *s, int scale, int max_w, const uint8_t c[3])
 {
@@ -210,7 +201,7 @@ static int draw_chart(const char *png, const char *title, const report *r, int n
     text(rgb, W, h, 10, 10, title, 2, W - 20, ink);
     for (int k = 0; k < nr; k++) {
         int y = 40 + 16 * k;
-        fill(rgb, W, h, 10, y, 22, y + 12, colors[k]);
+        cli_fill_rect(rgb, W, h, 10, y, 22, y + 12, colors[k]);
         text(rgb, W, h, 30, y + 2, r[k].label, 1, W - 40, ink);
     }
     /* grid and axis labels */
@@ -219,14 +210,14 @@ static int draw_chart(const char *png, const char *title, const report *r, int n
     if (*log_scale) {
         for (double d = a0; d <= a1 + 1e-9; d += 1) {
             int x = PLOT_X + (int)lround((d - a0) / (a1 - a0) * pw);
-            fill(rgb, W, h, x, top - 4, x + 1, bottom, grid);
+            cli_fill_rect(rgb, W, h, x, top - 4, x + 1, bottom, grid);
             snprintf(lab, sizeof lab, "%g", pow(10, d));
             text(rgb, W, h, x - cli_font_text_width(lab, 1) / 2, top - 16, lab, 1, 0, ink);
         }
     } else {
         for (int t = 0; t <= 5; t++) {
             int x = PLOT_X + (int)lround(t / 5.0 * pw);
-            fill(rgb, W, h, x, top - 4, x + 1, bottom, grid);
+            cli_fill_rect(rgb, W, h, x, top - 4, x + 1, bottom, grid);
             snprintf(lab, sizeof lab, "%g", a1 * t / 5);
             text(rgb, W, h, x - cli_font_text_width(lab, 1) / 2, top - 16, lab, 1, 0, ink);
         }
@@ -253,13 +244,13 @@ static int draw_chart(const char *png, const char *title, const report *r, int n
             }
             double f = *log_scale ? (log10(v) - a0) / (a1 - a0) : v / a1;
             int len = (int)lround(f * pw);
-            fill(rgb, W, h, PLOT_X, y, PLOT_X + len, y + BAR_H, colors[k]);
+            cli_fill_rect(rgb, W, h, PLOT_X, y, PLOT_X + len, y + BAR_H, colors[k]);
             fmt_value(lab, sizeof lab, v);
             text(rgb, W, h, PLOT_X + len + 4, y + 2, lab, 1, 0, ink);
         }
         y += GROUP_GAP;
     }
-    fill(rgb, W, h, PLOT_X, top - 4, PLOT_X + 1, bottom, ink); /* the axis */
+    cli_fill_rect(rgb, W, h, PLOT_X, top - 4, PLOT_X + 1, bottom, ink); /* the axis */
     int rc = vka_image_write_png(png, W, h, rgb) != VKA_OK;
     if (rc)
         fprintf(stderr, "vkattn: bench compare: %s\n", vka_last_error());

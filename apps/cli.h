@@ -168,6 +168,8 @@ void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int g
 /* Detector heat (vka_deform_heatmap, vka_detector_heatmap) on a CLI_DET_GRID² grid over the image. */
 #define CLI_DET_GRID 48
 
+/* Fills [x0, x1) x [y0, y1) of a w x h RGB8 image with c, clipped to the image (draw.c). */
+void cli_fill_rect(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1, const uint8_t c[3]);
 /* Detections drawn into images (draw.c). */
 /* The colour of class cls: 20 distinct colours, repeating. */
 void cli_class_color(int64_t cls, uint8_t rgb[3]);

@@ -21,7 +21,7 @@ void cli_class_color(int64_t cls, uint8_t rgb[3])
     rgb[0] = c[0], rgb[1] = c[1], rgb[2] = c[2];
 }
 
-static void fill(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1, const uint8_t c[3])
+void cli_fill_rect(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1, const uint8_t c[3])
 {
     x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
     x1 = x1 > w ? w : x1, y1 = y1 > h ? h : y1;
@@ -79,6 +79,6 @@ void cli_draw_detection(uint8_t *rgb, int width, int height, const float box[4],
     cli_detection_shape d;
     cli_detection_layout(width, height, box, cls, name, score, &d);
     for (int i = 0; i < 5; i++)
-        fill(rgb, width, height, d.rects[i][0], d.rects[i][1], d.rects[i][2], d.rects[i][3], d.color);
+        cli_fill_rect(rgb, width, height, d.rects[i][0], d.rects[i][1], d.rects[i][2], d.rects[i][3], d.color);
     cli_font_draw(rgb, width, height, d.text_x, d.text_y, d.text, d.scale, d.ink);
 }

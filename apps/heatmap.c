@@ -126,15 +126,6 @@ void cli_heat_blend(uint8_t *rgb, int width, int height, const float *map, int g
 
 /* ------------------------------------------------------------ labels and colour bar */
 
-static void fill_rect(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1, const uint8_t c[3])
-{
-    x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-    x1 = x1 > w ? w : x1, y1 = y1 > h ? h : y1;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
-            memcpy(rgb + ((size_t)y * w + x) * 3, c, 3);
-}
-
 void cli_colorbar_color(float t, uint8_t rgb[3])
 {
     float c[3];
@@ -146,16 +137,16 @@ void cli_colorbar_color(float t, uint8_t rgb[3])
 void cli_draw_colorbar(uint8_t *rgb, int w, int h, int x, int y, int bw, int bh, const char *lo, const char *hi)
 {
     static const uint8_t white[3] = {255, 255, 255}, black[3] = {0, 0, 0};
-    fill_rect(rgb, w, h, x - 1, y - 1, x + bw + 1, y + bh + 1, white); /* a frame: visible on any image */
+    cli_fill_rect(rgb, w, h, x - 1, y - 1, x + bw + 1, y + bh + 1, white); /* a frame: visible on any image */
     for (int i = 0; i < bw; i++) {
         uint8_t c[3];
         cli_colorbar_color(bw > 1 ? (float)i / (float)(bw - 1) : 0, c);
-        fill_rect(rgb, w, h, x + i, y, x + i + 1, y + bh, c);
+        cli_fill_rect(rgb, w, h, x + i, y, x + i + 1, y + bh, c);
     }
     int ty = y + bh + 3, lw = cli_font_text_width(lo, 1), hw = cli_font_text_width(hi, 1);
-    fill_rect(rgb, w, h, x - 1, ty - 1, x + lw + 1, ty + CLI_FONT_H + 1, black);
+    cli_fill_rect(rgb, w, h, x - 1, ty - 1, x + lw + 1, ty + CLI_FONT_H + 1, black);
     cli_font_draw(rgb, w, h, x, ty, lo, 1, white);
-    fill_rect(rgb, w, h, x + bw - hw - 1, ty - 1, x + bw + 1, ty + CLI_FONT_H + 1, black);
+    cli_fill_rect(rgb, w, h, x + bw - hw - 1, ty - 1, x + bw + 1, ty + CLI_FONT_H + 1, black);
     cli_font_draw(rgb, w, h, x + bw - hw, ty, hi, 1, white);
 }
 
@@ -174,7 +165,7 @@ uint8_t *cli_heatmap_label(const uint8_t *tiles, int width, int height, int size
     uint8_t *img = malloc((size_t)W * H * 3);
     if (!img)
         return NULL;
-    fill_rect(img, W, H, 0, 0, W, H, bg);
+    cli_fill_rect(img, W, H, 0, 0, W, H, bg);
     memcpy(img + (size_t)CLI_HEAT_TITLE_H * W * 3, tiles, (size_t)width * height * 3);
     int scale = cli_font_text_width(title, 2) <= W - 12 ? 2 : 1;
     cli_font_draw(img, W, H, 6, (CLI_HEAT_TITLE_H - CLI_FONT_H * scale) / 2 + 1, title, scale, white);
@@ -187,7 +178,7 @@ uint8_t *cli_heatmap_label(const uint8_t *tiles, int width, int height, int size
             snprintf(cap, sizeof cap, "mean of %d heads", nmaps);
         int x = (t % cols) * size + 4, y = CLI_HEAT_TITLE_H + (t / cols) * size + 4;
         int cw = cli_font_text_width(cap, 2) <= size - 10 ? 2 : 1;
-        fill_rect(img, W, H, x - 2, y - 2, x + cli_font_text_width(cap, cw) + 2, y + CLI_FONT_H * cw + 1, black);
+        cli_fill_rect(img, W, H, x - 2, y - 2, x + cli_font_text_width(cap, cw) + 2, y + CLI_FONT_H * cw + 1, black);
         cli_font_draw(img, W, H, x, y, cap, cw, white);
     }
     int by = CLI_HEAT_TITLE_H + height + 6, bw = W - 12 < 400 ? W - 12 : 400;
