@@ -131,6 +131,18 @@ int main(int argc, char **argv)
     }
     vkt_check(vka_image_decode(NULL, 10, "x") == NULL && vka_image_decode(enc, 0, "x") == NULL,
               "decode of NULL / 0 bytes refused");
+    /* vka_image_probe: the header's size after the same checks, without decoding */
+    int pw = -1, ph = -1;
+    vka_status ps = vka_image_probe(enc, ne, "rt.png bytes", &pw, &ph);
+    vkt_check(ps == VKA_OK && pw == w && ph == h, "probe of the round-trip PNG: %dx%d (want %dx%d)", pw, ph, w, h);
+    ps = vka_image_probe("P6\n20000 10\n255\n", 16, "huge header", &pw, &ph);
+    vkt_check(ps == VKA_ERR_TOO_LARGE && pw == 0 && ph == 0 && strstr(vka_last_error(), "huge header") &&
+                  strstr(vka_last_error(), "16384"),
+              "probe refuses 20000 px, naming it: \"%s\"", vka_last_error());
+    ps = vka_image_probe("P5\n4 4\n65535\n", 15, "p5-16", &pw, &ph);
+    vkt_check(ps == VKA_ERR_FORMAT && strstr(vka_last_error(), "16-bit greyscale PNM"),
+              "probe applies the PNM guard: \"%s\"", vka_last_error());
+    vkt_check(vka_image_probe(NULL, 10, "x", &pw, &ph) == VKA_ERR_INVALID_ARG, "probe of NULL refused");
     vka_image_free(NULL);
 
     free(rgb);

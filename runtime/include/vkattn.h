@@ -955,6 +955,12 @@ VKA_API vka_image *vka_image_load(const char *path);
 /* The same from encoded bytes in memory (e.g. an MJPEG camera frame); `what`
  * names them in errors. */
 VKA_API vka_image *vka_image_decode(const void *data, size_t bytes, const char *what);
+/* The size vka_image_decode would decode encoded bytes to, from their header
+ * alone, after every check it makes first (the JPEG and PNM guards, at most
+ * 16384 pixels per side and 1 GiB decoded): VKA_OK with *width, *height, or
+ * an error (VKA_ERR_FORMAT, VKA_ERR_TOO_LARGE, VKA_ERR_INVALID_ARG) with
+ * vka_last_error() naming what is wrong. */
+VKA_API vka_status vka_image_probe(const void *data, size_t bytes, const char *what, int *width, int *height);
 VKA_API void vka_image_free(vka_image *img);
 /* Writes [h, w, 3] RGB as PNG. */
 VKA_API vka_status vka_image_write_png(const char *path, int width, int height, const uint8_t *rgb);

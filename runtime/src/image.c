@@ -287,33 +287,53 @@ vka_image *vka_image_load(const char *path)
     return wrap(rgb, w, h, "vka_image_load", path);
 }
 
-vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
+/* Everything vka_image_decode checks before decoding: size, the JPEG/PNM
+ * guards, stb's header, the side and decoded-size limits; errors as `fn`. */
+static vka_status probe(const void *data, size_t bytes, const char *what, const char *fn, int *w, int *h, int *c)
 {
-    what = what ? what : "image";
     if (!data || bytes == 0 || bytes > INT_MAX) {
-        vka__set_tls_error("vka_image_decode: %s: %s", what, !data ? "data is NULL" : "size out of range");
-        return NULL;
+        vka__set_tls_error("%s: %s: %s", fn, what, !data ? "data is NULL" : "size out of range");
+        return VKA_ERR_INVALID_ARG;
     }
     char bad[160];
     if (pre_scan(data, bytes, bad, sizeof bad)) {
-        vka__set_tls_error("vka_image_decode: %s is %s", what, bad);
-        return NULL;
+        vka__set_tls_error("%s: %s is %s", fn, what, bad);
+        return VKA_ERR_FORMAT;
     }
-    int w = 0, h = 0, c = 0;
-    if (!stbi_info_from_memory(data, (int)bytes, &w, &h, &c)) {
-        vka__set_tls_error("vka_image_decode: %s is not an image stb_image can read: %s", what, stbi_failure_reason());
-        return NULL;
+    if (!stbi_info_from_memory(data, (int)bytes, w, h, c)) {
+        vka__set_tls_error("%s: %s is not an image stb_image can read: %s", fn, what, stbi_failure_reason());
+        return VKA_ERR_FORMAT;
     }
-    if (w <= 0 || h <= 0 || w > VKA_IMAGE_MAX_SIDE || h > VKA_IMAGE_MAX_SIDE) {
-        vka__set_tls_error("vka_image_decode: %s is %dx%d; 1 to %d pixels per side are accepted", what, w, h,
+    if (*w <= 0 || *h <= 0 || *w > VKA_IMAGE_MAX_SIDE || *h > VKA_IMAGE_MAX_SIDE) {
+        vka__set_tls_error("%s: %s is %dx%d; 1 to %d pixels per side are accepted", fn, what, *w, *h,
                            VKA_IMAGE_MAX_SIDE);
-        return NULL;
+        return VKA_ERR_TOO_LARGE;
     }
     char why[160];
-    if (too_big(w, h, c, stbi_is_16_bit_from_memory(data, (int)bytes), why, sizeof why)) {
-        vka__set_tls_error("vka_image_decode: %s is %s", what, why);
-        return NULL;
+    if (too_big(*w, *h, *c, stbi_is_16_bit_from_memory(data, (int)bytes), why, sizeof why)) {
+        vka__set_tls_error("%s: %s is %s", fn, what, why);
+        return VKA_ERR_TOO_LARGE;
     }
+    return VKA_OK;
+}
+
+vka_status vka_image_probe(const void *data, size_t bytes, const char *what, int *width, int *height)
+{
+    int w = 0, h = 0, c = 0;
+    vka_status s = probe(data, bytes, what ? what : "image", "vka_image_probe", &w, &h, &c);
+    if (width)
+        *width = s ? 0 : w;
+    if (height)
+        *height = s ? 0 : h;
+    return s;
+}
+
+vka_image *vka_image_decode(const void *data, size_t bytes, const char *what)
+{
+    what = what ? what : "image";
+    int w = 0, h = 0, c = 0;
+    if (probe(data, bytes, what, "vka_image_decode", &w, &h, &c))
+        return NULL;
     uint8_t *rgb = stbi_load_from_memory(data, (int)bytes, &w, &h, &c, 3);
     if (!rgb) {
         vka__set_tls_error("vka_image_decode: decoding %s failed: %s", what, stbi_failure_reason());
