@@ -45,6 +45,10 @@ layout(push_constant) uniform Push {
     uint off_x, off_w, off_b, off_y;
 } pc;
 
+#include "epi_spec.glsl"
+// bias: flag 1 of the epilogue's flags (VKA_CONV_BIAS), as the other convs
+#define HAS_BIAS (EPI_FLAGS != 0xffffffffu ? (EPI_FLAGS & 1u) != 0u : pc.has_bias != 0u)
+
 // The pointwise case: a GEMM [O, C] · [C, H·W] per image.
 void pointwise()
 {
@@ -71,10 +75,10 @@ void pointwise()
         if (oc0 + j >= pc.og)
             break;
         uint oc = g * pc.og + oc0 + j;
-        float b = pc.has_bias != 0u ? float(bias[pc.off_b + oc]) : 0.0;
+        float b = HAS_BIAS ? float(bias[pc.off_b + oc]) : 0.0;
         uint yb = pc.off_y + (nb * pc.o + oc) * hw + seg * 4u;
         [[unroll]] for (uint i = 0u; i < 4u; i++)
-            y[yb + i] = T(vka_act(acc[j][i] + b, pc.act));
+            y[yb + i] = T(vka_act(acc[j][i] + b, VKA_EPI_ACT));
     }
 }
 
@@ -137,10 +141,10 @@ void main()
         if (oc0 + j >= pc.og)
             break;
         uint oc = g * pc.og + oc0 + j;
-        float b = pc.has_bias != 0u ? float(bias[pc.off_b + oc]) : 0.0;
+        float b = HAS_BIAS ? float(bias[pc.off_b + oc]) : 0.0;
         uint yb = pc.off_y + ((nb * pc.o + oc) * pc.oh + oy) * pc.ow;
         [[unroll]] for (uint i = 0u; i < PX; i++)
             if (ox0 + i < pc.ow)
-                y[yb + ox0 + i] = T(vka_act(acc[j][i] + b, pc.act));
+                y[yb + ox0 + i] = T(vka_act(acc[j][i] + b, VKA_EPI_ACT));
     }
 }

@@ -76,7 +76,26 @@ static vka_conv_params params_of(const ccase *g)
 /* The epilogue beyond bias and activation, and the weight layout. */
 typedef struct cepi {
     int scale, shift, res, res_pre, packed;
+    int64_t yoff, roff; /* y and the residual as views at these element offsets (the texel kernel's
+                           vector stores and residual loads need multiples of 4) */
 } cepi;
+
+/* A tensor of shape s as a view at element `off` of a larger one (*base, destroyed by the caller). */
+static vka_tensor *offset_tensor(vka_context *ctx, vka_dtype dt, const int64_t *s, int64_t off, const float *data,
+                                 vka_tensor **base)
+{
+    int64_t n = s[0] * s[1] * s[2] * s[3] + off;
+    *base = vkt_tensor(ctx, dt, 1, &n, NULL);
+    vkt_poison(*base);
+    vka_tensor *t = vka_tensor_view(*base, off, 4, s);
+    if (!t) {
+        fprintf(stderr, "FAIL tensor_view: %s\n", vka_context_last_error(ctx));
+        exit(1);
+    }
+    if (data)
+        vkt_upload(t, data);
+    return t;
+}
 
 /* Returns the GPU time of the dispatch in ms (timestamps on). */
 static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int check, const cepi *ep)
@@ -99,8 +118,10 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
     vka_conv_pack_weights(hw, g->o, cg, g->kh, g->kw, hp);
     vka_tensor *x = vkt_tensor(ctx, dt, 4, sx, hx), *w = ep->packed ? vkt_tensor(ctx, dt, 4, sp, hp) : vkt_tensor(ctx, dt, 4, sw, hw);
     vka_tensor *ts = ep->scale ? vkt_tensor(ctx, dt, 1, &g->o, hs) : NULL, *tt = ep->shift ? vkt_tensor(ctx, dt, 1, &g->o, ht) : NULL;
-    vka_tensor *tr = ep->res ? vkt_tensor(ctx, dt, 4, sy, hr) : NULL;
-    vka_tensor *b = g->bias ? vkt_tensor(ctx, dt, 1, &g->o, hb) : NULL, *y = vkt_tensor(ctx, dt, 4, sy, NULL);
+    vka_tensor *rbase = NULL, *ybase = NULL;
+    vka_tensor *tr = !ep->res ? NULL : ep->roff ? offset_tensor(ctx, dt, sy, ep->roff, hr, &rbase) : vkt_tensor(ctx, dt, 4, sy, hr);
+    vka_tensor *b = g->bias ? vkt_tensor(ctx, dt, 1, &g->o, hb) : NULL;
+    vka_tensor *y = ep->yoff ? offset_tensor(ctx, dt, sy, ep->yoff, NULL, &ybase) : vkt_tensor(ctx, dt, 4, sy, NULL);
     vkt_poison(y);
     vka_conv_params p = params_of(g);
     vka_cmd *cmd = vka_cmd_create(ctx);
@@ -108,11 +129,12 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
     vka_cmd_begin(cmd);
     char what[256];
     snprintf(what, sizeof what, "%s x[%lld,%lld,%lld,%lld] w[%lld,%lld,%lld,%lld] s%lldx%lld pad %lld,%lld,%lld,%lld "
-             "dil %lldx%lld groups %lld%s act %d%s%s%s%s", vka_dtype_str(dt), (long long)g->n, (long long)g->c, (long long)g->h,
+             "dil %lldx%lld groups %lld%s act %d%s%s%s%s y@%lld res@%lld", vka_dtype_str(dt), (long long)g->n, (long long)g->c, (long long)g->h,
              (long long)g->w, (long long)sw[0], (long long)sw[1], (long long)g->kh, (long long)g->kw, (long long)g->sh,
              (long long)g->sw, (long long)g->pt, (long long)g->pl, (long long)g->pb, (long long)g->pr, (long long)g->dh,
              (long long)g->dw, (long long)g->groups, g->bias ? " bias" : "", (int)g->act, ep->packed ? " packed-w" : "",
-             ep->scale ? " scale" : "", ep->shift ? " shift" : "", ep->res ? (ep->res_pre ? " res-pre-act" : " res") : "");
+             ep->scale ? " scale" : "", ep->shift ? " shift" : "", ep->res ? (ep->res_pre ? " res-pre-act" : " res") : "",
+             (long long)ep->yoff, (long long)ep->roff);
     double ms = 0;
     vka_conv_epilogue e = {ts, tt, tr, ep->res_pre, ep->packed};
     vka_status s = ep->scale || ep->shift || ep->res || ep->packed ? vka_conv2d_ex(cmd, x, w, b, &p, &e, y)
@@ -152,6 +174,7 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
     vka_cmd_destroy(cmd);
     vka_tensor_destroy(x), vka_tensor_destroy(w), vka_tensor_destroy(b), vka_tensor_destroy(y);
     vka_tensor_destroy(ts), vka_tensor_destroy(tt), vka_tensor_destroy(tr);
+    vka_tensor_destroy(rbase), vka_tensor_destroy(ybase);
     free(hx), free(hw), free(hb), free(hs), free(ht), free(hr), free(hp);
     return ms;
 }
@@ -212,16 +235,21 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {1, 20, 6, 10, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
     };
     const cepi eps[] = {
-        {1, 0, 0, 0, 0}, {0, 1, 0, 0, 0}, {1, 1, 0, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, 1, 1, 0}, {1, 1, 1, 0, 0},
-        {1, 1, 1, 1, 0},
+        {1, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0}, {1, 1, 0, 0, 0, 0, 0}, {0, 0, 1, 0, 0, 0, 0}, {0, 0, 1, 1, 0, 0, 0}, {1, 1, 1, 0, 0, 0, 0},
+        {1, 1, 1, 1, 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof ec / sizeof *ec; i++)
         for (size_t j = 0; j < sizeof eps / sizeof *eps; j++)
             run_case_ex(ctx, dt, &ec[i], 1, &eps[j]);
+    /* y and the residual at offsets: aligned (vector stores and loads), either one not */
+    const cepi offs[] = {{1, 1, 1, 0, 0, 4, 8}, {0, 0, 1, 1, 0, 1, 0}, {0, 1, 1, 0, 0, 0, 3}, {1, 0, 0, 0, 0, 6, 0}};
+    for (size_t i = 0; i < sizeof ec / sizeof *ec; i++)
+        for (size_t j = 0; j < sizeof offs / sizeof *offs; j++)
+            run_case_ex(ctx, dt, &ec[i], 1, &offs[j]);
     /* packed weights (the texel and shared kernels take them) */
     const char *v = getenv("VKATTN_CONV_VARIANT");
     if (!v || !strcmp(v, "tex") || !strcmp(v, "shared")) {
-        cepi pk = {0, 0, 0, 0, 1}, pke = {1, 1, 1, 1, 1};
+        cepi pk = {0, 0, 0, 0, 1, 0, 0}, pke = {1, 1, 1, 1, 1, 0, 0};
         for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
             if (cs[i].groups != cs[i].c || !v)
                 run_case_ex(ctx, dt, &cs[i], 1, &pk);

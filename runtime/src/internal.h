@@ -311,6 +311,17 @@ vka_status vka__dispatch(vka_cmd *cmd, const char *shader, const uint32_t *spec,
                          const vka__binding *b, int nbind, const void *push, size_t push_size,
                          uint32_t gx, uint32_t gy, uint32_t gz);
 
+/* The fused epilogue's activation and flags as specialization constants 5 and 6
+ * of the GEMM and conv kernels (shaders/include/epi_spec.glsl): the driver then
+ * compiles only what runs. Zero-fills spec[nspec..4]; returns the new count, 7. */
+static inline int vka__epi_spec(uint32_t *spec, int nspec, uint32_t act, uint32_t flags)
+{
+    for (int i = nspec; i < 5; i++)
+        spec[i] = 0;
+    spec[5] = act, spec[6] = flags;
+    return 7;
+}
+
 /* Splits a 1-D count of workgroups across x and y within the device's
  * maxComputeWorkGroupCount; shaders rebuild the id with vka_group_id(). */
 void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);

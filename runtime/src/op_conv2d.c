@@ -80,7 +80,7 @@ typedef struct vka__convx_push {
 _Static_assert(sizeof(vka__convx_push) <= VKA_PUSH_MAX, "push constants");
 
 /* keep in sync with VKA_CONV_* in conv_common.glsl */
-enum { CONV_BIAS = 1, CONV_SCALE = 2, CONV_SHIFT = 4, CONV_RES = 8, CONV_RES_PRE = 16 };
+enum { CONV_BIAS = 1, CONV_SCALE = 2, CONV_SHIFT = 4, CONV_RES = 8, CONV_RES_PRE = 16, CONV_Y4 = 32 };
 
 /* The texel kernel's tile, as GEMM's: TEX_TM output channels times TEX_WG
  * lanes of TEX_TN groups of 4 pixels (8 x 64 outputs per workgroup). */
@@ -123,10 +123,11 @@ static vka_status conv_direct(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_te
         (uint32_t)p->dilation[0], (uint32_t)p->dilation[1], (uint32_t)cg, (uint32_t)og, (uint32_t)segs,
         (uint32_t)octiles, (uint32_t)p->act, bias != NULL, vka__off(x), vka__off(w), bias ? vka__off(bias) : 0,
         vka__off(y)};
-    uint32_t spec[4] = {wg, oct, px, vec};
+    uint32_t spec[8] = {wg, oct, px, vec};
+    int nspec = vka__epi_spec(spec, 4, (uint32_t)p->act, bias ? CONV_BIAS : 0);
     vka__binding b[] = {{x, 0}, {w, 0}, {bias, 0}, {y, 1}};
     char name[32];
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "conv2d", x->dtype), spec, 4, b, 4, &pc, sizeof pc,
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, "conv2d", x->dtype), spec, nspec, b, 4, &pc, sizeof pc,
                          (uint32_t)gx, (uint32_t)gy, (uint32_t)N);
 }
 
@@ -662,7 +663,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     pc.w_gs = pc.w_os * (uint32_t)og;
     /* bindings 0-2: x and w (texel-capable), 3: y, 4-7: the epilogue */
     vka__binding b[] = {{x, 0}, {w, 0}, {NULL, 0}, {y, 1}, {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
-    uint32_t spec[5];
+    uint32_t spec[8];
     int nspec;
     uint64_t gx, gy, gz;
     const char *shader;
@@ -684,6 +685,9 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
         if (env && env[0] == '0')
             xv = 0;
         spec[0] = TEX_WG, spec[1] = TEX_TM, spec[2] = TEX_TN, spec[3] = xv, nspec = 4;
+        /* y (and the residual) in whole aligned 4-vectors: vector stores */
+        if ((OH * OW) % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0))
+            pc.flags |= CONV_Y4;
         uint64_t ngrp = ((uint64_t)OH * OW + 3) / 4;
         gx = ((uint64_t)og + TEX_TM - 1) / TEX_TM;
         gy = (ngrp + TEX_WG * TEX_TN - 1) / (TEX_WG * TEX_TN);
@@ -719,6 +723,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: grid %llux%llux%llu for y %s exceeds the device's limits", OP,
                         (unsigned long long)gx, (unsigned long long)gy, (unsigned long long)gz,
                         vka__tdesc(y, dy, sizeof dy));
+    nspec = vka__epi_spec(spec, nspec, pc.act, pc.flags);
     char name[40];
     return vka__dispatch(cmd, vka__variant(name, sizeof name, shader, x->dtype), spec, nspec, b, 8, &pc, sizeof pc,
                          (uint32_t)gx, (uint32_t)gy, (uint32_t)gz);

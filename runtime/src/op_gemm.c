@@ -334,7 +334,7 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     };
 
     char name[40];
-    uint32_t spec[6];
+    uint32_t spec[8];
     int nspec;
     int64_t bm, bn;
     int rowmajor_grid = 0;
@@ -381,6 +381,7 @@ vka_status vka_gemm(vka_cmd *cmd, const vka_gemm_desc *d, vka_tensor *a, vka_ten
     if (gx > maxg[0] || gy > maxg[1])
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_gemm: c %s [%lld, %lld] needs a %lldx%lld grid; the device allows %ux%u",
                         vka__tname(c), (long long)m, (long long)n, (long long)gx, (long long)gy, maxg[0], maxg[1]);
+    nspec = vka__epi_spec(spec, nspec, pc.act, pc.flags); /* after the swap: its flags */
     vka__binding bind[] = {{ta, bind_a}, {tb, bind_b}, {c, 1}, {d->bias, 0}, {d->residual, 0}};
     /* batches beyond maxComputeWorkGroupCount[2] go into further dispatches */
     for (int64_t z0 = 0; z0 < batch; z0 += maxg[2]) {

@@ -195,9 +195,8 @@ void main()
             if (oc >= pc.og)
                 break;
             uint yb = (nb * pc.o + g * pc.og + oc) * npix;
-            for (uint v = 0; v < 4u; v++)
-                if (grp * 4u + v < npix)
-                    conv_store(g * pc.og + oc, yb + grp * 4u + v, acc[i][t][v]);
+            if (grp * 4u < npix)
+                conv_store4(g * pc.og + oc, yb + grp * 4u, acc[i][t], min(npix - grp * 4u, 4u));
         }
     }
 }

@@ -11,9 +11,11 @@
 #include "act.glsl"
 
 layout(std430, binding = 3) writeonly buffer Y { T y_buf[]; };
+layout(std430, binding = 3) writeonly buffer Y4 { T4 y4_buf[]; };
 layout(std430, binding = 4) readonly buffer Scale { T scale_buf[]; };
 layout(std430, binding = 5) readonly buffer Shift { T shift_buf[]; };
 layout(std430, binding = 6) readonly buffer Res { T res_buf[]; };
+layout(std430, binding = 6) readonly buffer Res4 { T4 res4_buf[]; };
 layout(std430, binding = 7) readonly buffer Bias { T bias_buf[]; };
 
 // keep in sync with vka__convx_push in runtime/src/op_conv2d.c
@@ -34,30 +36,71 @@ layout(push_constant) uniform Push {
     uint off_x, off_w, off_b, off_y, off_s, off_t, off_r;
 } pc;
 
+#include "epi_spec.glsl"
+
 // keep in sync with op_conv2d.c
 #define VKA_CONV_BIAS 1u
 #define VKA_CONV_SCALE 2u
 #define VKA_CONV_SHIFT 4u
 #define VKA_CONV_RES 8u
 #define VKA_CONV_RES_PRE 16u // the residual is added before the activation (ResNet blocks)
+// conv_store4 only: every run of 4 starts on a 4-element boundary of y (and of
+// the residual) and lies inside it, so it is one vector store (llvmpipe loops
+// over the lanes for every store, once per component)
+#define VKA_CONV_Y4 32u
 
 // y[yi] = ((act(acc + bias[oc] (+ r)) · scale[oc] + shift[oc]) (+ r); oc over
 // all groups, yi the element index of y (and of the residual).
 void conv_store(uint oc, uint yi, float acc)
 {
     float v = acc;
-    if ((pc.flags & VKA_CONV_BIAS) != 0u)
+    if ((VKA_EPI_FLAGS & VKA_CONV_BIAS) != 0u)
         v += float(bias_buf[pc.off_b + oc]);
-    if ((pc.flags & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == (VKA_CONV_RES | VKA_CONV_RES_PRE))
+    if ((VKA_EPI_FLAGS & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == (VKA_CONV_RES | VKA_CONV_RES_PRE))
         v += float(res_buf[pc.off_r + yi]);
-    v = vka_act(v, pc.act);
-    if ((pc.flags & VKA_CONV_SCALE) != 0u)
+    v = vka_act(v, VKA_EPI_ACT);
+    if ((VKA_EPI_FLAGS & VKA_CONV_SCALE) != 0u)
         v *= float(scale_buf[pc.off_s + oc]);
-    if ((pc.flags & VKA_CONV_SHIFT) != 0u)
+    if ((VKA_EPI_FLAGS & VKA_CONV_SHIFT) != 0u)
         v += float(shift_buf[pc.off_t + oc]);
-    if ((pc.flags & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == VKA_CONV_RES)
+    if ((VKA_EPI_FLAGS & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == VKA_CONV_RES)
         v += float(res_buf[pc.off_r + yi]);
     y_buf[pc.off_y + yi] = T(v);
+}
+
+// conv_store for 4 outputs of one channel, y[yi..yi+3], of which the first n
+// (1..4) are inside y: the per-channel terms are loaded once (llvmpipe loops
+// over the lanes for every storage-buffer load, uniform or not), the residual
+// at clamped indices; with VKA_CONV_Y4 as vectors.
+void conv_store4(uint oc, uint yi, vec4 acc, uint n)
+{
+    uint f = VKA_EPI_FLAGS;
+    bool res = (f & VKA_CONV_RES) != 0u, pre = (f & VKA_CONV_RES_PRE) != 0u;
+    vec4 r = vec4(0.0);
+    if (res && (f & VKA_CONV_Y4) != 0u)
+        r = vec4(res4_buf[(pc.off_r + yi) >> 2u]);
+    else if (res)
+        for (uint k = 0; k < 4u; k++)
+            r[k] = float(res_buf[pc.off_r + yi + min(k, n - 1u)]);
+    vec4 v = acc;
+    if ((f & VKA_CONV_BIAS) != 0u)
+        v += float(bias_buf[pc.off_b + oc]);
+    if (res && pre)
+        v += r;
+    for (uint k = 0; k < 4u; k++)
+        v[k] = vka_act(v[k], VKA_EPI_ACT);
+    if ((f & VKA_CONV_SCALE) != 0u)
+        v *= float(scale_buf[pc.off_s + oc]);
+    if ((f & VKA_CONV_SHIFT) != 0u)
+        v += float(shift_buf[pc.off_t + oc]);
+    if (res && !pre)
+        v += r;
+    if ((f & VKA_CONV_Y4) != 0u)
+        y4_buf[(pc.off_y + yi) >> 2u] = T4(v);
+    else
+        for (uint k = 0; k < 4u; k++)
+            if (k < n)
+                y_buf[pc.off_y + yi + k] = T(v[k]);
 }
 
 #if defined(VKA_F16) && VKA_F16

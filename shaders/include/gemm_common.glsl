@@ -35,6 +35,8 @@ layout(push_constant) uniform Push {
     uint flags;         // VKA_GEMM_BIAS | VKA_GEMM_RES | VKA_GEMM_BETA | VKA_GEMM_BIAS_ROW
 } pc;
 
+#include "epi_spec.glsl"
+
 #define VKA_GEMM_BIAS 1u
 #define VKA_GEMM_RES 2u
 #define VKA_GEMM_BETA 4u
@@ -45,13 +47,13 @@ layout(push_constant) uniform Push {
 void gemm_store(uint z, uint i, uint j, float acc)
 {
     float v = pc.alpha * acc;
-    if ((pc.flags & VKA_GEMM_BIAS) != 0u)
-        v += float(bias_buf[pc.off_bias + ((pc.flags & VKA_GEMM_BIAS_ROW) != 0u ? i : j)]);
-    v = vka_act(v, pc.act);
+    if ((VKA_EPI_FLAGS & VKA_GEMM_BIAS) != 0u)
+        v += float(bias_buf[pc.off_bias + ((VKA_EPI_FLAGS & VKA_GEMM_BIAS_ROW) != 0u ? i : j)]);
+    v = vka_act(v, VKA_EPI_ACT);
     uint ci = z * pc.c_bs + i * pc.c_rs + j * pc.c_cs;
-    if ((pc.flags & VKA_GEMM_RES) != 0u)
+    if ((VKA_EPI_FLAGS & VKA_GEMM_RES) != 0u)
         v += float(res_buf[pc.off_res + ci]);
-    if ((pc.flags & VKA_GEMM_BETA) != 0u)
+    if ((VKA_EPI_FLAGS & VKA_GEMM_BETA) != 0u)
         v += pc.beta * float(c_buf[pc.off_c + ci]);
     c_buf[pc.off_c + ci] = T(v);
 }
