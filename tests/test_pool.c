@@ -47,6 +47,8 @@ typedef struct pcase {
     vka_pool_params p;
 } pcase;
 
+static int64_t g_xoff; /* x's element offset in its buffer */
+
 static void run_case(vka_context *ctx, vka_dtype dt, const pcase *g)
 {
     const vka_pool_params *p = &g->p;
@@ -57,14 +59,18 @@ static void run_case(vka_context *ctx, vka_dtype dt, const pcase *g)
     float *hx = vkt_randn(nx, 1.0f);
     if (dt == VKA_F16)
         vkt_round_f16(hx, nx);
-    vka_tensor *x = vkt_tensor(ctx, dt, 4, sx, hx), *y = vkt_tensor(ctx, dt, 4, sy, NULL);
+    /* x as a view at g_xoff elements into a larger tensor (the texel view's offset) */
+    int64_t nbase = (int64_t)nx + g_xoff;
+    vka_tensor *xbase = vkt_tensor(ctx, dt, 1, &nbase, NULL);
+    vka_tensor *x = vka_tensor_view(xbase, g_xoff, 4, sx), *y = vkt_tensor(ctx, dt, 4, sy, NULL);
+    vkt_upload(x, hx);
     vkt_poison(y);
     vka_cmd *cmd = vka_cmd_create(ctx);
     vka_cmd_begin(cmd);
     char what[256];
-    snprintf(what, sizeof what, "%s %s [%lld,%lld,%lld,%lld] k%lldx%lld s%lldx%lld pad %lld,%lld,%lld,%lld dil %lldx%lld%s%s",
+    snprintf(what, sizeof what, "%s %s [%lld,%lld,%lld,%lld]@%lld k%lldx%lld s%lldx%lld pad %lld,%lld,%lld,%lld dil %lldx%lld%s%s",
              vka_dtype_str(dt), g->op == VKA_POOL_MAX ? "maxpool" : "avgpool", (long long)g->n, (long long)g->c,
-             (long long)g->h, (long long)g->w, (long long)p->kernel[0], (long long)p->kernel[1], (long long)p->stride[0],
+             (long long)g->h, (long long)g->w, (long long)g_xoff, (long long)p->kernel[0], (long long)p->kernel[1], (long long)p->stride[0],
              (long long)p->stride[1], (long long)p->pad[0], (long long)p->pad[1], (long long)p->pad[2],
              (long long)p->pad[3], (long long)p->dilation[0], (long long)p->dilation[1], p->ceil_mode ? " ceil" : "",
              p->count_include_pad ? " include_pad" : "");
@@ -81,7 +87,7 @@ static void run_case(vka_context *ctx, vka_dtype dt, const pcase *g)
         free(got), free(ref);
     }
     vka_cmd_destroy(cmd);
-    vka_tensor_destroy(x), vka_tensor_destroy(y);
+    vka_tensor_destroy(x), vka_tensor_destroy(y), vka_tensor_destroy(xbase);
     free(hx);
 }
 
@@ -141,9 +147,16 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {1, 7, 14, 11, VKA_POOL_AVG, pp(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)},    /* ceil with include_pad */
         {1, 7, 14, 11, VKA_POOL_AVG, pp(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0)},
         {1, 3, 17, 15, VKA_POOL_AVG, pp(4, 3, 3, 2, 2, 0, 1, 1, 1, 1, 1)},
+        /* rows longer than a workgroup's 64 outputs */
+        {1, 4, 9, 150, VKA_POOL_MAX, pp(3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0)},
+        {2, 3, 5, 261, VKA_POOL_AVG, pp(2, 3, 2, 2, 0, 1, 1, 0, 1, 1, 0)},
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         run_case(ctx, dt, &cs[i]);
+    g_xoff = 5; /* x not at the start of its buffer */
+    for (size_t i = 0; i < sizeof cs / sizeof *cs; i += 3)
+        run_case(ctx, dt, &cs[i]);
+    g_xoff = 0;
     run_global(ctx, dt, 1, 96, 13, 17, 0);
     run_global(ctx, dt, 2, 16, 40, 40, 1);
     run_global(ctx, dt, 1, 5, 1, 1, 0);
@@ -181,6 +194,10 @@ int main(int argc, char **argv)
     run_all(ctx, VKA_F32);
     if (vka_context_device(ctx)->fp16_storage)
         run_all(ctx, VKA_F16);
+    printf("-- VKATTN_POOL_TEXEL=0 (x from a storage buffer)\n");
+    setenv("VKATTN_POOL_TEXEL", "0", 1);
+    run_all(ctx, VKA_F32);
+    unsetenv("VKATTN_POOL_TEXEL");
     test_errors(ctx);
     return vkt_finish();
 }

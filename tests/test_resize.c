@@ -197,7 +197,13 @@ static void pad_all(vka_context *ctx, vka_dtype dt)
         run_pad(ctx, dt, 5, s5, b5, e5, mode);
         int64_t s3[3] = {5, 9, 8}, b3[3] = {-1, 2, -3}, e3[3] = {1, -2, 2}; /* negative pads crop */
         run_pad(ctx, dt, 3, s3, b3, e3, mode);
+        /* rows longer than a workgroup's 64 lanes; row blocks that wrap two axes at once */
+        int64_t sl[4] = {2, 3, 2, 150}, bl[4] = {0, 1, 0, 3}, el[4] = {1, 0, 1, 40};
+        run_pad(ctx, dt, 4, sl, bl, el, mode);
     }
+    /* an empty x: y is all the constant */
+    int64_t s0[3] = {2, 0, 3}, b0[3] = {0, 2, 0}, e0[3] = {0, 1, 1};
+    run_pad(ctx, dt, 3, s0, b0, e0, VKA_PAD_CONSTANT);
 }
 
 /* ------------------------------------------------------------------ clip */
@@ -283,6 +289,10 @@ int main(int argc, char **argv)
         pad_all(ctx, dt);
         clip_all(ctx, dt);
     }
+    printf("-- VKATTN_PAD_TEXEL=0 (x from a storage buffer)\n");
+    setenv("VKATTN_PAD_TEXEL", "0", 1);
+    pad_all(ctx, VKA_F32);
+    unsetenv("VKATTN_PAD_TEXEL");
     test_errors(ctx);
     return vkt_finish();
 }

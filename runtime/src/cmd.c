@@ -385,6 +385,19 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy)
     }
 }
 
+vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint64_t len, uint32_t g[3])
+{
+    const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
+    uint64_t blocks = (rows + VKA_ROWS_PER_WG - 1) / VKA_ROWS_PER_WG;
+    uint64_t gx = (len + VKA_ROW_WG - 1) / VKA_ROW_WG, gy = blocks < maxg[1] ? blocks : maxg[1];
+    uint64_t gz = gy ? (blocks + gy - 1) / gy : 0;
+    if (!gx || !gy || gx > maxg[0] || gz > maxg[2] || rows > UINT32_MAX)
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: %llu rows of %llu elements exceed the device's grid", op,
+                        (unsigned long long)rows, (unsigned long long)len);
+    g[0] = (uint32_t)gx, g[1] = (uint32_t)gy, g[2] = (uint32_t)gz;
+    return VKA_OK;
+}
+
 static vka_status alloc_set(vka_cmd *cmd, VkDescriptorSetLayout dsl, VkDescriptorSet *out)
 {
     vka_context *ctx = cmd->ctx;

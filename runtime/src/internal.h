@@ -326,6 +326,13 @@ static inline int vka__epi_spec(uint32_t *spec, int nspec, uint32_t act, uint32_
  * maxComputeWorkGroupCount; shaders rebuild the id with vka_group_id(). */
 void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 
+/* The grid of shaders/include/rows.glsl: ceil(len / VKA_ROW_WG) segments of
+ * blocks of VKA_ROWS_PER_WG of `rows` rows, the blocks split across y and z
+ * (the shader skips rows past the last). VKA_ERR_TOO_LARGE naming op past the limits. */
+#define VKA_ROW_WG 64
+#define VKA_ROWS_PER_WG 4
+vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint64_t len, uint32_t g[3]);
+
 /* Variant name helper: "<base>_f32" or "<base>_f16". */
 const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);
 

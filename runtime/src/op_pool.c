@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* op_pool.c — vka_pool2d (max / average over windows) and vka_global_avgpool
  * (a mean over H·W through vka_reduce). */
+#include <stdlib.h>
+
 #include "internal.h"
 #include "op_shape.h"
 
 /* keep in sync with shaders/pool2d.comp */
 typedef struct vka__pool_push {
-    uint32_t total;
+    uint32_t rows;
     uint32_t h, w, oh, ow;
     uint32_t kh, kw, sh, sw, dh, dw;
     int32_t pt, pl, pb, pr;
@@ -81,17 +83,24 @@ vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_poo
                         vka__tdesc(x, dx, sizeof dx));
     if (y->numel == 0)
         return VKA_OK;
-    vka__pool_push pc = {(uint32_t)y->numel, (uint32_t)H, (uint32_t)W, (uint32_t)OH, (uint32_t)OW,
+    vka__pool_push pc = {(uint32_t)(y->numel / OW), (uint32_t)H, (uint32_t)W, (uint32_t)OH, (uint32_t)OW,
                          (uint32_t)p->kernel[0], (uint32_t)p->kernel[1], (uint32_t)p->stride[0],
                          (uint32_t)p->stride[1], (uint32_t)p->dilation[0], (uint32_t)p->dilation[1],
                          (int32_t)p->pad[0], (int32_t)p->pad[1], (int32_t)p->pad[2], (int32_t)p->pad[3],
                          p->count_include_pad != 0, vka__off(x), vka__off(y)};
-    uint32_t spec[1] = {op == VKA_POOL_AVG}, gx, gy;
-    vka__grid1d(ctx, ((uint64_t)y->numel + 255) / 256, &gx, &gy);
-    vka__binding b[] = {{x, 0}, {y, 1}};
+    /* windows up to 5x5 unrolled (a pipeline per size) */
+    uint32_t spec[3] = {op == VKA_POOL_AVG, p->kernel[0] <= 5 ? (uint32_t)p->kernel[0] : 0,
+                        p->kernel[1] <= 5 ? (uint32_t)p->kernel[1] : 0}, g[3];
+    if ((s = vka__grid_rows(ctx, OP, (uint64_t)(y->numel / OW), (uint64_t)OW, g)))
+        return s;
+    /* x as element texels where it can be (llvmpipe: a gather, not a loop over
+     * the lanes); VKATTN_POOL_TEXEL=0: the storage-buffer kernel (tests) */
+    const char *env = getenv("VKATTN_POOL_TEXEL");
+    int tex = !(env && env[0] == '0') && vka__texel1_ok(ctx, x);
+    vka__binding b[] = {{x, tex ? VKA__TEXEL1 : 0}, {y, 1}};
     char name[32];
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "pool2d", x->dtype), spec, 1, b, 2, &pc, sizeof pc, gx,
-                         gy, 1);
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, tex ? "pool2d_tex" : "pool2d", x->dtype), spec, 3, b, 2,
+                         &pc, sizeof pc, g[0], g[1], g[2]);
 }
 
 vka_status vka_global_avgpool(vka_cmd *cmd, vka_tensor *x, vka_tensor *y)

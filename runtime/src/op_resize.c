@@ -2,13 +2,14 @@
 /* op_resize.c — vka_pad (ONNX Pad, any rank), vka_resize (ONNX Resize over H
  * and W) and vka_clip: the index-mapping and elementwise ops around CNNs. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "internal.h"
 #include "op_shape.h"
 
 /* keep in sync with shaders/pad.comp */
 typedef struct vka__pad_push {
-    uint32_t total;
+    uint32_t rows;
     uint32_t rank;
     uint32_t yshape[VKA_MAX_DIMS];
     uint32_t xshape[VKA_MAX_DIMS];
@@ -73,23 +74,26 @@ vka_status vka_pad(vka_cmd *cmd, vka_tensor *x, const int64_t *begin, const int6
                         vka__tdesc(x, dx, sizeof dx));
     if (y->numel == 0)
         return VKA_OK;
-    vka__pad_push pc = {.total = (uint32_t)y->numel, .rank = (uint32_t)x->ndim, .value = value,
+    int64_t len = y->shape[y->ndim - 1];
+    vka__pad_push pc = {.rows = (uint32_t)(y->numel / len), .rank = (uint32_t)x->ndim, .value = value,
                         .off_x = vka__off(x), .off_y = vka__off(y)};
     for (int d = 0; d < x->ndim; d++) {
         pc.yshape[d] = (uint32_t)y->shape[d];
         pc.xshape[d] = (uint32_t)(x->shape[d] ? x->shape[d] : 1);
         pc.begin[d] = (int32_t)begin[d];
     }
-    /* an empty x only ever yields the constant: never read it */
-    uint32_t spec[1] = {x->numel ? (uint32_t)mode : 0u}, gx, gy;
-    if (!x->numel)
-        for (int d = 0; d < x->ndim; d++)
-            pc.begin[d] = INT32_MAX / 2; /* every position lies outside */
-    vka__grid1d(ctx, ((uint64_t)y->numel + 255) / 256, &gx, &gy);
-    vka__binding b[] = {{x->numel ? x : NULL, 0}, {y, 1}};
+    /* an empty x only ever yields the constant (mode 3): never read it */
+    uint32_t spec[2] = {x->numel ? (uint32_t)mode : 3u, (uint32_t)x->ndim}, g[3];
+    if ((s = vka__grid_rows(ctx, OP, (uint64_t)(y->numel / len), (uint64_t)len, g)))
+        return s;
+    /* x as element texels where it can be (llvmpipe: a gather, not a loop over
+     * the lanes); VKATTN_PAD_TEXEL=0: the storage-buffer kernel (tests) */
+    const char *env = getenv("VKATTN_PAD_TEXEL");
+    int tex = x->numel && !(env && env[0] == '0') && vka__texel1_ok(ctx, x);
+    vka__binding b[] = {{x->numel ? x : NULL, tex ? VKA__TEXEL1 : 0}, {y, 1}};
     char name[32];
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "pad", y->dtype), spec, 1, b, 2, &pc, sizeof pc, gx, gy,
-                         1);
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, tex ? "pad_tex" : "pad", y->dtype), spec, 2, b, 2, &pc,
+                         sizeof pc, g[0], g[1], g[2]);
 }
 
 /* A float32 scale as an exact fraction p/q (q a power of two). */
