@@ -22,6 +22,9 @@ layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint HEAD = 0u;
 const uint NCODE = HEAD & 255u;
 const bool Y_STRIDED = (HEAD & 256u) != 0u;
+// EPT consecutive elements of one row (the last axis) per invocation, rows of
+// 8 or more (bit 9): one locate() and no wrap to test
+const bool ROWS = (HEAD & 512u) != 0u;
 layout(constant_id = 1) const uint CW0 = 0u;
 layout(constant_id = 2) const uint CW1 = 0u;
 layout(constant_id = 3) const uint CW2 = 0u;
@@ -121,11 +124,34 @@ void locate(uint i, out uint idx[4], out uint iy, out uint last)
 
 void main()
 {
+    bool u0 = uses_input(0u), u1 = uses_input(1u), u2 = uses_input(2u), u3 = uses_input(3u);
+    uint idx[4], iy, last;
+    if (ROWS) {
+        // under llvmpipe's execution masks the re-locate below runs, divisions
+        // and all, for every element; here it runs once per invocation
+        uint g = vka_group_id() * WG + gl_LocalInvocationID.x;
+        uint len = pc.shape[2], cpr = (len + EPT - 1u) / EPT;
+        uint row = g / cpr, c0 = (g - row * cpr) * EPT;
+        if (row >= pc.n / len)
+            return;
+        locate(row * len + c0, idx, iy, last);
+        for (uint e = 0u; e < EPT; e++) {
+            if (c0 + e < len) {
+                float a0 = u0 ? float(x0[idx[0]]) : 0.0;
+                float a1 = u1 ? float(x1[idx[1]]) : 0.0;
+                float a2 = u2 ? float(x2[idx[2]]) : 0.0;
+                float a3 = u3 ? float(x3[idx[3]]) : 0.0;
+                y[iy] = T(program(a0, a1, a2, a3));
+            }
+            for (uint j = 0u; j < 4u; j++)
+                idx[j] += pc.st[4u * j + 3u];
+            iy += Y_STRIDED ? pc.tail[6] : 1u;
+        }
+        return;
+    }
     uint first = (vka_group_id() * WG + gl_LocalInvocationID.x) * EPT;
     if (first >= pc.n)
         return;
-    bool u0 = uses_input(0u), u1 = uses_input(1u), u2 = uses_input(2u), u3 = uses_input(3u);
-    uint idx[4], iy, last;
     locate(first, idx, iy, last);
     for (uint e = 0u; e < EPT; e++) {
         uint i = first + e;

@@ -478,6 +478,9 @@ static void test_i32(vka_context *ctx)
     run_case_i32(ctx, VKA_MUL, 2, (int64_t[]){31, 17}, 2, (int64_t[]){31, 17}, OUT_IN_A);
     run_case_i32(ctx, VKA_MAX, 3, (int64_t[]){3, 1, 5}, 2, (int64_t[]){4, 1}, OUT_VIEWS);
     run_case_i32(ctx, VKA_DIV, 2, (int64_t[]){17, 33}, 2, (int64_t[]){17, 33}, OUT_VIEWS);
+    run_case_i32(ctx, VKA_ADD, 3, (int64_t[]){6, 7, 19}, 3, (int64_t[]){6, 1, 19}, OUT_NEW);
+    run_case_i32(ctx, VKA_SUB, 2, (int64_t[]){300, 129}, 2, (int64_t[]){300, 1}, OUT_NEW);
+    run_case_i32(ctx, VKA_MUL, 2, (int64_t[]){5, 33}, 1, (int64_t[]){33}, OUT_VIEWS);
     test_i32_edges(ctx);
     test_i32_topk_split(ctx);
     test_i32_errors(ctx);
@@ -518,6 +521,13 @@ int main(int argc, char **argv)
         run_case(ctx, dt, VKA_POW, 2, (int64_t[]){31, 17}, 2, (int64_t[]){31, 17}, OUT_IN_A);
         run_case(ctx, dt, VKA_MUL, 3, (int64_t[]){3, 1, 5}, 2, (int64_t[]){4, 1}, OUT_VIEWS);
         run_case(ctx, dt, VKA_DIV, 2, (int64_t[]){17, 33}, 2, (int64_t[]){17, 33}, OUT_VIEWS);
+        /* broadcast rows of 8 or more (4 elements of a row per invocation), lengths not multiples of 4 */
+        run_case(ctx, dt, VKA_ADD, 3, (int64_t[]){6, 7, 19}, 3, (int64_t[]){6, 1, 19}, OUT_NEW);
+        run_case(ctx, dt, VKA_MUL, 3, (int64_t[]){5, 1, 9}, 3, (int64_t[]){1, 3, 9}, OUT_NEW);
+        run_case(ctx, dt, VKA_SUB, 3, (int64_t[]){2, 13, 64}, 2, (int64_t[]){13, 1}, OUT_NEW);
+        run_case(ctx, dt, VKA_MAX, 2, (int64_t[]){300, 129}, 2, (int64_t[]){300, 1}, OUT_NEW);
+        run_case(ctx, dt, VKA_ADD, 2, (int64_t[]){5, 33}, 1, (int64_t[]){33}, OUT_VIEWS);
+        run_case(ctx, dt, VKA_MUL, 3, (int64_t[]){4, 3, 10}, 1, (int64_t[]){10}, OUT_IN_A);
     }
     test_chain(ctx);
     test_pow_signs(ctx);

@@ -20,6 +20,7 @@ typedef struct vka__binary_push {
     uint32_t shape[VKA_MAX_DIMS]; /* of y, outermost first */
     uint32_t sa[VKA_MAX_DIMS];   /* element strides of a over y's axes (0: broadcast) */
     uint32_t sb[VKA_MAX_DIMS];
+    uint32_t cpr;                /* mode 4: 4-element chunks per row of the last axis */
 } vka__binary_push;
 _Static_assert(sizeof(vka__binary_push) <= VKA_PUSH_MAX, "push constants");
 
@@ -33,7 +34,7 @@ _Static_assert(sizeof(vka__unary_push) <= VKA_PUSH_MAX, "push constants");
 typedef vka__unary_push vka__cast_push;
 
 /* binary_body.glsl's MODE specialization constant */
-enum { MODE_DENSE = 0, MODE_B_SCALAR = 1, MODE_A_SCALAR = 2, MODE_STRIDED = 3 };
+enum { MODE_DENSE = 0, MODE_B_SCALAR = 1, MODE_A_SCALAR = 2, MODE_STRIDED = 3, MODE_ROWS = 4 };
 
 static vka_status check_ctx(vka_context *ctx, const char *op, const vka_tensor *t, const char *what)
 {
@@ -155,12 +156,20 @@ vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor 
         pc.sa[k] = (uint32_t)st[0][k];
         pc.sb[k] = (uint32_t)st[1][k];
     }
-    uint32_t spec[2] = {(uint32_t)op, mode};
+    /* strided with rows of at least 8: 4 elements of one row per invocation
+     * (mode 4; shorter rows would leave most of a chunk idle) */
+    uint64_t invocations = (y->numel + 3) / 4, len = (uint64_t)shape[rank - 1];
+    if (mode == MODE_STRIDED && len >= 8) {
+        mode = MODE_ROWS;
+        pc.cpr = (uint32_t)((len + 3) / 4);
+        invocations = (uint64_t)y->numel / len * pc.cpr;
+    }
+    uint32_t spec[3] = {(uint32_t)op, mode, (uint32_t)rank};
     uint32_t gx, gy;
-    vka__grid1d(ctx, (y->numel + ELEMS_PER_GROUP - 1) / ELEMS_PER_GROUP, &gx, &gy);
+    vka__grid1d(ctx, (invocations + ELEMS_PER_GROUP / 4 - 1) / (ELEMS_PER_GROUP / 4), &gx, &gy);
     vka__binding bind[] = {{a, 0}, {b, 0}, {y, 1}};
     char name[32]; /* binary_f32, binary_f16 or binary_i32 */
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "binary", y->dtype), spec, 2, bind, 3, &pc, sizeof pc,
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, "binary", y->dtype), spec, 3, bind, 3, &pc, sizeof pc,
                          gx, gy, 1);
 }
 

@@ -231,8 +231,14 @@ vka_status vka_eltwise(vka_cmd *cmd, const vka_eltwise_desc *d, int nin, vka_ten
             w &= 0x0fffu; /* b unused: one pipeline for any value left there */
         spec[1 + k / 2] |= w << (16 * (k % 2));
     }
+    /* rows of the last axis of 8 or more: 4 elements of one row per invocation */
+    uint64_t len = pc.shape[2], invocations = ((uint64_t)n + 3) / 4;
+    if (len >= 8) {
+        spec[0] |= 512u;
+        invocations = (uint64_t)n / len * ((len + 3) / 4);
+    }
     uint32_t gx, gy;
-    vka__grid1d(ctx, ((uint64_t)n + ELEMS_PER_GROUP - 1) / ELEMS_PER_GROUP, &gx, &gy);
+    vka__grid1d(ctx, (invocations + ELEMS_PER_GROUP / 4 - 1) / (ELEMS_PER_GROUP / 4), &gx, &gy);
     vka__binding b[5] = {{NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {y, 1}};
     for (int i = 0; i < nin; i++)
         b[i].t = xs[i];

@@ -18,6 +18,9 @@ layout(constant_id = 0) const uint OP = 0;
 // 0: a and b dense like y; 1: b is one element; 2: a is one element;
 // 3: strided by pc.shape / pc.sa / pc.sb (0 strides broadcast)
 layout(constant_id = 1) const uint MODE = 0;
+// the merged rank where the C side fixes it (0: pc.rank): locate()'s loop unrolls
+layout(constant_id = 2) const uint RANK = 0;
+#define B_RANK (RANK != 0u ? RANK : pc.rank)
 
 layout(std430, binding = 0) readonly buffer A { VKA_ELEM a[]; };
 layout(std430, binding = 1) readonly buffer B { VKA_ELEM b[]; };
@@ -33,6 +36,7 @@ layout(push_constant) uniform Push {
     uint shape[8];  // of y, outermost first
     uint sa[8];     // element strides of a over y's axes
     uint sb[8];
+    uint cpr;       // MODE 4: EPT-element chunks per row of the last axis
 } pc;
 
 VKA_CALC apply(VKA_CALC x, VKA_CALC z);
@@ -44,17 +48,17 @@ void locate(uint i, out uint ia, out uint ib, out uint last)
     ib = 0u;
     uint r = i;
     last = 0u;
-    for (uint k = pc.rank; k-- > 1u;) {
+    for (uint k = B_RANK; k-- > 1u;) {
         uint d = pc.shape[k];
         uint q = r / d;
         uint c = r - q * d;
-        if (k == pc.rank - 1u)
+        if (k == B_RANK - 1u)
             last = c;
         ia += c * pc.sa[k];
         ib += c * pc.sb[k];
         r = q;
     }
-    if (pc.rank == 1u)
+    if (B_RANK == 1u)
         last = r;
     ia += r * pc.sa[0];
     ib += r * pc.sb[0];
@@ -62,6 +66,26 @@ void locate(uint i, out uint ia, out uint ib, out uint last)
 
 void main()
 {
+    if (MODE == 4u) {
+        // EPT consecutive elements of one row (the last axis) per invocation:
+        // one locate() and no wrap to test (under llvmpipe's execution masks a
+        // re-locate inside the loop runs, divisions and all, for every element)
+        uint g = vka_group_id() * WG + gl_LocalInvocationID.x;
+        uint len = pc.shape[B_RANK - 1u];
+        uint row = g / pc.cpr, c0 = (g - row * pc.cpr) * EPT;
+        if (row >= pc.n / len)
+            return;
+        uint ia, ib, last;
+        locate(row * len + c0, ia, ib, last);
+        uint sal = pc.sa[B_RANK - 1u], sbl = pc.sb[B_RANK - 1u], yi = pc.off_y + row * len + c0;
+        for (uint e = 0u; e < EPT; e++) {
+            if (c0 + e < len)
+                y[yi + e] = VKA_ELEM(apply(VKA_CALC(a[pc.off_a + ia]), VKA_CALC(b[pc.off_b + ib])));
+            ia += sal;
+            ib += sbl;
+        }
+        return;
+    }
     if (MODE == 3u) {
         // EPT consecutive elements per invocation: the integer divisions of
         // locate() (scalarised on CPUs) run once, the rest step along the last
