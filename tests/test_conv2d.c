@@ -220,6 +220,12 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {1, 3, 33, 32, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},     /* stem, C = 3 */
         {1, 36, 4, 4, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_NONE},      /* 1x1 */
         {1, 3, 12, 13, 4, 3, 3, 3, 3, 1, 0, 1, 2, 1, 1, 1, 1, VKA_ACT_NONE},      /* stride 3 */
+        /* depthwise: rows wider than a workgroup, batch, dilation, odd kernels, rows not in blocks of 4 */
+        {2, 8, 7, 75, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 1, VKA_ACT_RELU},
+        {1, 6, 10, 36, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6, 1, VKA_ACT_NONE},
+        {1, 5, 9, 14, 5, 7, 7, 2, 2, 3, 1, 2, 3, 1, 1, 5, 0, VKA_ACT_SILU},
+        {1, 4, 6, 33, 4, 1, 5, 1, 1, 0, 2, 0, 2, 1, 1, 4, 1, VKA_ACT_NONE},
+        {1, 4, 9, 8, 4, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 4, 1, VKA_ACT_NONE},
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         run_case(ctx, dt, &cs[i], 1);

@@ -85,7 +85,9 @@ enum { CONV_BIAS = 1, CONV_SCALE = 2, CONV_SHIFT = 4, CONV_RES = 8, CONV_RES_PRE
 /* The texel kernel's tile, as GEMM's: TEX_TM output channels times TEX_WG
  * lanes of TEX_TN groups of 4 pixels (8 x 64 outputs per workgroup). */
 enum { TEX_WG = 8, TEX_TM = 8, TEX_TN = 2 };
-enum { DW_WG = 64, DW_PX = 4 };
+/* The depthwise kernel: DW_WG lanes of DW_PX pixels of DW_ROWS rows per workgroup
+ * (keep DW_ROWS in sync with RPW in conv2d_dw.comp). */
+enum { DW_WG = 8, DW_PX = 4, DW_ROWS = 4 };
 
 /* y = act(conv) through the direct kernel (conv2d.comp) or GEMM; the checks are done. */
 static vka_status conv_direct(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
@@ -201,9 +203,10 @@ static bool variant_ok(vka_context *ctx, const conv_shape *s, conv_variant v, vk
         return !x || (vka__texel1_ok(ctx, x) && vka__texel_ok(ctx, x) &&
                       (s->packed ? vka__texel_ok(ctx, w) && vka__off(w) % 4 == 0 : vka__texel1_ok(ctx, w)));
     case V_SHARED: return true;
-    case V_DW:
-        return is_depthwise(s) && !s->packed && (!x || vka__texel1_ok(ctx, x)) && s->kw <= 16 && s->sw <= 4 &&
-               s->dw <= 4;
+    case V_DW: /* x and w as element texels; channels x batch in the grid's z */
+        return is_depthwise(s) && !s->packed && (!x || (vka__texel1_ok(ctx, x) && vka__texel1_ok(ctx, w))) &&
+               s->kh <= 16 && s->kw <= 16 && s->sw <= 4 && s->dw <= 4 &&
+               s->n * s->c <= (int64_t)ctx->props.limits.maxComputeWorkGroupCount[2];
     case V_GEMM: return is_pointwise(s) && s->groups == 1 && !s->packed;
     case V_DIRECT: return !s->packed;
     }
@@ -693,14 +696,17 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
         gy = (ngrp + TEX_WG * TEX_TN - 1) / (TEX_WG * TEX_TN);
         gz = (uint64_t)(N * G);
     } else if (v == V_DW) {
-        b[0].write = VKA__TEXEL1;
+        b[0].write = VKA__TEXEL1, b[1].write = VKA__TEXEL1;
         shader = "conv2d_dw";
         spec[0] = DW_WG, spec[1] = DW_PX, spec[2] = (uint32_t)KW, spec[3] = (uint32_t)p->stride[1];
         spec[4] = (uint32_t)p->dilation[1], nspec = 5;
         pc.tiles = (uint32_t)((OW + DW_PX - 1) / DW_PX);
-        gx = ((uint64_t)OH * pc.tiles + DW_WG - 1) / DW_WG;
-        gy = (uint64_t)C;
-        gz = (uint64_t)N;
+        gx = ((uint64_t)pc.tiles + DW_WG - 1) / DW_WG;
+        gy = ((uint64_t)OH + DW_ROWS - 1) / DW_ROWS;
+        gz = (uint64_t)(N * C);
+        /* rows of whole aligned 4-vectors: vector stores */
+        if (OW % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0))
+            pc.flags |= CONV_Y4;
     } else { /* V_SHARED: 16x16 workgroups of 4x4 outputs, smaller where the device's limits say so */
         shader = "conv2d_shared";
         const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
@@ -724,6 +730,8 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
                         (unsigned long long)gx, (unsigned long long)gy, (unsigned long long)gz,
                         vka__tdesc(y, dy, sizeof dy));
     nspec = vka__epi_spec(spec, nspec, pc.act, pc.flags);
+    if (v == V_DW) /* the kernel height, after the epilogue's 5 and 6 */
+        spec[7] = (uint32_t)KH, nspec = 8;
     char name[40];
     return vka__dispatch(cmd, vka__variant(name, sizeof name, shader, x->dtype), spec, nspec, b, 8, &pc, sizeof pc,
                          (uint32_t)gx, (uint32_t)gy, (uint32_t)gz);
