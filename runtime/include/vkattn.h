@@ -943,8 +943,10 @@ VKA_API vka_status vka_vit_cls_attention(vka_graph *g, int layer, float *out, si
                                  float *cls_self);
 
 /* ------------------------------------------------------------------ images
- * Decoding through stb_image (JPEG, PNG, BMP, TGA, GIF first frame, PSD, HDR,
- * PNM) into 8-bit RGB; preprocessing runs on the device. */
+ * Decoding through stb_image (JPEG, PNG, BMP, TGA, GIF first frame, HDR, PNM)
+ * into 8-bit RGB; preprocessing runs on the device. (Not PSD: stb_image 2.30
+ * converts out-of-range floats to bytes in its PSD un-matting, undefined
+ * behaviour that fuzz_image reached.) */
 typedef struct vka_image {
     int width, height;           /* pixels */
     uint8_t *rgb;                /* [height, width, 3], row-major */

@@ -15,7 +15,6 @@
 #define STBI_ONLY_BMP
 #define STBI_ONLY_TGA
 #define STBI_ONLY_GIF
-#define STBI_ONLY_PSD
 #define STBI_ONLY_HDR
 #define STBI_ONLY_PNM
 #define STB_IMAGE_IMPLEMENTATION
@@ -256,8 +255,8 @@ vka_image *vka_image_load(const char *path)
     /* the header alone, so absurd dimensions are refused before any allocation */
     if (!stbi_info_from_file(f, &w, &h, &c)) {
         fclose(f);
-        vka__set_tls_error("vka_image_load: %s is not an image stb_image can read (JPEG, PNG, BMP, TGA, GIF, PSD, "
-                           "HDR, PNM): %s", path, stbi_failure_reason());
+        vka__set_tls_error("vka_image_load: %s is not an image stb_image can read (JPEG, PNG, BMP, TGA, GIF, HDR, "
+                           "PNM): %s", path, stbi_failure_reason());
         return NULL;
     }
     if (w <= 0 || h <= 0) {

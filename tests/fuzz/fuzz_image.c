@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_image.c — libFuzzer: raw bytes as an encoded image (vka_image_decode:
- * stb_image's PNG, JPEG, BMP, GIF, TGA, PSD, HDR, PNM behind vkattn's limits);
+ * stb_image's PNG, JPEG, BMP, GIF, TGA, HDR, PNM behind vkattn's limits);
  * a decoded image's every pixel byte is read.
  *
  * A 100-byte RLE TGA or PNG may declare up to 16384x16384 pixels, which vkattn
