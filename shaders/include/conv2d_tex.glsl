@@ -188,15 +188,16 @@ void main()
         }
     }
 
-    for (uint t = 0; t < TN; t++) {
-        uint grp = gl_WorkGroupID.y * (WG * TN) + lid + WG * t;
-        for (uint i = 0; i < TM; i++) {
-            uint oc = m0 + i;
-            if (oc >= pc.og)
-                break;
-            uint yb = (nb * pc.o + g * pc.og + oc) * npix;
+    for (uint i = 0; i < TM; i++) {
+        uint oc = m0 + i;
+        if (oc >= pc.og)
+            break;
+        ConvChan cc = conv_chan(g * pc.og + oc); // once for the lane's groups
+        uint yb = (nb * pc.o + g * pc.og + oc) * npix;
+        for (uint t = 0; t < TN; t++) {
+            uint grp = gl_WorkGroupID.y * (WG * TN) + lid + WG * t;
             if (grp * 4u < npix)
-                conv_store4(g * pc.og + oc, yb + grp * 4u, acc[i][t], min(npix - grp * 4u, 4u));
+                conv_store4c(cc, yb + grp * 4u, acc[i][t], min(npix - grp * 4u, 4u));
         }
     }
 }

@@ -68,11 +68,29 @@ void conv_store(uint oc, uint yi, float acc)
     y_buf[pc.off_y + yi] = T(v);
 }
 
+// A channel's epilogue terms (the flags that are off leave theirs unread).
+struct ConvChan {
+    float bias, scale, shift;
+};
+
+ConvChan conv_chan(uint oc)
+{
+    uint f = VKA_EPI_FLAGS;
+    ConvChan c = ConvChan(0.0, 1.0, 0.0);
+    if ((f & VKA_CONV_BIAS) != 0u)
+        c.bias = float(bias_buf[pc.off_b + oc]);
+    if ((f & VKA_CONV_SCALE) != 0u)
+        c.scale = float(scale_buf[pc.off_s + oc]);
+    if ((f & VKA_CONV_SHIFT) != 0u)
+        c.shift = float(shift_buf[pc.off_t + oc]);
+    return c;
+}
+
 // conv_store for 4 outputs of one channel, y[yi..yi+3], of which the first n
-// (1..4) are inside y: the per-channel terms are loaded once (llvmpipe loops
-// over the lanes for every storage-buffer load, uniform or not), the residual
-// at clamped indices; with VKA_CONV_Y4 as vectors.
-void conv_store4(uint oc, uint yi, vec4 acc, uint n)
+// (1..4) are inside y, with the channel's terms loaded once by the caller
+// (llvmpipe loops over the lanes for every storage-buffer load, uniform or
+// not); the residual at clamped indices; with VKA_CONV_Y4 as vectors.
+void conv_store4c(ConvChan c, uint yi, vec4 acc, uint n)
 {
     uint f = VKA_EPI_FLAGS;
     bool res = (f & VKA_CONV_RES) != 0u, pre = (f & VKA_CONV_RES_PRE) != 0u;
@@ -82,17 +100,15 @@ void conv_store4(uint oc, uint yi, vec4 acc, uint n)
     else if (res)
         for (uint k = 0; k < 4u; k++)
             r[k] = float(res_buf[pc.off_r + yi + min(k, n - 1u)]);
-    vec4 v = acc;
-    if ((f & VKA_CONV_BIAS) != 0u)
-        v += float(bias_buf[pc.off_b + oc]);
+    vec4 v = acc + c.bias;
     if (res && pre)
         v += r;
     for (uint k = 0; k < 4u; k++)
         v[k] = vka_act(v[k], VKA_EPI_ACT);
     if ((f & VKA_CONV_SCALE) != 0u)
-        v *= float(scale_buf[pc.off_s + oc]);
+        v *= c.scale;
     if ((f & VKA_CONV_SHIFT) != 0u)
-        v += float(shift_buf[pc.off_t + oc]);
+        v += c.shift;
     if (res && !pre)
         v += r;
     if ((f & VKA_CONV_Y4) != 0u)
@@ -101,6 +117,11 @@ void conv_store4(uint oc, uint yi, vec4 acc, uint n)
         for (uint k = 0; k < 4u; k++)
             if (k < n)
                 y_buf[pc.off_y + yi + k] = T(v[k]);
+}
+
+void conv_store4(uint oc, uint yi, vec4 acc, uint n)
+{
+    conv_store4c(conv_chan(oc), yi, acc, n);
 }
 
 #if defined(VKA_F16) && VKA_F16
