@@ -4,5 +4,5 @@
 // element texel buffer; see include/pad.glsl).
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#define VKA_PAD_TEX 0
+#define VKA_ROWS_TEX 0
 #include "pad.glsl"

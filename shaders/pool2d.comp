@@ -4,5 +4,5 @@
 // it cannot be an element texel buffer; see include/pool2d.glsl).
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#define VKA_POOL_TEX 0
+#define VKA_ROWS_TEX 0
 #include "pool2d.glsl"

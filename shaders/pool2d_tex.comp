@@ -4,5 +4,5 @@
 // (see include/pool2d.glsl).
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#define VKA_POOL_TEX 1
+#define VKA_ROWS_TEX 1
 #include "pool2d.glsl"

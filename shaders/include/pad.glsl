@@ -20,18 +20,6 @@ layout(constant_id = 0) const uint MODE = 0u;
 // iteration per lane and axis otherwise, 5x the whole kernel on llvmpipe)
 layout(constant_id = 1) const uint RANK = 0u;
 
-#if VKA_PAD_TEX
-#if defined(VKA_F16) && VKA_F16
-layout(binding = 0, r16f) uniform readonly imageBuffer x_tex;
-#else
-layout(binding = 0, r32f) uniform readonly imageBuffer x_tex;
-#endif
-#define x_load(i) imageLoad(x_tex, int(i)).x
-#else
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-#define x_load(i) float(x[i])
-#endif
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
 
 // keep in sync with vka__pad_push in runtime/src/op_resize.c
 layout(push_constant) uniform Push {

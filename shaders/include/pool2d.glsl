@@ -22,18 +22,6 @@ layout(constant_id = 0) const uint AVG = 0u; // 0 max, 1 average (vka_pool_op)
 layout(constant_id = 1) const uint KH = 0u;
 layout(constant_id = 2) const uint KW = 0u;
 
-#if VKA_POOL_TEX
-#if defined(VKA_F16) && VKA_F16
-layout(binding = 0, r16f) uniform readonly imageBuffer x_tex;
-#else
-layout(binding = 0, r32f) uniform readonly imageBuffer x_tex;
-#endif
-#define x_load(i) imageLoad(x_tex, int(i)).x
-#else
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-#define x_load(i) float(x[i])
-#endif
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
 
 // keep in sync with vka__pool_push in runtime/src/op_pool.c
 layout(push_constant) uniform Push {

@@ -9,10 +9,28 @@
 #ifndef VKA_ROWS_GLSL
 #define VKA_ROWS_GLSL
 
+#include "common.glsl"
+
 #define VKA_ROW_WG 64u
 // rows per workgroup: llvmpipe's fixed cost per workgroup (and per 8 lanes)
 // is worth several outputs per lane
 #define VKA_ROWS_PER_WG 4u
+
+// x at binding 0, read by x_load(i) as a float: element texels where
+// VKA_ROWS_TEX is 1 (llvmpipe: inline loads), else a storage buffer (a loop
+// over the lanes); y at binding 1
+#if VKA_ROWS_TEX
+#if defined(VKA_F16) && VKA_F16
+layout(binding = 0, r16f) uniform readonly imageBuffer x_tex;
+#else
+layout(binding = 0, r32f) uniform readonly imageBuffer x_tex;
+#endif
+#define x_load(i) imageLoad(x_tex, int(i)).x
+#else
+layout(std430, binding = 0) readonly buffer X { T x[]; };
+#define x_load(i) float(x[i])
+#endif
+layout(std430, binding = 1) writeonly buffer Y { T y[]; };
 
 // the workgroup's block of rows
 uint vka_row_id()
