@@ -16,7 +16,8 @@ layout(local_size_x = 256) in;
 // keep in sync with vka_binary_op in runtime/include/vkattn.h
 layout(constant_id = 0) const uint OP = 0;
 // 0: a and b dense like y; 1: b is one element; 2: a is one element;
-// 3: strided by pc.shape / pc.sa / pc.sb (0 strides broadcast)
+// 3: strided by pc.shape / pc.sa / pc.sb (0 strides broadcast); 4: as 3 with
+// rows of 8 or more, EPT elements of one row per invocation
 layout(constant_id = 1) const uint MODE = 0;
 // the merged rank where the C side fixes it (0: pc.rank): locate()'s loop unrolls
 layout(constant_id = 2) const uint RANK = 0;
