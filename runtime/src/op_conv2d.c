@@ -83,8 +83,11 @@ _Static_assert(sizeof(vka__convx_push) <= VKA_PUSH_MAX, "push constants");
 enum { CONV_BIAS = 1, CONV_SCALE = 2, CONV_SHIFT = 4, CONV_RES = 8, CONV_RES_PRE = 16, CONV_Y4 = 32 };
 
 /* The texel kernel's tile, as GEMM's: TEX_TM output channels times TEX_WG
- * lanes of TEX_TN groups of 4 pixels (8 x 64 outputs per workgroup). */
-enum { TEX_WG = 8, TEX_TM = 8, TEX_TN = 2 };
+ * lanes of TEX_TN groups of 4 pixels (8 x 64 outputs per workgroup); twice
+ * the channels where a tap has at most 4 input channels (3-channel stems:
+ * each x load then feeds 16 channels; 13-15% faster there, 10-20% slower
+ * for 16 or more channels, bench conv 2026-12-02). */
+enum { TEX_WG = 8, TEX_TM = 8, TEX_TN = 2, TEX_TM_FEW = 16 };
 /* The depthwise kernel: DW_WG lanes of DW_PX pixels of DW_ROWS rows per workgroup
  * (keep DW_ROWS in sync with RPW in conv2d_dw.comp). */
 enum { DW_WG = 8, DW_PX = 4, DW_ROWS = 4 };
@@ -309,7 +312,7 @@ static vka__conv_tune *tune_get(vka_context *ctx)
 }
 
 /* Bumped whenever a kernel's speed changes: older measurements are ignored. */
-#define VKA_CONV_TUNE_VERSION "k3"
+#define VKA_CONV_TUNE_VERSION "k4"
 
 static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
 {
@@ -687,12 +690,13 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
             xv = 0;
         if (env && env[0] == '0')
             xv = 0;
-        spec[0] = TEX_WG, spec[1] = TEX_TM, spec[2] = TEX_TN, spec[3] = xv, nspec = 4;
+        uint32_t tm = cg <= 4 ? TEX_TM_FEW : TEX_TM;
+        spec[0] = TEX_WG, spec[1] = tm, spec[2] = TEX_TN, spec[3] = xv, nspec = 4;
         /* y (and the residual) in whole aligned 4-vectors: vector stores */
         if ((OH * OW) % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0))
             pc.flags |= CONV_Y4;
         uint64_t ngrp = ((uint64_t)OH * OW + 3) / 4;
-        gx = ((uint64_t)og + TEX_TM - 1) / TEX_TM;
+        gx = ((uint64_t)og + tm - 1) / tm;
         gy = (ngrp + TEX_WG * TEX_TN - 1) / (TEX_WG * TEX_TN);
         gz = (uint64_t)(N * G);
     } else if (v == V_DW) {
