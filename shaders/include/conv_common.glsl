@@ -49,25 +49,6 @@ layout(push_constant) uniform Push {
 // over the lanes for every store, once per component)
 #define VKA_CONV_Y4 32u
 
-// y[yi] = ((act(acc + bias[oc] (+ r)) · scale[oc] + shift[oc]) (+ r); oc over
-// all groups, yi the element index of y (and of the residual).
-void conv_store(uint oc, uint yi, float acc)
-{
-    float v = acc;
-    if ((VKA_EPI_FLAGS & VKA_CONV_BIAS) != 0u)
-        v += float(bias_buf[pc.off_b + oc]);
-    if ((VKA_EPI_FLAGS & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == (VKA_CONV_RES | VKA_CONV_RES_PRE))
-        v += float(res_buf[pc.off_r + yi]);
-    v = vka_act(v, VKA_EPI_ACT);
-    if ((VKA_EPI_FLAGS & VKA_CONV_SCALE) != 0u)
-        v *= float(scale_buf[pc.off_s + oc]);
-    if ((VKA_EPI_FLAGS & VKA_CONV_SHIFT) != 0u)
-        v += float(shift_buf[pc.off_t + oc]);
-    if ((VKA_EPI_FLAGS & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == VKA_CONV_RES)
-        v += float(res_buf[pc.off_r + yi]);
-    y_buf[pc.off_y + yi] = T(v);
-}
-
 // A channel's epilogue terms (the flags that are off leave theirs unread).
 struct ConvChan {
     float bias, scale, shift;
@@ -86,6 +67,34 @@ ConvChan conv_chan(uint oc)
     return c;
 }
 
+// One output: ((act(acc + bias (+ r)) · scale + shift) (+ r), with the residual
+// r (read only where the flags have one) before or after the activation.
+float conv_epi(ConvChan c, float acc, float r)
+{
+    uint f = VKA_EPI_FLAGS;
+    float v = acc;
+    if ((f & VKA_CONV_BIAS) != 0u)
+        v += c.bias;
+    if ((f & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == (VKA_CONV_RES | VKA_CONV_RES_PRE))
+        v += r;
+    v = vka_act(v, VKA_EPI_ACT);
+    if ((f & VKA_CONV_SCALE) != 0u)
+        v *= c.scale;
+    if ((f & VKA_CONV_SHIFT) != 0u)
+        v += c.shift;
+    if ((f & (VKA_CONV_RES | VKA_CONV_RES_PRE)) == VKA_CONV_RES)
+        v += r;
+    return v;
+}
+
+// y[yi] = conv_epi(acc) for output channel oc (over all groups); yi is the
+// element index of y and of the residual.
+void conv_store(uint oc, uint yi, float acc)
+{
+    float r = (VKA_EPI_FLAGS & VKA_CONV_RES) != 0u ? float(res_buf[pc.off_r + yi]) : 0.0;
+    y_buf[pc.off_y + yi] = T(conv_epi(conv_chan(oc), acc, r));
+}
+
 // conv_store for 4 outputs of one channel, y[yi..yi+3], of which the first n
 // (1..4) are inside y, with the channel's terms loaded once by the caller
 // (llvmpipe loops over the lanes for every storage-buffer load, uniform or
@@ -93,24 +102,15 @@ ConvChan conv_chan(uint oc)
 void conv_store4c(ConvChan c, uint yi, vec4 acc, uint n)
 {
     uint f = VKA_EPI_FLAGS;
-    bool res = (f & VKA_CONV_RES) != 0u, pre = (f & VKA_CONV_RES_PRE) != 0u;
     vec4 r = vec4(0.0);
-    if (res && (f & VKA_CONV_Y4) != 0u)
+    if ((f & VKA_CONV_RES) != 0u && (f & VKA_CONV_Y4) != 0u)
         r = vec4(res4_buf[(pc.off_r + yi) >> 2u]);
-    else if (res)
+    else if ((f & VKA_CONV_RES) != 0u)
         for (uint k = 0; k < 4u; k++)
             r[k] = float(res_buf[pc.off_r + yi + min(k, n - 1u)]);
-    vec4 v = acc + c.bias;
-    if (res && pre)
-        v += r;
+    vec4 v;
     for (uint k = 0; k < 4u; k++)
-        v[k] = vka_act(v[k], VKA_EPI_ACT);
-    if ((f & VKA_CONV_SCALE) != 0u)
-        v *= c.scale;
-    if ((f & VKA_CONV_SHIFT) != 0u)
-        v += c.shift;
-    if (res && !pre)
-        v += r;
+        v[k] = conv_epi(c, acc[k], r[k]);
     if ((f & VKA_CONV_Y4) != 0u)
         y4_buf[(pc.off_y + yi) >> 2u] = T4(v);
     else
