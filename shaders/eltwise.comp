@@ -122,9 +122,26 @@ void locate(uint i, out uint idx[4], out uint iy, out uint last)
     last = c3;
 }
 
+// y[iy] = the program over the inputs at idx (those it reads).
+void eval_store(uint idx[4], uint iy)
+{
+    float a0 = uses_input(0u) ? float(x0[idx[0]]) : 0.0;
+    float a1 = uses_input(1u) ? float(x1[idx[1]]) : 0.0;
+    float a2 = uses_input(2u) ? float(x2[idx[2]]) : 0.0;
+    float a3 = uses_input(3u) ? float(x3[idx[3]]) : 0.0;
+    y[iy] = T(program(a0, a1, a2, a3));
+}
+
+// The next element along the last axis (no wrap).
+void step_last(inout uint idx[4], inout uint iy)
+{
+    for (uint j = 0u; j < 4u; j++)
+        idx[j] += pc.st[4u * j + 3u];
+    iy += Y_STRIDED ? pc.tail[6] : 1u;
+}
+
 void main()
 {
-    bool u0 = uses_input(0u), u1 = uses_input(1u), u2 = uses_input(2u), u3 = uses_input(3u);
     uint idx[4], iy, last;
     if (ROWS) {
         // under llvmpipe's execution masks the re-locate below runs, divisions
@@ -136,16 +153,9 @@ void main()
             return;
         locate(row * len + c0, idx, iy, last);
         for (uint e = 0u; e < EPT; e++) {
-            if (c0 + e < len) {
-                float a0 = u0 ? float(x0[idx[0]]) : 0.0;
-                float a1 = u1 ? float(x1[idx[1]]) : 0.0;
-                float a2 = u2 ? float(x2[idx[2]]) : 0.0;
-                float a3 = u3 ? float(x3[idx[3]]) : 0.0;
-                y[iy] = T(program(a0, a1, a2, a3));
-            }
-            for (uint j = 0u; j < 4u; j++)
-                idx[j] += pc.st[4u * j + 3u];
-            iy += Y_STRIDED ? pc.tail[6] : 1u;
+            if (c0 + e < len)
+                eval_store(idx, iy);
+            step_last(idx, iy);
         }
         return;
     }
@@ -159,16 +169,10 @@ void main()
             return;
         if (e > 0u) {
             last++;
-            for (uint j = 0u; j < 4u; j++)
-                idx[j] += pc.st[4u * j + 3u];
-            iy += Y_STRIDED ? pc.tail[6] : 1u;
+            step_last(idx, iy);
             if (last == pc.shape[2])
                 locate(i, idx, iy, last);
         }
-        float a0 = u0 ? float(x0[idx[0]]) : 0.0;
-        float a1 = u1 ? float(x1[idx[1]]) : 0.0;
-        float a2 = u2 ? float(x2[idx[2]]) : 0.0;
-        float a3 = u3 ? float(x3[idx[3]]) : 0.0;
-        y[iy] = T(program(a0, a1, a2, a3));
+        eval_store(idx, iy);
     }
 }

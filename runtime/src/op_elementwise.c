@@ -20,7 +20,6 @@ typedef struct vka__binary_push {
     uint32_t shape[VKA_MAX_DIMS]; /* of y, outermost first */
     uint32_t sa[VKA_MAX_DIMS];   /* element strides of a over y's axes (0: broadcast) */
     uint32_t sb[VKA_MAX_DIMS];
-    uint32_t cpr;                /* mode 4: 4-element chunks per row of the last axis */
 } vka__binary_push;
 _Static_assert(sizeof(vka__binary_push) <= VKA_PUSH_MAX, "push constants");
 
@@ -161,8 +160,7 @@ vka_status vka_binary(vka_cmd *cmd, vka_binary_op op, vka_tensor *a, vka_tensor 
     uint64_t invocations = (y->numel + 3) / 4, len = (uint64_t)shape[rank - 1];
     if (mode == MODE_STRIDED && len >= 8) {
         mode = MODE_ROWS;
-        pc.cpr = (uint32_t)((len + 3) / 4);
-        invocations = (uint64_t)y->numel / len * pc.cpr;
+        invocations = (uint64_t)y->numel / len * ((len + 3) / 4);
     }
     uint32_t spec[3] = {(uint32_t)op, mode, (uint32_t)rank};
     uint32_t gx, gy;

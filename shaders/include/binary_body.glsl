@@ -37,7 +37,6 @@ layout(push_constant) uniform Push {
     uint shape[8];  // of y, outermost first
     uint sa[8];     // element strides of a over y's axes
     uint sb[8];
-    uint cpr;       // MODE 4: EPT-element chunks per row of the last axis
 } pc;
 
 VKA_CALC apply(VKA_CALC x, VKA_CALC z);
@@ -72,8 +71,8 @@ void main()
         // one locate() and no wrap to test (under llvmpipe's execution masks a
         // re-locate inside the loop runs, divisions and all, for every element)
         uint g = vka_group_id() * WG + gl_LocalInvocationID.x;
-        uint len = pc.shape[B_RANK - 1u];
-        uint row = g / pc.cpr, c0 = (g - row * pc.cpr) * EPT;
+        uint len = pc.shape[B_RANK - 1u], cpr = (len + EPT - 1u) / EPT;
+        uint row = g / cpr, c0 = (g - row * cpr) * EPT;
         if (row >= pc.n / len)
             return;
         uint ia, ib, last;
