@@ -398,6 +398,12 @@ vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint6
     return VKA_OK;
 }
 
+int vka__rows_x_texel(const vka_context *ctx, const vka_tensor *x, const char *env)
+{
+    const char *v = getenv(env);
+    return x->numel && !(v && v[0] == '0') && vka__texel1_ok(ctx, x) ? VKA__TEXEL1 : 0;
+}
+
 static vka_status alloc_set(vka_cmd *cmd, VkDescriptorSetLayout dsl, VkDescriptorSet *out)
 {
     vka_context *ctx = cmd->ctx;

@@ -332,6 +332,11 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 #define VKA_ROW_WG 64
 #define VKA_ROWS_PER_WG 4
 vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint64_t len, uint32_t g[3]);
+/* How a rows.glsl kernel binds x: VKA__TEXEL1 (element texels; llvmpipe loads
+ * them inline, where a storage-buffer load is a loop over the lanes) where x
+ * can be one, else 0 (a storage buffer, the kernel without "_tex"); the
+ * environment variable `env` set to 0 forces the latter (tests). */
+int vka__rows_x_texel(const vka_context *ctx, const vka_tensor *x, const char *env);
 
 /* Variant name helper: "<base>_f32" or "<base>_f16". */
 const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);

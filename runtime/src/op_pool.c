@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* op_pool.c — vka_pool2d (max / average over windows) and vka_global_avgpool
  * (a mean over H·W through vka_reduce). */
-#include <stdlib.h>
-
 #include "internal.h"
 #include "op_shape.h"
 
-/* keep in sync with shaders/pool2d.comp */
+/* keep in sync with shaders/include/pool2d.glsl */
 typedef struct vka__pool_push {
     uint32_t rows;
     uint32_t h, w, oh, ow;
@@ -93,11 +91,8 @@ vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_poo
                         p->kernel[1] <= 5 ? (uint32_t)p->kernel[1] : 0}, g[3];
     if ((s = vka__grid_rows(ctx, OP, (uint64_t)(y->numel / OW), (uint64_t)OW, g)))
         return s;
-    /* x as element texels where it can be (llvmpipe: a gather, not a loop over
-     * the lanes); VKATTN_POOL_TEXEL=0: the storage-buffer kernel (tests) */
-    const char *env = getenv("VKATTN_POOL_TEXEL");
-    int tex = !(env && env[0] == '0') && vka__texel1_ok(ctx, x);
-    vka__binding b[] = {{x, tex ? VKA__TEXEL1 : 0}, {y, 1}};
+    int tex = vka__rows_x_texel(ctx, x, "VKATTN_POOL_TEXEL");
+    vka__binding b[] = {{x, tex}, {y, 1}};
     char name[32];
     return vka__dispatch(cmd, vka__variant(name, sizeof name, tex ? "pool2d_tex" : "pool2d", x->dtype), spec, 3, b, 2,
                          &pc, sizeof pc, g[0], g[1], g[2]);

@@ -2,12 +2,11 @@
 /* op_resize.c — vka_pad (ONNX Pad, any rank), vka_resize (ONNX Resize over H
  * and W) and vka_clip: the index-mapping and elementwise ops around CNNs. */
 #include <math.h>
-#include <stdlib.h>
 
 #include "internal.h"
 #include "op_shape.h"
 
-/* keep in sync with shaders/pad.comp */
+/* keep in sync with shaders/include/pad.glsl */
 typedef struct vka__pad_push {
     uint32_t rows;
     uint32_t rank;
@@ -86,11 +85,8 @@ vka_status vka_pad(vka_cmd *cmd, vka_tensor *x, const int64_t *begin, const int6
     uint32_t spec[2] = {x->numel ? (uint32_t)mode : 3u, (uint32_t)x->ndim}, g[3];
     if ((s = vka__grid_rows(ctx, OP, (uint64_t)(y->numel / len), (uint64_t)len, g)))
         return s;
-    /* x as element texels where it can be (llvmpipe: a gather, not a loop over
-     * the lanes); VKATTN_PAD_TEXEL=0: the storage-buffer kernel (tests) */
-    const char *env = getenv("VKATTN_PAD_TEXEL");
-    int tex = x->numel && !(env && env[0] == '0') && vka__texel1_ok(ctx, x);
-    vka__binding b[] = {{x->numel ? x : NULL, tex ? VKA__TEXEL1 : 0}, {y, 1}};
+    int tex = vka__rows_x_texel(ctx, x, "VKATTN_PAD_TEXEL");
+    vka__binding b[] = {{x->numel ? x : NULL, tex}, {y, 1}};
     char name[32];
     return vka__dispatch(cmd, vka__variant(name, sizeof name, tex ? "pad_tex" : "pad", y->dtype), spec, 2, b, 2, &pc,
                          sizeof pc, g[0], g[1], g[2]);

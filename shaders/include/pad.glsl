@@ -15,11 +15,9 @@
 layout(local_size_x = 64) in; // VKA_ROW_WG
 // vka_pad_mode: 0 constant, 1 reflect, 2 edge; 3: x is empty, y all constant (x never read)
 layout(constant_id = 0) const uint MODE = 0u;
-// the rank (0: pc.rank): a constant unrolls the loop over the axes, whose
-// divisions by the output's extents then stay scalar (they cost a loop
-// iteration per lane and axis otherwise, 5x the whole kernel on llvmpipe)
+// the rank (0: pc.rank): a constant unrolls the loops over the axes (on
+// llvmpipe a loop iteration costs more than the work inside these)
 layout(constant_id = 1) const uint RANK = 0u;
-
 
 // keep in sync with vka__pad_push in runtime/src/op_resize.c
 layout(push_constant) uniform Push {

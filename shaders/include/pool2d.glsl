@@ -22,7 +22,6 @@ layout(constant_id = 0) const uint AVG = 0u; // 0 max, 1 average (vka_pool_op)
 layout(constant_id = 1) const uint KH = 0u;
 layout(constant_id = 2) const uint KW = 0u;
 
-
 // keep in sync with vka__pool_push in runtime/src/op_pool.c
 layout(push_constant) uniform Push {
     uint rows;             // N·C·OH
