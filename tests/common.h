@@ -321,6 +321,28 @@ static void vkt_poison(vka_tensor *t)
     free(p);
 }
 
+/* A tensor of the given shape as a view at element `off` of a larger,
+ * poisoned one (*base, for the caller to destroy after the view): kernels see
+ * a descriptor offset and an element remainder. data, if not NULL, fills it. */
+static vka_tensor *vkt_tensor_at(vka_context *ctx, vka_dtype dt, int ndim, const int64_t *shape, int64_t off,
+                                 const float *data, vka_tensor **base)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
+    n += off;
+    *base = vkt_tensor(ctx, dt, 1, &n, NULL);
+    vkt_poison(*base);
+    vka_tensor *t = vka_tensor_view(*base, off, ndim, shape);
+    if (!t) {
+        fprintf(stderr, "FAIL tensor_view: %s\n", vka_context_last_error(ctx));
+        exit(1);
+    }
+    if (data)
+        vkt_upload(t, data);
+    return t;
+}
+
 /* Records nothing itself: ends, submits and checks the command. */
 static void vkt_run(vka_cmd *cmd)
 {

@@ -80,23 +80,6 @@ typedef struct cepi {
                            vector stores and residual loads need multiples of 4) */
 } cepi;
 
-/* A tensor of shape s as a view at element `off` of a larger one (*base, destroyed by the caller). */
-static vka_tensor *offset_tensor(vka_context *ctx, vka_dtype dt, const int64_t *s, int64_t off, const float *data,
-                                 vka_tensor **base)
-{
-    int64_t n = s[0] * s[1] * s[2] * s[3] + off;
-    *base = vkt_tensor(ctx, dt, 1, &n, NULL);
-    vkt_poison(*base);
-    vka_tensor *t = vka_tensor_view(*base, off, 4, s);
-    if (!t) {
-        fprintf(stderr, "FAIL tensor_view: %s\n", vka_context_last_error(ctx));
-        exit(1);
-    }
-    if (data)
-        vkt_upload(t, data);
-    return t;
-}
-
 /* Returns the GPU time of the dispatch in ms (timestamps on). */
 static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int check, const cepi *ep)
 {
@@ -119,9 +102,9 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
     vka_tensor *x = vkt_tensor(ctx, dt, 4, sx, hx), *w = ep->packed ? vkt_tensor(ctx, dt, 4, sp, hp) : vkt_tensor(ctx, dt, 4, sw, hw);
     vka_tensor *ts = ep->scale ? vkt_tensor(ctx, dt, 1, &g->o, hs) : NULL, *tt = ep->shift ? vkt_tensor(ctx, dt, 1, &g->o, ht) : NULL;
     vka_tensor *rbase = NULL, *ybase = NULL;
-    vka_tensor *tr = !ep->res ? NULL : ep->roff ? offset_tensor(ctx, dt, sy, ep->roff, hr, &rbase) : vkt_tensor(ctx, dt, 4, sy, hr);
+    vka_tensor *tr = !ep->res ? NULL : ep->roff ? vkt_tensor_at(ctx, dt, 4, sy, ep->roff, hr, &rbase) : vkt_tensor(ctx, dt, 4, sy, hr);
     vka_tensor *b = g->bias ? vkt_tensor(ctx, dt, 1, &g->o, hb) : NULL;
-    vka_tensor *y = ep->yoff ? offset_tensor(ctx, dt, sy, ep->yoff, NULL, &ybase) : vkt_tensor(ctx, dt, 4, sy, NULL);
+    vka_tensor *y = ep->yoff ? vkt_tensor_at(ctx, dt, 4, sy, ep->yoff, NULL, &ybase) : vkt_tensor(ctx, dt, 4, sy, NULL);
     vkt_poison(y);
     vka_conv_params p = params_of(g);
     vka_cmd *cmd = vka_cmd_create(ctx);

@@ -60,10 +60,8 @@ static void run_case(vka_context *ctx, vka_dtype dt, const pcase *g)
     if (dt == VKA_F16)
         vkt_round_f16(hx, nx);
     /* x as a view at g_xoff elements into a larger tensor (the texel view's offset) */
-    int64_t nbase = (int64_t)nx + g_xoff;
-    vka_tensor *xbase = vkt_tensor(ctx, dt, 1, &nbase, NULL);
-    vka_tensor *x = vka_tensor_view(xbase, g_xoff, 4, sx), *y = vkt_tensor(ctx, dt, 4, sy, NULL);
-    vkt_upload(x, hx);
+    vka_tensor *xbase;
+    vka_tensor *x = vkt_tensor_at(ctx, dt, 4, sx, g_xoff, hx, &xbase), *y = vkt_tensor(ctx, dt, 4, sy, NULL);
     vkt_poison(y);
     vka_cmd *cmd = vka_cmd_create(ctx);
     vka_cmd_begin(cmd);
