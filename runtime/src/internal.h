@@ -22,7 +22,8 @@
 #define VKA_PUSH_MAX 128
 #define VKA_MAX_BINDINGS 8
 #define VKA_TEXEL_MASKS 8 /* texel-buffer bindings: any of bindings 0, 1 and 2 */
-#define VKA_MAX_SPEC 8
+/* specialization constants of one pipeline (stored per pipeline) */
+#define VKA_MAX_SPEC (16 + 1024)
 #define VKA_ALLOC_ALIGN 256
 #define VKA_BLOCK_BYTES (64ull << 20)
 
@@ -89,7 +90,7 @@ void vka__mem_destroy_all(vka_context *ctx);
 
 typedef struct vka__pipeline {
     char name[64];
-    uint32_t spec[VKA_MAX_SPEC];
+    uint32_t *spec;              /* nspec values (owned) */
     int nspec;
     int nbind;
     uint32_t texel;              /* bit i: binding i is a uniform texel buffer */

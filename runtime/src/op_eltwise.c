@@ -18,7 +18,9 @@ typedef struct vka__eltwise_push {
     uint32_t tail[VKA_ELTWISE_MAX_IMM]; /* immediates; strided y: 3 immediates, then y's 4 strides */
 } vka__eltwise_push;
 _Static_assert(sizeof(vka__eltwise_push) <= VKA_PUSH_MAX, "push constants");
-_Static_assert(VKA_ELTWISE_MAX_IN == 4 && VKA_ELTWISE_MAX_CODE <= 2 * (VKA_MAX_SPEC - 1) &&
+/* eltwise.comp's specialization constants: the program length and modes, then 2 instructions each */
+enum { ELTWISE_SPEC = 8 };
+_Static_assert(VKA_ELTWISE_MAX_IN == 4 && VKA_ELTWISE_MAX_CODE <= 2 * (ELTWISE_SPEC - 1) &&
                    VKA_ELTWISE_MAX_IMM_STRIDED + 4 == VKA_ELTWISE_MAX_IMM,
                "eltwise.comp's layout");
 
@@ -222,7 +224,7 @@ vka_status vka_eltwise(vka_cmd *cmd, const vka_eltwise_desc *d, int nin, vka_ten
         pc.off[i] = vka__off(xs[i]) + (uint32_t)off[i];
     for (int i = 0; i < d->nimm; i++)
         memcpy(&pc.tail[i], &d->imm[i], 4);
-    uint32_t spec[VKA_MAX_SPEC] = {(uint32_t)d->ncode | (d->y_strided ? 256u : 0u)};
+    uint32_t spec[ELTWISE_SPEC] = {(uint32_t)d->ncode | (d->y_strided ? 256u : 0u)};
     for (int k = 0; k < d->ncode; k++) {
         const vka_eltwise_instr *c = &d->code[k];
         uint32_t w = (uint32_t)(c->op & 63u) | (uint32_t)(c->dst & 3u) << 6 | (uint32_t)(c->a & 15u) << 8 |
@@ -243,6 +245,6 @@ vka_status vka_eltwise(vka_cmd *cmd, const vka_eltwise_desc *d, int nin, vka_ten
     for (int i = 0; i < nin; i++)
         b[i].t = xs[i];
     char name[32];
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, "eltwise", y->dtype), spec, VKA_MAX_SPEC, b, 5, &pc,
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, "eltwise", y->dtype), spec, ELTWISE_SPEC, b, 5, &pc,
                          sizeof pc, gx, gy, 1);
 }

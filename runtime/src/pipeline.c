@@ -204,20 +204,31 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
     }
     vka__pipeline p = {0};
     snprintf(p.name, sizeof p.name, "%s", name);
+    p.spec = malloc(sizeof(uint32_t) * (size_t)(nspec ? nspec : 1));
+    VkSpecializationMapEntry *me = malloc(sizeof *me * (size_t)(nspec ? nspec : 1));
+    if (!p.spec || !me) {
+        free(p.spec), free(me);
+        return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    }
     if (nspec)
         memcpy(p.spec, spec, sizeof(uint32_t) * (size_t)nspec);
     p.nspec = nspec;
     p.nbind = nbind;
     p.texel = texel;
     s = layout_get(ctx, nbind, texel, &p.dsl, &p.layout);
-    if (s)
+    if (s) {
+        free(p.spec), free(me);
         return s;
+    }
     VkShaderModuleCreateInfo smci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
                                      .codeSize = *sh->size,
                                      .pCode = sh->code};
     VkShaderModule mod;
-    VKA_VK(ctx, ctx->vk.vkCreateShaderModule(ctx->device, &smci, NULL, &mod));
-    VkSpecializationMapEntry me[VKA_MAX_SPEC];
+    VkResult r = ctx->vk.vkCreateShaderModule(ctx->device, &smci, NULL, &mod);
+    if (r != VK_SUCCESS) {
+        free(p.spec), free(me);
+        return vka__err(ctx, VKA_ERR_VULKAN, "vkCreateShaderModule(%s) failed: %s", name, vka__vkresult_str(r));
+    }
     for (int i = 0; i < nspec; i++)
         me[i] = (VkSpecializationMapEntry){.constantID = (uint32_t)i, .offset = (uint32_t)(4 * i), .size = 4};
     VkSpecializationInfo si = {.mapEntryCount = (uint32_t)nspec, .pMapEntries = me,
@@ -239,10 +250,16 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
                   .pSpecializationInfo = nspec ? &si : NULL},
         .layout = p.layout,
     };
-    VkResult r = ctx->vk.vkCreateComputePipelines(ctx->device, ctx->pcache, 1, &cci, NULL, &p.pipe);
+    double t0 = vka__now_ns();
+    r = ctx->vk.vkCreateComputePipelines(ctx->device, ctx->pcache, 1, &cci, NULL, &p.pipe);
+    vka__log(ctx, VKA_LOG_DEBUG, "pipeline %s: %d constants, compiled in %.1f ms", name, nspec,
+             (vka__now_ns() - t0) / 1e6);
     ctx->vk.vkDestroyShaderModule(ctx->device, mod, NULL);
-    if (r != VK_SUCCESS)
+    free(me);
+    if (r != VK_SUCCESS) {
+        free(p.spec);
         return vka__err(ctx, VKA_ERR_VULKAN, "vkCreateComputePipelines(%s) failed: %s", name, vka__vkresult_str(r));
+    }
     ctx->pipes[ctx->npipes] = p;
     *out = &ctx->pipes[ctx->npipes++];
     return VKA_OK;
@@ -250,8 +267,10 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
 
 void vka__pipelines_destroy(vka_context *ctx)
 {
-    for (int i = 0; i < ctx->npipes; i++)
+    for (int i = 0; i < ctx->npipes; i++) {
         ctx->vk.vkDestroyPipeline(ctx->device, ctx->pipes[i].pipe, NULL);
+        free(ctx->pipes[i].spec);
+    }
     free(ctx->pipes);
     ctx->pipes = NULL;
     ctx->npipes = ctx->cap_pipes = 0;
