@@ -51,6 +51,18 @@ static void fill(vka_tensor *t, float *host, uint32_t seed)
     vka_tensor_upload(t, host, n * sizeof *host);
 }
 
+/* vka_conv2d_plan_packed for shape c, as a graph with constant weights asks */
+static int plan_packed(vka_context *ctx, const conv_shape *c)
+{
+    int64_t sx[4] = {1, c->c, c->h, c->h}, sw[4] = {c->o, c->c / c->groups, c->k, c->k};
+    vka_conv_params p = vka_conv_default_params();
+    p.stride[0] = p.stride[1] = c->s;
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = c->k / 2;
+    p.groups = c->groups;
+    p.act = VKA_ACT_RELU;
+    return vka_conv2d_plan_packed(ctx, VKA_F32, sx, sw, &p, 1);
+}
+
 /* GPU ms of each of `runs` runs of one conv after a warm-up (NULL on failure;
  * caller frees), the kernel's name in kernel. */
 static double *bench_one(vka_context *ctx, const conv_shape *c, int packed, int runs, char *kernel, size_t nk)
@@ -81,6 +93,7 @@ static double *bench_one(vka_context *ctx, const conv_shape *c, int packed, int 
         p.act = VKA_ACT_RELU;
         vka_conv_epilogue e = {0};
         e.w_packed = packed;
+        e.w_host = packed ? NULL : hw; /* as a graph gives its constant weights */
         vka_cmd_enable_timestamps(cmd, 1);
         if (!vka_cmd_begin(cmd) && !vka_conv2d_ex(cmd, x, packed ? wp : w, b, &p, &e, y) && !vka_cmd_end(cmd))
             ms = cli_time_samples(cmd, runs);
@@ -105,7 +118,8 @@ int cli_bench_conv(vka_context *ctx, int argc, char **argv)
                "  after a warm-up, and the best): ms, GFLOP/s (2·O·OH·OW·C/groups·KH·KW) and the\n"
                "  shares of the device's measured fp32 FMA peak of the median and the best run,\n"
                "  with the kernel that ran.\n"
-               "  --variant  tex|shared|dw|gemm|direct (VKATTN_CONV_VARIANT; \"-\": the plan's rule),\n"
+               "  --variant  tex|shared|dw|gemm|direct|few (VKATTN_CONV_VARIANT; \"-\": the plan's rule,\n"
+               "             with the weight layout and host copy a graph build gives),\n"
                "             several separated by ':' are timed interleaved per shape\n"
                "  --layout   weights as given (oihw) or packed by vka_conv_pack_weights, as a built\n"
                "             graph packs them; auto (default): packed where the variant takes them\n"
@@ -129,8 +143,8 @@ int cli_bench_conv(vka_context *ctx, int argc, char **argv)
     char *save = NULL;
     for (char *v = strtok_r(vars, ":", &save); v && nv < 8; v = strtok_r(NULL, ":", &save)) {
         if (strcmp(v, "-") && strcmp(v, "tex") && strcmp(v, "shared") && strcmp(v, "dw") && strcmp(v, "gemm") &&
-            strcmp(v, "direct")) {
-            fprintf(stderr, "vkattn: bench conv: unknown variant \"%s\" (tex, shared, dw, gemm, direct, -)\n", v);
+            strcmp(v, "direct") && strcmp(v, "few")) {
+            fprintf(stderr, "vkattn: bench conv: unknown variant \"%s\" (tex, shared, dw, gemm, direct, few, -)\n", v);
             return 2;
         }
         vv[nv++] = v;
@@ -167,12 +181,15 @@ int cli_bench_conv(vka_context *ctx, int argc, char **argv)
                     setenv("VKATTN_CONV_VARIANT", saved, 1);
                 else
                     unsetenv("VKATTN_CONV_VARIANT");
-                /* packed weights feed the implicit-GEMM kernels; depthwise, GEMM and direct take OIHW */
+                /* packed weights feed the implicit-GEMM kernels; depthwise, GEMM, direct
+                 * and few take OIHW; the plan's rule: the layout a graph build gives */
                 const char *fv = getenv("VKATTN_CONV_VARIANT");
                 int dw = c->groups == c->c && c->groups == c->o;
                 int packed = !strcmp(layout, "packed") ||
                              (!strcmp(layout, "auto") && !(fv && (!strcmp(fv, "dw") || !strcmp(fv, "gemm") ||
-                                                                  !strcmp(fv, "direct"))) && !dw);
+                                                                  !strcmp(fv, "direct") || !strcmp(fv, "few"))) && !dw);
+                if (!strcmp(layout, "auto") && !fv)
+                    packed = plan_packed(ctx, c) == 1;
                 char kernel[96], shape[48], share[32], bshare[32], name[96], var[32];
                 double *t = bench_one(ctx, c, packed, runs, kernel, sizeof kernel);
                 int64_t pad = c->k / 2, oh = (c->h + 2 * pad - c->k) / c->s + 1;

@@ -3,7 +3,8 @@
  * 1x1, 2x2, 3x3, 5x5 and 7x7 kernels, strides, asymmetric pads, dilation,
  * groups 1/2/4, depthwise, odd sizes, bias and every activation, f32 and f16
  * storage, with every kernel variant forced (VKATTN_CONV_VARIANT: tex with
- * OIHW and packed weights and both x load paths, shared, dw, gemm, direct) and
+ * OIHW and packed weights and both x load paths, shared, dw, gemm, direct,
+ * few with the weights' host copy compiled in, checked to run where it applies) and
  * every epilogue (per-channel scale/shift, residual before or after the
  * activation); vka_fold_batchnorm against convolution followed by
  * BatchNormalization; then the error paths.
@@ -80,6 +81,21 @@ typedef struct cepi {
                            vector stores and residual loads need multiples of 4) */
 } cepi;
 
+/* Does the few kernel take O output channels of a reduction of k (as
+ * few_chunk in op_conv2d.c: chunks of d channels dividing O, at most 4 of
+ * them, d·k <= 1024, in passes of a divisor of d up to 8, at most 8 passes)? */
+static int few_applies(int64_t o, int64_t k)
+{
+    for (int64_t d = o < 64 ? o : 64; d >= 1 && d * 4 >= o; d--) {
+        int64_t tm = 8;
+        while (tm > 1 && (d % tm || d / tm > 8))
+            tm--;
+        if (o % d == 0 && d * k <= 1024 && d % tm == 0 && d / tm <= 8)
+            return 1;
+    }
+    return 0;
+}
+
 /* Returns the GPU time of the dispatch in ms (timestamps on). */
 static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int check, const cepi *ep)
 {
@@ -119,9 +135,12 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
              ep->scale ? " scale" : "", ep->shift ? " shift" : "", ep->res ? (ep->res_pre ? " res-pre-act" : " res") : "",
              (long long)ep->yoff, (long long)ep->roff);
     double ms = 0;
-    vka_conv_epilogue e = {ts, tt, tr, ep->res_pre, ep->packed};
-    vka_status s = ep->scale || ep->shift || ep->res || ep->packed ? vka_conv2d_ex(cmd, x, w, b, &p, &e, y)
-                                                                   : vka_conv2d(cmd, x, w, b, &p, y);
+    /* the few kernel compiles in the weights' host copy (vka_conv_epilogue.w_host) */
+    const char *forced = getenv("VKATTN_CONV_VARIANT");
+    int few = forced && !strcmp(forced, "few");
+    vka_conv_epilogue e = {ts, tt, tr, ep->res_pre, ep->packed, few && !ep->packed ? hw : NULL};
+    vka_status s = ep->scale || ep->shift || ep->res || ep->packed || e.w_host ? vka_conv2d_ex(cmd, x, w, b, &p, &e, y)
+                                                                               : vka_conv2d(cmd, x, w, b, &p, y);
     if (s) {
         vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
     } else {
@@ -134,6 +153,13 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
         if (check) {
             const char *kernel = NULL;
             vka_cmd_timing(cmd, 0, &kernel, NULL);
+            /* where it applies (f32, groups 1, inputs of 4 outputs' row at most 40,
+             * the output channels in at most 4 dispatches of at most 1024 weights and
+             * passes of up to 8 channels), it ran */
+            if (few && !ep->packed && dt == VKA_F32 && g->groups == 1 && 3 * g->sw + (g->kw - 1) * g->dw + 1 <= 40 &&
+                few_applies(g->o, g->c * g->kh * g->kw))
+                vkt_check(kernel && !strcmp(kernel, "conv2d_few_f32"), "%s: forced few ran %s", what,
+                          kernel ? kernel : "?");
             char full[400];
             snprintf(full, sizeof full, "%s [%s%s]", what, kernel ? kernel : "?",
                      vka_cmd_dispatch_count(cmd) > 1 ? " + passes" : "");
@@ -216,9 +242,11 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         ccase g = {1, 8, 11, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, (vka_act)act};
         run_case(ctx, dt, &g, 1);
     }
-    /* every epilogue on a 3x3 (both x load paths of the texel kernel), a depthwise and a pointwise conv */
+    /* every epilogue on a 3x3 (both x load paths of the texel kernel), a depthwise and a pointwise conv,
+     * and a 3x3 whose 2304 weights the few kernel takes in 4 dispatches (batch 2) */
     const ccase ec[] = {
         {1, 13, 12, 20, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},
+        {2, 16, 9, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},
         {1, 11, 9, 7, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, VKA_ACT_SILU},
         {1, 24, 9, 11, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 24, 1, VKA_ACT_RELU},
         {1, 20, 6, 10, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
@@ -250,7 +278,7 @@ static void run_all(vka_context *ctx, vka_dtype dt)
 /* Every variant forced (where it applies; elsewhere the rule's choice runs). */
 static void run_variants(vka_context *ctx)
 {
-    const char *vars[] = {"tex", "shared", "dw", "gemm", "direct"};
+    const char *vars[] = {"tex", "shared", "dw", "gemm", "direct", "few"};
     const char *old = getenv("VKATTN_CONV_VARIANT");
     if (old) /* one variant asked for: run_all already ran it */
         return;
@@ -338,6 +366,23 @@ static void test_errors(vka_context *ctx)
     vka_tensor_destroy(w11);
     vka_cmd_end(cmd);
     vka_cmd_destroy(cmd);
+    /* the plan's weight layout: 0 or 1 for a conv, -1 for shapes that make none */
+    int64_t xs[4] = {1, 8, 10, 10}, ws[4] = {16, 8, 3, 3}, wdw[4] = {8, 1, 3, 3}, wneg[4] = {16, 8, -3, 3};
+    int r = vka_conv2d_plan_packed(ctx, VKA_F32, xs, ws, &p, 1);
+    vkt_check(r == 0 || r == 1, "conv2d_plan_packed 3x3: %d (0 or 1)", r);
+    vka_conv_params pd = p;
+    pd.groups = 8;
+    r = vka_conv2d_plan_packed(ctx, VKA_F32, xs, wdw, &pd, 1);
+    vkt_check(r == 0, "conv2d_plan_packed depthwise: %d (0: the depthwise kernel takes OIHW)", r);
+    r = vka_conv2d_plan_packed(ctx, VKA_F32, xs, wdw, &p, 1);
+    vkt_check(r < 0, "conv2d_plan_packed w of 1 channel for x of 8, groups 1: %d (< 0)", r);
+    r = vka_conv2d_plan_packed(ctx, VKA_F32, xs, wneg, &p, 0);
+    vkt_check(r < 0, "conv2d_plan_packed negative kernel size: %d (< 0)", r);
+    pd.groups = 0;
+    r = vka_conv2d_plan_packed(ctx, VKA_F32, xs, wdw, &pd, 0);
+    vkt_check(r < 0, "conv2d_plan_packed groups 0: %d (< 0)", r);
+    r = vka_conv2d_plan_packed(ctx, VKA_I32, xs, ws, &p, 0);
+    vkt_check(r < 0, "conv2d_plan_packed i32: %d (< 0)", r);
     vka_tensor_destroy(x), vka_tensor_destroy(w), vka_tensor_destroy(y), vka_tensor_destroy(ybad);
     vka_tensor_destroy(w3), vka_tensor_destroy(b), vka_tensor_destroy(xh);
 }

@@ -560,10 +560,21 @@ typedef struct vka_conv_epilogue {
     int residual_before_act;   /* ResNet blocks: relu(conv + shortcut) */
     int w_packed;              /* w is [O, KH, KW, roundup(C/groups, 4)] from vka_conv_pack_weights
                                   (the texel kernel's layout; four channels of a tap in one load) */
+    const float *w_host;       /* w's values on the host (f32, w's layout) for as long as the recording
+                                  is used, or NULL. Read when the conv is recorded: kernels for short
+                                  reductions (3-channel stems, CPU drivers) compile them in. */
 } vka_conv_epilogue;
 /* vka_conv2d with the epilogue e (NULL: none). */
 VKA_API vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias,
                                  const vka_conv_params *p, const vka_conv_epilogue *e, vka_tensor *y);
+/* The weight layout of the kernel the plan picks for a conv of x [N, C, H, W]
+ * and OIHW weights [O, C/groups, KH, KW] (as vka_graph_build does: measured
+ * on the device on first use, remembered next to the pipeline cache): 1
+ * packed (vka_conv_pack_weights, then vka_conv2d_ex with w_packed), 0 OIHW;
+ * w_host: the weights' values will be given (vka_conv_epilogue.w_host), which
+ * admits the kernels that compile them in. < 0: not a valid conv. */
+VKA_API int vka_conv2d_plan_packed(vka_context *ctx, vka_dtype dtype, const int64_t xshape[4],
+                                   const int64_t wshape[4], const vka_conv_params *p, int w_host);
 /* Host side: OIHW weights w [O, cg, KH, KW] (cg = C/groups) to the packed layout
  * [O, KH, KW, roundup(cg, 4)] (zeros past cg). */
 VKA_API void vka_conv_pack_weights(const float *w, int64_t O, int64_t cg, int64_t KH, int64_t KW, float *out);

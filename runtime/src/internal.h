@@ -22,8 +22,13 @@
 #define VKA_PUSH_MAX 128
 #define VKA_MAX_BINDINGS 8
 #define VKA_TEXEL_MASKS 8 /* texel-buffer bindings: any of bindings 0, 1 and 2 */
-/* specialization constants of one pipeline (stored per pipeline) */
-#define VKA_MAX_SPEC (16 + 1024)
+/* specialization constants of one pipeline: a kernel's own (ids 0-15), and
+ * conv2d_few's weights from id 16 */
+#define VKA_MAX_SPEC (16 + VKA__CONV_FEW_WMAX)
+/* the most weights conv2d_few compiles into one pipeline (its VKA_FEW_WMAX),
+ * and the longest reduction (C/groups·KH·KW) the plan tries it on */
+#define VKA__CONV_FEW_WMAX 1024
+#define VKA__CONV_FEW_K 144
 #define VKA_ALLOC_ALIGN 256
 #define VKA_BLOCK_BYTES (64ull << 20)
 
@@ -344,10 +349,11 @@ const char *vka__variant(char *buf, size_t n, const char *base, vka_dtype t);
 
 /* op_conv2d.c: the kernel the plan runs for a conv of x [N, C, H, W] and OIHW
  * weights [O, C/groups, KH, KW] (measured on the device, see op_conv2d.c), as
- * a variant code for vka__conv2d; *packed: that kernel wants the weights
- * packed by vka_conv_pack_weights. The packing pass asks. */
+ * a variant code for vka__conv2d; w_host: the weights' values will be on the
+ * host when recorded (vka_conv_epilogue.w_host); *packed: that kernel wants
+ * the weights packed by vka_conv_pack_weights. The packing pass asks. */
 int vka__conv_plan(vka_context *ctx, vka_dtype dt, const int64_t *xshape, const int64_t *wshape,
-                   const vka_conv_params *p, bool *packed);
+                   const vka_conv_params *p, bool w_host, bool *packed);
 /* vka_conv2d_ex running variant code `variant` (from vka__conv_plan; < 0: choose). */
 vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
                        const vka_conv_epilogue *e, vka_tensor *y, int variant);

@@ -4,14 +4,17 @@
  * kernels chosen per call, and the host-side helpers vka_fold_batchnorm and
  * vka_conv_pack_weights.
  *
- * Kernels (VKATTN_CONV_VARIANT=tex|shared|dw|gemm|direct forces one where it applies):
+ * Kernels (VKATTN_CONV_VARIANT=tex|shared|dw|gemm|direct|few forces one where it applies):
  *   tex     conv2d_tex[_w1].comp: implicit GEMM through texel buffers, register
  *           tiles, no barriers (CPU drivers)
  *   shared  conv2d_shared.comp: implicit GEMM with shared-memory tiles (GPUs)
  *   dw      conv2d_dw.comp: depthwise (groups == C == O)
  *   gemm    pointwise convs as vka_gemm + bias / activation passes
  *   direct  conv2d.comp: the direct kernel (bias and activation only; the rest
- *           of an epilogue follows as elementwise passes) */
+ *           of an epilogue follows as elementwise passes)
+ *   few     conv2d_few.comp: short reductions (3-channel stems) with the weights
+ *           compiled in from the host's copy (vka_conv_epilogue.w_host; CPU
+ *           drivers, f32) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,17 +162,19 @@ static vka_status epilogue_passes(vka_cmd *cmd, const vka_conv_epilogue *e, vka_
 }
 
 /* The variants, in VKATTN_CONV_VARIANT's spelling. */
-typedef enum { V_TEX, V_SHARED, V_DW, V_GEMM, V_DIRECT } conv_variant;
-static const char *const VARIANT_NAMES[] = {"tex", "shared", "dw", "gemm", "direct"};
+typedef enum { V_TEX, V_SHARED, V_DW, V_GEMM, V_DIRECT, V_FEW, V_COUNT } conv_variant;
+static const char *const VARIANT_NAMES[] = {"tex", "shared", "dw", "gemm", "direct", "few"};
 /* as --plan shows them (ctx->conv_variant) */
-static const char *const PLAN_NAMES[] = {"conv.tex", "conv.shared", "conv.dw", "conv.gemm", "conv.direct"};
-static const char *const PLAN_NAMES_PACKED[] = {"conv.tex.packed", "conv.shared.packed", "", "", ""};
+static const char *const PLAN_NAMES[] = {"conv.tex", "conv.shared", "conv.dw", "conv.gemm", "conv.direct", "conv.few"};
+static const char *const PLAN_NAMES_PACKED[] = {"conv.tex.packed", "conv.shared.packed", "", "", "", ""};
 
 typedef struct conv_shape {
     int64_t n, c, h, w, o, oh, ow, kh, kw, groups;
     int64_t sh, sw, dh, dw, pad[4];
     bool packed;      /* packed weights (vka_conv_pack_weights) */
     bool fixed;       /* the weights' layout is given (vka_conv2d_ex), not the plan's to choose */
+    bool w_host;      /* the weights' values are on the host (vka_conv_epilogue.w_host, graph constants) */
+    vka_dtype dt;
 } conv_shape;
 
 static bool is_depthwise(const conv_shape *s)
@@ -181,6 +186,56 @@ static bool is_pointwise(const conv_shape *s)
 {
     return s->kh == 1 && s->kw == 1 && s->sh == 1 && s->sw == 1 && !s->pad[0] && !s->pad[1] && !s->pad[2] &&
            !s->pad[3];
+}
+
+/* conv2d_few.comp: FEW_WG lanes per workgroup, its own specialization
+ * constants below FEW_SPEC0 and the weights from there; its limits: the
+ * weights one pipeline compiles in (VKA__CONV_FEW_WMAX, its VKA_FEW_WMAX), the
+ * inputs one row of 4 outputs reads (its VKA_FEW_LMAX) and the passes of at
+ * most 8 channels (its VKA_FEW_PASSES); ours: FEW_DISPATCHES per conv. */
+enum { FEW_WG = 64, FEW_LMAX = 40, FEW_PASSES = 8, FEW_DISPATCHES = 4, FEW_SPEC0 = 16 };
+
+/* conv2d_few's output channels per pass: the largest divisor of O up to 8
+ * that leaves at most FEW_PASSES passes (0: none) */
+static int64_t few_tm(int64_t o)
+{
+    for (int64_t d = 8; d >= 1; d--)
+        if (o % d == 0 && o / d <= FEW_PASSES)
+            return d;
+    return 0;
+}
+
+/* conv2d_few's output channels per dispatch for O channels of a reduction of
+ * k: the most that divide O, fit VKA__CONV_FEW_WMAX weights and make passes,
+ * in at most FEW_DISPATCHES dispatches (each reads all of x again and
+ * compiles a pipeline). 0: none. */
+static int64_t few_chunk(int64_t o, int64_t k)
+{
+    for (int64_t d = o < 64 ? o : 64; d >= 1 && d * FEW_DISPATCHES >= o; d--)
+        if (o % d == 0 && d * k <= VKA__CONV_FEW_WMAX && few_tm(d) > 0)
+            return d;
+    return 0;
+}
+
+/* Where the plan tries conv2d_few: reductions of at most VKA__CONV_FEW_K (a
+ * 3x3 stem's 27, a 3x3 conv of 16 channels' 144) and at least FEW_OUTPUTS
+ * outputs. Each such conv compiles pipelines of its own (0.2-0.35 s each on
+ * lavapipe) and the texel kernel is at most 1.3x slower on the smaller ones
+ * (DEIMv2 atto's 1x1 convs in the encoder: 0.20 against 0.15 ms, bench model
+ * 2026-12-03). */
+enum { FEW_OUTPUTS = 1 << 18 };
+
+static bool few_pays(const conv_shape *s)
+{
+    return s->c / s->groups * s->kh * s->kw <= VKA__CONV_FEW_K && s->n * s->o * s->oh * s->ow >= FEW_OUTPUTS;
+}
+
+static bool few_ok(vka_context *ctx, const conv_shape *s, vka_tensor *x)
+{
+    return ctx->info.type == VKA_DEVICE_CPU && s->dt == VKA_F32 && s->groups == 1 && !s->packed && s->w_host &&
+           few_chunk(s->o, s->c * s->kh * s->kw) > 0 && 3 * s->sw + (s->kw - 1) * s->dw + 1 <= FEW_LMAX &&
+           (uint64_t)s->n <= ctx->props.limits.maxComputeWorkGroupCount[1] &&
+           (!x || vka__texel1_ok(ctx, x));
 }
 
 /* Per-invocation loop iterations of each kernel (llvmpipe stops at 65535). */
@@ -212,8 +267,9 @@ static bool variant_ok(vka_context *ctx, const conv_shape *s, conv_variant v, vk
                s->n * s->c <= (int64_t)ctx->props.limits.maxComputeWorkGroupCount[2];
     case V_GEMM: return is_pointwise(s) && s->groups == 1 && !s->packed;
     case V_DIRECT: return !s->packed;
+    case V_FEW: return few_ok(ctx, s, x);
+    default: return false;
     }
-    return false;
 }
 
 /* The static rule (VKATTN_CONV_TUNE=0, and what the plan falls back to):
@@ -300,7 +356,7 @@ static vka__conv_tune *tune_get(vka_context *ctx)
         while (f && fgets(line, sizeof line, f)) {
             char *sp = strrchr(line, ' ');
             int v = sp ? atoi(sp + 1) : -1;
-            if (!sp || v < 0 || v > V_DIRECT || sp - line >= 192)
+            if (!sp || v < 0 || v >= V_COUNT || sp - line >= 192)
                 continue; /* a torn or foreign line */
             *sp = 0;
             tune_add(t, line, v);
@@ -312,20 +368,22 @@ static vka__conv_tune *tune_get(vka_context *ctx)
 }
 
 /* Bumped whenever a kernel's speed changes: older measurements are ignored. */
-#define VKA_CONV_TUNE_VERSION "k4"
+#define VKA_CONV_TUNE_VERSION "k5"
 
 static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
 {
-    snprintf(key, n, VKA_CONV_TUNE_VERSION " %s n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld g%lld%s",
+    snprintf(key, n, VKA_CONV_TUNE_VERSION " %s n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld g%lld%s%s",
              vka_dtype_str(dt), (long long)s->n, (long long)s->c, (long long)s->h, (long long)s->w, (long long)s->o,
              (long long)s->kh, (long long)s->kw, (long long)s->sh, (long long)s->sw, (long long)s->dh,
              (long long)s->dw, (long long)s->pad[0], (long long)s->pad[1], (long long)s->pad[2], (long long)s->pad[3],
-             (long long)s->groups, s->packed ? " packed" : "");
+             (long long)s->groups, s->packed ? " packed" : "", s->w_host ? " hostw" : "");
 }
 
-/* GPU ms of each of the m variants c on shape s (< 0: it cannot run): a
- * warm-up, then the best of three rounds, the variants interleaved in each
- * round so that a busy spell of a shared machine hits them alike. */
+/* GPU ms of each of the m variants c on shape s (< 0: it cannot run): two
+ * warm-up rounds (a pipeline's first runs on lavapipe are up to 1.5x slower:
+ * conv2d_few on a 16-channel 3x3 conv, bench conv 2026-12-03), then the best
+ * of three rounds, the variants interleaved in each round so that a busy
+ * spell of a shared machine hits them alike. */
 static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const conv_variant *c, int m, double *ms)
 {
     int64_t cg = s->c / s->groups, sx[4] = {1, s->c, s->h, s->w}, sy[4] = {1, s->o, s->oh, s->ow};
@@ -333,7 +391,7 @@ static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const con
     vka_tensor *t[5] = {vka_tensor_create(ctx, dt, 4, sx), vka_tensor_create(ctx, dt, 4, sy),
                         vka_tensor_create(ctx, dt, 4, sw), vka_tensor_create(ctx, dt, 4, sp),
                         vka_tensor_create(ctx, dt, 1, &nb)}; /* x, y, w OIHW, w packed, bias */
-    vka_cmd *cmd[5] = {NULL};
+    vka_cmd *cmd[V_COUNT] = {NULL};
     size_t most = 0;
     bool ok = true;
     for (int i = 0; i < 5; i++)
@@ -348,10 +406,22 @@ static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const con
     vka_conv_params p = vka_conv_default_params();
     p.stride[0] = s->sh, p.stride[1] = s->sw, p.dilation[0] = s->dh, p.dilation[1] = s->dw, p.groups = s->groups;
     memcpy(p.pad, s->pad, sizeof p.pad);
+    /* host weights for the kernel that compiles them in: any values but zeros,
+     * which the compiler would fold away */
+    int64_t nw = s->o * cg * s->kh * s->kw;
+    bool few = false;
+    for (int i = 0; i < m; i++)
+        few = few || c[i] == V_FEW;
+    float *wh = few ? malloc(sizeof *wh * (size_t)nw) : NULL;
+    uint32_t seed = 1;
+    for (int64_t i = 0; wh && i < nw; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        wh[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    }
     for (int i = 0; i < m; i++) {
         ms[i] = -1;
         bool packed = s->fixed ? s->packed : c[i] == V_TEX || c[i] == V_SHARED;
-        vka_conv_epilogue e = {NULL, NULL, NULL, 0, packed};
+        vka_conv_epilogue e = {NULL, NULL, NULL, 0, packed, wh};
         cmd[i] = ok ? vka_cmd_create(ctx) : NULL;
         if (cmd[i] && (vka_cmd_enable_timestamps(cmd[i], 1) || vka_cmd_begin(cmd[i]) ||
                        vka__conv2d(cmd[i], t[0], packed ? t[3] : t[2], t[4], &p, &e, t[1], (int)c[i]) ||
@@ -360,9 +430,9 @@ static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const con
             cmd[i] = NULL;
         }
     }
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 4; r++) /* the submit above and round 0: warm-ups */
         for (int i = 0; i < m; i++) {
-            if (!cmd[i] || vka_cmd_submit(cmd[i]))
+            if (!cmd[i] || vka_cmd_submit(cmd[i]) || r == 0)
                 continue;
             double sum = 0, one;
             for (int k = 0; k < vka_cmd_dispatch_count(cmd[i]); k++)
@@ -375,6 +445,7 @@ static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const con
         vka_cmd_destroy(cmd[i]);
     for (int i = 0; i < 5; i++)
         vka_tensor_destroy(t[i]);
+    free(wh);
 }
 
 /* The candidates for shape s on this device, in order of preference on a tie. */
@@ -392,6 +463,8 @@ static int candidates(vka_context *ctx, const conv_shape *s, conv_variant *c)
         c[n++] = V_DIRECT;
     if (is_pointwise(s) && s->groups == 1 && (!s->packed || !s->fixed))
         c[n++] = V_GEMM;
+    if (cpu && s->w_host && (!s->packed || !s->fixed) && few_pays(s))
+        c[n++] = V_FEW;
     return n;
 }
 
@@ -402,7 +475,7 @@ static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
     const char *t = getenv("VKATTN_CONV_TUNE");
     if ((t && t[0] == '0') || ctx->info.timestamp_period_ns <= 0)
         return static_rule(ctx, s, NULL, NULL);
-    conv_variant c[5];
+    conv_variant c[V_COUNT];
     int nc = candidates(ctx, s, c), m = 0;
     for (int i = 0; i < nc; i++) {
         conv_shape q = *s;
@@ -444,8 +517,11 @@ static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
             q.h = 1, q.oh = (q.h + q.pad[0] + q.pad[2] - (q.kh - 1) * q.dh - 1) / q.sh + 1;
     }
     conv_variant bestv = c[0];
-    double best = -1, ms[5];
+    double best = -1, ms[V_COUNT];
     probe(ctx, dt, &q, c, m, ms);
+    for (int i = 0; i < m; i++)
+        vka__log(ctx, VKA_LOG_DEBUG, "conv tune %s: %s %.3f ms on %lld rows", key, VARIANT_NAMES[c[i]], ms[i],
+                 (long long)q.oh);
     for (int i = 0; i < m; i++)
         if (ms[i] > 0 && (best < 0 || ms[i] < best * 0.97)) /* the earlier candidate on a near tie */
             best = ms[i], bestv = c[i];
@@ -473,11 +549,11 @@ static conv_variant tuned(vka_context *ctx, vka_dtype dt, const conv_shape *s)
 static conv_variant choose(vka_context *ctx, vka_dtype dt, const conv_shape *s, vka_tensor *x, vka_tensor *w,
                            int forced)
 {
-    if (forced >= 0 && forced <= V_DIRECT && variant_ok(ctx, s, (conv_variant)forced, x, w))
+    if (forced >= 0 && forced < V_COUNT && variant_ok(ctx, s, (conv_variant)forced, x, w))
         return (conv_variant)forced;
     const char *f = getenv("VKATTN_CONV_VARIANT");
     if (f)
-        for (int v = 0; v < 5; v++)
+        for (int v = 0; v < V_COUNT; v++)
             if (strcmp(f, VARIANT_NAMES[v]) == 0 && variant_ok(ctx, s, (conv_variant)v, x, w))
                 return (conv_variant)v;
     conv_shape q = *s;
@@ -487,7 +563,7 @@ static conv_variant choose(vka_context *ctx, vka_dtype dt, const conv_shape *s, 
 }
 
 int vka__conv_plan(vka_context *ctx, vka_dtype dt, const int64_t *xs, const int64_t *ws, const vka_conv_params *p,
-                   bool *packed)
+                   bool w_host, bool *packed)
 {
     int64_t G = p->groups, O = ws[0], KH = ws[2], KW = ws[3];
     *packed = false;
@@ -500,11 +576,11 @@ int vka__conv_plan(vka_context *ctx, vka_dtype dt, const int64_t *xs, const int6
         return -1;
     conv_shape s = {xs[0], xs[1], xs[2], xs[3], O, eh / p->stride[0] + 1, ew / p->stride[1] + 1, KH, KW, G,
                     p->stride[0], p->stride[1], p->dilation[0], p->dilation[1],
-                    {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, false, false};
+                    {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, false, false, w_host, dt};
     conv_variant v;
     const char *f = getenv("VKATTN_CONV_VARIANT");
     int forced = -1;
-    for (int i = 0; f && i < 5; i++)
+    for (int i = 0; f && i < V_COUNT; i++)
         if (!strcmp(f, VARIANT_NAMES[i]))
             forced = i;
     s.packed = forced == V_TEX || forced == V_SHARED;
@@ -515,6 +591,23 @@ int vka__conv_plan(vka_context *ctx, vka_dtype dt, const int64_t *xs, const int6
     *packed = (v == V_TEX || v == V_SHARED) && !is_depthwise(&s);
     s.packed = *packed;
     return variant_ok(ctx, &s, v, NULL, NULL) ? (int)v : -1;
+}
+
+int vka_conv2d_plan_packed(vka_context *ctx, vka_dtype dtype, const int64_t xshape[4], const int64_t wshape[4],
+                           const vka_conv_params *p, int w_host)
+{
+    vka_conv_params dp = vka_conv_default_params();
+    if (!ctx || !xshape || !wshape || (dtype != VKA_F32 && dtype != VKA_F16))
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (xshape[i] < 1 || wshape[i] < 1)
+            return -1;
+    if (!p)
+        p = &dp;
+    if (p->groups < 1 || xshape[1] % p->groups || xshape[1] / p->groups != wshape[1])
+        return -1;
+    bool packed;
+    return vka__conv_plan(ctx, dtype, xshape, wshape, p, w_host != 0, &packed) < 0 ? -1 : packed;
 }
 
 vka_status vka_conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
@@ -546,6 +639,49 @@ vka_status vka_conv2d_ex(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor 
                          const vka_conv_epilogue *e, vka_tensor *y)
 {
     return vka__conv2d(cmd, x, w, bias, p, e, y, -1);
+}
+
+/* y = conv through conv2d_few with the weights of e->w_host compiled in: the
+ * output channels in chunks of few_chunk, a pipeline and a dispatch each; pc0
+ * is vka__conv2d's push block. */
+static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const vka_conv_params *p,
+                           const vka_conv_epilogue *e, vka_tensor *y, const vka__convx_push *pc0)
+{
+    vka_context *ctx = cmd->ctx;
+    int64_t N = x->shape[0], Wd = x->shape[3], O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
+    int64_t k = (int64_t)pc0->c * pc0->kh * pc0->kw, oc = few_chunk(O, k), plane = OH * OW;
+    /* x as element and (rows of whole texels) 4-vector texels */
+    uint32_t xv = Wd % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
+    vka__binding b[] = {{x, VKA__TEXEL1}, {x, xv ? VKA__TEXEL : VKA__TEXEL1}, {NULL, 0}, {y, 1},
+                        {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
+    vka__convx_push pc = *pc0;
+    /* rows of whole aligned 4-vectors: vector stores */
+    if (OW % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0))
+        pc.flags |= CONV_Y4;
+    uint64_t gx = ((uint64_t)OH * (uint64_t)((OW + 3) / 4) + FEW_WG - 1) / FEW_WG;
+    const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
+    char dy[256], name[40];
+    if (gx > maxg[0] || (uint64_t)N > maxg[1])
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_conv2d: grid %llux%lld for y %s exceeds the device's limits",
+                        (unsigned long long)gx, (long long)N, vka__tdesc(y, dy, sizeof dy));
+    uint32_t *spec = calloc((size_t)(FEW_SPEC0 + oc * k), sizeof *spec);
+    if (!spec)
+        return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
+    spec[0] = FEW_WG, spec[1] = pc.c, spec[2] = (uint32_t)oc, spec[3] = pc.kh, spec[4] = pc.kw;
+    vka__epi_spec(spec, 5, pc.act, pc.flags);
+    spec[7] = (uint32_t)p->stride[1], spec[8] = (uint32_t)p->dilation[1], spec[9] = xv;
+    spec[10] = xv ? (uint32_t)(-p->pad[1]) & 3u : 0, spec[11] = (uint32_t)few_tm(oc);
+    vka_status s = VKA_OK;
+    for (int64_t o0 = 0; o0 < O && !s; o0 += oc) {
+        vka__convx_push q = pc; /* channels o0.. of y, the residual and the per-channel terms */
+        q.off_y += (uint32_t)(o0 * plane), q.off_r += e->residual ? (uint32_t)(o0 * plane) : 0;
+        q.off_b += bias ? (uint32_t)o0 : 0, q.off_s += e->scale ? (uint32_t)o0 : 0, q.off_t += e->shift ? (uint32_t)o0 : 0;
+        memcpy(spec + FEW_SPEC0, e->w_host + o0 * k, sizeof(float) * (size_t)(oc * k));
+        s = vka__dispatch(cmd, vka__variant(name, sizeof name, "conv2d_few", x->dtype), spec, (int)(FEW_SPEC0 + oc * k),
+                          b, 8, &q, sizeof q, (uint32_t)gx, (uint32_t)N, 1);
+    }
+    free(spec);
+    return s;
 }
 
 vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
@@ -619,7 +755,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     e = &e2;
     int64_t cg = C / G, og = O / G;
     conv_shape cs = {N, C, H, Wd, O, OH, OW, KH, KW, G, p->stride[0], p->stride[1], p->dilation[0], p->dilation[1],
-                     {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, packed, true};
+                     {p->pad[0], p->pad[1], p->pad[2], p->pad[3]}, packed, true, e->w_host != NULL, x->dtype};
     if (!packed && !loops_ok(&cs, V_DIRECT) && !loops_ok(&cs, V_TEX))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: %lld input channels per group with a %lldx%lld kernel (w %s) "
                         "exceed the per-invocation loop budget", OP, (long long)cg, (long long)KH, (long long)KW,
@@ -627,7 +763,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     if (y->numel == 0)
         return VKA_OK;
     conv_variant v = choose(ctx, x->dtype, &cs, x, w, variant);
-    if (packed && (v == V_DW || v == V_GEMM || v == V_DIRECT || !variant_ok(ctx, &cs, v, x, w)))
+    if (packed && (v == V_DW || v == V_GEMM || v == V_DIRECT || v == V_FEW || !variant_ok(ctx, &cs, v, x, w)))
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: packed w %s needs the texel or shared kernel, which this device "
                         "or shape does not allow", OP, vka__tdesc(w, dw, sizeof dw));
     ctx->conv_variant = packed ? PLAN_NAMES_PACKED[v] : PLAN_NAMES[v];
@@ -643,7 +779,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
             static const vka_unary_op UN[] = {VKA_UNARY_COUNT, VKA_RELU, VKA_GELU, VKA_GELU_TANH, VKA_SILU, VKA_SIGMOID};
             if (!(s = vka_binary(cmd, VKA_ADD, y, e->residual, y)))
                 s = vka_unary(cmd, UN[p->act], y, y);
-            vka_conv_epilogue rest = {e->scale, e->shift, NULL, 0, 0};
+            vka_conv_epilogue rest = {e->scale, e->shift, NULL, 0, 0, NULL};
             return s ? s : epilogue_passes(cmd, &rest, y);
         }
         return s ? s : epilogue_passes(cmd, e, y);
@@ -669,6 +805,8 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     pc.w_gs = pc.w_os * (uint32_t)og;
     /* bindings 0-2: x and w (texel-capable), 3: y, 4-7: the epilogue */
     vka__binding b[] = {{x, 0}, {w, 0}, {NULL, 0}, {y, 1}, {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
+    if (v == V_FEW)
+        return conv_few(cmd, x, bias, p, e, y, &pc);
     uint32_t spec[8];
     int nspec;
     uint64_t gx, gy, gz;

@@ -1179,8 +1179,9 @@ static int plan_convs(vka_graph *g)
         if (w->ndim != 4 || x->ndim != 4 || w->is_int)
             continue;
         bool packed;
-        int v = vka__conv_plan(g->ctx, x->dtype, x->shape, w->shape, &cv->conv, &packed);
-        if (v < 0 || (packed && !vka__graph_is_const(g, cv->in[1])))
+        bool wc = vka__graph_is_const(g, cv->in[1]); /* rec_conv hands constant weights to the kernel */
+        int v = vka__conv_plan(g->ctx, x->dtype, x->shape, w->shape, &cv->conv, wc, &packed);
+        if (v < 0 || (packed && !wc))
             continue; /* vka_conv2d_ex chooses when recorded */
         cv->conv_kernel = v + 1;
         if (!packed)
