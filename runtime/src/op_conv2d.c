@@ -382,8 +382,10 @@ static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
 /* GPU ms of each of the m variants c on shape s (< 0: it cannot run): two
  * warm-up rounds (a pipeline's first runs on lavapipe are up to 1.5x slower:
  * conv2d_few on a 16-channel 3x3 conv, bench conv 2026-12-03), then the best
- * of three rounds, the variants interleaved in each round so that a busy
- * spell of a shared machine hits them alike. */
+ * of five rounds, the variants interleaved in each round so that a busy
+ * spell of a shared machine hits them alike (on a 2-vCPU VM whose second CPU
+ * pauses now and then, a sub-millisecond conv takes one thread's time, 1.6x,
+ * in some rounds). */
 static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const conv_variant *c, int m, double *ms)
 {
     int64_t cg = s->c / s->groups, sx[4] = {1, s->c, s->h, s->w}, sy[4] = {1, s->o, s->oh, s->ow};
@@ -430,7 +432,7 @@ static void probe(vka_context *ctx, vka_dtype dt, const conv_shape *s, const con
             cmd[i] = NULL;
         }
     }
-    for (int r = 0; r < 4; r++) /* the submit above and round 0: warm-ups */
+    for (int r = 0; r < 6; r++) /* the submit above and round 0: warm-ups */
         for (int i = 0; i < m; i++) {
             if (!cmd[i] || vka_cmd_submit(cmd[i]) || r == 0)
                 continue;
