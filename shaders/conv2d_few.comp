@@ -15,8 +15,7 @@
 // A lane computes 4 neighbouring outputs of one row; per kernel row and input
 // channel it loads the 3·SW + (KW-1)·DW + 1 inputs its 4 outputs read once (as
 // 4-vector texels where rows are whole texels, XV = 1, else element texels)
-// and takes every tap's inputs out of them; passes of TM output channels
-// reuse them.
+// and takes every tap's inputs out of them, in passes of TM output channels.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -75,8 +74,6 @@ float WTS[VKA_FEW_WMAX];
 // the most inputs one row of a group reads (L below), and their texels
 #define VKA_FEW_LMAX 40
 #define VKA_FEW_TMAX 11
-// the most passes over x (O / TM; op_conv2d.c keeps O <= 64 and TM >= 8)
-#define VKA_FEW_PASSES 8
 
 const uint L = 3u * SW + (KW - 1u) * DW + 1u;
 const uint NT = (PH + L + 3u) / 4u;
@@ -150,7 +147,8 @@ void main()
     gr.nb = gl_WorkGroupID.y;
     gr.oy = grp / ngx, gr.ox0 = (grp % ngx) * 4u;
     gr.ix0 = int(gr.ox0 * SW) - pc.pl, gr.iy0 = int(gr.oy * pc.sh) - pc.pt;
-    // the passes, written out (constants that fail the test drop out)
+    // the passes, written out: at most 8 of them (op_conv2d.c's FEW_PASSES;
+    // constants that fail the test drop out)
 #define VKA_FEW_PASS(k)                                                                                             \
     if ((k) * TM < O)                                                                                                \
         few_pass((k) * TM, gr);

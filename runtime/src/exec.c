@@ -598,32 +598,21 @@ static vka_status rec_conv(vka_graph *g, vka_cmd *cmd, vka__node *n)
 #define VKA_IN_T(i) (n->nin > (i) && n->in[i] >= 0 ? g->vals[n->in[i]].t : NULL)
     vka_conv_epilogue e = {VKA_IN_T(3), VKA_IN_T(4), NULL, n->conv_res_pre, n->conv_packed, NULL};
     vka_tensor *res = NULL;
-    /* constant OIHW weights of a short reduction (conv2d_few compiles them in): their values on the host */
-    float *wh = NULL;
-    const vka__value *wv = &g->vals[n->in[1]];
-    if (!n->conv_packed && wv->ndim == 4 && wv->shape[1] * wv->shape[2] * wv->shape[3] <= VKA__CONV_FEW_K &&
-        !wv->is_int && vka__graph_is_const(g, n->in[1])) {
-        wh = malloc(sizeof *wh * (size_t)(wv->numel ? wv->numel : 1));
-        if (!wh)
-            return VKA_ERR_OUT_OF_MEMORY;
-        for (int64_t j = 0; j < wv->numel; j++)
-            wh[j] = (float)vka__const_at(g, n->in[1], j);
-        e.w_host = wh;
-    }
+    /* constant OIHW weights: their host copy (floats, the graph's for its
+     * lifetime), which conv2d_few compiles in */
+    if (!n->conv_packed && !g->vals[n->in[1]].is_int && vka__graph_is_const(g, n->in[1]))
+        e.w_host = (const float *)g->vals[n->in[1]].host;
     if (n->residual >= 0) { /* any shape with y's elements: seen as y's */
         const vka__value *vy = &g->vals[n->out];
         res = reshaped(g, n->residual, vy->ndim, vy->shape);
-        if (!res) {
-            free(wh);
+        if (!res)
             return VKA_ERR_OUT_OF_MEMORY;
-        }
         e.residual = res;
     }
     vka_status s = vka__conv2d(cmd, VKA_IN_T(0), VKA_IN_T(1), VKA_IN_T(2), &n->conv, &e, g->vals[n->out].t,
                                n->conv_kernel - 1);
 #undef VKA_IN_T
     vka_tensor_destroy(res);
-    free(wh);
     return s;
 }
 

@@ -25,10 +25,8 @@
 /* specialization constants of one pipeline: a kernel's own (ids 0-15), and
  * conv2d_few's weights from id 16 */
 #define VKA_MAX_SPEC (16 + VKA__CONV_FEW_WMAX)
-/* the most weights conv2d_few compiles into one pipeline (its VKA_FEW_WMAX),
- * and the longest reduction (C/groups·KH·KW) the plan tries it on */
+/* the most weights conv2d_few compiles into one pipeline (its VKA_FEW_WMAX) */
 #define VKA__CONV_FEW_WMAX 1024
-#define VKA__CONV_FEW_K 144
 #define VKA_ALLOC_ALIGN 256
 #define VKA_BLOCK_BYTES (64ull << 20)
 

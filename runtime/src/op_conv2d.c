@@ -192,7 +192,8 @@ static bool is_pointwise(const conv_shape *s)
  * constants below FEW_SPEC0 and the weights from there; its limits: the
  * weights one pipeline compiles in (VKA__CONV_FEW_WMAX, its VKA_FEW_WMAX), the
  * inputs one row of 4 outputs reads (its VKA_FEW_LMAX) and the passes of at
- * most 8 channels (its VKA_FEW_PASSES); ours: FEW_DISPATCHES per conv. */
+ * most 8 channels it writes out (at most FEW_PASSES); ours: FEW_DISPATCHES
+ * per conv. */
 enum { FEW_WG = 64, FEW_LMAX = 40, FEW_PASSES = 8, FEW_DISPATCHES = 4, FEW_SPEC0 = 16 };
 
 /* conv2d_few's output channels per pass: the largest divisor of O up to 8
@@ -217,17 +218,17 @@ static int64_t few_chunk(int64_t o, int64_t k)
     return 0;
 }
 
-/* Where the plan tries conv2d_few: reductions of at most VKA__CONV_FEW_K (a
+/* Where the plan tries conv2d_few: reductions of at most FEW_K (a
  * 3x3 stem's 27, a 3x3 conv of 16 channels' 144) and at least FEW_OUTPUTS
  * outputs. Each such conv compiles pipelines of its own (0.2-0.35 s each on
  * lavapipe) and the texel kernel is at most 1.3x slower on the smaller ones
  * (DEIMv2 atto's 1x1 convs in the encoder: 0.20 against 0.15 ms, bench model
  * 2026-12-03). */
-enum { FEW_OUTPUTS = 1 << 18 };
+enum { FEW_K = 144, FEW_OUTPUTS = 1 << 18 };
 
 static bool few_pays(const conv_shape *s)
 {
-    return s->c / s->groups * s->kh * s->kw <= VKA__CONV_FEW_K && s->n * s->o * s->oh * s->ow >= FEW_OUTPUTS;
+    return s->c / s->groups * s->kh * s->kw <= FEW_K && s->n * s->o * s->oh * s->ow >= FEW_OUTPUTS;
 }
 
 static bool few_ok(vka_context *ctx, const conv_shape *s, vka_tensor *x)
@@ -806,9 +807,9 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     }
     pc.w_gs = pc.w_os * (uint32_t)og;
     /* bindings 0-2: x and w (texel-capable), 3: y, 4-7: the epilogue */
-    vka__binding b[] = {{x, 0}, {w, 0}, {NULL, 0}, {y, 1}, {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
     if (v == V_FEW)
         return conv_few(cmd, x, bias, p, e, y, &pc);
+    vka__binding b[] = {{x, 0}, {w, 0}, {NULL, 0}, {y, 1}, {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
     uint32_t spec[8];
     int nspec;
     uint64_t gx, gy, gz;

@@ -1188,19 +1188,16 @@ static int plan_convs(vka_graph *g)
             continue;
         int64_t O = w->shape[0], cg = w->shape[1], KH = w->shape[2], KW = w->shape[3];
         int64_t cg4 = (cg + 3) / 4 * 4, shape[4] = {O, KH, KW, cg4};
-        float *src = malloc(sizeof *src * (size_t)w->numel), *dst = malloc(sizeof *dst * (size_t)(O * KH * KW * cg4));
-        if (!src || !dst) {
-            free(src), free(dst);
+        float *dst = malloc(sizeof *dst * (size_t)(O * KH * KW * cg4));
+        if (!dst) {
             cv->conv_kernel = 0;
             return count; /* out of host memory: the OIHW weights still run */
         }
-        for (int64_t j = 0; j < w->numel; j++)
-            src[j] = (float)vka__const_at(g, cv->in[1], j);
-        vka_conv_pack_weights(src, O, cg, KH, KW, dst);
+        vka_conv_pack_weights((const float *)w->host, O, cg, KH, KW, dst); /* a constant's floats */
         char nm[112];
         snprintf(nm, sizeof nm, "%.90s/wpack", cv->name);
         vka_val vw = vka_graph_const(g, nm, VKA_F32, 4, shape, dst);
-        free(src), free(dst);
+        free(dst);
         cv = &g->nodes[i];
         if (vw < 0) {
             cv->conv_kernel = 0;
