@@ -2,76 +2,128 @@
 // vka-variants: f32 f16
 // conv2d_dw.comp — depthwise convolution (groups == C == O) with the fused
 // epilogue of conv_common.glsl.
-// An invocation computes PX neighbouring output pixels of one row of one
-// channel, and the same pixels of RPW consecutive rows in turn. The channel
-// and the rows come from the workgroup id, so the weights, the epilogue's
-// per-channel values and the rows' bounds are uniform; x and w are read as
-// element texels (llvmpipe: plain loads instead of a per-lane loop), each
-// input of a kernel row once into a window that all KW taps of the PX pixels
-// reuse. KH, KW and the horizontal stride and dilation are specialization
-// constants, so the window and its loops are fixed-size and unroll (a loop
-// iteration costs llvmpipe more than a small kernel's work).
+// A lane computes PX (4 or 8) neighbouring outputs of RPW consecutive rows of
+// one channel; lanes are numbered across channels and batch, so workgroups
+// stay full however small a plane is. It walks the input rows those outputs
+// read once each, top to bottom, and adds each row into every output row that
+// reads it, so an input row is loaded once per lane instead of once per
+// kernel row (a 3x3 at RPW 8 loads 10 rows for 8 output rows, not 24). A
+// row's inputs are 4-vector texels where x's rows are whole aligned texels
+// (XV = 1: 4 texel loads instead of 10 element loads for 8 outputs of a 3x3),
+// else element texels. Kernel size, strides and dilations are specialization constants and
+// every loop has a constant trip count and unrolls, so the choice of output
+// row and tap per input row is made at compile time (llvmpipe: a loop
+// iteration costs more than a small kernel's work).
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+
 #include "conv_common.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 8;
-// (1: unused) output pixels per invocation: 4, stored as one vector (conv_store4)
-const uint PX = 4u;
+layout(constant_id = 1) const uint RPW = 8; // output rows per lane
 layout(constant_id = 2) const uint KWS = 3; // kernel width
 layout(constant_id = 3) const uint SWS = 1; // horizontal stride
 layout(constant_id = 4) const uint DWS = 1; // horizontal dilation
 // (5 and 6: the epilogue, epi_spec.glsl)
-layout(constant_id = 7) const uint KHS = 3; // kernel height
-const uint L = (PX - 1u) * SWS + (KWS - 1u) * DWS + 1u; // inputs of a kernel row
-const uint RPW = 4u; // output rows per workgroup (keep in sync with DW_ROWS in op_conv2d.c)
+layout(constant_id = 7) const uint KHS = 3;  // kernel height
+layout(constant_id = 8) const uint SHS = 1;  // vertical stride
+layout(constant_id = 9) const uint DHS = 1;  // vertical dilation
+layout(constant_id = 10) const uint XV = 0;  // 1: x's rows as 4-vector texels
+layout(constant_id = 11) const uint PH = 0;  // XV: the phase of every lane's first input, (-pad_left) & 3
+layout(constant_id = 12) const uint NV = 1;  // 4-output vectors per row of a lane (1 or 2)
 
 layout(binding = 0, VKA_CONV_TEX1) uniform readonly imageBuffer x_tex;
 layout(binding = 1, VKA_CONV_TEX1) uniform readonly imageBuffer w_tex;
+layout(binding = 2, VKA_CONV_TEX4) uniform readonly imageBuffer x4_tex;
+
+// the most inputs a row of PX outputs reads and their texels, and the most
+// weights (keep in sync with op_conv2d.c's variant_ok: KH, KW <= 16, strides
+// and dilations <= 4)
+#define VKA_DW_LMAX 89
+#define VKA_DW_TMAX 24
+#define VKA_DW_KMAX 256
+
+const uint PX = 4u * NV;                            // outputs of a lane's row
+const uint L = (PX - 1u) * SWS + (KWS - 1u) * DWS + 1u; // inputs of one row
+const uint NT = (PH + L + 3u) / 4u;                // XV: their texels
+const uint NR = (RPW - 1u) * SHS + (KHS - 1u) * DHS + 1u; // input rows of a lane
 
 void main()
 {
-    uint ox0 = (gl_WorkGroupID.x * WG + gl_LocalInvocationID.x) * PX;
-    uint ch = gl_WorkGroupID.z % pc.c, nb = gl_WorkGroupID.z / pc.c;
-    uint wb = pc.off_w + ch * pc.w_gs;
+    // the lane's group: PX outputs of RPW rows of one plane (channel and
+    // batch), lanes numbered across planes so that workgroups stay full
+    uint ngx = (pc.ow + PX - 1u) / PX, ngrp = ngx * ((pc.oh + RPW - 1u) / RPW);
+    uint lane = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * WG + gl_LocalInvocationID.x;
+    uint nplanes = pc.tiles; // batch x channels
+    bool live = lane < nplanes * ngrp;
+    lane = min(lane, nplanes * ngrp - 1u);
+    uint plane = lane / ngrp, grp = lane % ngrp;
+    uint ox0 = (grp % ngx) * PX, oy0 = (grp / ngx) * RPW;
+    uint ch = plane % pc.c, nb = plane / pc.c;
+    int ix0 = int(ox0 * SWS) - pc.pl, iy0 = int(oy0 * SHS) - pc.pt;
     uint xplane = pc.off_x + (nb * pc.c + ch) * pc.h * pc.w;
-    int ix0 = int(min(ox0, pc.ow - 1u) * SWS) - pc.pl;
-    // the weights, once for all rows
-    float wv[KHS * KWS];
-    for (uint k = 0; k < KHS * KWS; k++)
+    int xlast = int(pc.off_x + nplanes * pc.h * pc.w) - 1; // x's last element
+
+    float wv[VKA_DW_KMAX];
+    uint wb = pc.off_w + ch * pc.w_gs;
+    [[unroll]] for (uint k = 0; k < KHS * KWS; k++)
         wv[k] = imageLoad(w_tex, int(wb + k * pc.w_ks)).x;
-    // which window inputs lie inside a row (the same for every row)
-    bool colin[L];
-    uint xcol[L];
-    for (uint e = 0; e < L; e++) {
-        int ix = ix0 + int(e);
-        colin[e] = ix >= 0 && ix < int(pc.w);
-        xcol[e] = uint(clamp(ix, 0, int(pc.w) - 1));
-    }
-    for (uint r = 0; r < RPW; r++) {
-        uint oy = gl_WorkGroupID.y * RPW + r;
-        if (oy >= pc.oh)
-            break;
-        int iy0 = int(oy * pc.sh) - pc.pt;
-        float acc[PX];
-        for (uint i = 0; i < PX; i++)
-            acc[i] = 0.0;
-        for (uint ky = 0; ky < KHS; ky++) {
-            int iy = iy0 + int(ky * pc.dh);
-            bool rowin = iy >= 0 && iy < int(pc.h);
-            uint xrow = xplane + uint(clamp(iy, 0, int(pc.h) - 1)) * pc.w;
-            float win[L];
-            for (uint e = 0; e < L; e++) {
-                float v = imageLoad(x_tex, int(xrow + xcol[e])).x;
-                win[e] = rowin && colin[e] ? v : 0.0;
-            }
-            for (uint kx = 0; kx < KWS; kx++)
-                for (uint i = 0; i < PX; i++)
-                    acc[i] = fma(wv[ky * KWS + kx], win[i * SWS + kx * DWS], acc[i]);
+    // which of a row's inputs lie inside it (the same for every row)
+    bool colin[VKA_DW_LMAX];
+    [[unroll]] for (uint u = 0; u < L; u++)
+        colin[u] = uint(ix0 + int(u)) < pc.w;
+    ConvChan cc = conv_chan(ch);
+
+    vec4 acc[RPW * NV];
+    [[unroll]] for (uint r = 0; r < RPW * NV; r++)
+        acc[r] = vec4(0.0);
+    [[unroll]] for (uint j = 0; j < NR; j++) {
+        // rows that no output row reads (a stride above the kernel's reach)
+        bool used = false;
+        [[unroll]] for (uint ky = 0; ky < KHS; ky++)
+            used = used || (j >= ky * DHS && (j - ky * DHS) % SHS == 0u && (j - ky * DHS) / SHS < RPW);
+        if (!used)
+            continue;
+        int iy = iy0 + int(j);
+        bool rowin = uint(iy) < pc.h;
+        // the row's first input (its row clamped into the plane: padding rows
+        // read a real row and are zeroed below)
+        int e = int(xplane) + clamp(iy, 0, int(pc.h) - 1) * int(pc.w) + ix0;
+        float seg[VKA_DW_LMAX];
+        if (XV != 0u) { // e - PH is a multiple of 4: NT whole texels
+            vec4 tx[VKA_DW_TMAX];
+            [[unroll]] for (uint t = 0; t < NT; t++)
+                tx[t] = imageLoad(x4_tex, clamp((e >> 2) + int(t), 0, xlast >> 2));
+            [[unroll]] for (uint u = 0; u < L; u++)
+                seg[u] = tx[(PH + u) >> 2][(PH + u) & 3u];
+        } else {
+            [[unroll]] for (uint u = 0; u < L; u++)
+                seg[u] = imageLoad(x_tex, clamp(e + int(u), 0, xlast)).x;
         }
-        if (ox0 < pc.ow)
-            conv_store4(ch, ((nb * pc.o + ch) * pc.oh + oy) * pc.ow + ox0, vec4(acc[0], acc[1], acc[2], acc[3]),
-                        min(pc.ow - ox0, 4u));
+        [[unroll]] for (uint u = 0; u < L; u++)
+            seg[u] = rowin && colin[u] ? seg[u] : 0.0;
+        // every output row r and kernel row ky with r·SH + ky·DH == j (constants)
+        [[unroll]] for (uint ky = 0; ky < KHS; ky++) {
+            if (j < ky * DHS || (j - ky * DHS) % SHS != 0u || (j - ky * DHS) / SHS >= RPW)
+                continue;
+            uint r = (j - ky * DHS) / SHS;
+            [[unroll]] for (uint kx = 0; kx < KWS; kx++)
+                [[unroll]] for (uint v = 0; v < NV; v++) {
+                    uint u0 = kx * DWS + 4u * v * SWS;
+                    vec4 xv = vec4(seg[u0], seg[u0 + SWS], seg[u0 + 2u * SWS], seg[u0 + 3u * SWS]);
+                    acc[r * NV + v] = fma(vec4(wv[ky * KWS + kx]), xv, acc[r * NV + v]);
+                }
+        }
+        // the output row whose last input row this was
+        if (j >= (KHS - 1u) * DHS && (j - (KHS - 1u) * DHS) % SHS == 0u) {
+            uint r = (j - (KHS - 1u) * DHS) / SHS, oy = oy0 + r;
+            [[unroll]] for (uint v = 0; v < NV; v++) {
+                uint ox = ox0 + 4u * v;
+                if (live && oy < pc.oh && ox < pc.ow)
+                    conv_store4c(cc, ((nb * pc.o + ch) * pc.oh + oy) * pc.ow + ox, acc[r * NV + v], min(pc.ow - ox, 4u));
+            }
+        }
     }
 }

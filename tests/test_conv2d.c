@@ -160,6 +160,10 @@ static double run_case_ex(vka_context *ctx, vka_dtype dt, const ccase *g, int ch
                 few_applies(g->o, g->c * g->kh * g->kw))
                 vkt_check(kernel && !strcmp(kernel, "conv2d_few_f32"), "%s: forced few ran %s", what,
                           kernel ? kernel : "?");
+            /* a depthwise conv with dw forced ran the depthwise kernel */
+            if (forced && !strcmp(forced, "dw") && g->groups == g->c && g->o == g->c && !ep->packed)
+                vkt_check(kernel && !strncmp(kernel, "conv2d_dw_", 10), "%s: forced dw ran %s", what,
+                          kernel ? kernel : "?");
             char full[400];
             snprintf(full, sizeof full, "%s [%s%s]", what, kernel ? kernel : "?",
                      vka_cmd_dispatch_count(cmd) > 1 ? " + passes" : "");
@@ -235,6 +239,18 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {1, 5, 9, 14, 5, 7, 7, 2, 2, 3, 1, 2, 3, 1, 1, 5, 0, VKA_ACT_SILU},
         {1, 4, 6, 33, 4, 1, 5, 1, 1, 0, 2, 0, 2, 1, 1, 4, 1, VKA_ACT_NONE},
         {1, 4, 9, 8, 4, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 4, 1, VKA_ACT_NONE},
+        /* depthwise with rows of whole 4-vectors (the kernel's texel loads of x):
+         * batch 2 over two row blocks, stride 2 with odd height, dilation 2, a
+         * 7x7 (fewer rows per lane), pad left 4, rows of 4 outputs, a vertical
+         * stride beyond the kernel's reach (rows no output reads), a 16x16 */
+        {2, 12, 16, 24, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 12, 1, VKA_ACT_RELU},
+        {1, 8, 21, 20, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 1, VKA_ACT_NONE},
+        {1, 6, 19, 16, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 6, 1, VKA_ACT_SILU},
+        {1, 4, 9, 12, 4, 7, 7, 1, 1, 3, 3, 3, 3, 1, 1, 4, 0, VKA_ACT_NONE},
+        {1, 4, 10, 16, 4, 3, 5, 1, 1, 1, 4, 1, 4, 1, 1, 4, 1, VKA_ACT_NONE},
+        {1, 3, 7, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, VKA_ACT_NONE},
+        {1, 5, 23, 8, 5, 2, 3, 4, 1, 0, 1, 0, 1, 1, 1, 5, 1, VKA_ACT_NONE},
+        {1, 2, 20, 20, 2, 16, 16, 1, 1, 7, 8, 8, 7, 1, 1, 2, 1, VKA_ACT_NONE},
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         run_case(ctx, dt, &cs[i], 1);
@@ -249,6 +265,7 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         {2, 16, 9, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, VKA_ACT_RELU},
         {1, 11, 9, 7, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, VKA_ACT_SILU},
         {1, 24, 9, 11, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 24, 1, VKA_ACT_RELU},
+        {2, 12, 10, 16, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 12, 1, VKA_ACT_RELU},
         {1, 20, 6, 10, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, VKA_ACT_RELU},
     };
     const cepi eps[] = {
