@@ -8,8 +8,8 @@
  * without the pass): decomposed RMSNorm, attention reading Q/K/V out of a
  * packed projection through strides, epilogues through reshapes, x·sigmoid(x),
  * elementwise chains (per-channel affine, box arithmetic on slices written
- * into a concat), slices and concats as views, and what --plan lists as
- * absorbed. */
+ * into a concat), slices and concats as views, constant Pads folded into the
+ * convs and max pools that read them, and what --plan lists as absorbed. */
 #include <stdbool.h>
 
 #include "common.h"
@@ -206,6 +206,115 @@ static void test_conv(vka_context *ctx)
         vkt_check(conv != patch, "%s: %s", what, patch ? "patches through GEMM, no conv kernel" : "a conv kernel");
         free(got), free(x), free(w), free(b), free(ref);
         vka_graph_destroy(g);
+    }
+}
+
+/* A constant Pad of H and W read by a 2x2 conv and a 2x2 max pool whose outputs
+ * are concatenated (HGNetv2's stem), fused and unfused against float64 on the
+ * padded tensor: folded into both (the plan has no pad) where the value is 0;
+ * a value of 0.5 folds into a max pool alone (the padding then wins the max
+ * over negative inputs) but not into a conv (it pads with zeros); a pad as
+ * wide as the pool's window, and a ceil_mode pool whose last window would
+ * start in the folded bottom pad (a pooled length that would change), keep
+ * the Pad. Odd sizes, negative inputs. */
+typedef struct {
+    int64_t h, w, top, left, bottom, right, k, s;
+    int ceil, conv;
+    float value;
+    int folds;
+} pad_case;
+
+static void test_pad_fold(vka_context *ctx)
+{
+    const pad_case cs[] = {
+        {9, 10, 1, 0, 1, 1, 2, 1, 1, 1, 0.0f, 1},  /* conv + pool, pad value 0 */
+        {9, 10, 1, 0, 1, 2, 2, 1, 1, 1, 0.0f, 0},  /* a pad as wide as the pool window: kept */
+        {7, 6, 0, 1, 1, 1, 2, 1, 0, 0, 0.5f, 1},   /* pool alone, pad value 0.5 */
+        {7, 6, 0, 1, 1, 1, 2, 1, 0, 1, 0.5f, 0},   /* conv + pool, pad value 0.5: kept */
+        {4, 4, 0, 0, 2, 2, 3, 2, 1, 0, 0.0f, 0},   /* the ceil_mode length would change: kept */
+    };
+    const int64_t C = 3, O = 4, N = 1;
+    for (size_t t = 0; t < sizeof cs / sizeof *cs; t++) {
+        const pad_case *q = &cs[t];
+        int64_t H = q->h, W = q->w, HP = H + q->top + q->bottom, WP = W + q->left + q->right;
+        /* the pool's output length on the padded tensor (its own pads 0) */
+        int64_t PL[2], in[2] = {HP, WP};
+        for (int a = 0; a < 2; a++) {
+            int64_t num = in[a] - q->k, o = (q->ceil ? (num + q->s - 1) / q->s : num / q->s) + 1;
+            if (q->ceil && (o - 1) * q->s >= in[a])
+                o--;
+            PL[a] = o;
+        }
+        int64_t CH = HP - 1, CW = WP - 1; /* the 2x2 conv's output */
+        float *x = vkt_randn((size_t)(N * C * H * W), 1), *w = vkt_randn((size_t)(O * C * 4), 1),
+              *b = vkt_randn((size_t)O, 1);
+        double *xp = malloc(sizeof *xp * (size_t)(C * HP * WP));
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t i = 0; i < HP; i++)
+                for (int64_t j = 0; j < WP; j++) {
+                    int64_t iy = i - q->top, ix = j - q->left;
+                    xp[(c * HP + i) * WP + j] =
+                        iy >= 0 && iy < H && ix >= 0 && ix < W ? (double)x[(c * H + iy) * W + ix] : (double)q->value;
+                }
+        /* output: the pool's [C, PL0, PL1], then (with the conv) the conv's [O, CH, CW] when the shapes concat */
+        size_t pn = (size_t)(C * PL[0] * PL[1]), cn = q->conv ? (size_t)(O * CH * CW) : 0, on = pn + cn;
+        double *ref = malloc(sizeof *ref * on);
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t i = 0; i < PL[0]; i++)
+                for (int64_t j = 0; j < PL[1]; j++) {
+                    double m = -INFINITY;
+                    for (int64_t ky = 0; ky < q->k; ky++)
+                        for (int64_t kx = 0; kx < q->k; kx++) {
+                            int64_t iy = i * q->s + ky, ix = j * q->s + kx;
+                            if (iy < HP && ix < WP && xp[(c * HP + iy) * WP + ix] > m)
+                                m = xp[(c * HP + iy) * WP + ix];
+                        }
+                    ref[(c * PL[0] + i) * PL[1] + j] = m;
+                }
+        for (int64_t o = 0; o < O && q->conv; o++)
+            for (int64_t i = 0; i < CH; i++)
+                for (int64_t j = 0; j < CW; j++) {
+                    double s = b[o];
+                    for (int64_t c = 0; c < C; c++)
+                        for (int64_t ky = 0; ky < 2; ky++)
+                            for (int64_t kx = 0; kx < 2; kx++)
+                                s += xp[(c * HP + i + ky) * WP + j + kx] * w[((o * C + c) * 2 + ky) * 2 + kx];
+                    ref[pn + (size_t)((o * CH + i) * CW + j)] = s;
+                }
+        for (int fuse = 1; fuse >= 0; fuse--) {
+            vka_graph *g = vka_graph_create(ctx);
+            vka_val vx = vka_graph_input(g, "x", VKA_F32, 4, (int64_t[]){N, C, H, W});
+            vka_val pd = vka_graph_pad(g, "pad", vx, (int64_t[]){0, 0, q->top, q->left},
+                                       (int64_t[]){0, 0, q->bottom, q->right}, VKA_PAD_CONSTANT, q->value);
+            vka_pool_params pp = vka_pool_default_params();
+            pp.kernel[0] = pp.kernel[1] = q->k, pp.stride[0] = pp.stride[1] = q->s, pp.ceil_mode = q->ceil;
+            vka_val y = vka_graph_pool(g, "pool", VKA_POOL_MAX, pd, &pp);
+            if (q->conv) {
+                vka_conv_params cp = vka_conv_default_params();
+                vka_val cv = vka_graph_conv(g, "conv", pd, vka_graph_const(g, "w", VKA_F32, 4, (int64_t[]){O, C, 2, 2}, w),
+                                            vka_graph_const(g, "b", VKA_F32, 1, &O, b), &cp);
+                /* flattened, so that outputs of different sizes concatenate */
+                vka_val fy = vka_graph_reshape(g, "fp", y, 2, (int64_t[]){1, (int64_t)pn});
+                vka_val fc = vka_graph_reshape(g, "fc", cv, 2, (int64_t[]){1, (int64_t)cn});
+                y = vka_graph_concat(g, "cat", 2, (vka_val[]){fy, fc}, 1);
+            }
+            vka_graph_output(g, y, "y");
+            size_t by = (size_t)(N * C * H * W) * 4;
+            const float *ins[1] = {x};
+            float *got = run(g, fuse, 1, ins, &by, on);
+            char what[160];
+            snprintf(what, sizeof what, "pad %lld,%lld,%lld,%lld value %g of x[1,3,%lld,%lld] into %s max pool k%lld s%lld%s, %s",
+                     (long long)q->top, (long long)q->left, (long long)q->bottom, (long long)q->right, q->value,
+                     (long long)H, (long long)W, q->conv ? "a 2x2 conv and a" : "a", (long long)q->k, (long long)q->s,
+                     q->ceil ? " ceil" : "", fuse ? "fused" : "unfused");
+            vkt_compare(what, got, ref, on, 1e-5);
+            if (fuse)
+                vkt_check(plan_has(g, "pad") == !q->folds, "%s: plan has %d pad (want %d)", what, plan_has(g, "pad"),
+                          !q->folds);
+            free(got);
+            vka_graph_destroy(g);
+        }
+        free(x), free(w), free(b), free(xp), free(ref);
     }
 }
 
@@ -804,6 +913,7 @@ int main(int argc, char **argv)
     test_epilogue(ctx);
     test_conv_affine(ctx);
     test_conv_epilogue(ctx);
+    test_pad_fold(ctx);
     test_rmsnorm_decomposed(ctx, 0);
     test_rmsnorm_decomposed(ctx, 1);
     test_attention_packed(ctx);

@@ -678,7 +678,8 @@ static vka_status record_node(vka_graph *g, vka_cmd *cmd, vka__node *n)
     case VKA__OP_ATTENTION: return rec_attention(g, cmd, n);
     case VKA__OP_PAD: return vka_pad(cmd, x, n->starts, n->steps, (vka_pad_mode)n->sub, n->alpha, y);
     case VKA__OP_POOL:
-        return n->sub < 0 ? vka_global_avgpool(cmd, x, y) : vka_pool2d(cmd, (vka_pool_op)n->sub, x, &n->pool, y);
+        return n->sub < 0 ? vka_global_avgpool(cmd, x, y)
+                          : vka__pool2d(cmd, (vka_pool_op)n->sub, x, &n->pool, n->pool_padv ? &n->alpha : NULL, y);
     case VKA__OP_RESIZE:
         return vka_resize(cmd, x, (vka_interp)n->interp, (vka_coord_mode)n->coord, (vka_nearest_mode)n->nearest,
                           n->scales[0] > 0 ? n->scales : NULL, y);

@@ -88,6 +88,7 @@ typedef struct vka__node {
     vka_act act;
     vka_val bias, residual;
     vka_pool_params pool;
+    bool pool_padv;              /* max pool: its padding holds alpha (a constant Pad folded in by fusion) */
     int interp, coord, nearest;  /* resize */
     float scales[2];             /* resize scales as given, 0: from sizes */
     int64_t k;                   /* topk */

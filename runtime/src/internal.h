@@ -336,6 +336,10 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 #define VKA_ROW_WG 64
 #define VKA_ROWS_PER_WG 4
 vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint64_t len, uint32_t g[3]);
+/* vka_pool2d; with pad_value (max only) the padding holds that value and
+ * takes part in the max (a constant Pad the graph folded into the pool). */
+vka_status vka__pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, const float *pad_value,
+                       vka_tensor *y);
 /* How a rows.glsl kernel binds x: VKA__TEXEL1 (element texels; llvmpipe loads
  * them inline, where a storage-buffer load is a loop over the lanes) where x
  * can be one, else 0 (a storage buffer, the kernel without "_tex"); the

@@ -12,6 +12,7 @@ typedef struct vka__pool_push {
     int32_t pt, pl, pb, pr;
     uint32_t include_pad;
     uint32_t off_x, off_y;
+    float padv;
 } vka__pool_push;
 _Static_assert(sizeof(vka__pool_push) <= VKA_PUSH_MAX, "push constants");
 
@@ -36,6 +37,12 @@ static int64_t pool_out(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d
 
 vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, vka_tensor *y)
 {
+    return vka__pool2d(cmd, op, x, p, NULL, y);
+}
+
+vka_status vka__pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, const float *pad_value,
+                       vka_tensor *y)
+{
     static const char *OP = "vka_pool2d";
     vka_status s = vka__check_cmd(cmd, OP);
     if (s)
@@ -43,6 +50,8 @@ vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_poo
     vka_context *ctx = cmd->ctx;
     if (op != VKA_POOL_MAX && op != VKA_POOL_AVG)
         return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: unknown op %d", OP, (int)op);
+    if (pad_value && op != VKA_POOL_MAX)
+        return vka__err(ctx, VKA_ERR_INVALID_ARG, "%s: a padding value is for max pooling only", OP);
     vka_pool_params dp = vka_pool_default_params();
     if (!p)
         p = &dp;
@@ -85,16 +94,16 @@ vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_poo
                          (uint32_t)p->kernel[0], (uint32_t)p->kernel[1], (uint32_t)p->stride[0],
                          (uint32_t)p->stride[1], (uint32_t)p->dilation[0], (uint32_t)p->dilation[1],
                          (int32_t)p->pad[0], (int32_t)p->pad[1], (int32_t)p->pad[2], (int32_t)p->pad[3],
-                         p->count_include_pad != 0, vka__off(x), vka__off(y)};
+                         p->count_include_pad != 0, vka__off(x), vka__off(y), pad_value ? *pad_value : 0.0f};
     /* windows up to 5x5 unrolled (a pipeline per size) */
-    uint32_t spec[3] = {op == VKA_POOL_AVG, p->kernel[0] <= 5 ? (uint32_t)p->kernel[0] : 0,
-                        p->kernel[1] <= 5 ? (uint32_t)p->kernel[1] : 0}, g[3];
+    uint32_t spec[4] = {op == VKA_POOL_AVG, p->kernel[0] <= 5 ? (uint32_t)p->kernel[0] : 0,
+                        p->kernel[1] <= 5 ? (uint32_t)p->kernel[1] : 0, pad_value != NULL}, g[3];
     if ((s = vka__grid_rows(ctx, OP, (uint64_t)(y->numel / OW), (uint64_t)OW, g)))
         return s;
     int tex = vka__rows_x_texel(ctx, x, "VKATTN_POOL_TEXEL");
     vka__binding b[] = {{x, tex}, {y, 1}};
     char name[32];
-    return vka__dispatch(cmd, vka__variant(name, sizeof name, tex ? "pool2d_tex" : "pool2d", x->dtype), spec, 3, b, 2,
+    return vka__dispatch(cmd, vka__variant(name, sizeof name, tex ? "pool2d_tex" : "pool2d", x->dtype), spec, 4, b, 2,
                          &pc, sizeof pc, g[0], g[1], g[2]);
 }
 

@@ -2,7 +2,8 @@
 /* passes.c — fusions on the graph IR: the exported attention subgraph into
  * flash attention (Q, K, V and O addressed through strides in the tensors the
  * projections wrote, so the slices and transposes around it disappear), the
- * decomposed LayerNorm and RMSNorm into one kernel each, Erf-GELU and
+ * decomposed LayerNorm and RMSNorm into one kernel each, constant Pads into
+ * the convs and max pools that read them, Erf-GELU and
  * x·sigmoid(x) into one op, bias / activation / residual into GEMM epilogues,
  * and what elementwise chains are left into one program each (vka_eltwise).
  * Nodes are rewritten in place (the node list stays in topological order);
@@ -1060,6 +1061,90 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
     return count;
 }
 
+/* ---------------------------------------------------------------- Pad folding */
+
+/* Output length of a pool axis (vka_graph_pool's rule). */
+static int64_t pool_len(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, int64_t s, int ceil_mode)
+{
+    int64_t num = in + pa + pb - (d * (k - 1) + 1);
+    if (num < 0)
+        return -1;
+    int64_t o = (ceil_mode ? (num + s - 1) / s : num / s) + 1;
+    if (ceil_mode && (o - 1) * s >= in + pa)
+        o--;
+    return o;
+}
+
+/* Can reader r take Pad pd's H/W amounts (b: begin, e: end) into its own
+ * padding, reading pd's input x instead? Convs when the Pad's value is 0 (a
+ * conv pads with zeros); max pools without padding of their own, holding the
+ * Pad's value in the padding, when the pads stay inside the window and the
+ * output keeps its size (ceil_mode counts from the leading pad). */
+static bool pad_foldable(vka_graph *g, const vka__node *pd, const vka__node *r)
+{
+    const int64_t *b = pd->starts, *e = pd->steps;
+    for (int k = 1; k < r->nin; k++)
+        if (r->in[k] == pd->out)
+            return false;
+    if (r->in[0] != pd->out || r->bias == pd->out || r->residual == pd->out || r->mask == pd->out)
+        return false;
+    if (r->op == VKA__OP_CONV)
+        return pd->alpha == 0.0f;
+    if (r->op != VKA__OP_POOL || r->sub != VKA_POOL_MAX || r->pool_padv)
+        return false;
+    const vka_pool_params *p = &r->pool;
+    const vka__value *x = &g->vals[pd->in[0]], *y = &g->vals[r->out];
+    for (int a = 0; a < 2; a++) {
+        int64_t pa = b[2 + a], pb = e[2 + a], span = p->kernel[a] * p->dilation[a];
+        if (p->pad[a] || p->pad[2 + a] || pa >= span || pb >= span ||
+            pool_len(x->shape[2 + a], pa, pb, p->kernel[a], p->dilation[a], p->stride[a], p->ceil_mode) !=
+                y->shape[2 + a])
+            return false;
+    }
+    return true;
+}
+
+/* A constant Pad of H and W (HGNetv2's stem pads once for a 2x2 conv and a
+ * 2x2 max pool) disappears when every reader can take it into its padding. */
+static int fold_pads(vka_graph *g, uses *u)
+{
+    int count = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        vka__node *pd = &g->nodes[i];
+        if (pd->dead || pd->op != VKA__OP_PAD || pd->sub != VKA_PAD_CONSTANT || g->vals[pd->out].ndim != 4 ||
+            g->vals[pd->out].is_output || u->nuse[pd->out] < 1)
+            continue;
+        const int64_t *b = pd->starts, *e = pd->steps;
+        if (b[0] || b[1] || e[0] || e[1] || b[2] < 0 || b[3] < 0 || e[2] < 0 || e[3] < 0)
+            continue;
+        int nread = 0;
+        bool ok = true;
+        for (int j = i + 1; j < g->nnodes && ok; j++) {
+            vka__node *r = &g->nodes[j];
+            bool reads = !r->dead && (r->bias == pd->out || r->residual == pd->out || r->mask == pd->out);
+            for (int k = 0; k < r->nin && !r->dead; k++)
+                reads |= r->in[k] == pd->out;
+            if (reads)
+                nread++, ok = pad_foldable(g, pd, r);
+        }
+        if (!ok || nread != u->nuse[pd->out])
+            continue;
+        for (int j = i + 1; j < g->nnodes; j++) {
+            vka__node *r = &g->nodes[j];
+            if (r->dead || r->in[0] != pd->out)
+                continue;
+            r->in[0] = pd->in[0];
+            int64_t *pad = r->op == VKA__OP_CONV ? r->conv.pad : r->pool.pad;
+            pad[0] += b[2], pad[1] += b[3], pad[2] += e[2], pad[3] += e[3];
+            if (r->op == VKA__OP_POOL)
+                r->pool_padv = true, r->alpha = pd->alpha;
+        }
+        count_uses(g, u);
+        count++;
+    }
+    return count;
+}
+
 /* ---------------------------------------------------------------- conv epilogues */
 
 static vka_act act_of(int unary)
@@ -1645,6 +1730,7 @@ vka_status vka__graph_fuse(vka_graph *g)
         return vka__err(g->ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     }
     count_uses(g, &u);
+    int npd = fold_pads(g, &u);
     int nc = fuse_conv_affine(g, &u);
     int nl = fuse_layernorm(g, &u);
     int nr = fuse_rmsnorm(g, &u);
@@ -1660,9 +1746,9 @@ vka_status vka__graph_fuse(vka_graph *g)
     int np = plan_convs(g);
     count_uses(g, &u);
     vka__log(g->ctx, VKA_LOG_INFO,
-             "fusion: %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, %d GELU, "
+             "fusion: %d pads folded, %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, %d GELU, "
              "%d SiLU, %d conv epilogues, %d GEMM epilogues, %d elementwise programs; %d conv weights packed",
-             nc, nl, nr, na, nd, ng, ns, nce, ne, nw, np);
+             npd, nc, nl, nr, na, nd, ng, ns, nce, ne, nw, np);
     record_absorbed(g, &f);
     flow_free(&f);
     free(u.nuse);

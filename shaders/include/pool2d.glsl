@@ -21,6 +21,9 @@ layout(constant_id = 0) const uint AVG = 0u; // 0 max, 1 average (vka_pool_op)
 // and a loop's iterations cost llvmpipe several times the window's own work
 layout(constant_id = 1) const uint KH = 0u;
 layout(constant_id = 2) const uint KW = 0u;
+// max: the padding holds pc.padv (a constant Pad folded into the pool by the
+// graph) and takes part in the max, instead of never winning it
+layout(constant_id = 3) const uint PADV = 0u;
 
 // keep in sync with vka__pool_push in runtime/src/op_pool.c
 layout(push_constant) uniform Push {
@@ -30,6 +33,7 @@ layout(push_constant) uniform Push {
     int pt, pl, pb, pr;
     uint include_pad;
     uint off_x, off_y;
+    float padv;
 } pc;
 
 void main()
@@ -54,10 +58,12 @@ void main()
                 bool counted = rowcount && ix < int(pc.w) + pc.pr;
                 bool in_ = rowin && ix >= 0 && ix < int(pc.w);
                 float v = x_load(rb + uint(clamp(ix, 0, int(pc.w) - 1)));
+                bool take = in_ || (PADV != 0u && counted);
+                v = in_ ? v : pc.padv;
                 npad += counted ? 1u : 0u;
-                n += in_ ? 1u : 0u;
+                n += take ? 1u : 0u;
                 // a NaN input wins the max as in ONNX Runtime / PyTorch
-                acc = AVG != 0u ? acc + (in_ ? v : 0.0) : (in_ && (v > acc || isnan(v)) ? v : acc);
+                acc = AVG != 0u ? acc + (in_ ? v : 0.0) : (take && (v > acc || isnan(v)) ? v : acc);
             }
         }
         float r;
