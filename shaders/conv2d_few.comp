@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-// vka-variants: f32
+// vka-variants: f32 f32_w64
 // conv2d_few.comp — convolution with a short reduction (a 3-channel stem:
 // C·KH·KW = 27) for CPU drivers (lavapipe), groups 1, with the fused epilogue
 // of conv_common.glsl, the weights compiled in.
@@ -19,6 +19,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if defined(VKA_FEW_W64) && VKA_FEW_W64
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#endif
 
 #include "conv_common.glsl"
 
@@ -38,13 +41,24 @@ layout(constant_id = 11) const uint TM = 8; // output channels per pass (divides
 layout(binding = 0, r32f) uniform readonly imageBuffer x1_tex;
 layout(binding = 1, rgba32f) uniform readonly imageBuffer x4_tex;
 
-// the weights: specialization constants 16 + (((o·C + c)·KH + ky)·KW + kx),
-// VKA_FEW_WMAX of them (keep in sync with VKA__CONV_FEW_WMAX in internal.h;
-// compile time grows with it: 0.2 s for a stem at 1024, 0.7 s at 2016, the
-// most glslang takes), named by their index in base 16 with a letter a-p per
-// digit (waaa .. wdpp), and copied into one private array at the start
+// the weights: 1024 specialization constants from id 16, named by their index
+// in base 16 with a letter a-p per digit (waaa .. wdpp), and copied into one
+// private array at the start, weight (((o·C + c)·KH + ky)·KW + kx) at that
+// index (OIHW). The _w64 variant (VKA_FEW_W64; shaderInt64) takes two weights
+// per constant, low word first, so one pipeline holds 2048: glslang takes ids
+// below 2047, and a conv split over pipelines pays a dispatch per part (a
+// 1x1 32->64 in two took 2.7x the time of one of its halves, on 2 threads).
+// Keep the counts in sync with VKA__CONV_FEW_WMAX(64) in internal.h. Compile
+// time grows with the code: 0.2-0.4 s for up to 1024 weights, 0.9 s for 2048.
+#if defined(VKA_FEW_W64) && VKA_FEW_W64
+#define VKA_FEW_WMAX 2048
+#define VKA_FEW_W(NAME, IDX) layout(constant_id = 16 + (IDX)) const uint64_t w##NAME = 0ul;
+#define VKA_FEW_E(W) uintBitsToFloat(unpack32(W))
+#else
 #define VKA_FEW_WMAX 1024
 #define VKA_FEW_W(NAME, IDX) layout(constant_id = 16 + (IDX)) const float w##NAME = 0.0;
+#define VKA_FEW_E(W) W
+#endif
 #define VKA_FEW_W16(PFX, IDX) \
     VKA_FEW_W(PFX##a, (IDX) + 0) VKA_FEW_W(PFX##b, (IDX) + 1) VKA_FEW_W(PFX##c, (IDX) + 2) \
     VKA_FEW_W(PFX##d, (IDX) + 3) VKA_FEW_W(PFX##e, (IDX) + 4) VKA_FEW_W(PFX##f, (IDX) + 5) \
@@ -61,15 +75,26 @@ layout(binding = 1, rgba32f) uniform readonly imageBuffer x4_tex;
     VKA_FEW_W16(PFX##p, (IDX) + 240)
 VKA_FEW_W256(a, 0) VKA_FEW_W256(b, 256) VKA_FEW_W256(c, 512) VKA_FEW_W256(d, 768)
 #define VKA_FEW_L16(PFX) \
-    w##PFX##a, w##PFX##b, w##PFX##c, w##PFX##d, w##PFX##e, w##PFX##f, w##PFX##g, w##PFX##h, \
-    w##PFX##i, w##PFX##j, w##PFX##k, w##PFX##l, w##PFX##m, w##PFX##n, w##PFX##o, w##PFX##p
+    VKA_FEW_E(w##PFX##a), VKA_FEW_E(w##PFX##b), VKA_FEW_E(w##PFX##c), VKA_FEW_E(w##PFX##d), \
+    VKA_FEW_E(w##PFX##e), VKA_FEW_E(w##PFX##f), VKA_FEW_E(w##PFX##g), VKA_FEW_E(w##PFX##h), \
+    VKA_FEW_E(w##PFX##i), VKA_FEW_E(w##PFX##j), VKA_FEW_E(w##PFX##k), VKA_FEW_E(w##PFX##l), \
+    VKA_FEW_E(w##PFX##m), VKA_FEW_E(w##PFX##n), VKA_FEW_E(w##PFX##o), VKA_FEW_E(w##PFX##p)
 #define VKA_FEW_L256(PFX) \
     VKA_FEW_L16(PFX##a), VKA_FEW_L16(PFX##b), VKA_FEW_L16(PFX##c), VKA_FEW_L16(PFX##d), VKA_FEW_L16(PFX##e), \
     VKA_FEW_L16(PFX##f), VKA_FEW_L16(PFX##g), VKA_FEW_L16(PFX##h), VKA_FEW_L16(PFX##i), VKA_FEW_L16(PFX##j), \
     VKA_FEW_L16(PFX##k), VKA_FEW_L16(PFX##l), VKA_FEW_L16(PFX##m), VKA_FEW_L16(PFX##n), VKA_FEW_L16(PFX##o), \
     VKA_FEW_L16(PFX##p)
+#if defined(VKA_FEW_W64) && VKA_FEW_W64
+// pairs: one unpack per constant (two per constant into a float array took
+// 0.6 s more to compile)
+#define VKA_FEW_WTS vec2[1024](VKA_FEW_L256(a), VKA_FEW_L256(b), VKA_FEW_L256(c), VKA_FEW_L256(d))
+vec2 WTS[1024];
+#define VKA_FEW_WAT(I) WTS[(I) >> 1][(I) & 1u]
+#else
 #define VKA_FEW_WTS float[VKA_FEW_WMAX](VKA_FEW_L256(a), VKA_FEW_L256(b), VKA_FEW_L256(c), VKA_FEW_L256(d))
 float WTS[VKA_FEW_WMAX];
+#define VKA_FEW_WAT(I) WTS[I]
+#endif
 
 // the most inputs one row of a group reads (L below), and their texels
 #define VKA_FEW_LMAX 40
@@ -122,7 +147,7 @@ void few_pass(const uint m0, Group gr)
                 vec4 xv = vec4(seg[kx * DW], seg[kx * DW + SW], seg[kx * DW + 2u * SW], seg[kx * DW + 3u * SW]);
                 [[unroll]] for (uint i = 0; i < TM; i++) {
                     uint wi = (((m0 + i) * C + ci) * KH + ky) * KW + kx; // a constant
-                    acc[i] = fma(vec4(WTS[wi]), xv, acc[i]);
+                    acc[i] = fma(vec4(VKA_FEW_WAT(wi)), xv, acc[i]);
                 }
             }
         }

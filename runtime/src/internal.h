@@ -22,11 +22,13 @@
 #define VKA_PUSH_MAX 128
 #define VKA_MAX_BINDINGS 8
 #define VKA_TEXEL_MASKS 8 /* texel-buffer bindings: any of bindings 0, 1 and 2 */
-/* specialization constants of one pipeline: a kernel's own (ids 0-15), and
- * conv2d_few's weights from id 16 */
-#define VKA_MAX_SPEC (16 + VKA__CONV_FEW_WMAX)
-/* the most weights conv2d_few compiles into one pipeline (its VKA_FEW_WMAX) */
+/* specialization constants of one pipeline, in 32-bit words: a kernel's own
+ * (ids 0-15), and conv2d_few's weights from id 16 */
+#define VKA_MAX_SPEC (16 + VKA__CONV_FEW_WMAX64)
+/* the most weights conv2d_few compiles into one pipeline (its VKA_FEW_WMAX):
+ * one per constant, and in its _w64 variant two (shaderInt64) */
 #define VKA__CONV_FEW_WMAX 1024
+#define VKA__CONV_FEW_WMAX64 2048
 #define VKA_ALLOC_ALIGN 256
 #define VKA_BLOCK_BYTES (64ull << 20)
 

@@ -193,7 +193,8 @@ static bool is_pointwise(const conv_shape *s)
 
 /* conv2d_few.comp: FEW_WG lanes per workgroup, its own specialization
  * constants below FEW_SPEC0 and the weights from there; its limits: the
- * weights one pipeline compiles in (VKA__CONV_FEW_WMAX, its VKA_FEW_WMAX), the
+ * weights one pipeline compiles in (VKA__CONV_FEW_WMAX, its VKA_FEW_WMAX; twice
+ * that in its _w64 variant where the device has shaderInt64), the
  * inputs one row of 4 outputs reads (its VKA_FEW_LMAX) and the passes of at
  * most 8 channels it writes out (at most FEW_PASSES); ours: FEW_DISPATCHES
  * per conv. */
@@ -209,14 +210,20 @@ static int64_t few_tm(int64_t o)
     return 0;
 }
 
+/* The most weights one conv2d_few pipeline takes on this device. */
+static int64_t few_wmax(const vka_context *ctx)
+{
+    return ctx->shader_int64 ? VKA__CONV_FEW_WMAX64 : VKA__CONV_FEW_WMAX;
+}
+
 /* conv2d_few's output channels per dispatch for O channels of a reduction of
- * k: the most that divide O, fit VKA__CONV_FEW_WMAX weights and make passes,
- * in at most FEW_DISPATCHES dispatches (each reads all of x again and
- * compiles a pipeline). 0: none. */
-static int64_t few_chunk(int64_t o, int64_t k)
+ * k: the most that divide O, fit wmax weights and make passes, in at most
+ * FEW_DISPATCHES dispatches (each reads all of x again and compiles a
+ * pipeline). 0: none. */
+static int64_t few_chunk(int64_t o, int64_t k, int64_t wmax)
 {
     for (int64_t d = o < 64 ? o : 64; d >= 1 && d * FEW_DISPATCHES >= o; d--)
-        if (o % d == 0 && d * k <= VKA__CONV_FEW_WMAX && few_tm(d) > 0)
+        if (o % d == 0 && d * k <= wmax && few_tm(d) > 0)
             return d;
     return 0;
 }
@@ -237,7 +244,7 @@ static bool few_pays(const conv_shape *s)
 static bool few_ok(vka_context *ctx, const conv_shape *s, vka_tensor *x)
 {
     return ctx->info.type == VKA_DEVICE_CPU && s->dt == VKA_F32 && s->groups == 1 && !s->packed && s->w_host &&
-           few_chunk(s->o, s->c * s->kh * s->kw) > 0 && 3 * s->sw + (s->kw - 1) * s->dw + 1 <= FEW_LMAX &&
+           few_chunk(s->o, s->c * s->kh * s->kw, few_wmax(ctx)) > 0 && 3 * s->sw + (s->kw - 1) * s->dw + 1 <= FEW_LMAX &&
            (uint64_t)s->n <= ctx->props.limits.maxComputeWorkGroupCount[1] &&
            (!x || vka__texel1_ok(ctx, x));
 }
@@ -654,7 +661,11 @@ static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const 
 {
     vka_context *ctx = cmd->ctx;
     int64_t N = x->shape[0], Wd = x->shape[3], O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
-    int64_t k = (int64_t)pc0->c * pc0->kh * pc0->kw, oc = few_chunk(O, k), plane = OH * OW;
+    int64_t k = (int64_t)pc0->c * pc0->kh * pc0->kw, oc = few_chunk(O, k, few_wmax(ctx)), plane = OH * OW;
+    /* more weights per part than one word per constant holds: the _w64 variant,
+     * its count rounded up to whole 64-bit constants */
+    bool w64 = oc * k > VKA__CONV_FEW_WMAX;
+    int64_t nw = w64 ? (oc * k + 1) / 2 * 2 : oc * k;
     /* x as element and (rows of whole texels) 4-vector texels */
     uint32_t xv = Wd % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
     vka__binding b[] = {{x, VKA__TEXEL1}, {x, xv ? VKA__TEXEL : VKA__TEXEL1}, {NULL, 0}, {y, 1},
@@ -669,7 +680,7 @@ static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const 
     if (gx > maxg[0] || (uint64_t)N > maxg[1])
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_conv2d: grid %llux%lld for y %s exceeds the device's limits",
                         (unsigned long long)gx, (long long)N, vka__tdesc(y, dy, sizeof dy));
-    uint32_t *spec = calloc((size_t)(FEW_SPEC0 + oc * k), sizeof *spec);
+    uint32_t *spec = calloc((size_t)(FEW_SPEC0 + nw), sizeof *spec);
     if (!spec)
         return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     spec[0] = FEW_WG, spec[1] = pc.c, spec[2] = (uint32_t)oc, spec[3] = pc.kh, spec[4] = pc.kw;
@@ -682,8 +693,10 @@ static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const 
         q.off_y += (uint32_t)(o0 * plane), q.off_r += e->residual ? (uint32_t)(o0 * plane) : 0;
         q.off_b += bias ? (uint32_t)o0 : 0, q.off_s += e->scale ? (uint32_t)o0 : 0, q.off_t += e->shift ? (uint32_t)o0 : 0;
         memcpy(spec + FEW_SPEC0, e->w_host + o0 * k, sizeof(float) * (size_t)(oc * k));
-        s = vka__dispatch(cmd, vka__variant(name, sizeof name, "conv2d_few", x->dtype), spec, (int)(FEW_SPEC0 + oc * k),
-                          b, 8, &q, sizeof q, (uint32_t)gx, (uint32_t)N, 1);
+        vka__variant(name, sizeof name, "conv2d_few", x->dtype);
+        if (w64)
+            strncat(name, "_w64", sizeof name - strlen(name) - 1);
+        s = vka__dispatch(cmd, name, spec, (int)(FEW_SPEC0 + nw), b, 8, &q, sizeof q, (uint32_t)gx, (uint32_t)N, 1);
     }
     free(spec);
     return s;
