@@ -1405,10 +1405,8 @@ vka_val vka_graph_pool(vka_graph *g, const char *name, vka_pool_op op, vka_val x
         if (in < span)
             return gerr(g, name, VKA_ERR_SHAPE, "pool window %lld does not fit axis %d of %lld (padded)",
                         (long long)span, 2 + a, (long long)in);
-        int64_t o = (in - span + (p->ceil_mode ? p->stride[a] - 1 : 0)) / p->stride[a] + 1;
-        if (p->ceil_mode && (o - 1) * p->stride[a] >= v->shape[2 + a] + p->pad[a])
-            o--; /* the last window must start inside x or its leading pad */
-        s[2 + a] = o;
+        s[2 + a] = vka__pool_len(v->shape[2 + a], p->pad[a], p->pad[2 + a], p->kernel[a], p->dilation[a],
+                                 p->stride[a], p->ceil_mode);
     }
     int node;
     vka_val out = add_op(g, VKA__OP_POOL, name, &x, 1, v->dtype, false, 4, s, &node);

@@ -338,6 +338,10 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 #define VKA_ROW_WG 64
 #define VKA_ROWS_PER_WG 4
 vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint64_t len, uint32_t g[3]);
+/* A pooled axis's length (-1: the window does not fit); with ceil_mode the
+ * last window must still start inside x or its leading pad (PyTorch, ONNX
+ * Runtime). */
+int64_t vka__pool_len(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, int64_t s, int ceil_mode);
 /* vka_pool2d; with pad_value (max only) the padding holds that value and
  * takes part in the max (a constant Pad the graph folded into the pool). */
 vka_status vka__pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, const float *pad_value,

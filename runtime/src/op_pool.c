@@ -22,9 +22,7 @@ vka_pool_params vka_pool_default_params(void)
     return p;
 }
 
-/* Output length of one axis; with ceil_mode the last window must still start
- * inside x or its leading pad (PyTorch, ONNX Runtime). */
-static int64_t pool_out(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, int64_t s, int ceil_mode)
+int64_t vka__pool_len(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, int64_t s, int ceil_mode)
 {
     int64_t num = in + pa + pb - (d * (k - 1) + 1);
     if (num < 0)
@@ -76,8 +74,8 @@ vka_status vka__pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_po
         return vka__err(ctx, VKA_ERR_UNSUPPORTED, "%s: a %lldx%lld window is too large for one invocation; use "
                         "vka_global_avgpool for global pooling", OP, (long long)p->kernel[0], (long long)p->kernel[1]);
     int64_t H = x->shape[2], W = x->shape[3];
-    int64_t OH = pool_out(H, p->pad[0], p->pad[2], p->kernel[0], p->dilation[0], p->stride[0], p->ceil_mode);
-    int64_t OW = pool_out(W, p->pad[1], p->pad[3], p->kernel[1], p->dilation[1], p->stride[1], p->ceil_mode);
+    int64_t OH = vka__pool_len(H, p->pad[0], p->pad[2], p->kernel[0], p->dilation[0], p->stride[0], p->ceil_mode);
+    int64_t OW = vka__pool_len(W, p->pad[1], p->pad[3], p->kernel[1], p->dilation[1], p->stride[1], p->ceil_mode);
     if (OH < 1 || OW < 1)
         return vka__err(ctx, VKA_ERR_SHAPE, "%s: the %lldx%lld window is larger than padded x %s", OP,
                         (long long)p->kernel[0], (long long)p->kernel[1], vka__tdesc(x, dx, sizeof dx));

@@ -1063,18 +1063,6 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
 
 /* ---------------------------------------------------------------- Pad folding */
 
-/* Output length of a pool axis (vka_graph_pool's rule). */
-static int64_t pool_len(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, int64_t s, int ceil_mode)
-{
-    int64_t num = in + pa + pb - (d * (k - 1) + 1);
-    if (num < 0)
-        return -1;
-    int64_t o = (ceil_mode ? (num + s - 1) / s : num / s) + 1;
-    if (ceil_mode && (o - 1) * s >= in + pa)
-        o--;
-    return o;
-}
-
 /* Can reader r take Pad pd's H/W amounts (b: begin, e: end) into its own
  * padding, reading pd's input x instead? Convs when the Pad's value is 0 (a
  * conv pads with zeros); max pools without padding of their own, holding the
@@ -1097,7 +1085,7 @@ static bool pad_foldable(vka_graph *g, const vka__node *pd, const vka__node *r)
     for (int a = 0; a < 2; a++) {
         int64_t pa = b[2 + a], pb = e[2 + a], span = p->kernel[a] * p->dilation[a];
         if (p->pad[a] || p->pad[2 + a] || pa >= span || pb >= span ||
-            pool_len(x->shape[2 + a], pa, pb, p->kernel[a], p->dilation[a], p->stride[a], p->ceil_mode) !=
+            vka__pool_len(x->shape[2 + a], pa, pb, p->kernel[a], p->dilation[a], p->stride[a], p->ceil_mode) !=
                 y->shape[2 + a])
             return false;
     }
