@@ -378,7 +378,7 @@ static vka__conv_tune *tune_get(vka_context *ctx)
 }
 
 /* Bumped whenever a kernel's speed changes: older measurements are ignored. */
-#define VKA_CONV_TUNE_VERSION "k6"
+#define VKA_CONV_TUNE_VERSION "k7"
 
 static void tune_key(char *key, size_t n, vka_dtype dt, const conv_shape *s)
 {
