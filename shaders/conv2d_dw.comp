@@ -50,6 +50,13 @@ const uint L = (PX - 1u) * SWS + (KWS - 1u) * DWS + 1u; // inputs of one row
 const uint NT = (PH + L + 3u) / 4u;                // XV: their texels
 const uint NR = (RPW - 1u) * SHS + (KHS - 1u) * DHS + 1u; // input rows of a lane
 
+// Does kernel row ky of one of the lane's output rows read its input row j
+// (r·SH + ky·DH == j for an r below RPW; constants once the loops unroll)?
+bool reads_row(uint j, uint ky)
+{
+    return j >= ky * DHS && (j - ky * DHS) % SHS == 0u && (j - ky * DHS) / SHS < RPW;
+}
+
 void main()
 {
     // the lane's group: PX outputs of RPW rows of one plane (channel and
@@ -61,9 +68,9 @@ void main()
     lane = min(lane, nplanes * ngrp - 1u);
     uint plane = lane / ngrp, grp = lane % ngrp;
     uint ox0 = (grp % ngx) * PX, oy0 = (grp / ngx) * RPW;
-    uint ch = plane % pc.c, nb = plane / pc.c;
+    uint ch = plane % pc.c; // y's planes are x's (O == C)
     int ix0 = int(ox0 * SWS) - pc.pl, iy0 = int(oy0 * SHS) - pc.pt;
-    uint xplane = pc.off_x + (nb * pc.c + ch) * pc.h * pc.w;
+    uint xplane = pc.off_x + plane * pc.h * pc.w;
     int xlast = int(pc.off_x + nplanes * pc.h * pc.w) - 1; // x's last element
 
     float wv[VKA_DW_KMAX];
@@ -83,7 +90,7 @@ void main()
         // rows that no output row reads (a stride above the kernel's reach)
         bool used = false;
         [[unroll]] for (uint ky = 0; ky < KHS; ky++)
-            used = used || (j >= ky * DHS && (j - ky * DHS) % SHS == 0u && (j - ky * DHS) / SHS < RPW);
+            used = used || reads_row(j, ky);
         if (!used)
             continue;
         int iy = iy0 + int(j);
@@ -104,9 +111,9 @@ void main()
         }
         [[unroll]] for (uint u = 0; u < L; u++)
             seg[u] = rowin && colin[u] ? seg[u] : 0.0;
-        // every output row r and kernel row ky with r·SH + ky·DH == j (constants)
+        // every output row r and kernel row ky that read it
         [[unroll]] for (uint ky = 0; ky < KHS; ky++) {
-            if (j < ky * DHS || (j - ky * DHS) % SHS != 0u || (j - ky * DHS) / SHS >= RPW)
+            if (!reads_row(j, ky))
                 continue;
             uint r = (j - ky * DHS) / SHS;
             [[unroll]] for (uint kx = 0; kx < KWS; kx++)
@@ -117,12 +124,12 @@ void main()
                 }
         }
         // the output row whose last input row this was
-        if (j >= (KHS - 1u) * DHS && (j - (KHS - 1u) * DHS) % SHS == 0u) {
+        if (reads_row(j, KHS - 1u)) {
             uint r = (j - (KHS - 1u) * DHS) / SHS, oy = oy0 + r;
             [[unroll]] for (uint v = 0; v < NV; v++) {
                 uint ox = ox0 + 4u * v;
                 if (live && oy < pc.oh && ox < pc.ow)
-                    conv_store4c(cc, ((nb * pc.o + ch) * pc.oh + oy) * pc.ow + ox, acc[r * NV + v], min(pc.ow - ox, 4u));
+                    conv_store4c(cc, (plane * pc.oh + oy) * pc.ow + ox, acc[r * NV + v], min(pc.ow - ox, 4u));
             }
         }
     }

@@ -291,8 +291,8 @@ static void test_pad_fold(vka_context *ctx)
             vka_val y = vka_graph_pool(g, "pool", VKA_POOL_MAX, pd, &pp);
             if (q->conv) {
                 vka_conv_params cp = vka_conv_default_params();
-                vka_val cv = vka_graph_conv(g, "conv", pd, vka_graph_const(g, "w", VKA_F32, 4, (int64_t[]){O, C, 2, 2}, w),
-                                            vka_graph_const(g, "b", VKA_F32, 1, &O, b), &cp);
+                vka_val vw = vka_graph_const(g, "w", VKA_F32, 4, (int64_t[]){O, C, 2, 2}, w);
+                vka_val cv = vka_graph_conv(g, "conv", pd, vw, vka_graph_const(g, "b", VKA_F32, 1, &O, b), &cp);
                 /* flattened, so that outputs of different sizes concatenate */
                 vka_val fy = vka_graph_reshape(g, "fp", y, 2, (int64_t[]){1, (int64_t)pn});
                 vka_val fc = vka_graph_reshape(g, "fc", cv, 2, (int64_t[]){1, (int64_t)cn});
@@ -303,7 +303,8 @@ static void test_pad_fold(vka_context *ctx)
             const float *ins[1] = {x};
             float *got = run(g, fuse, 1, ins, &by, on);
             char what[160];
-            snprintf(what, sizeof what, "pad %lld,%lld,%lld,%lld value %g of x[1,3,%lld,%lld] into %s max pool k%lld s%lld%s, %s",
+            snprintf(what, sizeof what,
+                     "pad %lld,%lld,%lld,%lld value %g of x[1,3,%lld,%lld] into %s max pool k%lld s%lld%s, %s",
                      (long long)q->top, (long long)q->left, (long long)q->bottom, (long long)q->right, q->value,
                      (long long)H, (long long)W, q->conv ? "a 2x2 conv and a" : "a", (long long)q->k, (long long)q->s,
                      q->ceil ? " ceil" : "", fuse ? "fused" : "unfused");

@@ -23,8 +23,10 @@
 #define VKA_MAX_BINDINGS 8
 #define VKA_TEXEL_MASKS 8 /* texel-buffer bindings: any of bindings 0, 1 and 2 */
 /* specialization constants of one pipeline, in 32-bit words: a kernel's own
- * (ids 0-15), and conv2d_few's weights from id 16 */
-#define VKA_MAX_SPEC (16 + VKA__CONV_FEW_WMAX64)
+ * (ids below VKA__CONV_FEW_SPEC0), and conv2d_few's weights from there (in its
+ * _w64 variants two per 64-bit constant) */
+#define VKA__CONV_FEW_SPEC0 16
+#define VKA_MAX_SPEC (VKA__CONV_FEW_SPEC0 + VKA__CONV_FEW_WMAX64)
 /* the most weights conv2d_few compiles into one pipeline (its VKA_FEW_WMAX):
  * one per constant, and in its _w64 variant two (shaderInt64) */
 #define VKA__CONV_FEW_WMAX 1024

@@ -98,6 +98,23 @@ enum { TEX_WG = 8, TEX_TM = 8, TEX_TN = 2, TEX_TM_FEW = 16 };
  * 1.3x faster than 4 (16: no faster), workgroups of 64 5% faster than 8. */
 enum { DW_WG = 64, DW_ROWS = 8, DW_TAPS = 256 };
 
+/* conv2d_few's and conv2d_dw's XV: x's rows as aligned 4-vector texels (1)
+ * where they are whole texels, and then *ph, the phase of every lane's first
+ * input, (-pad_left) & 3 (its group starts on a multiple of 4 outputs). */
+static uint32_t x_rows_texel4(vka_context *ctx, vka_tensor *x, const vka_conv_params *p, uint32_t *ph)
+{
+    uint32_t xv = x->shape[3] % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
+    *ph = xv ? (uint32_t)(-p->pad[1]) & 3u : 0;
+    return xv;
+}
+
+/* y's rows (and the residual's) are whole aligned 4-vectors: conv_store4c's
+ * vector stores (VKA_CONV_Y4) */
+static bool y_rows4(const vka_tensor *y, const vka_conv_epilogue *e)
+{
+    return y->shape[3] % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0);
+}
+
 /* y = act(conv) through the direct kernel (conv2d.comp) or GEMM; the checks are done. */
 static vka_status conv_direct(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *bias, const vka_conv_params *p,
                               vka_tensor *y)
@@ -192,13 +209,13 @@ static bool is_pointwise(const conv_shape *s)
 }
 
 /* conv2d_few.comp: FEW_WG lanes per workgroup, its own specialization
- * constants below FEW_SPEC0 and the weights from there; its limits: the
+ * constants below VKA__CONV_FEW_SPEC0 and the weights from there; its limits: the
  * weights one pipeline compiles in (VKA__CONV_FEW_WMAX, its VKA_FEW_WMAX; twice
  * that in its _w64 variant where the device has shaderInt64), the
  * inputs one row of 4 outputs reads (its VKA_FEW_LMAX) and the passes of at
  * most 8 channels it writes out (at most FEW_PASSES); ours: FEW_DISPATCHES
  * per conv. */
-enum { FEW_WG = 64, FEW_LMAX = 40, FEW_PASSES = 8, FEW_DISPATCHES = 4, FEW_SPEC0 = 16 };
+enum { FEW_WG = 64, FEW_LMAX = 40, FEW_PASSES = 8, FEW_DISPATCHES = 4 };
 
 /* conv2d_few's output channels per pass: the largest divisor of O up to 8
  * that leaves at most FEW_PASSES passes (0: none) */
@@ -244,7 +261,8 @@ static bool few_pays(const conv_shape *s)
 static bool few_ok(vka_context *ctx, const conv_shape *s, vka_tensor *x)
 {
     return ctx->info.type == VKA_DEVICE_CPU && s->dt == VKA_F32 && s->groups == 1 && !s->packed && s->w_host &&
-           few_chunk(s->o, s->c * s->kh * s->kw, few_wmax(ctx)) > 0 && 3 * s->sw + (s->kw - 1) * s->dw + 1 <= FEW_LMAX &&
+           few_chunk(s->o, s->c * s->kh * s->kw, few_wmax(ctx)) > 0 &&
+           3 * s->sw + (s->kw - 1) * s->dw + 1 <= FEW_LMAX &&
            (uint64_t)s->n <= ctx->props.limits.maxComputeWorkGroupCount[1] &&
            (!x || vka__texel1_ok(ctx, x));
 }
@@ -660,19 +678,18 @@ static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const 
                            const vka_conv_epilogue *e, vka_tensor *y, const vka__convx_push *pc0)
 {
     vka_context *ctx = cmd->ctx;
-    int64_t N = x->shape[0], Wd = x->shape[3], O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
+    int64_t N = x->shape[0], O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
     int64_t k = (int64_t)pc0->c * pc0->kh * pc0->kw, oc = few_chunk(O, k, few_wmax(ctx)), plane = OH * OW;
     /* more weights per part than one word per constant holds: the _w64 variant,
      * its count rounded up to whole 64-bit constants */
     bool w64 = oc * k > VKA__CONV_FEW_WMAX;
     int64_t nw = w64 ? (oc * k + 1) / 2 * 2 : oc * k;
     /* x as element and (rows of whole texels) 4-vector texels */
-    uint32_t xv = Wd % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
+    uint32_t ph, xv = x_rows_texel4(ctx, x, p, &ph);
     vka__binding b[] = {{x, VKA__TEXEL1}, {x, xv ? VKA__TEXEL : VKA__TEXEL1}, {NULL, 0}, {y, 1},
                         {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
     vka__convx_push pc = *pc0;
-    /* rows of whole aligned 4-vectors: vector stores */
-    if (OW % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0))
+    if (y_rows4(y, e))
         pc.flags |= CONV_Y4;
     uint64_t gx = ((uint64_t)OH * (uint64_t)((OW + 3) / 4) + FEW_WG - 1) / FEW_WG;
     const uint32_t *maxg = ctx->props.limits.maxComputeWorkGroupCount;
@@ -680,23 +697,24 @@ static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const 
     if (gx > maxg[0] || (uint64_t)N > maxg[1])
         return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_conv2d: grid %llux%lld for y %s exceeds the device's limits",
                         (unsigned long long)gx, (long long)N, vka__tdesc(y, dy, sizeof dy));
-    uint32_t *spec = calloc((size_t)(FEW_SPEC0 + nw), sizeof *spec);
+    uint32_t *spec = calloc((size_t)(VKA__CONV_FEW_SPEC0 + nw), sizeof *spec);
     if (!spec)
         return vka__err(ctx, VKA_ERR_OUT_OF_MEMORY, "out of host memory");
     spec[0] = FEW_WG, spec[1] = pc.c, spec[2] = (uint32_t)oc, spec[3] = pc.kh, spec[4] = pc.kw;
     vka__epi_spec(spec, 5, pc.act, pc.flags);
     spec[7] = (uint32_t)p->stride[1], spec[8] = (uint32_t)p->dilation[1], spec[9] = xv;
-    spec[10] = xv ? (uint32_t)(-p->pad[1]) & 3u : 0, spec[11] = (uint32_t)few_tm(oc);
+    spec[10] = ph, spec[11] = (uint32_t)few_tm(oc);
+    vka__variant(name, sizeof name, "conv2d_few", x->dtype);
+    if (w64)
+        strncat(name, "_w64", sizeof name - strlen(name) - 1);
     vka_status s = VKA_OK;
     for (int64_t o0 = 0; o0 < O && !s; o0 += oc) {
         vka__convx_push q = pc; /* channels o0.. of y, the residual and the per-channel terms */
         q.off_y += (uint32_t)(o0 * plane), q.off_r += e->residual ? (uint32_t)(o0 * plane) : 0;
         q.off_b += bias ? (uint32_t)o0 : 0, q.off_s += e->scale ? (uint32_t)o0 : 0, q.off_t += e->shift ? (uint32_t)o0 : 0;
-        memcpy(spec + FEW_SPEC0, e->w_host + o0 * k, sizeof(float) * (size_t)(oc * k));
-        vka__variant(name, sizeof name, "conv2d_few", x->dtype);
-        if (w64)
-            strncat(name, "_w64", sizeof name - strlen(name) - 1);
-        s = vka__dispatch(cmd, name, spec, (int)(FEW_SPEC0 + nw), b, 8, &q, sizeof q, (uint32_t)gx, (uint32_t)N, 1);
+        memcpy(spec + VKA__CONV_FEW_SPEC0, e->w_host + o0 * k, sizeof(float) * (size_t)(oc * k));
+        s = vka__dispatch(cmd, name, spec, (int)(VKA__CONV_FEW_SPEC0 + nw), b, 8, &q, sizeof q, (uint32_t)gx,
+                          (uint32_t)N, 1);
     }
     free(spec);
     return s;
@@ -858,7 +876,7 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     } else if (v == V_DW) {
         /* x's rows as aligned 4-vector texels where they are whole texels
          * (10% faster than element texels: bench conv, dw 3x3 64) */
-        uint32_t xv = Wd % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
+        uint32_t ph, xv = x_rows_texel4(ctx, x, p, &ph);
         b[0].write = VKA__TEXEL1, b[1].write = VKA__TEXEL1, b[2] = (vka__binding){x, xv ? VKA__TEXEL : VKA__TEXEL1};
         shader = "conv2d_dw";
         uint32_t rows = DW_ROWS, px = OW > 4 ? 8 : 4;
@@ -874,10 +892,9 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
         gz = 1;
         pc.tiles = (uint32_t)(N * C); /* the planes */
         dw_spec[0] = (uint32_t)KH, dw_spec[1] = (uint32_t)p->stride[0], dw_spec[2] = (uint32_t)p->dilation[0];
-        dw_spec[3] = xv, dw_spec[4] = xv ? (uint32_t)(-p->pad[1] & 3) : 0;
+        dw_spec[3] = xv, dw_spec[4] = ph;
         dw_spec[5] = px / 4;
-        /* rows of whole aligned 4-vectors: vector stores */
-        if (OW % 4 == 0 && vka__off(y) % 4 == 0 && (!e->residual || vka__off(e->residual) % 4 == 0))
+        if (y_rows4(y, e))
             pc.flags |= CONV_Y4;
     } else { /* V_SHARED: 16x16 workgroups of 4x4 outputs, smaller where the device's limits say so */
         shader = "conv2d_shared";

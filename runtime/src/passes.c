@@ -1734,8 +1734,8 @@ vka_status vka__graph_fuse(vka_graph *g)
     int np = plan_convs(g);
     count_uses(g, &u);
     vka__log(g->ctx, VKA_LOG_INFO,
-             "fusion: %d pads folded, %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, %d GELU, "
-             "%d SiLU, %d conv epilogues, %d GEMM epilogues, %d elementwise programs; %d conv weights packed",
+             "fusion: %d pads folded, %d conv affine, %d layernorm, %d rmsnorm, %d attention, %d deformable attention, "
+             "%d GELU, %d SiLU, %d conv epilogues, %d GEMM epilogues, %d elementwise programs; %d conv weights packed",
              npd, nc, nl, nr, na, nd, ng, ns, nce, ne, nw, np);
     record_absorbed(g, &f);
     flow_free(&f);

@@ -230,8 +230,8 @@ vka_status vka__pipeline_get(vka_context *ctx, const char *name, const uint32_t 
         return vka__err(ctx, VKA_ERR_VULKAN, "vkCreateShaderModule(%s) failed: %s", name, vka__vkresult_str(r));
     }
     /* one constant per word; conv2d_few's _w64 variant has 64-bit ones from
-     * id 16 (two words each; its caller passes whole ones) */
-    int w64 = strncmp(name, "conv2d_few_", 11) == 0 && strstr(name, "_w64") ? 16 : nspec, nme = 0;
+     * VKA__CONV_FEW_SPEC0 (two words each; its caller passes whole ones) */
+    int w64 = strncmp(name, "conv2d_few_", 11) == 0 && strstr(name, "_w64") ? VKA__CONV_FEW_SPEC0 : nspec, nme = 0;
     for (int i = 0; i < nspec; i += i < w64 ? 1 : 2)
         me[nme++] = (VkSpecializationMapEntry){.constantID = (uint32_t)(i < w64 ? i : w64 + (i - w64) / 2),
                                                .offset = (uint32_t)(4 * i), .size = i < w64 ? 4 : 8};
