@@ -48,6 +48,7 @@ typedef struct pcase {
 } pcase;
 
 static int64_t g_xoff; /* x's element offset in its buffer */
+static int g_tile_ran;  /* cases that ran pool2d_tile */
 
 static void run_case(vka_context *ctx, vka_dtype dt, const pcase *g)
 {
@@ -77,6 +78,17 @@ static void run_case(vka_context *ctx, vka_dtype dt, const pcase *g)
         vkt_check(0, "%s: %s", what, vka_context_last_error(ctx));
     } else {
         vkt_run(cmd);
+        const char *kernel = NULL;
+        vka_cmd_timing(cmd, 0, &kernel, NULL);
+        int tile = kernel && !strncmp(kernel, "pool2d_tile_", 12);
+        g_tile_ran += tile;
+        /* the tile kernel takes windows up to 16x16 with strides and
+         * dilations up to 4, and never runs when the row kernel is forced */
+        const char *env = getenv("VKATTN_POOL_TILE");
+        int small = p->kernel[0] <= 16 && p->kernel[1] <= 16 && p->stride[0] <= 4 && p->stride[1] <= 4 &&
+                    p->dilation[0] <= 4 && p->dilation[1] <= 4;
+        if ((env && env[0] == '0') || !small)
+            vkt_check(!tile, "%s: ran %s", what, kernel ? kernel : "?");
         float *got = vkt_download(y);
         double *ref = malloc(sizeof *ref * ny);
         pool_ref(g->op, p, g->n * g->c, g->h, g->w, OH, OW, hx, ref);
@@ -148,11 +160,32 @@ static void run_all(vka_context *ctx, vka_dtype dt)
         /* rows longer than a workgroup's 64 outputs */
         {1, 4, 9, 150, VKA_POOL_MAX, pp(3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0)},
         {2, 3, 5, 261, VKA_POOL_AVG, pp(2, 3, 2, 2, 0, 1, 1, 0, 1, 1, 0)},
+        /* pool2d_tile: rows of whole 4-vectors in and out (x's texels with
+         * each phase of the left pad), planes of several lanes' tiles, batch 2 */
+        {2, 5, 24, 32, VKA_POOL_MAX, pp(2, 2, 1, 1, 0, 0, 1, 1, 1, 1, 0)},
+        {1, 6, 21, 36, VKA_POOL_MAX, pp(3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0)},
+        {1, 6, 21, 36, VKA_POOL_AVG, pp(3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 1)},
+        {1, 3, 20, 40, VKA_POOL_AVG, pp(5, 5, 1, 1, 2, 2, 2, 2, 1, 0, 0)},
+        {1, 3, 20, 40, VKA_POOL_MAX, pp(4, 4, 1, 1, 3, 3, 0, 0, 1, 0, 0)},
+        {1, 4, 16, 16, VKA_POOL_AVG, pp(2, 2, 2, 2, 0, 0, 0, 0, 1, 0, 0)},
+        /* strides 3 and 4 (input rows no window reads), dilation 3, a 7x7
+         * and a 9x11 window (fewer rows per lane), one plane of 1x1 */
+        {1, 3, 29, 31, VKA_POOL_MAX, pp(2, 3, 3, 4, 0, 1, 1, 2, 1, 1, 0)},
+        {1, 2, 30, 28, VKA_POOL_AVG, pp(3, 3, 2, 2, 3, 3, 3, 3, 3, 1, 1)},
+        {1, 2, 23, 23, VKA_POOL_MAX, pp(7, 7, 1, 1, 3, 3, 3, 3, 1, 0, 0)},
+        {1, 2, 23, 26, VKA_POOL_AVG, pp(9, 11, 2, 1, 4, 5, 4, 5, 1, 1, 0)},
+        {1, 1, 1, 1, VKA_POOL_AVG, pp(1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0)},
+        /* past pool2d_tile's limits: a stride of 5, a 17-wide window */
+        {1, 3, 16, 21, VKA_POOL_MAX, pp(3, 3, 5, 5, 1, 1, 1, 1, 1, 1, 0)},
+        {1, 2, 5, 40, VKA_POOL_AVG, pp(1, 17, 1, 1, 0, 8, 0, 8, 1, 0, 1)},
     };
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++)
         run_case(ctx, dt, &cs[i]);
-    g_xoff = 5; /* x not at the start of its buffer */
+    g_xoff = 5; /* x not at the start of its buffer (element texels only) */
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i += 3)
+        run_case(ctx, dt, &cs[i]);
+    g_xoff = 8; /* ... and at a whole 4-vector */
+    for (size_t i = 1; i < sizeof cs / sizeof *cs; i += 3)
         run_case(ctx, dt, &cs[i]);
     g_xoff = 0;
     run_global(ctx, dt, 1, 96, 13, 17, 0);
@@ -190,8 +223,13 @@ int main(int argc, char **argv)
 {
     vka_context *ctx = vkt_init(argc, argv);
     run_all(ctx, VKA_F32);
+    vkt_check(g_tile_ran >= 20, "pool2d_tile ran in %d cases", g_tile_ran);
     if (vka_context_device(ctx)->fp16_storage)
         run_all(ctx, VKA_F16);
+    printf("-- VKATTN_POOL_TILE=0 (the row kernel)\n");
+    setenv("VKATTN_POOL_TILE", "0", 1);
+    run_all(ctx, VKA_F32);
+    unsetenv("VKATTN_POOL_TILE");
     printf("-- VKATTN_POOL_TEXEL=0 (x from a storage buffer)\n");
     setenv("VKATTN_POOL_TEXEL", "0", 1);
     run_all(ctx, VKA_F32);

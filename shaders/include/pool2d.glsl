@@ -25,16 +25,7 @@ layout(constant_id = 2) const uint KW = 0u;
 // graph) and takes part in the max, instead of never winning it
 layout(constant_id = 3) const uint PADV = 0u;
 
-// keep in sync with vka__pool_push in runtime/src/op_pool.c
-layout(push_constant) uniform Push {
-    uint rows;             // N·C·OH
-    uint h, w, oh, ow;
-    uint kh, kw, sh, sw, dh, dw;
-    int pt, pl, pb, pr;
-    uint include_pad;
-    uint off_x, off_y;
-    float padv;
-} pc;
+#include "pool_push.glsl"
 
 void main()
 {
