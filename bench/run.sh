@@ -19,7 +19,7 @@ $V bench attention --runs "$runs"
 $V bench conv --runs "$runs"
 for m in vit_tiny_ci deit_tiny_patch16_224 deimv2_hgnetv2_atto_coco deimv2_hgnetv2_femto_coco; do
   $V bench model "$A/models/$m.onnx" --runs "$runs"
-  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse --no-peak | grep -E '^(# model|latency)'
+  $V bench model "$A/models/$m.onnx" --runs "$runs" --no-fuse --no-peak --top 0 | grep -E '^(# model|latency)'
 done
 # the official RT-DETRv2 and Ultralytics RT-DETR-l random-weight exports, when
 # generated (tests/ref/README.md): VKATTN_RTDETR_DIR points at them
@@ -28,7 +28,7 @@ if [ -n "$R" ] && [ -f "$R/rtdetrv2_r18vd_rand.onnx" ]; then
   for m in rtdetrv2_r18vd_rand rtdetr_l_rand; do
     [ -f "$R/$m.onnx" ] || continue
     $V bench model "$R/$m.onnx" --runs "$runs"
-    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse --no-peak | grep -E '^(# model|latency)'
+    $V bench model "$R/$m.onnx" --runs "$runs" --no-fuse --no-peak --top 0 | grep -E '^(# model|latency)'
   done
 fi
 # the live viewer: synthetic 640x480 @30 source (a new frame for every inference),
