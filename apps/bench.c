@@ -423,8 +423,8 @@ static int bench_runs(vka_graph *g, int runs, void **in, const size_t *inb, void
 }
 
 /* Latency is measured on a build without timestamps, as an application runs
- * the model: on lavapipe a timestamp after every dispatch costs ~17% of
- * DEIMv2 atto's latency (bench model, 2026-12-03). A second build with
+ * the model: on lavapipe a timestamp after every dispatch took DEIMv2 atto
+ * from 46 to 58 ms (docs/perf.md, 2026-12-03). A second build with
  * per-dispatch timestamps then gives the GPU time and the slowest nodes
  * (skipped with --top 0). */
 static int bench_model_file(vka_context *ctx, const char *path, int runs, int top, int fuse, int nopeak,
