@@ -38,36 +38,19 @@ layout(binding = 0, VKA_CONV_TEX1) uniform readonly imageBuffer x_tex;
 layout(binding = 1, VKA_CONV_TEX1) uniform readonly imageBuffer w_tex;
 layout(binding = 2, VKA_CONV_TEX4) uniform readonly imageBuffer x4_tex;
 
-// the most inputs a row of PX outputs reads and their texels, and the most
-// weights (keep in sync with op_conv2d.c's variant_ok: KH, KW <= 16, strides
-// and dilations <= 4)
-#define VKA_DW_LMAX 89
-#define VKA_DW_TMAX 24
+// the most weights (keep in sync with op_conv2d.c's variant_ok)
 #define VKA_DW_KMAX 256
 
-const uint PX = 4u * NV;                            // outputs of a lane's row
-const uint L = (PX - 1u) * SWS + (KWS - 1u) * DWS + 1u; // inputs of one row
-const uint NT = (PH + L + 3u) / 4u;                // XV: their texels
-const uint NR = (RPW - 1u) * SHS + (KHS - 1u) * DHS + 1u; // input rows of a lane
-
-// Does kernel row ky of one of the lane's output rows read its input row j
-// (r·SH + ky·DH == j for an r below RPW; constants once the loops unroll)?
-bool reads_row(uint j, uint ky)
-{
-    return j >= ky * DHS && (j - ky * DHS) % SHS == 0u && (j - ky * DHS) / SHS < RPW;
-}
+#include "tile_rows.glsl"
 
 void main()
 {
-    // the lane's group: PX outputs of RPW rows of one plane (channel and
-    // batch), lanes numbered across planes so that workgroups stay full
-    uint ngx = (pc.ow + PX - 1u) / PX, ngrp = ngx * ((pc.oh + RPW - 1u) / RPW);
+    // the lane's tile (tile_rows.glsl)
     uint lane = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * WG + gl_LocalInvocationID.x;
     uint nplanes = pc.tiles; // batch x channels
-    bool live = lane < nplanes * ngrp;
-    lane = min(lane, nplanes * ngrp - 1u);
-    uint plane = lane / ngrp, grp = lane % ngrp;
-    uint ox0 = (grp % ngx) * PX, oy0 = (grp / ngx) * RPW;
+    Tile tl = tile_of(lane, nplanes, pc.oh, pc.ow);
+    uint plane = tl.plane, ox0 = tl.ox0, oy0 = tl.oy0;
+    bool live = tl.live;
     uint ch = plane % pc.c; // y's planes are x's (O == C)
     int ix0 = int(ox0 * SWS) - pc.pl, iy0 = int(oy0 * SHS) - pc.pt;
     uint xplane = pc.off_x + plane * pc.h * pc.w;
@@ -78,7 +61,7 @@ void main()
     [[unroll]] for (uint k = 0; k < KHS * KWS; k++)
         wv[k] = imageLoad(w_tex, int(wb + k * pc.w_ks)).x;
     // which of a row's inputs lie inside it (the same for every row)
-    bool colin[VKA_DW_LMAX];
+    bool colin[VKA_TILE_LMAX];
     [[unroll]] for (uint u = 0; u < L; u++)
         colin[u] = uint(ix0 + int(u)) < pc.w;
     ConvChan cc = conv_chan(ch);
@@ -87,28 +70,15 @@ void main()
     [[unroll]] for (uint r = 0; r < RPW * NV; r++)
         acc[r] = vec4(0.0);
     [[unroll]] for (uint j = 0; j < NR; j++) {
-        // rows that no output row reads (a stride above the kernel's reach)
-        bool used = false;
-        [[unroll]] for (uint ky = 0; ky < KHS; ky++)
-            used = used || reads_row(j, ky);
-        if (!used)
+        if (!row_used(j))
             continue;
         int iy = iy0 + int(j);
         bool rowin = uint(iy) < pc.h;
         // the row's first input (its row clamped into the plane: padding rows
         // read a real row and are zeroed below)
         int e = int(xplane) + clamp(iy, 0, int(pc.h) - 1) * int(pc.w) + ix0;
-        float seg[VKA_DW_LMAX];
-        if (XV != 0u) { // e - PH is a multiple of 4: NT whole texels
-            vec4 tx[VKA_DW_TMAX];
-            [[unroll]] for (uint t = 0; t < NT; t++)
-                tx[t] = imageLoad(x4_tex, clamp((e >> 2) + int(t), 0, xlast >> 2));
-            [[unroll]] for (uint u = 0; u < L; u++)
-                seg[u] = tx[(PH + u) >> 2][(PH + u) & 3u];
-        } else {
-            [[unroll]] for (uint u = 0; u < L; u++)
-                seg[u] = imageLoad(x_tex, clamp(e + int(u), 0, xlast)).x;
-        }
+        float seg[VKA_TILE_LMAX];
+        load_row(e, xlast, seg);
         [[unroll]] for (uint u = 0; u < L; u++)
             seg[u] = rowin && colin[u] ? seg[u] : 0.0;
         // every output row r and kernel row ky that read it

@@ -48,38 +48,21 @@ layout(binding = 1, rgba32f) uniform readonly imageBuffer x4_tex;
 layout(std430, binding = 2) writeonly buffer Y { T y[]; };
 layout(std430, binding = 2) writeonly buffer Y4B { T4 y4[]; };
 
-// the most inputs a row of PX outputs reads and their texels (keep in sync
-// with op_pool.c's tile_ok: windows up to 16x16, strides and dilations <= 4)
-#define VKA_PT_LMAX 89
-#define VKA_PT_TMAX 24
-
-const uint PX = 4u * NV;                                     // outputs of a lane's row
-const uint L = (PX - 1u) * SWS + (KWS - 1u) * DWS + 1u;      // inputs of one row
-const uint NT = (PH + L + 3u) / 4u;                          // XV: their texels
-const uint NR = (RPW - 1u) * SHS + (KHS - 1u) * DHS + 1u;    // input rows of a lane
-
-// Does window row ky of one of the lane's output rows read its input row j?
-bool reads_row(uint j, uint ky)
-{
-    return j >= ky * DHS && (j - ky * DHS) % SHS == 0u && (j - ky * DHS) / SHS < RPW;
-}
+#include "tile_rows.glsl"
 
 void main()
 {
-    uint ngx = (pc.ow + PX - 1u) / PX, ngrp = ngx * ((pc.oh + RPW - 1u) / RPW);
     uint nplanes = pc.rows / pc.oh;
-    uint lane = vka_group_id() * WG + gl_LocalInvocationID.x;
-    bool live = lane < nplanes * ngrp;
-    lane = min(lane, nplanes * ngrp - 1u);
-    uint plane = lane / ngrp, grp = lane % ngrp;
-    uint ox0 = (grp % ngx) * PX, oy0 = (grp / ngx) * RPW;
+    Tile tl = tile_of(vka_group_id() * WG + gl_LocalInvocationID.x, nplanes, pc.oh, pc.ow);
+    uint plane = tl.plane, ox0 = tl.ox0, oy0 = tl.oy0;
+    bool live = tl.live;
     int ix0 = int(ox0 * SWS) - pc.pl, iy0 = int(oy0 * SHS) - pc.pt;
     uint xplane = pc.off_x + plane * pc.h * pc.w;
     int xlast = int(pc.off_x + nplanes * pc.h * pc.w) - 1; // x's last element
 
     // which of a row's inputs lie inside x, and inside x or its padding (the
     // same for every row; a window never starts left of the padding)
-    bool colin[VKA_PT_LMAX], colcnt[VKA_PT_LMAX];
+    bool colin[VKA_TILE_LMAX], colcnt[VKA_TILE_LMAX];
     [[unroll]] for (uint u = 0; u < L; u++) {
         int ix = ix0 + int(u);
         colin[u] = uint(ix) < pc.w;
@@ -107,28 +90,15 @@ void main()
             acc[r * NV + v] = vec4(AVG != 0u ? 0.0 : NEG_INF);
     }
     [[unroll]] for (uint j = 0; j < NR; j++) {
-        // rows that no output row reads (a stride above the window's reach)
-        bool used = false;
-        [[unroll]] for (uint ky = 0; ky < KHS; ky++)
-            used = used || reads_row(j, ky);
-        if (!used)
+        if (!row_used(j))
             continue;
         int iy = iy0 + int(j);
         bool rowin = uint(iy) < pc.h, rowcnt = iy < int(pc.h) + pc.pb;
         // the row's first input (its row clamped into the plane: rows of the
         // padding read a real row and are replaced below)
         int e = int(xplane) + clamp(iy, 0, int(pc.h) - 1) * int(pc.w) + ix0;
-        float seg[VKA_PT_LMAX];
-        if (XV != 0u) { // e - PH is a multiple of 4: NT whole texels
-            vec4 tx[VKA_PT_TMAX];
-            [[unroll]] for (uint t = 0; t < NT; t++)
-                tx[t] = imageLoad(x4_tex, clamp((e >> 2) + int(t), 0, xlast >> 2));
-            [[unroll]] for (uint u = 0; u < L; u++)
-                seg[u] = tx[(PH + u) >> 2][(PH + u) & 3u];
-        } else {
-            [[unroll]] for (uint u = 0; u < L; u++)
-                seg[u] = imageLoad(x_tex, clamp(e + int(u), 0, xlast)).x;
-        }
+        float seg[VKA_TILE_LMAX];
+        load_row(e, xlast, seg);
         // average: what lies outside x adds 0; max: the padding's value
         // where it takes part, else -inf (never wins)
         [[unroll]] for (uint u = 0; u < L; u++) {
