@@ -786,6 +786,54 @@ static void test_eltwise_boxes(vka_context *ctx)
     free(bx), free(ref);
 }
 
+/* A producer read by several elementwise programs is copied into each:
+ * hw = 0.5·w feeds x0 = cx - hw and x1 = cx + hw (DEIMv2's box decoding),
+ * so its own dispatch goes; hh = 0.5·h also feeds a matmul, so it stays and
+ * y0, y1 read it. y = concat(x0, y0, x1, y1, hh·[[2]]) on the last axis,
+ * against float64. */
+static void test_eltwise_copies(vka_context *ctx)
+{
+    const int64_t Q = 203;
+    float *bx = vkt_uniform((size_t)(Q * 4), 0.05f, 0.95f), half = 0.5f, two = 2.0f;
+    double *ref = malloc(sizeof *ref * (size_t)(Q * 5));
+    for (int64_t q = 0; q < Q; q++) {
+        for (int c = 0; c < 4; c++)
+            ref[q * 5 + c] = bx[q * 4 + c % 2] + (c < 2 ? -0.5 : 0.5) * bx[q * 4 + 2 + c % 2];
+        ref[q * 5 + 4] = 2.0 * (0.5 * bx[q * 4 + 3]);
+    }
+    for (int fuse = 1; fuse >= 0; fuse--) {
+        vka_graph *g = vka_graph_create(ctx);
+        vka_val in = vka_graph_input(g, "boxes", VKA_F32, 2, (int64_t[]){Q, 4});
+        vka_val col[4], parts[5];
+        for (int c = 0; c < 4; c++) {
+            int64_t st = c, en = c + 1, ax = 1;
+            col[c] = vka_graph_reshape(g, NULL, vka_graph_slice(g, NULL, in, 1, &st, &en, &ax, NULL), 1, &Q);
+        }
+        vka_val hc = vka_graph_const(g, "half", VKA_F32, 0, NULL, &half);
+        vka_val hw = vka_graph_binary(g, "hw", VKA_MUL, col[2], hc), hh = vka_graph_binary(g, "hh", VKA_MUL, col[3], hc);
+        for (int c = 0; c < 4; c++) {
+            vka_val e = vka_graph_binary(g, NULL, c < 2 ? VKA_SUB : VKA_ADD, col[c % 2], c % 2 ? hh : hw);
+            parts[c] = vka_graph_reshape(g, NULL, e, 2, (int64_t[]){Q, 1});
+        }
+        parts[4] = vka_graph_matmul(g, "twice", vka_graph_reshape(g, NULL, hh, 2, (int64_t[]){Q, 1}),
+                                    vka_graph_const(g, "two", VKA_F32, 2, (int64_t[]){1, 1}, &two));
+        vka_graph_output(g, vka_graph_concat(g, "y", 5, parts, 1), "y");
+        size_t b = (size_t)(Q * 4) * 4;
+        const float *ins[1] = {bx};
+        float *got = run(g, fuse, 1, ins, &b, (size_t)(Q * 5));
+        vkt_compare(fuse ? "a producer copied into the programs that read it, fused"
+                         : "a producer copied into the programs that read it, unfused",
+                    got, ref, (size_t)(Q * 5), 1e-6);
+        if (fuse) /* x0, x1 (each with hw), y0, y1, hh; no binary node left */
+            vkt_check(plan_has(g, "eltwise") == 5 && plan_has(g, "binary") == 0,
+                      "fused plan: hw copied into x0 and x1, hh kept for the matmul (%d programs, %d binary, %d "
+                      "dispatches)", plan_has(g, "eltwise"), plan_has(g, "binary"), vka_graph_dispatch_count(g));
+        free(got);
+        vka_graph_destroy(g);
+    }
+    free(bx), free(ref);
+}
+
 /* Views: a channel Split's halves through two matmuls and concatenated back
  * with them (the concat made of the producers' outputs; the halves read in
  * place). [2·C, F] -> halves [C, F] -> a = half0·W, b = half1·W ->
@@ -921,6 +969,7 @@ int main(int argc, char **argv)
     test_epilogue_reshape_silu(ctx);
     test_eltwise_affine(ctx);
     test_eltwise_boxes(ctx);
+    test_eltwise_copies(ctx);
     test_views(ctx);
     test_reuse(ctx);
     test_memory_limit(ctx);

@@ -1543,11 +1543,37 @@ static int reads_in(const vka_graph *g, const ew_cluster *c, vka_val v)
     return r;
 }
 
+/* Can a program absorb a copy of p, the producer of v, which readers outside
+ * it still read? Where every reader of v is an elementwise node (or program),
+ * each can take its own copy and p's dispatch goes away once the last does:
+ * recomputing an elementwise op costs less than a dispatch and a round trip
+ * of v through memory (DEIMv2's box decoding: x ± w/2 read by two concats'
+ * programs). */
+static bool ew_copyable(const vka_graph *g, const vka__node *p, vka_val v)
+{
+    if (p->op == VKA__OP_ELTWISE)
+        return false;
+    for (int i = 0; i < g->nnodes; i++) {
+        const vka__node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        bool reads = false;
+        for (int j = 0; j < n->nin; j++)
+            reads |= n->in[j] == v;
+        reads |= n->bias == v || n->residual == v || n->mask == v;
+        if (reads && n->op != VKA__OP_ELTWISE && !ew_able(g, n))
+            return false;
+    }
+    return true;
+}
+
 /* Chains of elementwise nodes on one shape -> one vka_eltwise program each:
  * from each remaining elementwise node (latest first) as the root, producers
- * whose result only the chain reads are absorbed while the program fits. A
- * lone node is rewritten only when its program reads through a slice,
- * transpose or reshape (which then disappears). */
+ * whose result only the chain reads are absorbed while the program fits, and
+ * copies of producers whose result only elementwise nodes read (each reader
+ * takes a copy; the producer goes when the last one has). A lone node is
+ * rewritten only when its program reads through a slice, transpose or
+ * reshape (which then disappears). */
 static int fuse_eltwise(vka_graph *g, uses *u)
 {
     int count = 0;
@@ -1574,7 +1600,7 @@ static int fuse_eltwise(vka_graph *g, uses *u)
                     vka_val v = n->in[j];
                     vka__node *p = producer(g, v);
                     if (!ew_able(g, p) || in_cluster(&c, v, g) || g->vals[v].is_output ||
-                        !same_shape(&g->vals[v], vy) || reads_in(g, &c, v) != u->nuse[v])
+                        !same_shape(&g->vals[v], vy) || (reads_in(g, &c, v) != u->nuse[v] && !ew_copyable(g, p, v)))
                         continue;
                     int pi = (int)(p - g->nodes);
                     bool rej = false;
