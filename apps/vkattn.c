@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "  bench gemm [options]         GEMM GFLOP/s (square, ViT-B, DeiT-Tiny, odd shapes) vs measured fp32 peak\n"
             "  bench attention [options]    flash vs naive attention: time, GFLOP/s, memory\n"
             "  bench conv [options]         convolution kernels on RT-DETRv2/HGNetv2 shapes vs measured fp32 peak\n"
-            "  bench model MODEL.onnx       model latency (median, GPU timestamps) and its slowest nodes\n"
+            "  bench model MODEL.onnx       model latency (median, no timestamps); GPU time and slowest nodes\n"
             "  bench peak                   the fp32 FMA peak that \"%% of peak\" is measured against\n"
             "  bench suite                  gemm + attention + conv + every model in $VKATTN_ASSETS/models\n"
             "  bench compare A.json B.json  reports side by side: Markdown table, PNG bar chart (--png)\n"
