@@ -735,6 +735,16 @@ static void test_eltwise_affine(vka_context *ctx)
     free(x), free(sc), free(sh), free(ref);
 }
 
+/* A graph input "boxes" [Q, 4] and its columns as [Q] (slices, reshaped). */
+static void box_columns(vka_graph *g, int64_t Q, vka_val col[4])
+{
+    vka_val in = vka_graph_input(g, "boxes", VKA_F32, 2, (int64_t[]){Q, 4});
+    for (int c = 0; c < 4; c++) {
+        int64_t st = c, en = c + 1, ax = 1;
+        col[c] = vka_graph_reshape(g, NULL, vka_graph_slice(g, NULL, in, 1, &st, &en, &ax, NULL), 1, &Q);
+    }
+}
+
 /* DETR box decoding: boxes [Q, 4] (cx, cy, w, h) sliced into columns,
  * x0 = cx - 0.5·w, y0 = cy - 0.5·h, x1 = cx + 0.5·w, y1 = cy + 0.5·h, each
  * unsqueezed to [Q, 1] and concatenated along the last axis, times a scale.
@@ -750,12 +760,8 @@ static void test_eltwise_boxes(vka_context *ctx)
             ref[q * 4 + c] = (bx[q * 4 + c % 2] + (c < 2 ? -0.5 : 0.5) * bx[q * 4 + 2 + c % 2]) * 640.0;
     for (int fuse = 1; fuse >= 0; fuse--) {
         vka_graph *g = vka_graph_create(ctx);
-        vka_val in = vka_graph_input(g, "boxes", VKA_F32, 2, (int64_t[]){Q, 4});
         vka_val col[4], parts[4];
-        for (int c = 0; c < 4; c++) {
-            int64_t st = c, en = c + 1, ax = 1;
-            col[c] = vka_graph_reshape(g, NULL, vka_graph_slice(g, NULL, in, 1, &st, &en, &ax, NULL), 1, &Q);
-        }
+        box_columns(g, Q, col);
         vka_val hc = vka_graph_const(g, "half", VKA_F32, 0, NULL, &half);
         for (int c = 0; c < 4; c++) {
             vka_val hw = vka_graph_binary(g, NULL, VKA_MUL, col[2 + c % 2], hc);
@@ -803,12 +809,8 @@ static void test_eltwise_copies(vka_context *ctx)
     }
     for (int fuse = 1; fuse >= 0; fuse--) {
         vka_graph *g = vka_graph_create(ctx);
-        vka_val in = vka_graph_input(g, "boxes", VKA_F32, 2, (int64_t[]){Q, 4});
         vka_val col[4], parts[5];
-        for (int c = 0; c < 4; c++) {
-            int64_t st = c, en = c + 1, ax = 1;
-            col[c] = vka_graph_reshape(g, NULL, vka_graph_slice(g, NULL, in, 1, &st, &en, &ax, NULL), 1, &Q);
-        }
+        box_columns(g, Q, col);
         vka_val hc = vka_graph_const(g, "half", VKA_F32, 0, NULL, &half);
         vka_val hw = vka_graph_binary(g, "hw", VKA_MUL, col[2], hc), hh = vka_graph_binary(g, "hh", VKA_MUL, col[3], hc);
         for (int c = 0; c < 4; c++) {
