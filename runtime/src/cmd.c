@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "op_shape.h"
 
 #define SETS_PER_POOL 256
 #define MAX_TIMESTAMPS 8192
@@ -396,6 +397,36 @@ vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint6
                         (unsigned long long)rows, (unsigned long long)len);
     g[0] = (uint32_t)gx, g[1] = (uint32_t)gy, g[2] = (uint32_t)gz;
     return VKA_OK;
+}
+
+bool vka__tile_ok(int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw)
+{
+    return kh <= 16 && kw <= 16 && sh <= 4 && sw <= 4 && dh <= 4 && dw <= 4;
+}
+
+vka_status vka__tile_layout(vka_context *ctx, const char *op, const vka_tensor *y, int64_t kh, int64_t kw,
+                            vka__tile *t)
+{
+    int64_t OH = y->shape[2], OW = y->shape[3];
+    t->rows = VKA_TILE_ROWS, t->px = OW > 4 ? 8 : 4;
+    while (t->rows > 1 && t->rows * kh * kw > VKA_TILE_TAPS)
+        t->rows /= 2;
+    uint64_t nlanes = (uint64_t)(OW + t->px - 1) / t->px * (((uint64_t)OH + t->rows - 1) / t->rows) *
+                      (uint64_t)(y->shape[0] * y->shape[1]);
+    vka__grid1d(ctx, (nlanes + VKA_TILE_WG - 1) / VKA_TILE_WG, &t->gx, &t->gy);
+    if (nlanes > UINT32_MAX || t->gy > ctx->props.limits.maxComputeWorkGroupCount[1]) {
+        char dy[256];
+        return vka__err(ctx, VKA_ERR_TOO_LARGE, "%s: y %s needs more workgroups than the device has", op,
+                        vka__tdesc(y, dy, sizeof dy));
+    }
+    return VKA_OK;
+}
+
+uint32_t vka__x_rows_texel4(const vka_context *ctx, const vka_tensor *x, int64_t pad_left, uint32_t *ph)
+{
+    uint32_t xv = x->shape[3] % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
+    *ph = xv ? (uint32_t)(-pad_left) & 3u : 0;
+    return xv;
 }
 
 int vka__rows_x_texel(const vka_context *ctx, const vka_tensor *x, const char *env)

@@ -340,6 +340,34 @@ void vka__grid1d(vka_context *ctx, uint64_t groups, uint32_t *gx, uint32_t *gy);
 #define VKA_ROW_WG 64
 #define VKA_ROWS_PER_WG 4
 vka_status vka__grid_rows(vka_context *ctx, const char *op, uint64_t rows, uint64_t len, uint32_t g[3]);
+/* The lane layout of shaders/include/tile_rows.glsl (conv2d_dw.comp,
+ * pool2d_tile.comp): workgroups of VKA_TILE_WG lanes; a lane computes px = 8
+ * outputs (4 where rows are that short) of up to VKA_TILE_ROWS rows of one
+ * plane, fewer rows for large windows so that the unrolled code stays short
+ * (at most VKA_TILE_TAPS window taps times rows); lanes numbered across the
+ * planes, so workgroups stay full however small a plane is. lavapipe, bench
+ * conv 2026-12-03 (depthwise): 8 outputs 1.2x faster than 4, 8 rows 1.3x
+ * faster than 4 (16: no faster), workgroups of 64 5% faster than 8. */
+#define VKA_TILE_WG 64
+#define VKA_TILE_ROWS 8
+#define VKA_TILE_TAPS 256
+typedef struct vka__tile {
+    uint32_t rows, px; /* output rows and outputs per row of a lane */
+    uint32_t gx, gy;   /* the grid (vka__grid1d) */
+} vka__tile;
+/* The windows the tile kernels take (tile_rows.glsl's VKA_TILE_LMAX inputs
+ * per row): up to 16x16, strides and dilations up to 4. */
+bool vka__tile_ok(int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw);
+/* The layout for y [N, C, OH, OW] under a kh x kw window; VKA_ERR_TOO_LARGE
+ * naming op when the lanes outgrow their 32-bit numbers or the grid the
+ * device's limits. */
+vka_status vka__tile_layout(vka_context *ctx, const char *op, const vka_tensor *y, int64_t kh, int64_t kw,
+                            vka__tile *t);
+/* x's rows as aligned 4-vector texels (1: its width and offset multiples of
+ * 4, and a texel view possible), and then *ph, the phase of every lane's
+ * first input, (-pad_left) & 3 (a lane's group starts on a multiple of 4
+ * outputs); the XV and PH of conv2d_dw, conv2d_few and pool2d_tile. */
+uint32_t vka__x_rows_texel4(const vka_context *ctx, const vka_tensor *x, int64_t pad_left, uint32_t *ph);
 /* A pooled axis's length (-1: the window does not fit); with ceil_mode the
  * last window must still start inside x or its leading pad (PyTorch, ONNX
  * Runtime). */

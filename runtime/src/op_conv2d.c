@@ -91,23 +91,6 @@ enum { CONV_BIAS = 1, CONV_SCALE = 2, CONV_SHIFT = 4, CONV_RES = 8, CONV_RES_PRE
  * each x load then feeds 16 channels; 13-15% faster there, 10-20% slower
  * for 16 or more channels, bench conv 2026-12-02). */
 enum { TEX_WG = 8, TEX_TM = 8, TEX_TN = 2, TEX_TM_FEW = 16 };
-/* The depthwise kernel: DW_WG lanes per workgroup, each 8 pixels (4 where
- * rows are that short) of up to DW_ROWS rows, fewer for large kernels so that
- * the unrolled code stays short (at most DW_TAPS kernel taps times rows);
- * lavapipe, bench conv 2026-12-03: 8 pixels 1.2x faster than 4, 8 rows
- * 1.3x faster than 4 (16: no faster), workgroups of 64 5% faster than 8. */
-enum { DW_WG = 64, DW_ROWS = 8, DW_TAPS = 256 };
-
-/* conv2d_few's and conv2d_dw's XV: x's rows as aligned 4-vector texels (1)
- * where they are whole texels, and then *ph, the phase of every lane's first
- * input, (-pad_left) & 3 (its group starts on a multiple of 4 outputs). */
-static uint32_t x_rows_texel4(vka_context *ctx, vka_tensor *x, const vka_conv_params *p, uint32_t *ph)
-{
-    uint32_t xv = x->shape[3] % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
-    *ph = xv ? (uint32_t)(-p->pad[1]) & 3u : 0;
-    return xv;
-}
-
 /* y's rows (and the residual's) are whole aligned 4-vectors: conv_store4c's
  * vector stores (VKA_CONV_Y4) */
 static bool y_rows4(const vka_tensor *y, const vka_conv_epilogue *e)
@@ -291,7 +274,7 @@ static bool variant_ok(vka_context *ctx, const conv_shape *s, conv_variant v, vk
     case V_SHARED: return true;
     case V_DW: /* x and w as element texels (x also as 4-vectors where rows are whole texels) */
         return is_depthwise(s) && !s->packed && (!x || (vka__texel1_ok(ctx, x) && vka__texel1_ok(ctx, w))) &&
-               s->kh <= 16 && s->kw <= 16 && s->sh <= 4 && s->sw <= 4 && s->dh <= 4 && s->dw <= 4 &&
+               vka__tile_ok(s->kh, s->kw, s->sh, s->sw, s->dh, s->dw) &&
                s->n * s->c * s->oh * s->ow < ((int64_t)1 << 32); /* lanes are numbered in 32 bits */
     case V_GEMM: return is_pointwise(s) && s->groups == 1 && !s->packed;
     case V_DIRECT: return !s->packed;
@@ -685,7 +668,7 @@ static vka_status conv_few(vka_cmd *cmd, vka_tensor *x, vka_tensor *bias, const 
     bool w64 = oc * k > VKA__CONV_FEW_WMAX;
     int64_t nw = w64 ? (oc * k + 1) / 2 * 2 : oc * k;
     /* x as element and (rows of whole texels) 4-vector texels */
-    uint32_t ph, xv = x_rows_texel4(ctx, x, p, &ph);
+    uint32_t ph, xv = vka__x_rows_texel4(ctx, x, p->pad[1], &ph);
     vka__binding b[] = {{x, VKA__TEXEL1}, {x, xv ? VKA__TEXEL : VKA__TEXEL1}, {NULL, 0}, {y, 1},
                         {e->scale, 0}, {e->shift, 0}, {e->residual, 0}, {bias, 0}};
     vka__convx_push pc = *pc0;
@@ -876,24 +859,19 @@ vka_status vka__conv2d(vka_cmd *cmd, vka_tensor *x, vka_tensor *w, vka_tensor *b
     } else if (v == V_DW) {
         /* x's rows as aligned 4-vector texels where they are whole texels
          * (10% faster than element texels: bench conv, dw 3x3 64) */
-        uint32_t ph, xv = x_rows_texel4(ctx, x, p, &ph);
+        uint32_t ph, xv = vka__x_rows_texel4(ctx, x, p->pad[1], &ph);
         b[0].write = VKA__TEXEL1, b[1].write = VKA__TEXEL1, b[2] = (vka__binding){x, xv ? VKA__TEXEL : VKA__TEXEL1};
         shader = "conv2d_dw";
-        uint32_t rows = DW_ROWS, px = OW > 4 ? 8 : 4;
-        while (rows > 1 && rows * KH * KW > DW_TAPS)
-            rows /= 2;
-        spec[0] = DW_WG, spec[1] = rows, spec[2] = (uint32_t)KW, spec[3] = (uint32_t)p->stride[1];
+        vka__tile t; /* lanes numbered across the planes (batch x channels) */
+        if ((s = vka__tile_layout(ctx, OP, y, KH, KW, &t)))
+            return s;
+        spec[0] = VKA_TILE_WG, spec[1] = t.rows, spec[2] = (uint32_t)KW, spec[3] = (uint32_t)p->stride[1];
         spec[4] = (uint32_t)p->dilation[1], nspec = 5;
-        /* lanes numbered across the planes (batch x channels), workgroups in x then y */
-        uint64_t nlanes = (uint64_t)(OW + px - 1) / px * ((OH + rows - 1) / rows) * (uint64_t)(N * C);
-        uint64_t nwg = (nlanes + DW_WG - 1) / DW_WG;
-        gx = nwg < ctx->props.limits.maxComputeWorkGroupCount[0] ? nwg : ctx->props.limits.maxComputeWorkGroupCount[0];
-        gy = (nwg + gx - 1) / gx;
-        gz = 1;
+        gx = t.gx, gy = t.gy, gz = 1;
         pc.tiles = (uint32_t)(N * C); /* the planes */
         dw_spec[0] = (uint32_t)KH, dw_spec[1] = (uint32_t)p->stride[0], dw_spec[2] = (uint32_t)p->dilation[0];
         dw_spec[3] = xv, dw_spec[4] = ph;
-        dw_spec[5] = px / 4;
+        dw_spec[5] = t.px / 4;
         if (y_rows4(y, e))
             pc.flags |= CONV_Y4;
     } else { /* V_SHARED: 16x16 workgroups of 4x4 outputs, smaller where the device's limits say so */

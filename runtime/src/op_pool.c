@@ -35,54 +35,27 @@ int64_t vka__pool_len(int64_t in, int64_t pa, int64_t pb, int64_t k, int64_t d, 
     return o;
 }
 
-/* pool2d_tile.comp: windows up to 16x16, strides and dilations up to 4
- * (its VKA_PT_LMAX inputs per row of 8 outputs) */
-static bool tile_ok(const vka_pool_params *p)
-{
-    for (int i = 0; i < 2; i++)
-        if (p->kernel[i] > 16 || p->stride[i] > 4 || p->dilation[i] > 4)
-            return false;
-    return true;
-}
-
-/* Output rows per lane of pool2d_tile and the most window taps times rows,
- * as conv2d_dw. lavapipe, bench model 2026-12-03, per-node GPU time against
+/* The pooling through pool2d_tile.comp (x can be element texels; the window
+ * vka__tile_ok). lavapipe, bench model 2026-12-03, per-node GPU time against
  * pool2d_tex's lane per output: DEIMv2's stem max pool (2x2, stride 1)
  * femto 4.0 -> 1.0 ms, atto 1.9 -> 0.56 ms; its encoder's 2x2 stride-2
  * average pools 2.5-3.7x faster. */
-enum { TILE_WG = 64, TILE_ROWS = 8, TILE_TAPS = 256 };
-
-/* the pooling through pool2d_tile.comp (x can be element texels; tile_ok) */
 static vka_status pool_tile(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p,
                             const float *pad_value, vka_tensor *y, const vka__pool_push *pc)
 {
-    vka_context *ctx = cmd->ctx;
-    int64_t KH = p->kernel[0], KW = p->kernel[1], OW = y->shape[3];
-    uint64_t planes = (uint64_t)(x->shape[0] * x->shape[1]);
-    uint32_t rows = TILE_ROWS, px = OW > 4 ? 8 : 4;
-    while (rows > 1 && rows * KH * KW > TILE_TAPS)
-        rows /= 2;
-    /* x's rows as aligned 4-vector texels where they are whole texels, the
-     * phase of every lane's first input: its group starts on a multiple of 4
-     * outputs, so on a multiple of 4 inputs before the left padding */
-    uint32_t xv = x->shape[3] % 4 == 0 && vka__off(x) % 4 == 0 && vka__texel_ok(ctx, x);
-    uint32_t ph = xv ? (uint32_t)(-p->pad[1]) & 3u : 0;
-    uint32_t y4 = OW % 4 == 0 && vka__off(y) % 4 == 0;
-    uint32_t spec[14] = {TILE_WG, rows, (uint32_t)KH, (uint32_t)KW, (uint32_t)p->stride[0], (uint32_t)p->stride[1],
-                         (uint32_t)p->dilation[0], (uint32_t)p->dilation[1], op == VKA_POOL_AVG, pad_value != NULL,
-                         xv, ph, px / 4, y4};
-    uint64_t nlanes = (uint64_t)(OW + px - 1) / px * (((uint64_t)y->shape[2] + rows - 1) / rows) * planes;
-    uint64_t nwg = (nlanes + TILE_WG - 1) / TILE_WG, maxg = ctx->props.limits.maxComputeWorkGroupCount[0];
-    uint64_t gx = nwg < maxg ? nwg : maxg, gy = (nwg + gx - 1) / gx;
-    if (nlanes > UINT32_MAX || gy > ctx->props.limits.maxComputeWorkGroupCount[1]) {
-        char dy[256];
-        return vka__err(ctx, VKA_ERR_TOO_LARGE, "vka_pool2d: y %s needs more workgroups than the device has",
-                        vka__tdesc(y, dy, sizeof dy));
-    }
+    vka__tile t;
+    vka_status s = vka__tile_layout(cmd->ctx, "vka_pool2d", y, p->kernel[0], p->kernel[1], &t);
+    if (s)
+        return s;
+    uint32_t ph, xv = vka__x_rows_texel4(cmd->ctx, x, p->pad[1], &ph);
+    uint32_t y4 = y->shape[3] % 4 == 0 && vka__off(y) % 4 == 0;
+    uint32_t spec[14] = {VKA_TILE_WG, t.rows, (uint32_t)p->kernel[0], (uint32_t)p->kernel[1], (uint32_t)p->stride[0],
+                         (uint32_t)p->stride[1], (uint32_t)p->dilation[0], (uint32_t)p->dilation[1],
+                         op == VKA_POOL_AVG, pad_value != NULL, xv, ph, t.px / 4, y4};
     vka__binding b[] = {{x, VKA__TEXEL1}, {x, xv ? VKA__TEXEL : VKA__TEXEL1}, {y, 1}};
     char name[32];
     return vka__dispatch(cmd, vka__variant(name, sizeof name, "pool2d_tile", x->dtype), spec, 14, b, 3, pc,
-                         sizeof *pc, (uint32_t)gx, (uint32_t)gy, 1);
+                         sizeof *pc, t.gx, t.gy, 1);
 }
 
 vka_status vka_pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_pool_params *p, vka_tensor *y)
@@ -147,7 +120,8 @@ vka_status vka__pool2d(vka_cmd *cmd, vka_pool_op op, vka_tensor *x, const vka_po
                          p->count_include_pad != 0, vka__off(x), vka__off(y), pad_value ? *pad_value : 0.0f};
     int tex = vka__rows_x_texel(ctx, x, "VKATTN_POOL_TEXEL");
     const char *tile_env = getenv("VKATTN_POOL_TILE");
-    if (tex && tile_ok(p) && !(tile_env && tile_env[0] == '0'))
+    if (tex && !(tile_env && tile_env[0] == '0') &&
+        vka__tile_ok(p->kernel[0], p->kernel[1], p->stride[0], p->stride[1], p->dilation[0], p->dilation[1]))
         return pool_tile(cmd, op, x, p, pad_value, y, &pc);
     /* windows up to 5x5 unrolled (a pipeline per size) */
     uint32_t spec[4] = {op == VKA_POOL_AVG, p->kernel[0] <= 5 ? (uint32_t)p->kernel[0] : 0,

@@ -11,8 +11,8 @@
 #define VKA_TILE_ROWS_GLSL
 
 // the most inputs a row of PX outputs reads and their texels (keep in sync
-// with op_conv2d.c's and op_pool.c's limits: windows up to 16x16, strides and
-// dilations up to 4)
+// with vka__tile_ok in runtime/src/cmd.c: windows up to 16x16, strides and
+// dilations up to 4; the lane layout is vka__tile_layout's)
 #define VKA_TILE_LMAX 89
 #define VKA_TILE_TMAX 24
 
