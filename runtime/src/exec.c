@@ -22,20 +22,6 @@ static vka_val root_of(const vka_graph *g, vka_val v)
     return v;
 }
 
-/* Node inputs that are values (the epilogue's bias/residual and the mask included). */
-static int node_inputs(const vka__node *n, vka_val *out)
-{
-    int k = 0;
-    for (int i = 0; i < n->nin; i++)
-        if (n->in[i] >= 0)
-            out[k++] = n->in[i];
-    if (n->bias >= 0)
-        out[k++] = n->bias;
-    if (n->residual >= 0)
-        out[k++] = n->residual;
-    return k;
-}
-
 /* Marks nodes that no output depends on as dead. */
 static vka_status eliminate_dead(vka_graph *g)
 {
@@ -50,8 +36,8 @@ static vka_status eliminate_dead(vka_graph *g)
             n->dead = true;
             continue;
         }
-        vka_val in[VKA__MAX_IN + 2];
-        int k = node_inputs(n, in);
+        vka_val in[VKA__NODE_MAX_READS];
+        int k = vka__node_inputs(n, in);
         for (int j = 0; j < k; j++)
             need[in[j]] = true;
         if (n->lse >= 0)
@@ -361,8 +347,8 @@ static void plan_views(vka_graph *g)
         const vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        vka_val in[VKA__MAX_IN + 2];
-        int k = node_inputs(n, in);
+        vka_val in[VKA__NODE_MAX_READS];
+        int k = vka__node_inputs(n, in);
         for (int j = 0; j < k; j++)
             readers[in[j]]++;
     }
@@ -837,8 +823,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        vka_val in[VKA__MAX_IN + 2];
-        int k = node_inputs(n, in);
+        vka_val in[VKA__NODE_MAX_READS];
+        int k = vka__node_inputs(n, in);
         for (int j = 0; j < k; j++) {
             vka_val r = root_of(g, in[j]);
             g->vals[r].last_use = i;
@@ -865,8 +851,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        vka_val in[VKA__MAX_IN + 2];
-        int k = node_inputs(n, in);
+        vka_val in[VKA__NODE_MAX_READS];
+        int k = vka__node_inputs(n, in);
         for (int j = 0; j < k; j++)
             if (vka__graph_is_const(g, in[j]) && (s = place_const(g, in[j])))
                 goto fail_s;
@@ -914,8 +900,8 @@ vka_status vka_graph_build(vka_graph *g, const vka_graph_build_params *p)
         if (n->op == VKA__OP_DEFORM_ATTN)
             g->deform_nodes[g->ndeform++] = i;
         /* buffers whose last reader was this node are free for the next ones */
-        vka_val in[VKA__MAX_IN + 2];
-        int k = node_inputs(n, in);
+        vka_val in[VKA__NODE_MAX_READS];
+        int k = vka__node_inputs(n, in);
         for (int j = 0; j < k; j++) {
             vka__value *r = &g->vals[root_of(g, in[j])];
             if (r->last_use == i && !r->pinned && r->buf >= 0)

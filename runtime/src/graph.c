@@ -198,6 +198,21 @@ int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_va
 
 bool vka__graph_is_const(const vka_graph *g, vka_val v) { return valid(g, v) && g->vals[v].host != NULL; }
 
+int vka__node_inputs(const vka__node *n, vka_val *out)
+{
+    int k = 0;
+    for (int j = 0; j < n->nin; j++)
+        if (n->in[j] >= 0)
+            out[k++] = n->in[j];
+    if (n->bias >= 0)
+        out[k++] = n->bias;
+    if (n->residual >= 0)
+        out[k++] = n->residual;
+    if (n->mask >= 0 && n->op == VKA__OP_ATTENTION && n->nin < 4)
+        out[k++] = n->mask;
+    return k;
+}
+
 double vka__const_at(const vka_graph *g, vka_val v, int64_t i)
 {
     const vka__value *x = &g->vals[v];

@@ -154,6 +154,11 @@ vka_val vka__graph_add_value(vka_graph *g, const char *name, vka_dtype dt, bool 
 int vka__graph_add_node(vka_graph *g, vka__op op, const char *name, const vka_val *in, int nin);
 const char *vka__op_name(vka__op op);
 bool vka__graph_is_const(const vka_graph *g, vka_val v);
+/* The values node n reads (its inputs, the epilogue's bias and residual, an
+ * attention's mask where it is not among the inputs) into out, each as often
+ * as it reads it; returns how many (at most VKA__NODE_MAX_READS). */
+#define VKA__NODE_MAX_READS (VKA__MAX_IN + 3)
+int vka__node_inputs(const vka__node *n, vka_val *out);
 /* Reads element i of a constant as double (floats or ints). */
 double vka__const_at(const vka_graph *g, vka_val v, int64_t i);
 /* Element i as int64, exactly for integer constants (INT64_MAX ends of slices). */

@@ -44,6 +44,16 @@ static void count_uses(vka_graph *g, uses *u)
     }
 }
 
+/* How often live node n reads v. */
+static int node_reads(const vka__node *n, vka_val v)
+{
+    vka_val in[VKA__NODE_MAX_READS];
+    int k = n->dead ? 0 : vka__node_inputs(n, in), r = 0;
+    for (int j = 0; j < k; j++)
+        r += in[j] == v;
+    return r;
+}
+
 static void count_once(const vka_graph *g, uses *u)
 {
     if (g->nvals > u->cap) { /* cannot happen with the reserve vka__graph_fuse makes; stop fusing */
@@ -58,17 +68,8 @@ static void count_once(const vka_graph *g, uses *u)
         const vka__node *n = &g->nodes[i];
         if (n->dead)
             continue;
-        vka_val in[VKA__MAX_IN + 3] = {0};
-        int k = 0;
-        for (int j = 0; j < n->nin; j++)
-            if (n->in[j] >= 0)
-                in[k++] = n->in[j];
-        if (n->bias >= 0)
-            in[k++] = n->bias;
-        if (n->residual >= 0)
-            in[k++] = n->residual;
-        if (n->mask >= 0 && n->op == VKA__OP_ATTENTION && n->nin < 4)
-            in[k++] = n->mask;
+        vka_val in[VKA__NODE_MAX_READS];
+        int k = vka__node_inputs(n, in);
         for (int j = 0; j < k; j++) {
             u->nuse[in[j]]++;
             u->reader[in[j]] = i;
@@ -1071,10 +1072,7 @@ static int fuse_conv_affine(vka_graph *g, uses *u)
 static bool pad_foldable(vka_graph *g, const vka__node *pd, const vka__node *r)
 {
     const int64_t *b = pd->starts, *e = pd->steps;
-    for (int k = 1; k < r->nin; k++)
-        if (r->in[k] == pd->out)
-            return false;
-    if (r->in[0] != pd->out || r->bias == pd->out || r->residual == pd->out || r->mask == pd->out)
+    if (r->in[0] != pd->out || node_reads(r, pd->out) != 1) /* x, and only x */
         return false;
     if (r->op == VKA__OP_CONV)
         return pd->alpha == 0.0f;
@@ -1109,10 +1107,7 @@ static int fold_pads(vka_graph *g, uses *u)
         bool ok = true;
         for (int j = i + 1; j < g->nnodes && ok; j++) {
             vka__node *r = &g->nodes[j];
-            bool reads = !r->dead && (r->bias == pd->out || r->residual == pd->out || r->mask == pd->out);
-            for (int k = 0; k < r->nin && !r->dead; k++)
-                reads |= r->in[k] == pd->out;
-            if (reads)
+            if (node_reads(r, pd->out))
                 nread++, ok = pad_foldable(g, pd, r);
         }
         if (!ok || nread != u->nuse[pd->out])
@@ -1555,13 +1550,7 @@ static bool ew_copyable(const vka_graph *g, const vka__node *p, vka_val v)
         return false;
     for (int i = 0; i < g->nnodes; i++) {
         const vka__node *n = &g->nodes[i];
-        if (n->dead)
-            continue;
-        bool reads = false;
-        for (int j = 0; j < n->nin; j++)
-            reads |= n->in[j] == v;
-        reads |= n->bias == v || n->residual == v || n->mask == v;
-        if (reads && n->op != VKA__OP_ELTWISE && !ew_able(g, n))
+        if (node_reads(n, v) && n->op != VKA__OP_ELTWISE && !ew_able(g, n))
             return false;
     }
     return true;
